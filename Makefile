@@ -1,0 +1,37 @@
+# Everything runs in a local virtual environment (.venv), created and filled on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+DEMO_OUT ?= demo-out
+
+.PHONY: demo test lint bench clean install
+
+$(STAMP): pyproject.toml $(PLUGINS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' $(foreach p,$(dir $(PLUGINS)),-e './$(p)[test]')
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: build the synthetic clinic (SQLite) and its notes in $(DEMO_OUT)/
+demo: $(STAMP)
+	$(BIN)/kapnotes demo --out $(DEMO_OUT)
+
+## test: run the whole test suite (core and first-party plugins)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q tests $(foreach p,$(dir $(PLUGINS)),$(p)tests)
+
+## lint: ruff and mypy
+lint: $(STAMP)
+	$(BIN)/ruff check src tests plugins examples benchmarks
+	$(BIN)/mypy
+
+## bench: the side-by-side benchmarks (not part of the tests)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

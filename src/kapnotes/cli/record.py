@@ -1,0 +1,212 @@
+"""Commands on the record: import, check, export, schema, search, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kapnotes.cli.app import cli, db_option, echo_problems, open_db
+from kapnotes.errors import InvalidError, KapnotesError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.model import Document
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def import_(files: tuple[Path, ...], db_path: Path | None) -> None:
+    """Import kapnotes JSON documents into the database (all or nothing).
+
+    Every file is checked first; if any has a problem, every problem is listed with its JSON
+    path and nothing is written.
+
+    \b
+    Example:
+      kapnotes import clinic-2026-03.json --db clinic.db
+    """
+    from kapnotes.serialization import load
+
+    docs = []
+    failed = False
+    with click.progressbar(files, label="Checking", file=sys.stderr, show_pos=True) as bar:
+        for f in bar:
+            try:
+                docs.append(load(f))
+            except InvalidError as exc:
+                failed = True
+                click.echo(err=True)
+                echo_problems(exc)
+    if failed:
+        raise click.exceptions.Exit(1)
+    doc = docs[0] if len(docs) == 1 else _merge(docs)
+    store = open_db(db_path, must_exist=False)
+    try:
+        summary = store.save(doc)
+    finally:
+        store.close()
+    click.echo(
+        f"imported {summary.clients} client(s), {summary.courses} course(s): "
+        f"{summary.sessions_written} session(s) written, {summary.sessions_unchanged} unchanged, "
+        f"{summary.addenda_added} addend{'um' if summary.addenda_added == 1 else 'a'} added "
+        f"into {store.path}"
+    )
+
+
+def _merge(docs: list[Document]) -> Document:
+    """One document from several (so that all files are saved in one transaction)."""
+
+    def by_id(items: list[Any]) -> tuple[Any, ...]:
+        seen: dict[str, Any] = {}
+        for x in items:
+            if x.id in seen and seen[x.id] != x:
+                raise KapnotesError(f"{type(x).__name__.lower()} {x.id!r} differs between the files")
+            seen[x.id] = x
+        return tuple(seen.values())
+
+    clinics = {d.clinic for d in docs if d.clinic is not None}
+    if len({c.id for c in clinics}) > 1:
+        raise KapnotesError("the files belong to different clinics")
+    from kapnotes.model import Document
+
+    return Document(
+        clinic=next(iter(clinics), None),
+        clinicians=by_id([c for d in docs for c in d.clinicians]),
+        clients=by_id([c for d in docs for c in d.clients]),
+        courses=by_id([c for d in docs for c in d.courses]),
+        psychotherapy_notes=by_id([n for d in docs for n in d.psychotherapy_notes]),
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def check(files: tuple[Path, ...]) -> None:
+    """Check kapnotes JSON documents and list every problem with its JSON path.
+
+    Exits 1 if any file has a problem; writes nothing.
+
+    \b
+    Example:
+      kapnotes check record.json
+    """
+    from kapnotes.serialization import load
+
+    failed = False
+    for f in files:
+        try:
+            load(f)
+        except InvalidError as exc:
+            failed = True
+            echo_problems(exc)
+        else:
+            click.echo(f"{f}: ok")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.option("--to", "to", default="json", show_default=True, help="Record exporter (see `kapnotes formats`).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File (or directory, for exporters that write several files) [default: standard output].")
+@click.option("--client", "client_ids", multiple=True, help="Export only this client (repeatable).")
+@db_option
+def export(to: str, output: Path | None, client_ids: tuple[str, ...], db_path: Path | None) -> None:
+    """Export the record (or some clients) from the database.
+
+    \b
+    Examples:
+      kapnotes export --to json -o record.json
+      kapnotes export --to json --client cl-001 | jq .courses
+    """
+    from kapnotes.exporting import ExportOptions
+    from kapnotes.plugins import registry
+
+    exporter = registry().record_exporters.get(to)
+    store = open_db(db_path)
+    try:
+        doc = store.document(client_ids=list(client_ids) or None)
+    finally:
+        store.close()
+    if client_ids:
+        missing = sorted(set(client_ids) - {c.id for c in doc.clients})
+        if missing:
+            raise KapnotesError(f"no client {', '.join(map(repr, missing))} in the database")
+    if exporter.writes_directory:
+        if output is None:
+            raise KapnotesError(f"exporter {to!r} writes a directory: give one with -o DIR")
+        paths = exporter.export(doc, ExportOptions(), output)
+        click.echo(f"wrote {len(paths)} file(s) to {output}", err=True)
+        return
+    data = exporter.export(doc, ExportOptions())
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE [default: standard output].")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of the kapnotes document format.
+
+    \b
+    Example:
+      kapnotes schema -o kapnotes-document.schema.json
+    """
+    from kapnotes.serialization.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@db_option
+def search(text: str, limit: int, db_path: Path | None) -> None:
+    """Search session narratives (full text, word stems) and list matching sessions.
+
+    \b
+    Example:
+      kapnotes search "critical voice"
+    """
+    store = open_db(db_path)
+    try:
+        hits = store.search(text, limit=limit)
+    finally:
+        store.close()
+    for h in hits:
+        click.echo(f"{h.session_id}\t{h.client_id}\t{h.kind}\t{h.start}\t{h.snippet}")
+    if not hits:
+        click.echo("no matches", err=True)
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"),
+              show_default=True, help="Directory to write the demo clinic into.")
+@click.option("--clients", default=4, show_default=True, type=click.IntRange(3, 500),
+              help="Number of synthetic clients.")
+def demo(out_dir: Path, clients: int) -> None:
+    """Build a synthetic KAP clinic: database, JSON record, and notes.
+
+    Writes DIR/kapnotes.db (recreated), DIR/record.json and what the installed plugins add
+    (Word notes, outcome charts). Everything is synthetic and the same on every run.
+
+    \b
+    Example:
+      kapnotes demo --out demo-out
+    """
+    from kapnotes.demo import build_demo
+
+    for line in build_demo(out_dir, clients=clients):
+        click.echo(line)

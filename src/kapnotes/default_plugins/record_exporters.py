@@ -1,0 +1,30 @@
+"""Built-in plugin: exporters of the whole record (``kapnotes export --to json``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kapnotes.exporting import ExportOptions, RecordExporter
+from kapnotes.hookspecs import hookimpl
+from kapnotes.model import Document
+
+
+def _json_document(doc: Document, options: ExportOptions) -> bytes:
+    from kapnotes.serialization import dumps
+
+    return (dumps(doc) + "\n").encode("utf-8")
+
+
+JSON_DOCUMENT = RecordExporter(
+    name="json",
+    description="The record as a kapnotes JSON document (canonical form; see `kapnotes schema`).",
+    media_type="application/json",
+    extension="json",
+    export=_json_document,
+)
+
+
+@hookimpl
+def register_exporters(register: Callable[[Any], None]) -> None:
+    register(JSON_DOCUMENT)

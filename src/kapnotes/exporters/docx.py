@@ -1,0 +1,884 @@
+"""Word (.docx) exporter: a :class:`~kapnotes.notes.document.Note` as a professional clinical note.
+
+Only python-docx's public layer is used to build the document (``Document``, ``add_paragraph``,
+``add_table``, ``add_row``, ``sections``, ``styles``, ``core_properties``, ``save``). Five things
+have no python-docx API and are written as minimal WordprocessingML elements through
+:mod:`docx.oxml` (see :func:`_field`, :func:`_shade`, :func:`_repeat_as_header`,
+:func:`_keep_row_together`, :func:`_border`): the PAGE / NUMPAGES fields, cell shading, the
+repeated table header row, rows that do not split across pages, and borders.
+
+Layout
+------
+
+* **Page header, on every page**: the clinic letterhead (name and lines) on the left, the client
+  (name, date of birth, MRN) on the right, then a rule; a draft carries ``DRAFT — NOT SIGNED`` in
+  red under the rule on every page.
+* **Page footer**: the confidentiality line, the note title and ``Page X of Y``.
+* **Body**: for a draft, a red boxed ``DRAFT — NOT SIGNED`` notice; the title; a line with the
+  subject, status, note format and creation time; the session facts table (label / value pairs,
+  two per row); each section (heading, then its blocks); the signature blocks; the addenda.
+* **Signature block**: a box with the statement (``Electronically signed by ...``), signer,
+  credentials, role, time signed and the content hash, shortened for the eye and in full in small
+  print. An unsigned block says ``Not signed`` and leaves a line to sign on.
+* **Document properties**: title, author, subject, keywords, category, status, created and
+  modified (from ``note.created``; a naive time is taken as UTC).
+
+Output is deterministic: the same Note (and template) gives the same XML in every part. The
+.docx bytes are not (zip entries carry timestamps); compare parts, or hash the Note's JSON.
+
+Styles
+------
+
+Without a template the document uses python-docx's default template, restyled: Calibri 10.5 pt,
+2 cm margins on US Letter, navy headings. The exporter also uses a few styles of its own, all
+named ``KAP ...`` (``KAP Letterhead``, ``KAP Small``, ``KAP Rule``, ``KAP Draft``, ``KAP Meta``,
+``KAP Caption``, ``KAP Compact``, ``KAP Spacer``): they are added when the document does not define them, so a
+clinic template may define any of them to restyle that part.
+
+Clinic template (``ExportOptions.template``)
+-------------------------------------------
+
+A path to a .docx (or .dotx) file. Its styles, page size, margins and page header and footer are
+used; its body is discarded (put letterheads and logos in the page header).
+
+* The template must define the styles in :data:`REQUIRED_STYLES`; otherwise
+  :class:`~kapnotes.exporters.TemplateError` names every missing style and the template.
+  (A template saved by Word lacks a built-in style it never used: apply the style once, delete the
+  text, save.)
+* The exporter does not restyle a template: fonts, sizes and colours are the clinic's.
+* A template page header with any content (text, a logo) *is* the letterhead: it is kept, and the
+  client banner (and draft mark) is added below it, on every page (first-page and even-page
+  headers included). A template header without content is replaced by the kapnotes letterhead.
+* A template page footer is kept, and the confidentiality line and ``Page X of Y`` are added
+  below it; so a template footer should not carry page numbers of its own.
+* A missing file, or a file that is not a Word document, raises
+  :class:`~kapnotes.exporters.TemplateError` too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.section import Section as DocxSection
+from docx.section import _Footer, _Header
+from docx.shared import Cm, Emu, Inches, Length, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
+from docx.table import Table as DocxTable
+from docx.table import _Cell, _Row
+from docx.text.paragraph import Paragraph as DocxParagraph
+
+from kapnotes.exporters import (
+    DRAFT_MARK,
+    DRAFT_NOTICE,
+    HASH_LABEL,
+    ExportError,
+    TemplateError,
+    addendum_details,
+    addendum_signature,
+    addendum_title,
+    label_text,
+    name_with_credentials,
+    note_meta,
+    patient_banner,
+    short_hash,
+    signature_view,
+    signatures_to_show,
+)
+from kapnotes.exporting import ExportOptions
+from kapnotes.notes.document import (
+    Block,
+    BulletList,
+    Fields,
+    Figure,
+    Note,
+    Paragraph,
+    Section,
+    SignatureBlock,
+    Table,
+)
+from kapnotes.notes.sanitize import docx_text, one_line
+
+__all__ = ["MEDIA_TYPE", "REQUIRED_STYLES", "export"]
+
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+#: Styles a clinic template must define (name -> kind).
+REQUIRED_STYLES: dict[str, WD_STYLE_TYPE] = {
+    "Normal": WD_STYLE_TYPE.PARAGRAPH,
+    "Title": WD_STYLE_TYPE.PARAGRAPH,
+    "Heading 1": WD_STYLE_TYPE.PARAGRAPH,
+    "Heading 2": WD_STYLE_TYPE.PARAGRAPH,
+    "List Bullet": WD_STYLE_TYPE.PARAGRAPH,
+    "Table Grid": WD_STYLE_TYPE.TABLE,
+}
+
+FONT = "Calibri"
+BODY_SIZE = Pt(10.5)
+MARGIN = Cm(2)
+NAVY = RGBColor(0x1F, 0x38, 0x64)
+GREY = RGBColor(0x59, 0x59, 0x59)
+RED = RGBColor(0xC0, 0x00, 0x00)
+RULE_COLOR = "8EA0BF"
+HEADER_FILL = "D9E2F3"  # table header rows
+LABEL_FILL = "F2F2F2"  # label cells of facts and fields
+SIGNED_FILL = "F5F8FC"
+DRAFT_FILL = "FDECEC"
+FACTS_WIDTHS = (0.17, 0.33, 0.17, 0.33)
+FIELDS_WIDTHS = (0.3, 0.7)
+TEMPLATE_CT = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+DOCUMENT_CT = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def export(note: Note, options: ExportOptions | None = None) -> bytes:
+    """The note as a .docx file (bytes).
+
+    :raises TemplateError: the template is missing, not a Word file, or lacks a needed style.
+    :raises ExportError: a figure is not a readable PNG image.
+    """
+    options = options or ExportOptions()
+    if options.template is None:
+        doc = docx.Document()
+        _restyle(doc)
+        _set_page(doc.sections[0])
+    else:
+        doc = _open_template(Path(options.template))
+    writer = _Writer(doc, note)
+    writer.write()
+    _set_properties(doc, note)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+# --- template ------------------------------------------------------------------------------------
+
+
+def _open_template(path: Path) -> DocxDocument:
+    """The template as a document with an empty body; every problem as a TemplateError."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TemplateError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    try:
+        doc = docx.Document(io.BytesIO(_as_document_package(data)))
+    except Exception as exc:  # python-docx raises many kinds on a bad file
+        raise TemplateError(
+            path, f"is not a Word .docx file ({type(exc).__name__}: {exc})"
+        ) from exc
+    _check_styles(doc, path)
+    _clear_body(doc)
+    return doc
+
+
+def _as_document_package(data: bytes) -> bytes:
+    """A .dotx (Word template) package relabelled as a .docx, which python-docx opens."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return data  # let python-docx say what is wrong
+    src = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        types = src.read("[Content_Types].xml")
+    except KeyError:
+        return data
+    if TEMPLATE_CT not in types:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == "[Content_Types].xml":
+                content = content.replace(TEMPLATE_CT, DOCUMENT_CT)
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def _check_styles(doc: DocxDocument, path: Path) -> None:
+    present = {(s.name, s.type) for s in doc.styles}
+    missing = tuple(n for n, kind in REQUIRED_STYLES.items() if (n, kind) not in present)
+    if missing:
+        raise TemplateError(
+            path,
+            f"lacks the style{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+            "that kapnotes needs (in Word: apply each style once, delete the text, save)",
+            missing_styles=missing,
+        )
+
+
+def _clear_body(doc: DocxDocument) -> None:
+    """Remove the template's body content, keeping its final section properties."""
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+
+
+# --- styles and page -----------------------------------------------------------------------------
+
+
+def _restyle(doc: DocxDocument) -> None:
+    """The house style, applied to python-docx's default template (never to a clinic's)."""
+    styles = doc.styles
+    normal = styles["Normal"]
+    _set_font(normal, FONT, BODY_SIZE)
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing = 1.1
+    for name, size, before, after in (
+        ("Title", Pt(17), Pt(0), Pt(2)),
+        ("Heading 1", Pt(12.5), Pt(12), Pt(4)),
+        ("Heading 2", Pt(11), Pt(9), Pt(3)),
+    ):
+        style = styles[name]
+        _set_font(style, FONT, size)
+        style.font.bold = True
+        style.font.color.rgb = NAVY
+        style.paragraph_format.space_before = before
+        style.paragraph_format.space_after = after
+        style.paragraph_format.keep_with_next = True
+    _border(styles["Title"].element, "bottom", RULE_COLOR, size=8, space=3, replace=True)
+    _border(styles["Heading 1"].element, "bottom", RULE_COLOR, size=4, space=1)
+    bullet = styles["List Bullet"].paragraph_format
+    bullet.space_after = Pt(1)
+    grid = styles["Table Grid"].paragraph_format
+    grid.space_before = Pt(1.5)
+    grid.space_after = Pt(1.5)
+    grid.line_spacing = 1.0
+
+
+def _set_font(style: Any, name: str, size: Length) -> None:
+    """Font of a style, with the theme fonts (which would win over the name) removed."""
+    style.font.name = name
+    style.font.size = size
+    rfonts = style.element.rPr.rFonts
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+
+
+def _set_page(section: DocxSection) -> None:
+    section.top_margin = section.bottom_margin = MARGIN
+    section.left_margin = section.right_margin = MARGIN
+    section.header_distance = section.footer_distance = Cm(1)
+
+
+def _own_styles(doc: DocxDocument) -> dict[str, ParagraphStyle]:
+    """The ``KAP ...`` styles: the document's own if it defines them, else added here."""
+    specs: dict[str, Callable[[ParagraphStyle], None]] = {
+        "KAP Letterhead": lambda s: _style(s, size=12, bold=True, color=NAVY),
+        "KAP Small": lambda s: _style(s, size=8, color=GREY),
+        "KAP Rule": _rule_style,
+        "KAP Draft": _draft_style,
+        "KAP Meta": lambda s: _style(s, size=9, color=GREY, after=1),
+        "KAP Caption": _caption_style,
+        "KAP Compact": lambda s: _style(s, after=1),
+        "KAP Spacer": lambda s: _style(s, size=4),
+    }
+    names = {s.name for s in doc.styles}
+    out: dict[str, ParagraphStyle] = {}
+    for name, build in specs.items():
+        if name in names:
+            out[name] = doc.styles[name]
+            continue
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        style.quick_style = False
+        build(style)
+        out[name] = style
+    return out
+
+
+def _style(
+    style: ParagraphStyle,
+    *,
+    size: float | None = None,
+    bold: bool = False,
+    italic: bool = False,
+    color: RGBColor | None = None,
+    after: float = 0,
+) -> None:
+    if size is not None:
+        style.font.size = Pt(size)
+    style.font.bold = bold or None
+    style.font.italic = italic or None
+    if color is not None:
+        style.font.color.rgb = color
+    style.paragraph_format.space_before = Pt(0)
+    style.paragraph_format.space_after = Pt(after)
+    style.paragraph_format.line_spacing = 1.0
+
+
+def _caption_style(style: ParagraphStyle) -> None:
+    _style(style, size=9, italic=True, color=GREY, after=3)
+    style.paragraph_format.keep_with_next = True
+
+
+def _rule_style(style: ParagraphStyle) -> None:
+    _style(style, size=9, bold=True, color=RED, after=8)
+    style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _border(style.element, "bottom", RULE_COLOR, size=6, space=1)
+
+
+def _draft_style(style: ParagraphStyle) -> None:
+    _style(style, size=13, bold=True, color=RED, after=10)
+    style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for side in ("top", "left", "bottom", "right"):
+        _border(style.element, side, "C00000", size=12, space=4)
+    _shade_ppr(style.element, DRAFT_FILL)
+
+
+# --- the writer ----------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes one note into one document (page headers, page footers, body).
+
+    Paragraph and table styles are resolved to their ids once, here, and written as ids:
+    python-docx resolves a style given to ``add_paragraph`` by scanning every style of the
+    document, on every call, which made half the cost of a note.
+    """
+
+    def __init__(self, doc: DocxDocument, note: Note) -> None:
+        self.doc = doc
+        self.note = note
+        styles = {name: doc.styles[name] for name in REQUIRED_STYLES}
+        styles.update(_own_styles(doc))
+        default = doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.ids: dict[str, str | None] = {
+            name: (None if default is not None and style == default else style.style_id)
+            for name, style in styles.items()
+        }
+        self.width = _text_width(doc.sections[-1])
+        self._last_was_table = False
+        self._blocks: dict[type, Callable[[Any], None]] = {
+            Paragraph: self._paragraph,
+            BulletList: self._bullets,
+            Fields: self._fields,
+            Table: self._table,
+            Figure: self._figure,
+            SignatureBlock: self._signature,
+        }
+
+    def write(self) -> None:
+        section = self.doc.sections[-1]
+        for header in _headers_in_use(self.doc, section):
+            self._header(header)
+        for footer in _footers_in_use(self.doc, section):
+            self._footer(footer)
+        self._body()
+
+    # paragraphs and tables
+
+    def _p(self, container: Any, text: str = "", style: str = "Normal") -> DocxParagraph:
+        """A paragraph added to ``container`` (body, cell, header), with a style by name."""
+        p: DocxParagraph = container.add_paragraph(text)
+        self._style(p, style)
+        return p
+
+    def _style(self, paragraph: DocxParagraph, style: str) -> None:
+        style_id = self.ids[style]
+        if style_id is not None:
+            _el(paragraph).style = style_id
+
+    def _new_table(self, widths: Sequence[float], *, fixed: bool) -> DocxTable:
+        """An empty bordered table, centred, with columns of ``widths`` (fractions of the line)."""
+        if self._last_was_table:  # Word and LibreOffice join adjacent tables otherwise
+            self._p(self.doc, style="KAP Spacer")
+        table = self.doc.add_table(rows=0, cols=len(widths))
+        _el(table).tblStyle_val = self.ids["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = not fixed
+        for column, fraction in zip(table.columns, widths, strict=True):
+            column.width = Emu(int(self.width * fraction))
+        self._last_was_table = True
+        return table
+
+    def _add_row(self, table: DocxTable) -> tuple[_Cell, ...]:
+        """A new row that does not break across pages; its cells."""
+        row = table.add_row()
+        _keep_row_together(row)
+        return row.cells
+
+    # page header and footer
+
+    def _header(self, header: _Header) -> None:
+        if not _has_content(header):
+            _clear(header)
+            self._letterhead_and_banner(header)
+        else:
+            self._banner_line(header)
+        rule = self._p(header, style="KAP Rule")
+        if self.note.is_draft:
+            rule.add_run(DRAFT_MARK)
+
+    def _letterhead_and_banner(self, header: _Header) -> None:
+        """A borderless two-column table: the clinic on the left, the client on the right."""
+        table = header.add_table(1, 2, self.width)
+        table.autofit = False
+        left, right = table.rows[0].cells
+        for column, cell, fraction in zip(table.columns, (left, right), (0.62, 0.38), strict=True):
+            column.width = cell.width = Emu(int(self.width * fraction))
+        lh = self.note.letterhead
+        self._style(left.paragraphs[0], "KAP Letterhead")
+        left.paragraphs[0].add_run(docx_text(lh.clinic_name))
+        for line in lh.lines:
+            self._p(left, docx_text(line), "KAP Small")
+        banner = patient_banner(self.note)
+        first = right.paragraphs[0]
+        self._style(first, "KAP Letterhead")
+        first.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        first.add_run(docx_text(banner[0][1])).font.size = Pt(11)
+        for label, value in banner[1:]:
+            p = self._p(right, style="KAP Small")
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            p.add_run(f"{label}: ").bold = True
+            p.add_run(docx_text(value))
+
+    def _banner_line(self, header: _Header) -> None:
+        """The client banner as one right-aligned line, under a template's own letterhead."""
+        p = self._p(header, style="KAP Small")
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        for i, (label, value) in enumerate(patient_banner(self.note)):
+            p.add_run(("    " if i else "") + f"{label}: ").bold = True
+            p.add_run(docx_text(value))
+
+    def _footer(self, footer: _Footer) -> None:
+        if not _has_content(footer):
+            _clear(footer)
+        conf = self._p(footer, docx_text(self.note.confidentiality), "KAP Small")
+        _border(_el(conf).get_or_add_pPr(), "top", RULE_COLOR, size=4, space=3)
+        line = self._p(footer, style="KAP Small")
+        line.paragraph_format.tab_stops.add_tab_stop(self.width, WD_TAB_ALIGNMENT.RIGHT)
+        line.add_run(docx_text(one_line(self.note.title)) + "\t")
+        line.add_run("Page ")
+        _field(line, "PAGE", "1")
+        line.add_run(" of ")
+        _field(line, "NUMPAGES", "1")
+
+    # body
+
+    def _body(self) -> None:
+        note = self.note
+        if note.is_draft:
+            p = self._p(self.doc, DRAFT_MARK, "KAP Draft")
+            p.add_run("\n" + DRAFT_NOTICE).font.size = Pt(9)
+        self._p(self.doc, docx_text(note.title), "Title")
+        self._meta()
+        if note.facts:
+            self._facts(note.facts)
+        for section in note.sections:
+            self._section(section)
+        self._signatures()
+        self._addenda()
+
+    def _meta(self) -> None:
+        if self.note.subject:
+            self._p(self.doc, docx_text(self.note.subject), "KAP Meta")
+        p = self._p(self.doc, style="KAP Meta")
+        p.paragraph_format.space_after = Pt(8)
+        for i, (label, value) in enumerate(note_meta(self.note)):
+            p.add_run(("   ·   " if i else "") + f"{label}: ")
+            p.add_run(docx_text(value)).bold = True
+
+    def _facts(self, facts: Sequence[tuple[str, str]]) -> None:
+        """Session facts: label / value pairs, two pairs per row."""
+        widths = FACTS_WIDTHS if len(facts) > 1 else FIELDS_WIDTHS
+        table = self._new_table(widths, fixed=True)
+        per_row = len(widths) // 2
+        for start in range(0, len(facts), per_row):
+            cells = self._add_row(table)
+            for k, (label, value) in enumerate(facts[start : start + per_row]):
+                self._label_cell(cells[2 * k], label)
+                cells[2 * k + 1].text = docx_text(value)
+
+    def _section(self, section: Section) -> None:
+        self._heading(section.heading, "Heading 1")
+        for block in section.blocks:
+            self._block(block)
+
+    def _heading(self, text: str, style: str) -> None:
+        self._p(self.doc, docx_text(text), style)
+        self._last_was_table = False
+
+    def _block(self, block: Block) -> None:
+        write = self._blocks.get(type(block))
+        if write is None:  # a subclass of a block type
+            kinds = [k for k in self._blocks if isinstance(block, k)]
+            if not kinds:
+                raise ExportError(f"the Word exporter cannot show a {type(block).__name__} block")
+            write = self._blocks[kinds[0]]
+        write(block)
+
+    def _text(self, text: str, style: str = "Normal") -> DocxParagraph:
+        """A body paragraph after a table gets a little space above it."""
+        p = self._p(self.doc, text, style)
+        if self._last_was_table:
+            p.paragraph_format.space_before = Pt(6)
+            self._last_was_table = False
+        return p
+
+    def _paragraph(self, block: Paragraph) -> None:
+        p = self._text("")
+        if block.label:
+            p.add_run(docx_text(label_text(block.label))).bold = True
+            p.add_run(" ")
+        p.add_run(docx_text(block.text))
+
+    def _bullets(self, block: BulletList) -> None:
+        for item in block.items:
+            self._text(docx_text(item), "List Bullet")
+
+    def _fields(self, block: Fields) -> None:
+        table = self._new_table(FIELDS_WIDTHS, fixed=True)
+        for label, value in block.items:
+            cells = self._add_row(table)
+            self._label_cell(cells[0], label)
+            cells[1].text = docx_text(value)
+
+    def _table(self, block: Table) -> None:
+        if block.caption:
+            self._text(docx_text(block.caption), "KAP Caption")
+        n = len(block.columns)
+        table = self._new_table((1 / n,) * n, fixed=False)
+        header = table.add_row()
+        _repeat_as_header(header)
+        for cell, name in zip(header.cells, block.columns, strict=True):
+            _shade(cell, HEADER_FILL)
+            cell.paragraphs[0].add_run(docx_text(name)).bold = True
+        for row in block.rows:
+            for cell, value in zip(self._add_row(table), row, strict=True):
+                cell.text = docx_text(value)
+
+    def _figure(self, block: Figure) -> None:
+        p = self._text("", "KAP Compact")
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.keep_with_next = True
+        p.paragraph_format.space_before = Pt(6)
+        width = self.width if block.width_in <= 0 else min(Inches(block.width_in), self.width)
+        try:
+            shape = p.add_run().add_picture(io.BytesIO(block.image), width=Emu(int(width)))
+        except Exception as exc:  # python-docx raises many kinds on bad images
+            raise ExportError(
+                f"figure {one_line(block.caption)!r}: not a readable PNG image ({exc})"
+            ) from exc
+        shape._inline.docPr.set("descr", one_line(block.caption))  # alt text (screen readers)
+        caption = self._p(self.doc, style="KAP Caption")
+        caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        caption.add_run("Figure: ").bold = True
+        caption.add_run(docx_text(block.caption))
+
+    def _signature(self, sig: SignatureBlock) -> None:
+        view = signature_view(sig)
+        table = self._new_table((1.0,), fixed=True)
+        (cell,) = self._add_row(table)
+        _shade(cell, SIGNED_FILL if view.signed else DRAFT_FILL)
+        accent = "1F3864" if view.signed else "C00000"
+        _border(_tc_pr(cell), "left", accent, size=18, space=0, tag="w:tcBorders")
+        head = cell.paragraphs[0]
+        self._style(head, "KAP Compact")
+        run = head.add_run(docx_text(view.headline))
+        run.bold = True
+        run.font.color.rgb = NAVY if view.signed else RED
+        for label, value in view.details:
+            self._labelled(cell, label, value)
+        if view.content_hash:
+            self._labelled(cell, HASH_LABEL, short_hash(view.content_hash))
+            self._p(cell, docx_text(view.content_hash), "KAP Small")
+        if not view.signed:
+            p = self._p(cell, style="KAP Compact")
+            p.paragraph_format.space_before = Pt(14)
+            p.add_run("Signature: ______________________________    Date: ______________")
+
+    def _signatures(self) -> None:
+        sigs = signatures_to_show(self.note)
+        if not sigs:
+            return
+        self._heading("Signature" if len(sigs) == 1 else "Signatures", "Heading 1")
+        for sig in sigs:
+            self._signature(sig)
+
+    def _addenda(self) -> None:
+        if not self.note.addenda:
+            return
+        self._heading("Addenda", "Heading 1")
+        for i, addendum in enumerate(self.note.addenda, start=1):
+            self._heading(addendum_title(i, addendum), "Heading 2")
+            self._fields(Fields(addendum_details(addendum)))
+            self._text(docx_text(addendum.text))
+            self._signature(addendum_signature(addendum))
+
+    # small pieces
+
+    def _label_cell(self, cell: _Cell, label: str) -> None:
+        _shade(cell, LABEL_FILL)
+        cell.paragraphs[0].add_run(docx_text(label)).bold = True
+
+    def _labelled(self, cell: _Cell, label: str, value: str) -> None:
+        p = self._p(cell, style="KAP Compact")
+        p.add_run(f"{label}: ").bold = True
+        p.add_run(docx_text(value))
+
+
+# --- headers and footers -------------------------------------------------------------------------
+
+
+def _headers_in_use(doc: DocxDocument, section: DocxSection) -> list[_Header]:
+    """Every header a page of this section can show (first-page and even-page ones too)."""
+    out = [section.header]
+    if section.different_first_page_header_footer:
+        out.append(section.first_page_header)
+    if doc.settings.odd_and_even_pages_header_footer:
+        out.append(section.even_page_header)
+    return out
+
+
+def _footers_in_use(doc: DocxDocument, section: DocxSection) -> list[_Footer]:
+    out = [section.footer]
+    if section.different_first_page_header_footer:
+        out.append(section.first_page_footer)
+    if doc.settings.odd_and_even_pages_header_footer:
+        out.append(section.even_page_footer)
+    return out
+
+
+def _has_content(container: _Header | _Footer) -> bool:
+    """Whether a header or footer shows anything (text, a table, a picture)."""
+    if container.is_linked_to_previous:
+        return False
+    element = container.part.element
+    return bool(element.xpath(".//w:t[normalize-space(.)] | .//w:drawing | .//w:pict | .//w:tbl"))
+
+
+def _clear(container: _Header | _Footer) -> None:
+    """Remove every paragraph and table of a header or footer."""
+    element = container.part.element
+    for child in list(element):
+        if child.tag in (qn("w:p"), qn("w:tbl"), qn("w:sdt")):
+            element.remove(child)
+
+
+def _text_width(section: DocxSection) -> Length:
+    """Width between the margins (6.5 in when a template does not say)."""
+    page, left, right = section.page_width, section.left_margin, section.right_margin
+    if page is None or left is None or right is None or page - left - right <= 0:
+        return Inches(6.5)
+    return Emu(page - left - right)
+
+
+# --- WordprocessingML that python-docx has no API for ------------------------------------------
+
+
+def _el(proxy: Any) -> Any:
+    """The lxml element behind a python-docx proxy object."""
+    return proxy._element
+
+
+def _tc_pr(cell: _Cell) -> Any:
+    return _el(cell).get_or_add_tcPr()
+
+
+def _field(paragraph: DocxParagraph, instruction: str, shown: str) -> None:
+    """A field (``PAGE``, ``NUMPAGES``): begin, instruction, separate, last result, end runs.
+
+    ``shown`` is the result a reader shows before it updates the field (Word and LibreOffice
+    update page fields in headers and footers by themselves).
+    """
+    paragraph.add_run().element.append(_fld_char("begin"))
+    instr = OxmlElement("w:instrText", {qn("xml:space"): "preserve"})
+    instr.text = f" {instruction} "
+    paragraph.add_run().element.append(instr)
+    paragraph.add_run().element.append(_fld_char("separate"))
+    paragraph.add_run(shown)
+    paragraph.add_run().element.append(_fld_char("end"))
+
+
+def _fld_char(kind: str) -> Any:
+    return OxmlElement("w:fldChar", {qn("w:fldCharType"): kind})
+
+
+def _shade(cell: _Cell, fill: str) -> None:
+    """Background colour of a table cell."""
+    shd = OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill})
+    _insert_in_order(_tc_pr(cell), shd)
+
+
+def _shade_ppr(style_element: Any, fill: str) -> None:
+    shd = OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill})
+    _insert_in_order(style_element.get_or_add_pPr(), shd)
+
+
+def _repeat_as_header(row: _Row) -> None:
+    """Mark a table row as the header row, repeated at the top of every page the table spans."""
+    tr_pr = _el(row).get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+    tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _keep_row_together(row: _Row) -> None:
+    _el(row).get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+def _border(
+    element: Any,
+    side: str,
+    color: str,
+    *,
+    size: int,
+    space: int,
+    tag: str = "w:pBdr",
+    replace: bool = False,
+) -> None:
+    """A single-line border on one side of a paragraph, a style's paragraphs, or a cell.
+
+    ``element`` is a style (``w:style``), a ``w:pPr`` or a ``w:tcPr``; ``size`` is in eighths of
+    a point, ``space`` in points.
+    """
+    props = element.get_or_add_pPr() if element.tag == qn("w:style") else element
+    borders = props.find(qn(tag))
+    if borders is not None and replace:
+        props.remove(borders)
+        borders = None
+    if borders is None:
+        borders = OxmlElement(tag)
+        _insert_in_order(props, borders)
+    line = OxmlElement(
+        f"w:{side}",
+        {
+            qn("w:val"): "single",
+            qn("w:sz"): str(size),
+            qn("w:space"): str(space),
+            qn("w:color"): color,
+        },
+    )
+    # Children of w:pBdr / w:tcBorders have a fixed order: top, left, bottom, right.
+    order = ("top", "left", "start", "bottom", "right", "end")
+    later = [c for c in borders if c.tag.rpartition("}")[2] in order[order.index(side) + 1 :]]
+    if later:
+        later[0].addprevious(line)
+    else:
+        borders.append(line)
+
+
+# Schema order of the children of w:pPr and w:tcPr that we may insert.
+_PPR_ORDER = (
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+)
+_TCPR_ORDER = (
+    "cnfStyle",
+    "tcW",
+    "gridSpan",
+    "hMerge",
+    "vMerge",
+    "tcBorders",
+    "shd",
+    "noWrap",
+    "tcMar",
+    "textDirection",
+    "tcFitText",
+    "vAlign",
+    "hideMark",
+)
+
+
+def _insert_in_order(parent: Any, child: Any) -> None:
+    """Insert ``child`` into ``w:pPr`` or ``w:tcPr`` where the schema wants it."""
+    order = _TCPR_ORDER if parent.tag == qn("w:tcPr") else _PPR_ORDER
+    name = child.tag.rpartition("}")[2]
+    after = set(order[order.index(name) + 1 :])
+    for existing in parent:
+        if existing.tag.rpartition("}")[2] in after:
+            existing.addprevious(child)
+            return
+    parent.append(child)
+
+
+def _set_widths(cells: Sequence[_Cell], total: Length, fractions: Sequence[float]) -> None:
+    for cell, fraction in zip(cells, fractions, strict=True):
+        cell.width = Emu(int(total * fraction))
+
+
+# --- document properties ------------------------------------------------------------------------
+
+
+def _set_properties(doc: DocxDocument, note: Note) -> None:
+    props = doc.core_properties
+    props.title = _prop(note.title)
+    props.subject = _prop(note.subject or "")
+    props.author = _prop(note.author or _first_signer(note))
+    props.last_modified_by = props.author
+    props.keywords = _prop(f"KAP; ketamine-assisted psychotherapy; clinical note; {note.format}")
+    props.category = "Clinical note"
+    props.content_status = note.status.capitalize()
+    props.comments = "Generated by kapnotes."
+    props.revision = 1 + len(note.addenda)
+    when = note.created or _latest_time(note)
+    if when is not None:
+        props.created = props.modified = _utc_naive(when)
+
+
+def _prop(text: str) -> str:
+    return one_line(text)[:255]
+
+
+def _first_signer(note: Note) -> str:
+    return (
+        name_with_credentials(note.signatures[0].signer, note.signatures[0].credentials)
+        if (note.signatures)
+        else ""
+    )
+
+
+def _latest_time(note: Note) -> dt.datetime | None:
+    times = [s.signed_at for s in note.signatures if s.signed_at is not None]
+    times += [a.written_at for a in note.addenda]
+    return max(times, key=_utc_naive) if times else None
+
+
+def _utc_naive(value: dt.datetime) -> dt.datetime:
+    """A datetime in UTC without tzinfo (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)

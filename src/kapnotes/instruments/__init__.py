@@ -1,0 +1,1 @@
+"""Standardized measures: items, ranges, severity bands with sources, and scoring."""

@@ -1,0 +1,500 @@
+"""The data model of a standardized instrument, its validation, and the result of scoring it.
+
+An :class:`Instrument` is plain data plus one scoring function: its items and their ranges, the
+severity bands (each with its source), the critical items (with the threshold and why), the
+subscales, the LOINC codes where they were verified, the respondent, the missing-item policy in
+words, the citation and a copyright note. Copyrighted instruments carry item numbers and neutral
+domain labels only, never item wording.
+
+Responses are a sequence with one entry per item, in item order; ``None`` marks a missing answer.
+Every answer must be an ``int`` within its item's range: a ``bool`` is not an int, nor is a
+float, even ``2.0``. :meth:`Instrument.validate` reports every problem at once, each with a path
+under ``$.items`` (``$.items[8]`` is item 9) that a caller can re-root with
+:meth:`kapnotes.errors.Problem.under`. :meth:`Instrument.score` raises :class:`ScoringError`
+with all of them, or returns a :class:`ScoreResult`.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+from kapnotes.errors import InvalidError, ModelError, Problem
+
+#: Registry names: the rule the plugin registry enforces (``kapnotes.plugins.NAME_RE``).
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+Answer: TypeAlias = int | None
+Answers: TypeAlias = tuple[int | None, ...]
+Number: TypeAlias = int | float
+Respondent: TypeAlias = Literal["self-report", "clinician"]
+Params: TypeAlias = Mapping[str, Any]
+#: ``scorer(instrument, answers, params) -> ScoreResult``
+ScoreFn: TypeAlias = "Callable[[Instrument, Answers, Mapping[str, Any]], ScoreResult]"
+
+
+class ScoringError(InvalidError):
+    """Responses (or scoring parameters) that cannot be scored: every problem, each with its path.
+
+    Paths are ``$.items[i]`` for answers (``i`` counts from 0, so ``$.items[8]`` is item 9),
+    ``$.items`` for the list as a whole and ``$.extra.<name>`` for parameters.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Parts of an instrument
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Item:
+    """One item: its number (1-based position in the responses) and the range of its answers.
+
+    :ivar label: a neutral domain label ("sleep"); never the wording of a copyrighted item.
+    :ivar text: the item's wording, only for instruments that are free to reproduce.
+    :ivar key: how the item is named in messages when it is not just its number ("6b").
+    :ivar hint: what the answer codes mean ("0 = no, 1 = yes"), for forms and documentation.
+    :ivar scored: whether the item counts towards the total (PHQ-9 item 10 does not).
+    :ivar required: whether the responses must contain it (trailing optional items may be left
+        out; items that are asked only after a given answer are not required either, and the
+        instrument's scoring rule decides when they are needed).
+    :ivar loinc: the item's LOINC code, only where verified.
+    """
+
+    number: int
+    min: int
+    max: int
+    label: str | None = None
+    text: str | None = None
+    key: str | None = None
+    hint: str | None = None
+    scored: bool = True
+    required: bool = True
+    loinc: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The item's name in messages: its key, or its number."""
+        return self.key or str(self.number)
+
+    @property
+    def allowed(self) -> str:
+        """The allowed answers in words, e.g. ``an integer 0–3``."""
+        return f"an integer {self.min}–{self.max}"
+
+
+@attrs.frozen
+class Band:
+    """A severity band of the total: ``low``–``high`` inclusive, its label and where it comes from.
+
+    Bounds are integers. A prorated (fractional) total belongs to the band whose integer range it
+    falls in or just above: 9.5 is in 5–9, because the next cut-off says "10 or more".
+    """
+
+    low: int
+    high: int
+    label: str
+    source: str
+
+    def contains(self, total: Number) -> bool:
+        """Whether ``total`` falls in this band."""
+        return self.low <= total < self.high + 1
+
+
+@attrs.frozen
+class CriticalItem:
+    """An item whose answer needs follow-up whatever the total, with the threshold and why.
+
+    :ivar threshold: the answer at which the item is flagged.
+    :ivar direction: ``at_least`` flags answers >= threshold; ``at_most`` answers <= threshold.
+    :ivar verified: False when the item's meaning or threshold could not be checked against a
+        public source (the comment in the catalog says so).
+    """
+
+    item: int
+    threshold: int
+    reason: str
+    source: str
+    verified: bool = True
+    direction: Literal["at_least", "at_most"] = "at_least"
+
+    def triggered(self, value: int | None) -> bool:
+        """Whether an answer crosses the threshold (a missing answer never does)."""
+        if value is None:
+            return False
+        if self.direction == "at_least":
+            return value >= self.threshold
+        return value <= self.threshold
+
+    @property
+    def condition(self) -> str:
+        """The threshold in words: ``> 0``, ``>= 2`` or ``= 0``."""
+        if self.direction == "at_most":
+            return f"= {self.threshold}" if self.threshold == 0 else f"<= {self.threshold}"
+        return f"> {self.threshold - 1}" if self.threshold == 1 else f">= {self.threshold}"
+
+
+@attrs.frozen
+class Subscale:
+    """A subscale (or scoring domain): which items, and how they combine (sum, mean or max).
+
+    ``name`` is the key in :attr:`ScoreResult.subscales`; ``label`` says what it measures.
+    """
+
+    name: str
+    items: tuple[int, ...]
+    rule: Literal["sum", "mean", "max"]
+    source: str
+    label: str | None = None
+
+
+@attrs.frozen
+class LoincCodes:
+    """LOINC codes of an instrument, only those found stated by a credible source.
+
+    :ivar items: ``(item number, code)`` pairs.
+    :ivar risk_level: the code of a categorical result that is not a total (C-SSRS risk level).
+    :ivar source: where each code was found.
+    :ivar single_source: True when a code rests on one source only.
+    """
+
+    source: str
+    panel: str | None = None
+    total: str | None = None
+    items: tuple[tuple[int, str], ...] = ()
+    risk_level: str | None = None
+    single_source: bool = False
+
+    def item(self, number: int) -> str | None:
+        """The code of item ``number``, or None."""
+        return dict(self.items).get(number)
+
+
+@attrs.frozen
+class Remission:
+    """Remission as a single-timepoint threshold: total <= ``max_total``."""
+
+    max_total: int
+    source: str
+
+
+@attrs.frozen
+class Prorating:
+    """A published rule for a total with a few missing items: the mean of the answered items
+    stands in for each missing one. Applied only when the caller passes ``prorate=True``."""
+
+    max_missing: int
+    source: str
+
+
+@attrs.frozen
+class Parameter:
+    """A scoring parameter a caller may pass in ``extra`` (a cut-off, opting in to prorating)."""
+
+    name: str
+    kind: Literal["int", "bool"]
+    default: int | bool
+    description: str
+    source: str
+    low: int | None = None
+    high: int | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# The result of scoring
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Flag:
+    """Something in the responses that needs attention (a critical item, a missing item)."""
+
+    code: str
+    message: str
+    item: int | None = None
+
+
+@attrs.frozen
+class Completeness:
+    """How many of the items that had to be answered were answered."""
+
+    answered: int
+    required: int
+
+    def __str__(self) -> str:
+        return f"{self.answered}/{self.required}"
+
+
+@attrs.frozen
+class ScoreResult:
+    """The score of one administration of an instrument.
+
+    :ivar total: None when the missing-item policy does not allow a total.
+    :ivar band: the severity band of the total (None without bands or without a total).
+    :ivar subscales: subscale (or domain) name -> score, None where it cannot be computed.
+    :ivar complete: True when every item that had to be answered was answered.
+    :ivar provisional_diagnosis: PCL-5's DSM-5 rule; None where not applicable or undetermined.
+    :ivar risk_level: C-SSRS triage level; a lower bound when ``complete`` is False.
+    :ivar responses: the answers scored, one per item (None where missing).
+    :ivar details: instrument-specific facts (cut-off used, remission, percent of maximum ...).
+    """
+
+    instrument: str
+    total: Number | None
+    band: str | None
+    band_source: str | None
+    subscales: dict[str, Number | None] = attrs.field(factory=dict, hash=False)
+    flags: tuple[Flag, ...] = ()
+    completeness: Completeness = Completeness(0, 0)
+    complete: bool = False
+    provisional_diagnosis: bool | None = None
+    risk_level: str | None = None
+    interpretation: str = ""
+    responses: tuple[int | None, ...] = ()
+    details: dict[str, Any] = attrs.field(factory=dict, hash=False)
+
+    def flagged(self, code: str) -> bool:
+        """Whether a flag with this code was raised."""
+        return any(f.code == code for f in self.flags)
+
+
+# --------------------------------------------------------------------------------------------
+# The instrument
+# --------------------------------------------------------------------------------------------
+
+
+def _check_name(_inst: object, _attr: object, value: str) -> None:
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise ModelError([Problem("$.name", f"invalid instrument name {value!r}")])
+
+
+def _check_one_line(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not value.strip() or "\n" in value:
+        raise ModelError([Problem(f"$.{attribute.name}", "must be one non-empty line")])
+
+
+@attrs.frozen
+class Instrument:
+    """A standardized instrument: items, ranges, bands with sources, and a scoring rule.
+
+    :ivar name: registry name (``phq9``), lower-case.
+    :ivar total_range: the range of the total, None when the result is not a total (C-SSRS).
+    :ivar scoring_rule: the scoring rule in words; ``scorer`` implements it.
+    :ivar scorer: ``scorer(instrument, answers, params) -> ScoreResult``, called with validated
+        answers (one per item, None where missing) and every parameter resolved to a value.
+    :ivar missing_item_policy: what happens when answers are missing, in words.
+    :ivar aliases: other spellings accepted by :func:`kapnotes.scoring.score` (``PHQ-9``).
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    title: str
+    description: str = attrs.field(validator=_check_one_line)
+    items: tuple[Item, ...]
+    total_range: tuple[Number, Number] | None
+    scoring_rule: str
+    scorer: ScoreFn = attrs.field(repr=False, eq=False)
+    respondent: Respondent
+    missing_item_policy: str
+    source: str
+    copyright_note: str
+    bands: tuple[Band, ...] = ()
+    critical_items: tuple[CriticalItem, ...] = ()
+    subscales: tuple[Subscale, ...] = ()
+    loinc: LoincCodes | None = None
+    remission: Remission | None = None
+    prorating: Prorating | None = None
+    parameters: tuple[Parameter, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        problems = _definition_problems(self)
+        if problems:
+            raise ModelError(problems, source=f"instrument {self.name}")
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def item(self, number: int) -> Item:
+        """Item ``number`` (1-based)."""
+        return self.items[number - 1]
+
+    @property
+    def scored_items(self) -> tuple[Item, ...]:
+        """The items that count towards the total."""
+        return tuple(i for i in self.items if i.scored)
+
+    @property
+    def unscored_items(self) -> tuple[Item, ...]:
+        """The items recorded but not counted (PHQ-9 item 10)."""
+        return tuple(i for i in self.items if not i.scored)
+
+    @property
+    def min_answers(self) -> int:
+        """The shortest acceptable response list: up to the last required item."""
+        required = [i.number for i in self.items if i.required]
+        return max(required, default=0)
+
+    def band_for(self, total: Number | None) -> Band | None:
+        """The band containing ``total``, or None."""
+        if total is None:
+            return None
+        return next((b for b in self.bands if b.contains(total)), None)
+
+    def parameter(self, name: str) -> Parameter:
+        """The parameter called ``name``."""
+        return next(p for p in self.parameters if p.name == name)
+
+    # -- validating and scoring ---------------------------------------------------------------
+
+    def validate(self, responses: object) -> list[Problem]:
+        """Every problem with ``responses``, with paths under ``$.items`` (empty when valid)."""
+        if isinstance(responses, (str, bytes)) or not isinstance(responses, Sequence):
+            got = _describe(responses)
+            return [Problem("$.items", f"expected {self._count_words()}, got {got}")]
+        problems: list[Problem] = []
+        if not self.min_answers <= len(responses) <= len(self.items):
+            problems.append(
+                Problem("$.items", f"expected {self._count_words()}, got {len(responses)}")
+            )
+        for index, (item, value) in enumerate(zip(self.items, responses, strict=False)):
+            message = _answer_problem(item, value)
+            if message is not None:
+                problems.append(Problem(f"$.items[{index}]", message))
+        return problems
+
+    def resolve_params(
+        self, extra: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any], list[Problem]]:
+        """The parameters with defaults filled in, and every problem with ``extra``."""
+        known = {p.name: p for p in self.parameters}
+        values: dict[str, Any] = {name: p.default for name, p in known.items()}
+        problems: list[Problem] = []
+        for key, value in (extra or {}).items():
+            if key in known:
+                wrong = _parameter_problem(known[key], value)
+            else:
+                names = ", ".join(sorted(known)) or "(none)"
+                wrong = f"{self.title} has no parameter {key!r}; known: {names}"
+            if wrong is None:
+                values[key] = value
+            else:
+                problems.append(Problem(f"$.extra.{key}", wrong))
+        return values, problems
+
+    def score(
+        self, responses: Sequence[int | None], *, extra: Mapping[str, Any] | None = None
+    ) -> ScoreResult:
+        """Score ``responses``; raise :class:`ScoringError` with every problem if invalid."""
+        problems = self.validate(responses)
+        params, param_problems = self.resolve_params(extra)
+        problems.extend(param_problems)
+        if problems:
+            raise ScoringError(problems, source=self.title)
+        answers = tuple(None if v is None else int(v) for v in responses)
+        answers += (None,) * (len(self.items) - len(answers))
+        return self.scorer(self, answers, params)
+
+    def _count_words(self) -> str:
+        n, low = len(self.items), self.min_answers
+        if low == n:
+            return f"a list of {n} answers (items 1–{n})"
+        optional = ", ".join(i.id for i in self.items[low:])
+        return f"a list of {low}–{n} answers (items 1–{n}; item {optional} optional)"
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _describe(value: object) -> str:
+    """``str '2'``, ``float 2.0``, ``bool True``: the type and a short repr of a wrong value."""
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _answer_problem(item: Item, value: object) -> str | None:
+    """What is wrong with one answer, or None (a missing answer is not a problem here)."""
+    if value is None:
+        return None
+    if not _is_int(value):
+        return f"item {item.id} must be {item.allowed}, got {_describe(value)}"
+    number = int(value)  # type: ignore[call-overload]
+    if not item.min <= number <= item.max:
+        return f"item {item.id} must be {item.allowed}, got {number}"
+    return None
+
+
+def _parameter_problem(param: Parameter, value: object) -> str | None:
+    if param.kind == "bool":
+        return None if isinstance(value, bool) else f"must be true or false, got {_describe(value)}"
+    if not _is_int(value):
+        return f"must be an integer, got {_describe(value)}"
+    number = int(value)  # type: ignore[call-overload]
+    low = param.low if param.low is not None else number
+    high = param.high if param.high is not None else number
+    if not low <= number <= high:
+        return f"must be an integer {low}–{high}, got {number}"
+    return None
+
+
+def _definition_problems(inst: Instrument) -> list[Problem]:
+    """Every inconsistency in an instrument's definition."""
+    problems = _item_problems(inst)
+    problems += _band_problems(inst)
+    numbers_ = {i.number for i in inst.items}
+    for k, critical in enumerate(inst.critical_items):
+        if critical.item not in numbers_:
+            problems.append(Problem(f"$.critical_items[{k}]", f"no item {critical.item}"))
+    for k, sub in enumerate(inst.subscales):
+        missing = [n for n in sub.items if n not in numbers_]
+        if missing or not sub.items:
+            problems.append(Problem(f"$.subscales[{k}]", f"{sub.name}: unknown items {missing}"))
+    for alias in inst.aliases:
+        if not alias.strip():
+            problems.append(Problem("$.aliases", "an alias is empty"))
+    return problems
+
+
+def _item_problems(inst: Instrument) -> list[Problem]:
+    problems: list[Problem] = []
+    if not inst.items:
+        problems.append(Problem("$.items", "an instrument needs at least one item"))
+    for index, item in enumerate(inst.items):
+        path = f"$.items[{index}]"
+        if item.number != index + 1:
+            problems.append(Problem(path, f"item number {item.number}, expected {index + 1}"))
+        if item.min > item.max:
+            problems.append(Problem(path, f"min {item.min} > max {item.max}"))
+    return problems
+
+
+def _band_problems(inst: Instrument) -> list[Problem]:
+    """Bands must be in order, contiguous, and cover the total range exactly."""
+    if not inst.bands:
+        return []
+    problems: list[Problem] = []
+    for k, (a, b) in enumerate(zip(inst.bands, inst.bands[1:], strict=False)):
+        if b.low != a.high + 1:
+            message = f"starts at {b.low}, expected {a.high + 1}"
+            problems.append(Problem(f"$.bands[{k + 1}]", message))
+    if inst.total_range is None:
+        problems.append(Problem("$.bands", "bands need a total_range"))
+    elif (inst.bands[0].low, inst.bands[-1].high) != tuple(inst.total_range):
+        problems.append(
+            Problem("$.bands", f"bands cover {inst.bands[0].low}–{inst.bands[-1].high}, "
+                    f"total range is {inst.total_range[0]}–{inst.total_range[1]}")
+        )
+    for k, band in enumerate(inst.bands):
+        if band.low > band.high or not band.source.strip():
+            problems.append(Problem(f"$.bands[{k}]", "empty range or no source"))
+    return problems

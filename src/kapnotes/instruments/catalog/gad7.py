@@ -1,0 +1,64 @@
+"""GAD-7: Generalized Anxiety Disorder, 7 items. Free to reproduce (Pfizer): wording included."""
+
+from __future__ import annotations
+
+from kapnotes.instruments.base import Band, Instrument, Item, LoincCodes
+from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, sum_scorer
+
+SOURCE = (
+    "Spitzer RL, Kroenke K, Williams JBW, Lowe B. A brief measure for assessing generalized "
+    "anxiety disorder: the GAD-7. Arch Intern Med. 2006;166(10):1092-1097"
+)
+
+_WORDING = (
+    ("nervousness", "Feeling nervous, anxious or on edge"),
+    ("uncontrollable worry", "Not being able to stop or control worrying"),
+    ("excessive worry", "Worrying too much about different things"),
+    ("trouble relaxing", "Trouble relaxing"),
+    ("restlessness", "Being so restless that it is hard to sit still"),
+    ("irritability", "Becoming easily annoyed or irritable"),
+    ("dread", "Feeling afraid as if something awful might happen"),
+)
+# LOINC. Panel 69737-5 and total 70274-6: DOMAIN.md [V]; 70274-6 is also in the HL7 Personal
+# Health Records IG value set observation-scored-assessment-score-codes. Item codes: loinc.org
+# panel 69729-2 (PHQ-SADS), which lists these seven GAD-7 questions with the GAD-7 total
+# 70274-6; the same codes are the linkIds of published FHIR GAD-7 Questionnaires.
+_ITEM_LOINC = ("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7")
+
+GAD7 = Instrument(
+    name="gad7",
+    title="GAD-7",
+    description="Generalized Anxiety Disorder-7: anxiety severity over the last 2 weeks.",
+    items=tuple(
+        Item(n, 0, 3, label=label, text=text, hint=PHQ_FREQUENCY, loinc=code)
+        for n, ((label, text), code) in enumerate(zip(_WORDING, _ITEM_LOINC, strict=True), 1)
+    ),
+    total_range=(0, 21),
+    scoring_rule="Total = sum of items 1-7 (0-21).",
+    scorer=sum_scorer,
+    respondent="self-report",
+    missing_item_policy=(
+        "all 7 items must be answered for a total; with any missing the result is incomplete "
+        "and has no total (no published prorating rule was found)"
+    ),
+    source=SOURCE,
+    copyright_note=(
+        "Copyright Pfizer Inc. Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt "
+        "Kroenke and colleagues, with an educational grant from Pfizer Inc. No permission "
+        "required to reproduce, translate, display or distribute."
+    ),
+    # Bands: Spitzer et al. 2006 (cut-points 5, 10, 15).
+    bands=(
+        Band(0, 4, "minimal", SOURCE),
+        Band(5, 9, "mild", SOURCE),
+        Band(10, 14, "moderate", SOURCE),
+        Band(15, 21, "severe", SOURCE),
+    ),
+    loinc=LoincCodes(
+        source="see the comment above _ITEM_LOINC in kapnotes/instruments/catalog/gad7.py",
+        panel="69737-5",
+        total="70274-6",
+        items=tuple(enumerate(_ITEM_LOINC, 1)),
+    ),
+    aliases=("GAD-7", "GAD 7"),
+)

@@ -1,0 +1,196 @@
+"""Shared machinery of the domain model: frozen attrs classes that check all their invariants.
+
+Each model class is ``@model``-decorated: frozen, keyword-only, and after ``__init__`` it runs every
+field check (``field(check=...)``) and the class's ``_invariants()``, collecting *all* problems
+before raising one :class:`~kapnotes.errors.ModelError`. Paths are relative to the object (``$.end``);
+the serialization edge re-roots them under the document path.
+
+Fields that hold direct identifiers (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)) are marked with
+``identifier=True`` so that de-identification can find them by introspection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import attrs
+
+from kapnotes.errors import ModelError, Problem
+
+#: A check returns None when the value is fine, else a message, or (sub-path, message) to point
+#: inside the value (``("[2]", "...")`` for the third element of a tuple).
+Check = Callable[[Any], "str | tuple[str, str] | None"]
+C = TypeVar("C", bound=type)
+
+_CHECKS = "kapnotes_checks"
+_IDENTIFIER = "kapnotes_identifier"
+
+
+def field(
+    *,
+    check: Check | Iterable[Check] = (),
+    identifier: bool = False,
+    default: Any = attrs.NOTHING,
+    factory: Callable[[], Any] | None = None,
+    converter: Callable[[Any], Any] | None = None,
+    doc: str | None = None,
+) -> Any:
+    """An attrs field with kapnotes metadata: checks to run and whether it is a direct identifier."""
+    checks = (check,) if callable(check) else tuple(check)
+    meta = {_CHECKS: checks, _IDENTIFIER: identifier}
+    if doc:
+        meta["doc"] = doc
+    if factory is not None:
+        return attrs.field(factory=factory, metadata=meta, converter=converter)
+    return attrs.field(default=default, metadata=meta, converter=converter)
+
+
+def _problems(obj: Any) -> Iterator[Problem]:
+    for a in attrs.fields(type(obj)):
+        value = getattr(obj, a.name)
+        if value is None:
+            continue
+        for check in a.metadata.get(_CHECKS, ()):
+            msg = check(value)
+            if isinstance(msg, tuple):
+                yield Problem(f"$.{a.name}{msg[0]}", msg[1])
+            elif msg:
+                yield Problem(f"$.{a.name}", msg)
+    invariants = getattr(obj, "_invariants", None)
+    if invariants is not None:
+        yield from invariants()
+
+
+def _post_init(self: Any) -> None:
+    problems = list(_problems(self))
+    if problems:
+        raise ModelError(problems)
+
+
+def model(cls: C) -> C:
+    """Make ``cls`` a frozen, keyword-only attrs class whose invariants are checked on creation."""
+    if "__attrs_post_init__" in cls.__dict__:
+        raise TypeError(f"{cls.__name__}: use _invariants(), not __attrs_post_init__")
+    cls.__attrs_post_init__ = _post_init  # type: ignore[attr-defined]
+    return attrs.frozen(kw_only=True)(cls)  # type: ignore[no-any-return]
+
+
+def identifier_fields(cls: type) -> list[str]:
+    """Names of the fields of ``cls`` that hold direct identifiers."""
+    return [a.name for a in attrs.fields(cls) if a.metadata.get(_IDENTIFIER)]
+
+
+def problem(path: str, message: str) -> Problem:
+    return Problem(path if path.startswith("$") else f"$.{path}", message)
+
+
+# --- reusable checks ---------------------------------------------------------------------------
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@|-]{0,127}$")
+
+
+def _schema(check: Any, **schema: Any) -> Any:
+    """Attach the JSON Schema keywords that express ``check`` (used by the schema generator)."""
+    check.json_schema = schema
+    return check
+
+
+def valid_id(value: str) -> str | None:
+    if not ID_RE.match(value):
+        return (
+            f"expected an identifier of 1-128 characters (letters, digits and . _ : / @ | -), "
+            f"starting with a letter or digit, got {value!r}"
+        )
+    return None
+
+
+_schema(valid_id, pattern=ID_RE.pattern)
+
+
+def non_blank(value: str) -> str | None:
+    return "must not be empty or only white space" if not value.strip() else None
+
+
+_schema(non_blank, minLength=1, pattern=r"\S")
+
+
+def max_len(n: int) -> Check:
+    def check(value: str) -> str | None:
+        return f"must be at most {n} characters, got {len(value)}" if len(value) > n else None
+
+    return _schema(check, maxLength=n)
+
+
+def in_range(lo: float, hi: float, *, unit: str = "") -> Check:
+    """Inclusive range check for numbers; NaN and infinities are refused."""
+    suffix = f" {unit}" if unit else ""
+
+    def check(value: float) -> str | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"expected a finite number, got {value}"
+        if not lo <= value <= hi:
+            return f"expected a number from {_num(lo)} to {_num(hi)}{suffix}, got {_num(value)}"
+        return None
+
+    return _schema(check, minimum=lo, maximum=hi)
+
+
+def positive(limit: float, *, unit: str = "") -> Check:
+    """Strictly positive and at most ``limit`` (a plausibility ceiling)."""
+    suffix = f" {unit}" if unit else ""
+
+    def check(value: float) -> str | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"expected a finite number, got {value}"
+        if not 0 < value <= limit:
+            return f"expected a number > 0 and <= {_num(limit)}{suffix}, got {_num(value)}"
+        return None
+
+    return _schema(check, exclusiveMinimum=0, maximum=limit)
+
+
+def aware(value: dt.datetime) -> str | None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        return "expected a date-time with a UTC offset (e.g. 2026-03-02T09:00:00-05:00)"
+    return None
+
+
+def each(check: Check) -> Check:
+    """Apply ``check`` to every element of a tuple; reports the first failing index."""
+
+    def run(values: tuple[Any, ...]) -> tuple[str, str] | None:
+        for i, v in enumerate(values):
+            msg = check(v)
+            if isinstance(msg, tuple):
+                return (f"[{i}]{msg[0]}", msg[1])
+            if msg:
+                return (f"[{i}]", msg)
+        return None
+
+    inner = getattr(check, "json_schema", None)
+    return _schema(run, items=inner) if inner else run
+
+
+def checks_of(a: attrs.Attribute) -> tuple[Check, ...]:  # type: ignore[type-arg]
+    return tuple(a.metadata.get(_CHECKS, ()))
+
+
+def unique_by(key: Callable[[Any], Any], what: str) -> Check:
+    def check(values: tuple[Any, ...]) -> str | None:
+        seen: set[Any] = set()
+        for v in values:
+            k = key(v)
+            if k in seen:
+                return f"duplicate {what} {k!r}"
+            seen.add(k)
+        return None
+
+    return check
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)

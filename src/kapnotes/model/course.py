@@ -1,0 +1,158 @@
+"""A treatment course: why the client is in KAP care, what they consented to, and its sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+
+from kapnotes.errors import Problem
+from kapnotes.model._base import field, in_range, model, non_blank, problem, unique_by, valid_id
+from kapnotes.model.session import Session, SessionKind
+
+# ICD-10-CM code shape: letter, digit, digit-or-letter, optional dot and 1-4 characters.
+# Source: CDC/NCHS ICD-10-CM Official Guidelines for Coding and Reporting, section I.A.
+ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+
+
+def valid_icd10(value: str) -> str | None:
+    return None if ICD10_RE.match(value) else f"expected an ICD-10-CM code like F33.2, got {value!r}"
+
+
+class CourseStatus(str, Enum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DISCONTINUED = "discontinued"
+
+
+class ConsentKind(str, Enum):
+    """Consents a KAP course records (DOMAIN.md section 1)."""
+
+    KAP_INFORMED_CONSENT = "kap_informed_consent"
+    CONSENT_TO_TOUCH = "consent_to_touch"
+    TELEHEALTH = "telehealth"
+    AT_HOME_DOSING = "at_home_dosing"
+    RECORDING = "recording"
+    RELEASE_OF_INFORMATION = "release_of_information"
+    OTHER = "other"
+
+
+@model
+class Indication:
+    """A reason for the course, coded in ICD-10-CM."""
+
+    code: str = field(check=valid_icd10)
+    display: str = field(check=non_blank)
+    primary: bool = False
+
+
+@model
+class Consent:
+    """A consent on file. ``withdrawn_on`` ends it; ``scope`` qualifies it (e.g. which touch)."""
+
+    kind: ConsentKind
+    obtained_on: dt.date
+    given: bool = True
+    scope: str | None = None
+    expires_on: dt.date | None = None
+    withdrawn_on: dt.date | None = None
+    document_ref: str | None = None
+    description: str | None = None
+
+    def _invariants(self) -> list[Problem]:
+        out = []
+        if self.expires_on is not None and self.expires_on < self.obtained_on:
+            out.append(problem("expires_on", "a consent cannot expire before it was obtained"))
+        if self.withdrawn_on is not None and self.withdrawn_on < self.obtained_on:
+            out.append(problem("withdrawn_on", "a consent cannot be withdrawn before it was obtained"))
+        if self.kind is ConsentKind.OTHER and not self.description:
+            out.append(problem("description", "a consent of kind 'other' needs a description"))
+        return out
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Whether this consent was given and in force on ``day``."""
+        if not self.given or day < self.obtained_on:
+            return False
+        if self.withdrawn_on is not None and day >= self.withdrawn_on:
+            return False
+        return self.expires_on is None or day <= self.expires_on
+
+
+@model
+class Goal:
+    """A treatment goal, optionally measured by an instrument with a target score."""
+
+    id: str = field(check=valid_id)
+    description: str = field(check=non_blank)
+    instrument: str | None = None
+    target_score: float | None = field(default=None, check=in_range(0, 1000))
+    target_date: dt.date | None = None
+
+
+@model
+class PlannedPhase:
+    """A planned phase of the course: how many sessions of one kind."""
+
+    kind: SessionKind
+    planned_sessions: int = field(check=in_range(0, 200))
+    notes: str | None = None
+
+
+@model
+class TreatmentCourse:
+    """One course of KAP for one client, with its sessions in time order."""
+
+    id: str = field(check=valid_id)
+    client_id: str = field(check=valid_id)
+    started_on: dt.date
+    status: CourseStatus = CourseStatus.ACTIVE
+    ended_on: dt.date | None = None
+    indications: tuple[Indication, ...] = field(
+        default=(), check=unique_by(lambda i: i.code, "indication code")
+    )
+    consents: tuple[Consent, ...] = ()
+    goals: tuple[Goal, ...] = field(default=(), check=unique_by(lambda g: g.id, "goal id"))
+    phases: tuple[PlannedPhase, ...] = ()
+    prescriber_id: str | None = field(default=None, check=valid_id)
+    primary_therapist_id: str | None = field(default=None, check=valid_id)
+    sessions: tuple[Session, ...] = field(
+        default=(), check=unique_by(lambda s: s.id, "session id")
+    )
+    notes: str | None = None
+
+    def _invariants(self) -> list[Problem]:
+        out = []
+        if self.ended_on is not None and self.ended_on < self.started_on:
+            out.append(problem("ended_on", "a course cannot end before it started"))
+        if sum(1 for i in self.indications if i.primary) > 1:
+            out.append(problem("indications", "at most one indication can be primary"))
+        starts = [s.start for s in self.sessions]
+        if starts != sorted(starts):
+            for i in range(1, len(starts)):
+                if starts[i] < starts[i - 1]:
+                    out.append(
+                        problem(
+                            f"sessions[{i}].start",
+                            "sessions must be in time order (this one starts before the one before it)",
+                        )
+                    )
+                    break
+        return out
+
+    def consent(self, kind: ConsentKind, on: dt.date) -> Consent | None:
+        """The consent of ``kind`` in force on ``on``, if any."""
+        for c in self.consents:
+            if c.kind is kind and c.in_force_on(on):
+                return c
+        return None
+
+    def session(self, session_id: str) -> Session:
+        for s in self.sessions:
+            if s.id == session_id:
+                return s
+        raise KeyError(session_id)
+
+    @property
+    def dosing_sessions(self) -> tuple[Session, ...]:
+        return tuple(s for s in self.sessions if s.kind is SessionKind.DOSING)

@@ -1,0 +1,108 @@
+"""The root of the interchange format: a clinic's KAP record in one document."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from kapnotes.errors import Problem
+from kapnotes.model._base import field, model, problem, unique_by
+from kapnotes.model.course import TreatmentCourse
+from kapnotes.model.people import Client, Clinic, Clinician
+from kapnotes.model.process_notes import PsychotherapyNote
+from kapnotes.model.session import Session
+
+FORMAT_NAME = "kapnotes"
+#: The interchange format version this kapnotes writes and reads (MAJOR.MINOR).
+FORMAT_VERSION = "1.0"
+
+
+@model
+class Document:
+    """A KAP record: the clinic, its clinicians and clients, courses with their sessions.
+
+    ``psychotherapy_notes`` are carried only in documents made with an explicit authorization;
+    they are stored apart from the sessions they belong to.
+    """
+
+    format: Literal["kapnotes"] = FORMAT_NAME
+    format_version: str = FORMAT_VERSION
+    clinic: Clinic | None = None
+    clinicians: tuple[Clinician, ...] = field(default=(), check=unique_by(lambda c: c.id, "clinician id"))
+    clients: tuple[Client, ...] = field(default=(), check=unique_by(lambda c: c.id, "client id"))
+    courses: tuple[TreatmentCourse, ...] = field(
+        default=(), check=unique_by(lambda c: c.id, "course id")
+    )
+    psychotherapy_notes: tuple[PsychotherapyNote, ...] = field(
+        default=(), check=unique_by(lambda n: n.id, "psychotherapy note id")
+    )
+
+    def _invariants(self) -> list[Problem]:
+        return list(_references(self))
+
+    # --- lookups ------------------------------------------------------------------------------
+
+    def client(self, client_id: str) -> Client:
+        for c in self.clients:
+            if c.id == client_id:
+                return c
+        raise KeyError(client_id)
+
+    def clinician(self, clinician_id: str) -> Clinician:
+        for c in self.clinicians:
+            if c.id == clinician_id:
+                return c
+        raise KeyError(clinician_id)
+
+    def iter_sessions(self) -> list[tuple[TreatmentCourse, Session]]:
+        return [(c, s) for c in self.courses for s in c.sessions]
+
+    def find_session(self, session_id: str) -> tuple[TreatmentCourse, Session]:
+        for course, s in self.iter_sessions():
+            if s.id == session_id:
+                return course, s
+        raise KeyError(session_id)
+
+
+def _references(doc: Document) -> list[Problem]:
+    """Every identifier a document refers to must be defined in it; session ids are global."""
+    out: list[Problem] = []
+    clients = {c.id for c in doc.clients}
+    clinicians = {c.id for c in doc.clinicians}
+    for i, c in enumerate(doc.clinicians):
+        if c.supervisor_id is not None and c.supervisor_id not in clinicians:
+            out.append(problem(f"clinicians[{i}].supervisor_id", f"no clinician {c.supervisor_id!r}"))
+    seen_sessions: dict[str, str] = {}
+    for i, course in enumerate(doc.courses):
+        p = f"courses[{i}]"
+        if course.client_id not in clients:
+            out.append(problem(f"{p}.client_id", f"no client {course.client_id!r} in this document"))
+        for attr in ("prescriber_id", "primary_therapist_id"):
+            ref = getattr(course, attr)
+            if ref is not None and ref not in clinicians:
+                out.append(problem(f"{p}.{attr}", f"no clinician {ref!r} in this document"))
+        for j, s in enumerate(course.sessions):
+            sp = f"{p}.sessions[{j}]"
+            if s.id in seen_sessions:
+                out.append(problem(f"{sp}.id", f"session id {s.id!r} is used twice"))
+            seen_sessions[s.id] = sp
+            out += _session_refs(s, sp, clinicians)
+    for i, n in enumerate(doc.psychotherapy_notes):
+        if n.session_id not in seen_sessions:
+            out.append(problem(f"psychotherapy_notes[{i}].session_id", f"no session {n.session_id!r}"))
+        if n.author_id not in clinicians:
+            out.append(problem(f"psychotherapy_notes[{i}].author_id", f"no clinician {n.author_id!r}"))
+    return out
+
+
+def _session_refs(s: Session, sp: str, clinicians: set[str]) -> list[Problem]:
+    out = []
+    refs: list[tuple[str, str | None]] = [
+        (f"{sp}.clinicians[{k}].clinician_id", c.clinician_id) for k, c in enumerate(s.clinicians)
+    ]
+    refs += [(f"{sp}.signatures[{k}].clinician_id", g.clinician_id) for k, g in enumerate(s.signatures)]
+    refs += [(f"{sp}.addenda[{k}].author_id", a.author_id) for k, a in enumerate(s.addenda)]
+    refs += [(f"{sp}.measures[{k}].administered_by", m.administered_by) for k, m in enumerate(s.measures)]
+    for path, ref in refs:
+        if ref is not None and ref not in clinicians:
+            out.append(problem(path, f"no clinician {ref!r} in this document"))
+    return out

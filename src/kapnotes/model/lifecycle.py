@@ -1,0 +1,70 @@
+"""The note lifecycle: draft -> signed (locked) -> amended, with signatures and addenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+
+from kapnotes.errors import Problem
+from kapnotes.model._base import aware, field, model, non_blank, problem, valid_id
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def valid_sha256(value: str) -> str | None:
+    return None if SHA256_RE.match(value) else "expected a lower-case hex SHA-256 (64 characters)"
+
+
+class NoteStatus(str, Enum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+    AMENDED = "amended"
+
+
+class SignatureRole(str, Enum):
+    AUTHOR = "author"
+    COSIGNER = "cosigner"  # supervisor attestation for a pre-licensed clinician
+
+
+@model
+class Signature:
+    """An electronic signature: who, as what, when, and the hash of what they signed.
+
+    ``signer_name`` and ``credentials`` are copied at signing time: a later change of a
+    clinician's credentials does not change what the note says they were.
+    """
+
+    clinician_id: str = field(check=valid_id)
+    signer_name: str = field(check=non_blank)
+    credentials: str = field(check=non_blank)
+    role: SignatureRole
+    signed_at: dt.datetime = field(check=aware)
+    content_hash: str = field(check=valid_sha256)
+    statement: str | None = None
+
+
+class AddendumKind(str, Enum):
+    ADDENDUM = "addendum"  # adds information; the original stands
+    AMENDMENT = "amendment"  # corrects the original; the original is kept and marked amended
+
+
+@model
+class Addendum:
+    """Text appended after signing. Never overwrites the original note."""
+
+    id: str = field(check=valid_id)
+    kind: AddendumKind
+    author_id: str = field(check=valid_id)
+    written_at: dt.datetime = field(check=aware)
+    text: str = field(check=non_blank)
+    reason: str | None = None
+    signature: Signature | None = None
+
+    def _invariants(self) -> list[Problem]:
+        out = []
+        if self.kind is AddendumKind.AMENDMENT and not self.reason:
+            out.append(problem("reason", "an amendment needs a reason"))
+        if self.signature is not None and self.signature.clinician_id != self.author_id:
+            out.append(problem("signature.clinician_id", "an addendum is signed by its author"))
+        return out

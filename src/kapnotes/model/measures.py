@@ -1,0 +1,63 @@
+"""Administrations of standardized measures: the raw item responses, scored elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from kapnotes.model._base import aware, field, model, valid_id
+
+
+class Respondent(str, Enum):
+    CLIENT = "client"
+    CLINICIAN = "clinician"
+    INFORMANT = "informant"
+
+
+class MeasureContext(str, Enum):
+    """When in care the measure was taken (baseline picks the course's starting score)."""
+
+    BASELINE = "baseline"
+    PRE_DOSE = "pre_dose"
+    POST_DOSE = "post_dose"
+    FOLLOW_UP = "follow_up"
+    ROUTINE = "routine"
+
+
+def _item(value: int | None) -> str | None:
+    if value is None:
+        return None
+    if not 0 <= value <= 100:
+        return f"expected an item response from 0 to 100, got {value}"
+    return None
+
+
+def _items(values: tuple[int | None, ...]) -> tuple[str, str] | None:
+    if not values:
+        return ("", "expected at least one item response")
+    if len(values) > 200:
+        return ("", f"expected at most 200 item responses, got {len(values)}")
+    for i, v in enumerate(values):
+        msg = _item(v)
+        if msg:
+            return (f"[{i}]", msg)
+    return None
+
+
+@model
+class MeasureAdministration:
+    """One completed (or partly completed) instrument.
+
+    ``items`` are the raw responses in item order (item 1 first); ``None`` marks a skipped item.
+    The instrument's own ranges and item count are checked against the registered instrument
+    when a document is loaded (see :mod:`kapnotes.validation`).
+    """
+
+    id: str = field(check=valid_id)
+    instrument: str = field(check=valid_id, doc="registered instrument name, e.g. 'phq9'")
+    administered_at: dt.datetime = field(check=aware)
+    items: tuple[int | None, ...] = field(check=_items)
+    respondent: Respondent = Respondent.CLIENT
+    context: MeasureContext = MeasureContext.ROUTINE
+    administered_by: str | None = field(default=None, check=valid_id)
+    notes: str | None = None

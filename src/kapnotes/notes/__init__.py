@@ -1,0 +1,1 @@
+"""The note pipeline: note formats build a format-neutral :class:`Note`; exporters turn it into bytes."""

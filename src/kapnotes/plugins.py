@@ -1,0 +1,331 @@
+"""The plugin manager, plugin loading and the registry of what plugins register.
+
+Loading is lazy (on first use), happens once, and loads each entry point separately: a plugin
+that fails to import or to register is named in a warning and everything else keeps working.
+``KAPNOTES_STRICT_PLUGINS=1`` re-raises instead; ``KAPNOTES_LOAD_PLUGINS=a,b`` loads only the
+named entry points (an empty value loads none). Built-in plugins are always loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
+
+import attrs
+import pluggy
+
+from kapnotes import hookspecs
+from kapnotes.errors import PluginError, UnknownNameError
+
+ENTRY_POINT_GROUP = "kapnotes"
+STRICT_ENV = "KAPNOTES_STRICT_PLUGINS"
+LOAD_ENV = "KAPNOTES_LOAD_PLUGINS"
+
+#: Built-in plugins: modules registered exactly like third-party ones.
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "kapnotes.default_plugins.interventions",
+    "kapnotes.default_plugins.note_formats",
+    "kapnotes.default_plugins.exporters",
+    "kapnotes.default_plugins.record_exporters",
+    "kapnotes.default_plugins.instruments",
+    "kapnotes.default_plugins.rules",
+)
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+pm = pluggy.PluginManager("kapnotes")
+pm.add_hookspecs(hookspecs)
+
+_lock = threading.RLock()
+_loaded = False
+_registry: Registry | None = None
+
+
+class PluginLoadWarning(UserWarning):
+    """A plugin could not be loaded or could not register; the rest of kapnotes still works."""
+
+
+def _strict() -> bool:
+    return os.environ.get(STRICT_ENV, "").strip() not in ("", "0", "false", "no")
+
+
+def load_plugins() -> None:
+    """Load built-in plugins and entry points once (idempotent, thread-safe)."""
+    global _loaded
+    with _lock:
+        if _loaded:
+            return
+        _loaded = True
+        for modname in DEFAULT_PLUGINS:
+            if pm.get_plugin(modname) is None:
+                pm.register(importlib.import_module(modname), name=modname)
+        allowed = os.environ.get(LOAD_ENV)
+        allowed_names = (
+            None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
+        )
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if allowed_names is not None and ep.name not in allowed_names:
+                continue
+            if pm.get_plugin(ep.name) is not None:
+                continue
+            try:
+                plugin = ep.load()
+                pm.register(plugin, name=ep.name)
+            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break kapnotes
+                if _strict():
+                    raise
+                warnings.warn(
+                    f"kapnotes plugin {ep.name!r} ({ep.value}) failed to load and is skipped: "
+                    f"{type(exc).__name__}: {exc}",
+                    PluginLoadWarning,
+                    stacklevel=2,
+                )
+
+
+def register_plugin(plugin: object, name: str | None = None) -> str:
+    """Register a plugin object or module at run time (tests, scripts). Returns its name."""
+    load_plugins()
+    with _lock:
+        registered = pm.register(plugin, name=name)
+        if registered is None:
+            raise PluginError(f"plugin {name or plugin!r} is already registered or blocked")
+        _invalidate()
+        return registered
+
+
+def unregister_plugin(name: str) -> None:
+    """Remove a plugin registered with :func:`register_plugin`."""
+    with _lock:
+        pm.unregister(name=name)
+        _invalidate()
+
+
+def _invalidate() -> None:
+    global _registry
+    _registry = None
+    from kapnotes import serialization
+
+    serialization.reset_converter()
+
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Entry(Generic[T]):
+    """Something a plugin registered, with the plugin's name."""
+
+    name: str
+    plugin: str
+    value: T
+
+
+class Kind(Generic[T]):
+    """The registered objects of one kind (note formats, exporters, ...), by name."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._entries: dict[str, Entry[T]] = {}
+
+    def add(self, name: str, plugin: str, value: T) -> None:
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise PluginError(
+                f"plugin {plugin!r} registered a {self.label} with an invalid name {name!r} "
+                f"(use lower-case letters, digits, '.', '_' or '-')"
+            )
+        if name in self._entries:
+            other = self._entries[name].plugin
+            raise PluginError(
+                f"{self.label} name {name!r} is registered by both {other!r} and {plugin!r}"
+            )
+        self._entries[name] = Entry(name, plugin, value)
+
+    def get(self, name: str) -> T:
+        try:
+            return self._entries[name].value
+        except KeyError:
+            raise UnknownNameError(self.label, name, self._entries) from None
+
+    def entry(self, name: str) -> Entry[T]:
+        self.get(name)
+        return self._entries[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[T]:
+        return (e.value for e in self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def entries(self) -> list[Entry[T]]:
+        return [self._entries[n] for n in self.names()]
+
+
+@attrs.define
+class Registry:
+    """Everything the loaded plugins registered."""
+
+    note_formats: Kind[Any] = attrs.field(factory=lambda: Kind("note format"))
+    exporters: Kind[Any] = attrs.field(factory=lambda: Kind("note exporter"))
+    record_exporters: Kind[Any] = attrs.field(factory=lambda: Kind("record exporter"))
+    instruments: Kind[Any] = attrs.field(factory=lambda: Kind("instrument"))
+    intervention_types: Kind[Any] = attrs.field(factory=lambda: Kind("intervention type"))
+    rules: Kind[Any] = attrs.field(factory=lambda: Kind("rule"))
+
+
+#: A checker validates what a plugin registered; returns (registry attribute, name, object).
+Checker = Callable[[Any, str], tuple[str, str, Any]]
+
+
+def _expect(attr: str, kind_label: str, cls_path: str) -> Checker:
+    """A checker: the registered object must be an instance of ``cls_path``."""
+
+    def check(obj: Any, plugin: str) -> tuple[str, str, Any]:
+        modname, _, clsname = cls_path.rpartition(".")
+        cls = getattr(importlib.import_module(modname), clsname)
+        if not isinstance(obj, cls):
+            raise PluginError(
+                f"plugin {plugin!r} registered {obj!r} as a {kind_label}; "
+                f"expected an instance of {cls_path}"
+            )
+        return attr, obj.name, obj
+
+    return check
+
+
+def _check_intervention_type(obj: Any, plugin: str) -> tuple[str, str, Any]:
+    from kapnotes.model.interventions import Intervention
+
+    if not (isinstance(obj, type) and issubclass(obj, Intervention) and attrs.has(obj)):
+        raise PluginError(
+            f"plugin {plugin!r} registered {obj!r} as an intervention type; expected an attrs "
+            f"subclass of kapnotes.model.Intervention"
+        )
+    tag = getattr(obj, "type", None)
+    if not isinstance(tag, str):
+        raise PluginError(
+            f"plugin {plugin!r}: intervention type {obj.__name__} has no string class variable 'type'"
+        )
+    return "intervention_types", tag, obj
+
+
+_EXPORTER_CLASSES = ("kapnotes.exporting.NoteExporter", "kapnotes.exporting.RecordExporter")
+
+
+def _check_exporter(obj: Any, plugin: str) -> tuple[str, str, Any]:
+    """Note exporters and record exporters have separate names (``json`` can be both)."""
+    from kapnotes.exporting import NoteExporter, RecordExporter
+
+    if isinstance(obj, NoteExporter):
+        return "exporters", obj.name, obj
+    if isinstance(obj, RecordExporter):
+        return "record_exporters", obj.name, obj
+    raise PluginError(
+        f"plugin {plugin!r} registered {obj!r} as an exporter; expected an instance of "
+        f"{' or '.join(_EXPORTER_CLASSES)}"
+    )
+
+
+_HOOKS: dict[str, Checker] = {
+    "register_note_formats": _expect(
+        "note_formats", "note format", "kapnotes.notes.format.NoteFormat"
+    ),
+    "register_exporters": _check_exporter,
+    "register_instruments": _expect(
+        "instruments", "instrument", "kapnotes.instruments.base.Instrument"
+    ),
+    "register_intervention_types": _check_intervention_type,
+    "register_rules": _expect("rules", "rule", "kapnotes.rules.base.Rule"),
+}
+
+
+def _plugin_name(impl: pluggy.HookImpl) -> str:
+    return impl.plugin_name
+
+
+def _build_registry() -> Registry:
+    reg = Registry()
+    for hook_name, check in _HOOKS.items():
+        hook = getattr(pm.hook, hook_name)
+        # Call each plugin's implementation on its own so that what it registers is attributed
+        # to it, and so that one failing plugin does not stop the others.
+        for impl in reversed(hook.get_hookimpls()):
+            plugin = _plugin_name(impl)
+            staged: list[tuple[str, str, Any]] = []
+
+            def register(
+                obj: Any, _plugin: str = plugin, _staged: list[tuple[str, str, Any]] = staged
+            ) -> None:
+                _staged.append(check(obj, _plugin))
+
+            try:
+                impl.function(register=register)
+                for attr, name, obj in staged:
+                    getattr(reg, attr).add(name, plugin, obj)
+            except PluginError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                if _strict() or plugin in DEFAULT_PLUGINS:
+                    raise
+                warnings.warn(
+                    f"kapnotes plugin {plugin!r} failed in {hook_name} and is skipped for it: "
+                    f"{type(exc).__name__}: {exc}",
+                    PluginLoadWarning,
+                    stacklevel=3,
+                )
+    return reg
+
+
+def registry() -> Registry:
+    """The registry of everything plugins registered (built on first use)."""
+    global _registry
+    load_plugins()
+    with _lock:
+        if _registry is None:
+            _registry = _build_registry()
+        return _registry
+
+
+def plugin_names() -> list[str]:
+    load_plugins()
+    return sorted(name for name, _ in pm.list_name_plugin())
+
+
+def describe_plugins(include_builtin: bool = False) -> list[dict[str, Any]]:
+    """Name, version and hooks of each loaded plugin (for ``kapnotes plugins``)."""
+    load_plugins()
+    dists = {
+        ep.name: ep.dist
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    }
+    out = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda x: x[0] or ""):
+        if not include_builtin and name in DEFAULT_PLUGINS:
+            continue
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        dist = dists.get(name)
+        out.append(
+            {
+                "name": name,
+                "version": dist.version if dist is not None else None,
+                "distribution": dist.metadata["Name"] if dist is not None else None,
+                "builtin": name in DEFAULT_PLUGINS,
+                "hooks": hooks,
+            }
+        )
+    return out
+
+
+def iter_hook_names() -> Iterable[str]:
+    return sorted(n for n in dir(hookspecs) if n.startswith("register_"))

@@ -1,0 +1,93 @@
+"""From a session to a note to bytes: the one entry point of the note pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kapnotes.errors import KapnotesError
+from kapnotes.exporting import ExportOptions
+from kapnotes.model import Client, Clinic, Clinician, Document, Session, TreatmentCourse
+from kapnotes.notes.document import Note
+from kapnotes.notes.format import NoteContext
+
+
+class FormatMismatchError(KapnotesError):
+    """A note format was asked for a session kind it does not document."""
+
+
+def context_for(
+    session: Session,
+    *,
+    course: TreatmentCourse | None = None,
+    document: Document | None = None,
+    client: Client | None = None,
+    clinic: Clinic | None = None,
+    clinicians: Mapping[str, Clinician] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> NoteContext:
+    """Assemble a :class:`NoteContext`; a ``document`` fills in whatever is not given."""
+    if document is not None:
+        if course is None:
+            course = next((c for c in document.courses if any(s.id == session.id for s in c.sessions)), None)
+        if client is None and course is not None:
+            client = next((c for c in document.clients if c.id == course.client_id), None)
+        clinic = clinic or document.clinic
+        if clinicians is None:
+            clinicians = {c.id: c for c in document.clinicians}
+    return NoteContext(
+        session=session,
+        course=course,
+        client=client,
+        clinic=clinic,
+        clinicians=dict(clinicians or {}),
+        generated_at=None,
+        extra=dict(extra or {}),
+    )
+
+
+def build_note(session: Session, *, format: str = "soap", strict_kind: bool = False, **context: Any) -> Note:
+    """Build the format-neutral :class:`Note` of ``session`` in note format ``format``.
+
+    ``context`` is passed to :func:`context_for` (``course``, ``document``, ``client``,
+    ``clinic``, ``clinicians``, ``extra``). With ``strict_kind``, a format meant for other
+    session kinds (``kap-dosing`` for an intake) is refused.
+    """
+    from kapnotes.plugins import registry
+
+    fmt = registry().note_formats.get(format)
+    if strict_kind and not fmt.applies_to(session):
+        kinds = ", ".join(sorted(k.value for k in fmt.session_kinds or ()))
+        raise FormatMismatchError(
+            f"note format {format!r} is for {kinds} sessions; session {session.id!r} is {session.kind.value}"
+        )
+    return fmt.build(context_for(session, **context))  # type: ignore[no-any-return]
+
+
+def export_note(note: Note, *, to: str = "docx", template: str | Path | None = None) -> bytes:
+    """Bytes of ``note`` from note exporter ``to``."""
+    from kapnotes.plugins import registry
+
+    exporter = registry().exporters.get(to)
+    options = ExportOptions(template=Path(template) if template is not None else None)
+    return exporter.export(note, options)  # type: ignore[no-any-return]
+
+
+def render(
+    session: Session,
+    *,
+    format: str = "soap",
+    to: str = "docx",
+    template: str | Path | None = None,
+    **context: Any,
+) -> bytes:
+    """A session as a finished note: ``render(session, course=course, format="soap", to="docx")``.
+
+    :param format: a registered note format (``kapnotes formats`` lists them).
+    :param to: a registered note exporter (``docx``, ``markdown``, ``text``, ``json``, ...).
+    :param template: a clinic's .docx template (docx only).
+    :param context: ``course``, ``document``, ``client``, ``clinic``, ``clinicians``.
+    """
+    return export_note(build_note(session, format=format, **context), to=to, template=template)
+

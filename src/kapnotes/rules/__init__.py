@@ -1,0 +1,1 @@
+"""Safety and documentation rules: from a session (and its course) to findings."""

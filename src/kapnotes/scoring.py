@@ -1,0 +1,91 @@
+"""Score a standardized instrument by name: ``score("PHQ-9", [1, 2, 0, ...])``.
+
+Instruments are looked up in the plugin registry, so third-party instruments score the same
+way as the built-in ones. Names are accepted case-insensitively and in their common spellings
+(``PHQ9``, ``PHQ-9``, ``phq 9`` -> ``phq9``; see :func:`canonical_name`).
+
+>>> result = score("PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 0])          # doctest: +SKIP
+>>> result.total, result.band                                     # doctest: +SKIP
+(8, 'mild')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from kapnotes.errors import Problem
+from kapnotes.instruments.base import Instrument, ScoreResult, ScoringError
+
+__all__ = [
+    "ScoreResult",
+    "ScoringError",
+    "canonical_name",
+    "get_instrument",
+    "score",
+    "validate_responses",
+]
+
+
+def _squash(name: str) -> str:
+    """``"PHQ-9"`` -> ``"phq9"``: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def canonical_name(name: str, instruments: Iterable[Instrument]) -> str:
+    """The registry name ``name`` refers to, matching names and aliases case-insensitively and
+    ignoring punctuation and spaces. An unknown name comes back lower-cased and stripped, so the
+    registry's error names it."""
+    wanted = name.strip().lower()
+    index: dict[str, str] = {}
+    for inst in instruments:
+        if inst.name == wanted:
+            return inst.name
+        for spelling in (inst.name, *inst.aliases):
+            index.setdefault(_squash(spelling), inst.name)
+    return index.get(_squash(wanted), wanted)
+
+
+def get_instrument(name: str) -> Instrument:
+    """The registered instrument called ``name`` (or an alias of it).
+
+    :raises kapnotes.errors.UnknownNameError: no plugin registered such an instrument.
+    """
+    from kapnotes.plugins import registry
+
+    instruments = registry().instruments
+    found: Instrument = instruments.get(canonical_name(name, instruments))
+    return found
+
+
+def _resolve(instrument: str | Instrument) -> Instrument:
+    return instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
+
+
+def score(
+    instrument: str | Instrument,
+    responses: Sequence[int | None],
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> ScoreResult:
+    """Score one administration of ``instrument``.
+
+    :param instrument: a registry name or alias (``"PHQ-9"``), or an :class:`Instrument`.
+    :param responses: one answer per item in item order; ``None`` for a missing answer.
+    :param extra: scoring parameters the instrument declares (``{"cutoff": 31}`` for PCL-5,
+        ``{"prorate": True}`` for PHQ-9, ``{"remission_cutoff": 12}`` for MADRS).
+    :returns: the total, band, subscales, flags, completeness and interpretation.
+    :raises ScoringError: with every problem in ``responses`` and ``extra`` at once.
+    :raises kapnotes.errors.UnknownNameError: for an instrument no plugin registered.
+    """
+    return _resolve(instrument).score(responses, extra=extra)
+
+
+def validate_responses(instrument: str | Instrument, responses: object) -> list[Problem]:
+    """Every problem with ``responses`` (empty when valid), with paths under ``$.items``.
+
+    For the import path: re-root the problems with :meth:`Problem.under`, e.g.
+    ``[p.under("$.scores[3]") for p in problems]`` gives ``$.scores[3].items[8]``.
+    """
+    return _resolve(instrument).validate(responses)

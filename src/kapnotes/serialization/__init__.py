@@ -1,0 +1,32 @@
+"""The serialization edge: one strict cattrs converter, JSON documents, canonical form, schema."""
+
+from kapnotes.serialization.converter import converter, reset_converter
+from kapnotes.serialization.documents import (
+    canonical_bytes,
+    check_version,
+    content_hash,
+    dump,
+    dumps,
+    from_data,
+    load,
+    loads,
+    structure,
+    to_data,
+    unstructure,
+)
+
+__all__ = [
+    "canonical_bytes",
+    "check_version",
+    "content_hash",
+    "converter",
+    "dump",
+    "dumps",
+    "from_data",
+    "load",
+    "loads",
+    "reset_converter",
+    "structure",
+    "to_data",
+    "unstructure",
+]

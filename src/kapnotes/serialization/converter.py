@@ -1,0 +1,308 @@
+"""The one cattrs converter of the project, and the strict rules at the JSON edge.
+
+Strict primitives: a float is not an int (12.9 and 12.0 are refused for an integer field), a
+string is not a bool ("false" is refused), a bool is not a number, integers must fit in 64 bits
+(2**70 is refused), floats must be finite. Unknown keys are refused. Date-times need a UTC offset.
+Interventions and monitoring entries are tagged unions keyed by ``type``; intervention types come
+from the plugin registry, so a clinic's plugin extends the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import re
+import threading
+import typing
+from collections.abc import Callable
+from typing import Any, Literal
+
+import attrs
+import cattrs
+from cattrs.errors import IterableValidationError, IterableValidationNote
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
+from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
+from kapnotes.model.interventions import Intervention
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+)
+
+
+class EdgeError(ValueError):
+    """A value at the JSON edge has the wrong type or shape. The message says what was expected."""
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}" if abs(value) < 10**12 else f"integer with {len(str(abs(value)))} digits"
+    if isinstance(value, float):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string {shown!r}"
+    if isinstance(value, list):
+        return f"array of {len(value)}"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise EdgeError(f"expected a string, got {_describe(value)}")
+    for i, ch in enumerate(value):
+        if "\ud800" <= ch <= "\udfff":
+            raise EdgeError(f"invalid Unicode: lone surrogate U+{ord(ch):04X} at character {i}")
+    return value
+
+
+def _int(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EdgeError(f"expected an integer, got {_describe(value)}")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise EdgeError(f"expected an integer that fits in 64 bits, got {_describe(value)}")
+    return value
+
+
+def _float(value: Any, _: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise EdgeError(f"expected a number, got {_describe(value)}")
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        raise EdgeError(f"expected a number that fits in 64 bits, got {_describe(value)}")
+    f = float(value)
+    if not math.isfinite(f):
+        raise EdgeError(f"expected a finite number, got {value!r}")
+    return f
+
+
+def _bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise EdgeError(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def _date(value: Any, _: Any) -> dt.date:
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise EdgeError(f"expected a date as YYYY-MM-DD, got {_describe(value)}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise EdgeError(f"invalid date {value!r}: {exc}") from None
+
+
+def _datetime(value: Any, _: Any) -> dt.datetime:
+    if not isinstance(value, str) or not _DATETIME_RE.match(value):
+        raise EdgeError(
+            "expected an ISO 8601 date-time with a UTC offset "
+            f"(e.g. 2026-03-02T09:30:00-07:00), got {_describe(value)}"
+        )
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise EdgeError(f"invalid date-time {value!r}: {exc}") from None
+
+
+_PRIMITIVES: dict[Any, Callable[[Any, Any], Any]] = {
+    str: _str,
+    int: _int,
+    float: _float,
+    bool: _bool,
+    dt.date: _date,
+    dt.datetime: _datetime,
+}
+
+
+def _enum_hook(cls: type[enum.Enum]) -> Callable[[Any, Any], enum.Enum]:
+    allowed = [m.value for m in cls]
+
+    def structure(value: Any, _: Any) -> enum.Enum:
+        if isinstance(value, str):
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        raise EdgeError(f"expected one of {', '.join(map(repr, allowed))}; got {_describe(value)}")
+
+    return structure
+
+
+def _is_tuple(t: Any) -> bool:
+    return typing.get_origin(t) is tuple
+
+
+def _literal_hook(t: Any) -> Callable[[Any, Any], Any]:
+    allowed = typing.get_args(t)
+
+    def structure(value: Any, _: Any) -> Any:
+        if value in allowed and type(value) is type(allowed[0]):
+            return value
+        raise EdgeError(f"expected {' or '.join(map(repr, allowed))}, got {_describe(value)}")
+
+    return structure
+
+
+class UnknownTypeError(EdgeError):
+    pass
+
+
+def _intervention_types() -> dict[str, type[Intervention]]:
+    from kapnotes.plugins import registry
+
+    return {t.type: t for t in registry().intervention_types}
+
+
+def _tag_of(value: Any, known: Callable[[], dict[str, type]]) -> type:
+    if not isinstance(value, dict):
+        raise EdgeError(f"expected an object with a 'type' key, got {_describe(value)}")
+    tag = value.get("type")
+    types = known()
+    if tag not in types:
+        shown = "missing" if tag is None else repr(tag)
+        raise UnknownTypeError(
+            f"'type' is {shown}; expected one of {', '.join(map(repr, sorted(types)))}"
+        )
+    return types[tag]
+
+
+_MONITORING = {t.type: t for t in MONITORING_TYPES}
+
+
+def _make_converter() -> cattrs.Converter:
+    c = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True, omit_if_default=True)
+    # cattrs dispatches primitives by singledispatch, so a ``str`` hook also receives str-based
+    # enums and an ``int`` hook receives bool: one hook per base decides by the exact class.
+    enum_hooks: dict[type, Callable[[Any, Any], Any]] = {}
+
+    def primitive(value: Any, cl: Any) -> Any:
+        exact = _PRIMITIVES.get(cl)
+        if exact is not None:
+            return exact(value, cl)
+        if isinstance(cl, type) and issubclass(cl, enum.Enum):
+            hook = enum_hooks.get(cl) or enum_hooks.setdefault(cl, _enum_hook(cl))
+            return hook(value, cl)
+        raise EdgeError(f"cannot read a value of type {cl!r}")  # pragma: no cover
+
+    for t in (str, int, float, bool, dt.date, dt.datetime):
+        c.register_structure_hook(t, primitive)
+    c.register_unstructure_hook_func(
+        lambda x: x in (dt.date, dt.datetime), lambda d: d.isoformat()
+    )
+    # A Python caller may put 9 in a float field; the document always says 9.0 (stable bytes).
+    c.register_unstructure_hook_func(lambda x: x is float, float)
+    c.register_structure_hook_factory(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
+    )
+    c.register_structure_hook_factory(lambda t: typing.get_origin(t) is Literal, _literal_hook)
+
+    def tuple_hook(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+        elem_t = typing.get_args(t)[0]
+
+        def structure(value: Any, _: Any) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise EdgeError(f"expected an array, got {_describe(value)}")
+            return _structure_items(c, value, elem_t)
+
+        return structure
+
+    c.register_structure_hook_factory(_is_tuple, tuple_hook)
+
+    # Every attrs class: an object with exactly its keys.
+    def attrs_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
+        fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)
+
+        def structure(value: Any, t: Any) -> Any:
+            if not isinstance(value, dict):
+                raise EdgeError(f"expected an object, got {_describe(value)}")
+            return fn(value, t)
+
+        return structure
+
+    def is_concrete_attrs(t: Any) -> bool:
+        return isinstance(t, type) and attrs.has(t) and t is not Intervention
+
+    c.register_structure_hook_factory(is_concrete_attrs, attrs_structure_factory)
+
+    # Tagged unions: interventions (members come from plugins) and monitoring entries.
+    def tagged_structure(known: Callable[[], dict[str, type]]) -> Callable[[Any, Any], Any]:
+        def structure(value: Any, _: Any) -> Any:
+            cls = _tag_of(value, known)
+            return c.structure({k: v for k, v in value.items() if k != "type"}, cls)
+
+        return structure
+
+    c.register_structure_hook_func(lambda t: t is Intervention, tagged_structure(_intervention_types))
+    c.register_structure_hook_func(
+        lambda t: t == MonitoringEntry, tagged_structure(lambda: _MONITORING)
+    )
+
+    def tagged_unstructure_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
+        fn = make_dict_unstructure_fn(cls, c, _cattrs_omit_if_default=True)
+
+        def unstructure(obj: Any) -> dict[str, Any]:
+            return {"type": obj.type, **fn(obj)}
+
+        return unstructure
+
+    def is_tagged_member(t: Any) -> bool:
+        return (
+            isinstance(t, type)
+            and attrs.has(t)
+            and issubclass(t, (Intervention, *MONITORING_TYPES))
+            and bool(getattr(t, "type", ""))
+        )
+
+    c.register_unstructure_hook_factory(is_tagged_member, tagged_unstructure_factory)
+
+    # Declared as the base class or the union: dispatch on the runtime class.
+    def by_runtime_class(obj: Any) -> Any:
+        return c.unstructure(obj, unstructure_as=type(obj))
+
+    c.register_unstructure_hook_func(lambda t: t is Intervention, by_runtime_class)
+    c.register_unstructure_hook_func(lambda t: t == MonitoringEntry, by_runtime_class)
+    return c
+
+
+def _structure_items(c: cattrs.Converter, value: list[Any], elem_t: Any) -> tuple[Any, ...]:
+    """Structure every element, collecting all failures with their index (cattrs' own form)."""
+    out = []
+    errors: list[Exception] = []
+    for i, v in enumerate(value):
+        try:
+            out.append(c.structure(v, elem_t))
+        except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+            note = IterableValidationNote(f"Structuring item @ index {i}", i, elem_t)
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+            errors.append(exc)
+    if errors:
+        raise IterableValidationError("While structuring an array", errors, tuple)
+    return tuple(out)
+
+
+_lock = threading.Lock()
+_converter: cattrs.Converter | None = None
+
+
+def converter() -> cattrs.Converter:
+    """The project converter (built once; rebuilt after plugins change)."""
+    global _converter
+    with _lock:
+        if _converter is None:
+            _converter = _make_converter()
+        return _converter
+
+
+def reset_converter() -> None:
+    global _converter
+    with _lock:
+        _converter = None
+

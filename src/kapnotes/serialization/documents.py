@@ -1,0 +1,162 @@
+"""Load and dump kapnotes documents: from and to paths, strings, bytes and plain objects.
+
+A document is the public, versioned interchange format (see ``docs/format.md``). Loading checks
+the format name and version first, then structures with the project converter, then checks the
+document against what plugins registered (instrument item counts and ranges). All problems are
+reported at once in one :class:`~kapnotes.errors.InvalidError`, each with its JSON path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kapnotes.errors import FormatVersionError, InvalidError, Problem
+from kapnotes.model.document import FORMAT_NAME, FORMAT_VERSION, Document
+from kapnotes.serialization.converter import converter
+from kapnotes.serialization.problems import problems_from
+
+T = TypeVar("T")
+
+SUPPORTED_MAJOR = int(FORMAT_VERSION.split(".")[0])
+SUPPORTED_MINOR = int(FORMAT_VERSION.split(".")[1])
+
+
+def check_version(data: Any, source: str | None = None) -> None:
+    """Refuse documents that are not kapnotes documents of a version this kapnotes reads.
+
+    Policy (docs/format.md): the same major version and a minor version up to ours are read.
+    A newer minor version may carry fields we do not know; rather than drop clinical data
+    silently, it is refused with a message asking for a newer kapnotes. Another major version
+    is refused.
+    """
+    if not isinstance(data, dict):
+        raise InvalidError([Problem("$", "expected a JSON object (a kapnotes document)")], source=source)
+    problems = []
+    fmt = data.get("format")
+    if fmt != FORMAT_NAME:
+        problems.append(Problem("$.format", f"expected {FORMAT_NAME!r}, got {fmt!r}"))
+    version = data.get("format_version")
+    parsed = _parse_version(version)
+    if parsed is None:
+        problems.append(
+            Problem("$.format_version", f"expected a version like {FORMAT_VERSION!r}, got {version!r}")
+        )
+    else:
+        major, minor = parsed
+        if major != SUPPORTED_MAJOR or minor > SUPPORTED_MINOR:
+            problems.append(
+                Problem(
+                    "$.format_version",
+                    f"this kapnotes reads format {SUPPORTED_MAJOR}.0 to {FORMAT_VERSION}; the "
+                    f"document is {version}. "
+                    + ("Upgrade kapnotes to read it." if (major, minor) > (SUPPORTED_MAJOR, SUPPORTED_MINOR) else "It cannot be read."),
+                )
+            )
+    if problems:
+        raise FormatVersionError(problems, source=source)
+
+
+def _parse_version(v: Any) -> tuple[int, int] | None:
+    if not isinstance(v, str):
+        return None
+    parts = v.split(".")
+    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:
+    """Structure plain data as ``cls`` with the project converter; every problem at once."""
+    try:
+        return converter().structure(data, cls)
+    except Exception as exc:  # noqa: BLE001 - turned into problems with paths
+        raise InvalidError(problems_from(exc), source=source) from None
+
+
+def unstructure(obj: Any) -> Any:
+    """Plain JSON-ready data for a model object (defaults omitted)."""
+    return converter().unstructure(obj)
+
+
+def from_data(data: Any, *, source: str | None = None) -> Document:
+    """A :class:`Document` from parsed JSON (a dict)."""
+    check_version(data, source)
+    doc = structure(data, Document, source=source)
+    from kapnotes.validation import check_against_registry
+
+    problems = check_against_registry(doc)
+    if problems:
+        raise InvalidError(problems, source=source)
+    return doc
+
+
+def loads(text: str | bytes, *, source: str | None = None) -> Document:
+    """A :class:`Document` from JSON text."""
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except UnicodeDecodeError as exc:
+        raise InvalidError([Problem("$", f"not UTF-8 text: {exc.reason} at byte {exc.start}")], source=source) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidError(
+            [Problem("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
+            source=source,
+        ) from None
+    except ValueError as exc:
+        raise InvalidError([Problem("$", str(exc))], source=source) from None
+    return from_data(data, source=source)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"not valid JSON: {name} is not a number in JSON")
+
+
+def load(path: str | Path) -> Document:
+    """A :class:`Document` from a JSON file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InvalidError([Problem("$", f"cannot read {p}: {exc.strerror}")], source=str(p)) from None
+    return loads(raw, source=str(p))
+
+
+def to_data(doc: Document) -> dict[str, Any]:
+    """Plain JSON-ready data for a document; ``format`` and ``format_version`` always present.
+
+    The top-level collections are sets of records: they are written sorted by id, so the same
+    record gives the same bytes whatever order it was assembled in.
+    """
+    data = unstructure(doc)
+    for key in ("clinicians", "clients", "courses", "psychotherapy_notes"):
+        if key in data:
+            data[key] = sorted(data[key], key=lambda x: x["id"])
+    return {**data, "format": doc.format, "format_version": doc.format_version}
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    """The canonical JSON form: UTF-8, keys sorted, no spaces. Same record, same bytes."""
+    data = obj if isinstance(obj, (dict, list)) else unstructure(obj)
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def content_hash(obj: Any) -> str:
+    """SHA-256 (hex) of the canonical JSON form of ``obj``."""
+    return hashlib.sha256(canonical_bytes(obj)).hexdigest()
+
+
+def dumps(doc: Document, *, canonical: bool = True, indent: int | None = None) -> str:
+    """JSON text for a document. Canonical (the default) gives stable bytes; ``indent`` pretty-prints."""
+    data = to_data(doc)
+    if canonical and indent is None:
+        return canonical_bytes(data).decode("utf-8")
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=indent, allow_nan=False)
+
+
+def dump(doc: Document, path: str | Path, *, indent: int | None = None) -> None:
+    """Write a document to ``path`` (canonical JSON unless ``indent`` is given)."""
+    Path(path).write_text(dumps(doc, indent=indent) + "\n", encoding="utf-8")

@@ -1,0 +1,539 @@
+"""The SQLite store: relational tables for what is queried, the canonical record for what is kept.
+
+Every session is stored as its canonical JSON (lossless) plus rows that make it queryable
+(vitals, measures and their items, interventions, full-text narrative). Psychotherapy notes live
+in their own table and are never joined into a session. Writes run in ``BEGIN IMMEDIATE``
+transactions: a save that fails validation or fails half-way leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+from sqlite_utils import Database
+
+from kapnotes.errors import ImmutableError, InvalidError, NotFoundError, StoreError
+from kapnotes.model import (
+    Client,
+    Clinic,
+    Clinician,
+    Document,
+    NoteStatus,
+    PsychotherapyNote,
+    Session,
+    TreatmentCourse,
+)
+from kapnotes.model.lifecycle import Addendum
+from kapnotes.serialization import canonical_bytes, structure, unstructure
+from kapnotes.store import migrations
+from kapnotes.store.rows import course_without_sessions, narrative_text, utc_key, vitals_rows
+
+DEFAULT_DB = "kapnotes.db"
+DB_ENV = "KAPNOTES_DB"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def default_path() -> Path:
+    """``$KAPNOTES_DB`` if set, else ``./kapnotes.db``."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def session_content(s: Session) -> Session:
+    """What a signature covers: the session without its lifecycle fields."""
+    return attrs.evolve(s, status=NoteStatus.DRAFT, signatures=(), addenda=())
+
+
+def session_content_hash(s: Session) -> str:
+    import hashlib
+
+    return hashlib.sha256(canonical_bytes(session_content(s))).hexdigest()
+
+
+@attrs.frozen
+class SaveSummary:
+    """What a save did."""
+
+    clients: int
+    courses: int
+    sessions_written: int
+    sessions_unchanged: int
+    addenda_added: int
+    psychotherapy_notes: int
+
+
+@attrs.frozen
+class SearchHit:
+    session_id: str
+    client_id: str
+    kind: str
+    start: str
+    snippet: str
+
+
+def _json(obj: Any) -> str:
+    return canonical_bytes(obj).decode("utf-8")
+
+
+class Store:
+    """A kapnotes SQLite database. Open it with :func:`open_store`."""
+
+    def __init__(self, db: Database, path: Path | None) -> None:
+        self.db = db
+        self.path = path
+        self.conn: sqlite3.Connection = db.conn
+
+    # --- connection and transactions ---------------------------------------------------------
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction: all or nothing."""
+        if self.conn.in_transaction:
+            raise StoreError("a write is already in progress on this connection")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def save(self, doc: Document) -> SaveSummary:
+        """Insert or update everything in ``doc``, in one transaction.
+
+        Draft sessions are replaced. A signed session may be saved again unchanged; its new
+        addenda are appended. Changing a signed session's content is refused.
+        """
+        from kapnotes.validation import check_against_registry
+
+        problems = check_against_registry(doc)
+        if problems:
+            raise InvalidError(problems)
+        with self.write() as conn:
+            return _Writer(conn).save(doc)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def document(
+        self,
+        *,
+        client_ids: Sequence[str] | None = None,
+        include_psychotherapy_notes: bool = False,
+    ) -> Document:
+        """The stored record as a :class:`Document` (without psychotherapy notes by default).
+
+        Psychotherapy notes are only included on explicit request; the privacy layer decides
+        who may ask (see :mod:`kapnotes.privacy`).
+        """
+        conn = self.conn
+        clinic_row = conn.execute("SELECT doc FROM clinic LIMIT 1").fetchone()
+        clinic = structure(json.loads(clinic_row[0]), Clinic) if clinic_row else None
+        clinicians = tuple(
+            structure(json.loads(r[0]), Clinician)
+            for r in conn.execute("SELECT doc FROM clinicians ORDER BY id")
+        )
+        where, params = "", ()
+        if client_ids is not None:
+            marks = ",".join("?" * len(client_ids))
+            where, params = f" WHERE id IN ({marks})", tuple(client_ids)
+        clients = tuple(
+            structure(json.loads(r[0]), Client)
+            for r in conn.execute(f"SELECT doc FROM clients{where} ORDER BY id", params)
+        )
+        wanted = {c.id for c in clients}
+        courses = tuple(
+            self._course_from_row(r[0], r[1])
+            for r in conn.execute("SELECT id, doc, client_id FROM courses ORDER BY id")
+            if r[2] in wanted
+        )
+        notes: tuple[PsychotherapyNote, ...] = ()
+        if include_psychotherapy_notes:
+            sessions = {s.id for c in courses for s in c.sessions}
+            notes = tuple(
+                n
+                for n in (
+                    structure(json.loads(r[0]), PsychotherapyNote)
+                    for r in conn.execute("SELECT doc FROM psychotherapy_notes ORDER BY id")
+                )
+                if n.session_id in sessions
+            )
+        return Document(
+            clinic=clinic,
+            clinicians=clinicians,
+            clients=clients,
+            courses=courses,
+            psychotherapy_notes=notes,
+        )
+
+    def _course_from_row(self, course_id: str, doc: str) -> TreatmentCourse:
+        base = json.loads(doc)
+        base["sessions"] = [
+            self._session_data(r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT id, doc FROM sessions WHERE course_id = ? ORDER BY seq", (course_id,)
+            )
+        ]
+        return structure(base, TreatmentCourse)
+
+    def _session_data(self, session_id: str, doc: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(doc)
+        addenda = [
+            json.loads(r[0])
+            for r in self.conn.execute(
+                "SELECT doc FROM addenda WHERE session_id = ? ORDER BY seq", (session_id,)
+            )
+        ]
+        if addenda:
+            data["addenda"] = addenda
+        return data
+
+    def session(self, session_id: str) -> tuple[TreatmentCourse, Session]:
+        """A session with its course (the course carries all its sessions, for context)."""
+        row = self.conn.execute(
+            "SELECT course_id FROM sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no session {session_id!r} in {self.path or 'the store'}")
+        course = self.course(row[0])
+        return course, course.session(session_id)
+
+    def course(self, course_id: str) -> TreatmentCourse:
+        row = self.conn.execute("SELECT doc FROM courses WHERE id = ?", (course_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no course {course_id!r}")
+        return self._course_from_row(course_id, row[0])
+
+    def client(self, client_id: str) -> Client:
+        row = self.conn.execute("SELECT doc FROM clients WHERE id = ?", (client_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no client {client_id!r}")
+        return structure(json.loads(row[0]), Client)
+
+    def clinic(self) -> Clinic | None:
+        row = self.conn.execute("SELECT doc FROM clinic LIMIT 1").fetchone()
+        return structure(json.loads(row[0]), Clinic) if row else None
+
+    def clinicians(self) -> dict[str, Clinician]:
+        return {
+            c.id: c
+            for c in (
+                structure(json.loads(r[0]), Clinician)
+                for r in self.conn.execute("SELECT doc FROM clinicians")
+            )
+        }
+
+    def client_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM clients ORDER BY id")]
+
+    def courses_of(self, client_id: str) -> list[TreatmentCourse]:
+        return [
+            self._course_from_row(r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT id, doc FROM courses WHERE client_id = ? ORDER BY started_on, id",
+                (client_id,),
+            )
+        ]
+
+    def client_sessions(self, client_id: str) -> list[Session]:
+        """A client's sessions in time order (by index on client and start)."""
+        rows = self.conn.execute(
+            "SELECT id, doc FROM sessions WHERE client_id = ? ORDER BY start_utc, id", (client_id,)
+        ).fetchall()
+        return [structure(self._session_data(r[0], r[1]), Session) for r in rows]
+
+    def session_ids(self, client_id: str | None = None) -> list[str]:
+        if client_id is None:
+            q = self.conn.execute("SELECT id FROM sessions ORDER BY client_id, start_utc, id")
+        else:
+            q = self.conn.execute(
+                "SELECT id FROM sessions WHERE client_id = ? ORDER BY start_utc, id", (client_id,)
+            )
+        return [r[0] for r in q]
+
+    def instrument_scores(self, instrument: str) -> list[dict[str, Any]]:
+        """Every administration of one instrument across clients, by time (by index)."""
+        cur = self.conn.execute(
+            "SELECT id, client_id, session_id, administered_at_utc, context, total, band "
+            "FROM measures WHERE instrument = ? ORDER BY administered_at_utc",
+            (instrument,),
+        )
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, r)) for r in cur]
+
+    def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over session narratives (SQLite FTS5, porter stemming)."""
+        query = _fts_query(text)
+        if not query:
+            return []
+        rows = self.conn.execute(
+            "SELECT s.id, s.client_id, s.kind, s.start, "
+            "snippet(sessions_fts, 0, '[', ']', '…', 12) "
+            "FROM sessions_fts JOIN sessions s ON s.rowid = sessions_fts.rowid "
+            "WHERE sessions_fts MATCH ? ORDER BY rank LIMIT ?",
+            (query, limit),
+        ).fetchall()
+        return [SearchHit(*r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        tables = ("clients", "courses", "sessions", "measures", "vitals", "interventions", "addenda")
+        return {t: self.conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables}
+
+
+def _fts_query(text: str) -> str:
+    """Quote each word so user text is never parsed as FTS syntax."""
+    words = [w for w in text.split() if w]
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+class _Writer:
+    """Writes a document inside an open transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def save(self, doc: Document) -> SaveSummary:
+        c = self.conn
+        if doc.clinic is not None:
+            c.execute(
+                "INSERT INTO clinic (id, name, doc) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
+                (doc.clinic.id, doc.clinic.name, _json(doc.clinic)),
+            )
+        c.executemany(
+            "INSERT INTO clinicians (id, name, credentials, doc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET name = excluded.name, credentials = excluded.credentials, "
+            "doc = excluded.doc",
+            [(k.id, k.name, k.credentials, _json(k)) for k in doc.clinicians],
+        )
+        c.executemany(
+            "INSERT INTO clients (id, mrn, family_name, given_name, date_of_birth, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET mrn = excluded.mrn, "
+            "family_name = excluded.family_name, given_name = excluded.given_name, "
+            "date_of_birth = excluded.date_of_birth, doc = excluded.doc",
+            [
+                (k.id, k.mrn, k.name.family, k.name.given, k.date_of_birth.isoformat(), _json(k))
+                for k in doc.clients
+            ],
+        )
+        written = unchanged = addenda = 0
+        for course in doc.courses:
+            self._course(course)
+            for seq, s in enumerate(course.sessions):
+                w, a = self._session(course, seq, s)
+                written += w
+                unchanged += 1 - w
+                addenda += a
+        for n in doc.psychotherapy_notes:
+            c.execute(
+                "INSERT INTO psychotherapy_notes (id, session_id, author_id, written_at, doc) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, "
+                "session_id = excluded.session_id, author_id = excluded.author_id, "
+                "written_at = excluded.written_at",
+                (n.id, n.session_id, n.author_id, utc_key(n.written_at), _json(n)),
+            )
+        return SaveSummary(
+            clients=len(doc.clients),
+            courses=len(doc.courses),
+            sessions_written=written,
+            sessions_unchanged=unchanged,
+            addenda_added=addenda,
+            psychotherapy_notes=len(doc.psychotherapy_notes),
+        )
+
+    def _course(self, course: TreatmentCourse) -> None:
+        row = self.conn.execute("SELECT client_id FROM courses WHERE id = ?", (course.id,)).fetchone()
+        if row is not None and row[0] != course.client_id:
+            raise StoreError(
+                f"course {course.id!r} belongs to client {row[0]!r} in the store, "
+                f"not {course.client_id!r}"
+            )
+        self.conn.execute(
+            "INSERT INTO courses (id, client_id, started_on, status, doc) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET started_on = excluded.started_on, "
+            "status = excluded.status, doc = excluded.doc",
+            (
+                course.id,
+                course.client_id,
+                course.started_on.isoformat(),
+                course.status.value,
+                _json(course_without_sessions(course)),
+            ),
+        )
+
+    def _session(self, course: TreatmentCourse, seq: int, s: Session) -> tuple[int, int]:
+        """Write one session; returns (1 if written else 0, addenda added)."""
+        c = self.conn
+        content_hash = session_content_hash(s)
+        row = c.execute(
+            "SELECT course_id, status, content_hash, doc FROM sessions WHERE id = ?", (s.id,)
+        ).fetchone()
+        body = attrs.evolve(s, addenda=())
+        doc = _json(body)
+        if row is not None:
+            if row[0] != course.id:
+                raise StoreError(f"session {s.id!r} belongs to course {row[0]!r} in the store")
+            if row[1] != NoteStatus.DRAFT.value:
+                if row[2] != content_hash or not _same_signatures(row[3], doc):
+                    raise ImmutableError(
+                        f"session {s.id!r} is signed; its content cannot change "
+                        "(write an addendum instead)"
+                    )
+                c.execute("UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", (seq, s.id, seq))
+                return 0, self._addenda(s.id, s.addenda)
+            if row[3] == doc:
+                c.execute("UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", (seq, s.id, seq))
+                return 0, self._addenda(s.id, s.addenda)
+            self._delete_children(s.id)
+            c.execute(
+                "UPDATE sessions SET seq = ?, kind = ?, start_utc = ?, start = ?, [end] = ?, "
+                "status = ?, content_hash = ?, narrative_text = ?, doc = ? WHERE id = ?",
+                (
+                    seq,
+                    s.kind.value,
+                    utc_key(s.start),
+                    s.start.isoformat(),
+                    s.end.isoformat() if s.end else None,
+                    s.status.value,
+                    content_hash,
+                    narrative_text(s),
+                    doc,
+                    s.id,
+                ),
+            )
+        else:
+            c.execute(
+                "INSERT INTO sessions (id, course_id, client_id, seq, kind, start_utc, start, [end], "
+                "status, content_hash, narrative_text, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    s.id,
+                    course.id,
+                    course.client_id,
+                    seq,
+                    s.kind.value,
+                    utc_key(s.start),
+                    s.start.isoformat(),
+                    s.end.isoformat() if s.end else None,
+                    s.status.value,
+                    content_hash,
+                    narrative_text(s),
+                    doc,
+                ),
+            )
+        self._children(course, s)
+        return 1, self._addenda(s.id, s.addenda)
+
+    def _delete_children(self, session_id: str) -> None:
+        c = self.conn
+        c.execute(
+            "DELETE FROM measure_items WHERE measure_id IN (SELECT id FROM measures WHERE session_id = ?)",
+            (session_id,),
+        )
+        for table in ("measures", "vitals", "interventions"):
+            c.execute(f"DELETE FROM [{table}] WHERE session_id = ?", (session_id,))
+
+    def _children(self, course: TreatmentCourse, s: Session) -> None:
+        c = self.conn
+        c.executemany(
+            "INSERT INTO vitals (session_id, seq, at_utc, minutes_after_dose, systolic, diastolic, "
+            "heart_rate, spo2, respiratory_rate) VALUES (?,?,?,?,?,?,?,?,?)",
+            vitals_rows(s),
+        )
+        c.executemany(
+            "INSERT INTO interventions (session_id, seq, type, doc) VALUES (?,?,?,?)",
+            [(s.id, i, iv.type, _json(iv)) for i, iv in enumerate(s.interventions)],
+        )
+        if s.measures:
+            from kapnotes.store.scores import measure_rows
+
+            measures, items = measure_rows(course.client_id, s)
+            c.executemany(
+                "INSERT INTO measures (id, session_id, client_id, instrument, administered_at_utc, "
+                "context, respondent, total, band) VALUES (?,?,?,?,?,?,?,?,?)",
+                measures,
+            )
+            c.executemany(
+                "INSERT INTO measure_items (measure_id, item, value) VALUES (?,?,?)", items
+            )
+
+    def _addenda(self, session_id: str, addenda: tuple[Addendum, ...]) -> int:
+        """Append addenda not yet stored; stored ones must be unchanged (append-only)."""
+        c = self.conn
+        stored = {
+            r[0]: r[1]
+            for r in c.execute("SELECT id, doc FROM addenda WHERE session_id = ?", (session_id,))
+        }
+        added = 0
+        for a in addenda:
+            doc = _json(a)
+            if a.id in stored:
+                if stored[a.id] != doc:
+                    raise ImmutableError(f"addendum {a.id!r} of session {session_id!r} cannot change")
+                continue
+            seq = len(stored) + added
+            c.execute(
+                "INSERT INTO addenda (id, session_id, seq, kind, author_id, written_at, doc) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (a.id, session_id, seq, a.kind.value, a.author_id, utc_key(a.written_at), doc),
+            )
+            added += 1
+        return added
+
+
+def _same_signatures(stored_doc: str, new_doc: str) -> bool:
+    return json.loads(stored_doc).get("signatures") == json.loads(new_doc).get("signatures")
+
+
+def open_store(path: str | Path | None = None, *, create: bool = True) -> Store:
+    """Open (and create or migrate) a kapnotes database; ``None`` means :func:`default_path`.
+
+    ``":memory:"`` opens a private in-memory store (tests, scripts).
+    """
+    memory = path == ":memory:"
+    p = None if memory else Path(path) if path is not None else default_path()
+    if p is not None and not create and not p.exists():
+        raise StoreError(f"no kapnotes database at {p}")
+    try:
+        conn = sqlite3.connect(":memory:" if p is None else str(p), timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if p is not None:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        db = Database(conn, execute_plugins=False)
+        _migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open {p or ':memory:'} as a kapnotes database: {exc}") from None
+    return Store(db, p)
+
+
+def _migrate(db: Database) -> None:
+    if migrations.migrations.pending(db):
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            pending = migrations.migrations.pending(db)
+            if pending:
+                migrations.apply(db)
+            db.conn.execute("COMMIT")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+

@@ -1,0 +1,113 @@
+"""The store's schema, as numbered migrations in the named set ``kapnotes``.
+
+Migrations never use ``table.transform()`` on tables that carry triggers (it drops them); any
+migration that rebuilds a table must re-create its triggers, and :func:`ensure_triggers` runs
+after every migration run to re-create and check them.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("kapnotes")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["clinic"].create({"id": str, "name": str, "doc": str}, pk="id")
+    db["clinicians"].create(
+        {"id": str, "name": str, "credentials": str, "doc": str}, pk="id"
+    )
+    db["clients"].create(
+        {"id": str, "mrn": str, "family_name": str, "given_name": str, "date_of_birth": str, "doc": str},
+        pk="id",
+    )
+    db["clients"].create_index(["mrn"])
+    db["courses"].create(
+        {"id": str, "client_id": str, "started_on": str, "status": str, "doc": str},
+        pk="id",
+        foreign_keys=[("client_id", "clients", "id")],
+    )
+    db["courses"].create_index(["client_id", "started_on"])
+    db["sessions"].create(
+        {
+            "id": str,
+            "course_id": str,
+            "client_id": str,
+            "seq": int,
+            "kind": str,
+            "start_utc": str,
+            "start": str,
+            "end": str,
+            "status": str,
+            "content_hash": str,
+            "narrative_text": str,
+            "doc": str,
+        },
+        pk="id",
+        foreign_keys=[("course_id", "courses", "id"), ("client_id", "clients", "id")],
+        not_null={"course_id", "client_id", "kind", "start_utc", "status", "content_hash", "doc"},
+    )
+    db["sessions"].create_index(["client_id", "start_utc"])
+    db["sessions"].create_index(["course_id", "seq"])
+    db["addenda"].create(
+        {"id": str, "session_id": str, "seq": int, "kind": str, "author_id": str, "written_at": str, "doc": str},
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["addenda"].create_index(["session_id", "seq"], unique=True)
+    db["measures"].create(
+        {
+            "id": str,
+            "session_id": str,
+            "client_id": str,
+            "instrument": str,
+            "administered_at_utc": str,
+            "context": str,
+            "respondent": str,
+            "total": float,
+            "band": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("client_id", "clients", "id")],
+    )
+    db["measures"].create_index(["instrument", "administered_at_utc"])
+    db["measures"].create_index(["client_id", "instrument", "administered_at_utc"])
+    db["measures"].create_index(["session_id"])
+    db["measure_items"].create(
+        {"measure_id": str, "item": int, "value": int},
+        pk=("measure_id", "item"),
+        foreign_keys=[("measure_id", "measures", "id")],
+    )
+    db["vitals"].create(
+        {
+            "session_id": str,
+            "seq": int,
+            "at_utc": str,
+            "minutes_after_dose": float,
+            "systolic": int,
+            "diastolic": int,
+            "heart_rate": int,
+            "spo2": int,
+            "respiratory_rate": int,
+        },
+        pk=("session_id", "seq"),
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["interventions"].create(
+        {"session_id": str, "seq": int, "type": str, "doc": str},
+        pk=("session_id", "seq"),
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["interventions"].create_index(["type"])
+    db["psychotherapy_notes"].create(
+        {"id": str, "session_id": str, "author_id": str, "written_at": str, "doc": str},
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("author_id", "clinicians", "id")],
+    )
+    db["sessions"].enable_fts(["narrative_text"], create_triggers=True, tokenize="porter")
+
+
+def apply(db: Database) -> None:
+    """Bring ``db`` to the newest schema."""
+    migrations.apply(db)

@@ -1,0 +1,78 @@
+"""From model objects to the rows of the relational tables (no I/O here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kapnotes.model import Session, TreatmentCourse, Vitals
+
+
+def utc_key(t: dt.datetime) -> str:
+    """A fixed-width UTC timestamp that sorts as text (for indexes)."""
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def narrative_text(s: Session) -> str:
+    """The searchable text of a session: narrative, intention, plan and intervention text."""
+    parts: list[str] = []
+    if s.intention:
+        parts.append(s.intention)
+    if s.narrative is not None:
+        n = s.narrative
+        parts += [
+            t
+            for t in (n.presenting_concerns, n.mental_status, n.observations, n.client_experience, n.assessment)
+            if t
+        ]
+    if s.plan is not None:
+        parts += [*s.plan.next_steps, *s.plan.homework]
+    for iv in s.interventions:
+        parts += _strings(iv)
+    return "\n".join(parts)
+
+
+def _strings(obj: Any) -> list[str]:
+    import attrs
+
+    out: list[str] = []
+    for a in attrs.fields(type(obj)):
+        v = getattr(obj, a.name)
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, tuple):
+            for x in v:
+                if isinstance(x, str):
+                    out.append(x)
+                elif attrs.has(type(x)):
+                    out += _strings(x)
+    return out
+
+
+def vitals_rows(s: Session) -> list[tuple[Any, ...]]:
+    d = s.dosing
+    if d is None:
+        return []
+    rows = []
+    for seq, e in enumerate(d.monitoring):
+        if isinstance(e, Vitals):
+            rows.append(
+                (
+                    s.id,
+                    seq,
+                    utc_key(e.at),
+                    d.minutes_after_dose(e.at),
+                    e.systolic,
+                    e.diastolic,
+                    e.heart_rate,
+                    e.spo2,
+                    e.respiratory_rate,
+                )
+            )
+    return rows
+
+
+def course_without_sessions(course: TreatmentCourse) -> TreatmentCourse:
+    import attrs
+
+    return attrs.evolve(course, sessions=())
