@@ -72,9 +72,7 @@ class UnknownNameError(PluginError, LookupError):
         self.kind = kind
         self.name = name
         self.known = sorted(known)
-        super().__init__(
-            f"unknown {kind} {name!r}; known: {', '.join(self.known) or '(none)'}"
-        )
+        super().__init__(f"unknown {kind} {name!r}; known: {', '.join(self.known) or '(none)'}")
 
 
 class StoreError(KapnotesError):

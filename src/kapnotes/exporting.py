@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kapnotes.model import Document
     from kapnotes.notes.document import Note
 
 

@@ -77,7 +77,7 @@ def load_plugins() -> None:
             try:
                 plugin = ep.load()
                 pm.register(plugin, name=ep.name)
-            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break kapnotes
+            except Exception as exc:
                 if _strict():
                     raise
                 warnings.warn(
@@ -265,9 +265,12 @@ def _build_registry() -> Registry:
             staged: list[tuple[str, str, Any]] = []
 
             def register(
-                obj: Any, _plugin: str = plugin, _staged: list[tuple[str, str, Any]] = staged
+                obj: Any,
+                _plugin: str = plugin,
+                _staged: list[tuple[str, str, Any]] = staged,
+                _check: Checker = check,
             ) -> None:
-                _staged.append(check(obj, _plugin))
+                _staged.append(_check(obj, _plugin))
 
             try:
                 impl.function(register=register)
@@ -275,7 +278,7 @@ def _build_registry() -> Registry:
                     getattr(reg, attr).add(name, plugin, obj)
             except PluginError:
                 raise
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 if _strict() or plugin in DEFAULT_PLUGINS:
                     raise
                 warnings.warn(
@@ -305,10 +308,7 @@ def plugin_names() -> list[str]:
 def describe_plugins(include_builtin: bool = False) -> list[dict[str, Any]]:
     """Name, version and hooks of each loaded plugin (for ``kapnotes plugins``)."""
     load_plugins()
-    dists = {
-        ep.name: ep.dist
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    }
+    dists = {ep.name: ep.dist for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
     out = []
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda x: x[0] or ""):
         if not include_builtin and name in DEFAULT_PLUGINS:

@@ -30,7 +30,9 @@ def context_for(
     """Assemble a :class:`NoteContext`; a ``document`` fills in whatever is not given."""
     if document is not None:
         if course is None:
-            course = next((c for c in document.courses if any(s.id == session.id for s in c.sessions)), None)
+            course = next(
+                (c for c in document.courses if any(s.id == session.id for s in c.sessions)), None
+            )
         if client is None and course is not None:
             client = next((c for c in document.clients if c.id == course.client_id), None)
         clinic = clinic or document.clinic
@@ -47,7 +49,9 @@ def context_for(
     )
 
 
-def build_note(session: Session, *, format: str = "soap", strict_kind: bool = False, **context: Any) -> Note:
+def build_note(
+    session: Session, *, format: str = "soap", strict_kind: bool = False, **context: Any
+) -> Note:
     """Build the format-neutral :class:`Note` of ``session`` in note format ``format``.
 
     ``context`` is passed to :func:`context_for` (``course``, ``document``, ``client``,
@@ -90,4 +94,3 @@ def render(
     :param context: ``course``, ``document``, ``client``, ``clinic``, ``clinicians``.
     """
     return export_note(build_note(session, format=format, **context), to=to, template=template)
-

@@ -16,9 +16,9 @@ import attrs
 from kapnotes.model import (
     Address,
     Adjunct,
-    Booster,
     AdverseEvent,
     Agent,
+    Booster,
     CBTReframing,
     Client,
     Clinic,
@@ -100,18 +100,75 @@ class Profile:
 
 
 PROFILES: tuple[Profile, ...] = (
-    Profile("Rowan", "Example", Sex.FEMALE, dt.date(1984, 3, 14), ("F33.2", "Major depressive disorder, recurrent, severe without psychotic features"),
-            21, 6, 14, 5, Route.IM, Agent.KETAMINE, 68.0, 0.75),
-    Profile("Jordan", "Sample", Sex.MALE, dt.date(1976, 11, 2), ("F33.1", "Major depressive disorder, recurrent, moderate"),
-            18, 15, 12, 11, Route.SUBLINGUAL, Agent.KETAMINE, 82.5, 3.0, at_risk_session=3),
-    Profile("Casey", "Placeholder", Sex.FEMALE, dt.date(1991, 7, 23), ("F43.10", "Post-traumatic stress disorder, unspecified"),
-            16, 7, 17, 7, Route.IV, Agent.KETAMINE, 61.0, 0.5, pcl5_baseline=52, pcl5_final=28),
-    Profile("Morgan", "Fictional", Sex.INTERSEX, dt.date(1968, 1, 30), ("F32.2", "Major depressive disorder, single episode, severe without psychotic features"),
-            24, 11, 16, 9, Route.INTRANASAL, Agent.ESKETAMINE, 90.0, 0.0),
+    Profile(
+        "Rowan",
+        "Example",
+        Sex.FEMALE,
+        dt.date(1984, 3, 14),
+        ("F33.2", "Major depressive disorder, recurrent, severe without psychotic features"),
+        21,
+        6,
+        14,
+        5,
+        Route.IM,
+        Agent.KETAMINE,
+        68.0,
+        0.75,
+    ),
+    Profile(
+        "Jordan",
+        "Sample",
+        Sex.MALE,
+        dt.date(1976, 11, 2),
+        ("F33.1", "Major depressive disorder, recurrent, moderate"),
+        18,
+        15,
+        12,
+        11,
+        Route.SUBLINGUAL,
+        Agent.KETAMINE,
+        82.5,
+        3.0,
+        at_risk_session=3,
+    ),
+    Profile(
+        "Casey",
+        "Placeholder",
+        Sex.FEMALE,
+        dt.date(1991, 7, 23),
+        ("F43.10", "Post-traumatic stress disorder, unspecified"),
+        16,
+        7,
+        17,
+        7,
+        Route.IV,
+        Agent.KETAMINE,
+        61.0,
+        0.5,
+        pcl5_baseline=52,
+        pcl5_final=28,
+    ),
+    Profile(
+        "Morgan",
+        "Fictional",
+        Sex.INTERSEX,
+        dt.date(1968, 1, 30),
+        ("F32.2", "Major depressive disorder, single episode, severe without psychotic features"),
+        24,
+        11,
+        16,
+        9,
+        Route.INTRANASAL,
+        Agent.ESKETAMINE,
+        90.0,
+        0.0,
+    ),
 )
 
 
-def _spread(total: int, n: int, top: int, rng: random.Random, fixed: dict[int, int] | None = None) -> tuple[int, ...]:
+def _spread(
+    total: int, n: int, top: int, rng: random.Random, fixed: dict[int, int] | None = None
+) -> tuple[int, ...]:
     """``n`` item responses 0..top summing to ``total`` (items in ``fixed`` keep their value)."""
     fixed = fixed or {}
     items = [fixed.get(i, 0) for i in range(n)]
@@ -136,10 +193,12 @@ def _trajectory(start: int, end: int, steps: int, k: int) -> int:
 class _Course:
     """Builds one client's course, session by session."""
 
-    def __init__(self, idx: int, p: Profile, clinic_start: dt.date, rng: random.Random, dosings: int) -> None:
+    def __init__(
+        self, idx: int, p: Profile, clinic_start: dt.date, rng: random.Random, dosings: int
+    ) -> None:
         self.idx, self.p, self.rng, self.dosings = idx, p, rng, dosings
         self.cid = f"cl-{idx + 1:03d}"
-        self.start = clinic_start + dt.timedelta(days=7 * idx)
+        self.start = clinic_start + dt.timedelta(days=7 * (idx % 104))
         self.sessions: list[Session] = []
         self.process_notes: list[PsychotherapyNote] = []
         self.n_measures = 0
@@ -151,22 +210,46 @@ class _Course:
     def sid(self, kind: str, n: int) -> str:
         return f"{self.cid}-{kind}-{n:02d}"
 
-    def measures(self, when: dt.datetime, context: MeasureContext, step: int, steps: int, sid: str,
-                 item9: int = 0) -> tuple[MeasureAdministration, ...]:
+    def measures(
+        self,
+        when: dt.datetime,
+        context: MeasureContext,
+        step: int,
+        steps: int,
+        sid: str,
+        item9: int = 0,
+    ) -> tuple[MeasureAdministration, ...]:
         p = self.p
         phq = _trajectory(p.phq9_baseline, p.phq9_final, steps, step)
         gad = _trajectory(p.gad7_baseline, p.gad7_final, steps, step)
         fixed = {8: item9} if item9 else {8: 0}
         out = [
-            MeasureAdministration(id=f"{sid}-phq9", instrument="phq9", administered_at=when,
-                                  items=_spread(phq, 9, 3, self.rng, fixed), context=context),
-            MeasureAdministration(id=f"{sid}-gad7", instrument="gad7", administered_at=when,
-                                  items=_spread(gad, 7, 3, self.rng), context=context),
+            MeasureAdministration(
+                id=f"{sid}-phq9",
+                instrument="phq9",
+                administered_at=when,
+                items=_spread(phq, 9, 3, self.rng, fixed),
+                context=context,
+            ),
+            MeasureAdministration(
+                id=f"{sid}-gad7",
+                instrument="gad7",
+                administered_at=when,
+                items=_spread(gad, 7, 3, self.rng),
+                context=context,
+            ),
         ]
         if p.pcl5_baseline is not None and p.pcl5_final is not None:
             pcl = _trajectory(p.pcl5_baseline, p.pcl5_final, steps, step)
-            out.append(MeasureAdministration(id=f"{sid}-pcl5", instrument="pcl5", administered_at=when,
-                                             items=_spread(pcl, 20, 4, self.rng), context=context))
+            out.append(
+                MeasureAdministration(
+                    id=f"{sid}-pcl5",
+                    instrument="pcl5",
+                    administered_at=when,
+                    items=_spread(pcl, 20, 4, self.rng),
+                    context=context,
+                )
+            )
         return tuple(out)
 
 
@@ -174,26 +257,56 @@ def _clinic() -> tuple[Clinic, tuple[Clinician, ...]]:
     clinic = Clinic(
         id="clinic-demo",
         name="Juniper Ridge Integrative Psychiatry (synthetic)",
-        address=Address(lines=("100 Example Way, Suite 2",), city="Springfield", state="CO", postal_code="80000"),
+        address=Address(
+            lines=("100 Example Way, Suite 2",), city="Springfield", state="CO", postal_code="80000"
+        ),
         phone="555-0100",
         timezone="America/Denver",
     )
     clinicians = (
-        Clinician(id="dr-ames", name="Dr. Lee Ames", credentials="MD", roles=(Role.PRESCRIBER,), npi="1234567893"),
-        Clinician(id="th-ortiz", name="Sam Ortiz", credentials="PsyD", roles=(Role.THERAPIST, Role.SUPERVISOR)),
-        Clinician(id="th-kim", name="Riley Kim", credentials="AMFT", roles=(Role.THERAPIST,), licensed=False, supervisor_id="th-ortiz"),
+        Clinician(
+            id="dr-ames",
+            name="Dr. Lee Ames",
+            credentials="MD",
+            roles=(Role.PRESCRIBER,),
+            npi="1234567893",
+        ),
+        Clinician(
+            id="th-ortiz",
+            name="Sam Ortiz",
+            credentials="PsyD",
+            roles=(Role.THERAPIST, Role.SUPERVISOR),
+        ),
+        Clinician(
+            id="th-kim",
+            name="Riley Kim",
+            credentials="AMFT",
+            roles=(Role.THERAPIST,),
+            licensed=False,
+            supervisor_id="th-ortiz",
+        ),
         Clinician(id="rn-bell", name="Alex Bell", credentials="RN", roles=(Role.MONITOR,)),
     )
     return clinic, clinicians
 
 
-def build_document(*, clients: int = 4, dosings: int = 4, seed: int = 2026, start: dt.date = dt.date(2026, 1, 5),
-                   with_process_notes: bool = False) -> Document:
-    """A synthetic clinic: ``clients`` courses (profiles repeat), each with ``dosings`` dosing sessions."""
-    rng = random.Random(seed)
+def build_document(
+    *,
+    clients: int = 4,
+    dosings: int = 4,
+    seed: int = 2026,
+    start: dt.date = dt.date(2026, 1, 5),
+    with_process_notes: bool = False,
+    first_client: int = 0,
+) -> Document:
+    """A synthetic clinic: ``clients`` courses (profiles repeat), each with ``dosings`` dosing sessions.
+
+    ``first_client`` numbers the clients from there, so that a large store can be built in parts.
+    """
+    rng = random.Random(seed + first_client)
     clinic, clinicians = _clinic()
     client_objs, courses, notes = [], [], []
-    for i in range(clients):
+    for i in range(first_client, first_client + clients):
         p = PROFILES[i % len(PROFILES)]
         b = _Course(i, p, start, rng, dosings)
         client_objs.append(_client(i, p))
@@ -218,8 +331,12 @@ def _client(i: int, p: Profile) -> Client:
         sex=p.sex,
         phone=f"555-01{n % 100:02d}",
         email=f"client{n}@example.org",
-        address=Address(lines=(f"{n} Sample Street",), city="Springfield", state="CO", postal_code="80000"),
-        emergency_contacts=(Contact(name=f"Support Person {n}", relationship="partner", phone="555-0199"),),
+        address=Address(
+            lines=(f"{n} Sample Street",), city="Springfield", state="CO", postal_code="80000"
+        ),
+        emergency_contacts=(
+            Contact(name=f"Support Person {n}", relationship="partner", phone="555-0199"),
+        ),
     )
 
 
@@ -233,8 +350,16 @@ def _course(b: _Course) -> TreatmentCourse:
         b.sessions.append(_integration(b, k))
     b.sessions.append(_follow_up(b, steps))
     consents = (
-        Consent(kind=ConsentKind.KAP_INFORMED_CONSENT, obtained_on=b.start, document_ref=f"consent-{b.cid}-kap"),
-        Consent(kind=ConsentKind.CONSENT_TO_TOUCH, obtained_on=b.start, scope="hand on shoulder or hand, on request"),
+        Consent(
+            kind=ConsentKind.KAP_INFORMED_CONSENT,
+            obtained_on=b.start,
+            document_ref=f"consent-{b.cid}-kap",
+        ),
+        Consent(
+            kind=ConsentKind.CONSENT_TO_TOUCH,
+            obtained_on=b.start,
+            scope="hand on shoulder or hand, on request",
+        ),
         Consent(kind=ConsentKind.TELEHEALTH, obtained_on=b.start),
     )
     return TreatmentCourse(
@@ -246,7 +371,12 @@ def _course(b: _Course) -> TreatmentCourse:
         indications=(Indication(code=p.indication[0], display=p.indication[1], primary=True),),
         consents=consents,
         goals=(
-            Goal(id="g1", description="Reduce depressive symptoms to the mild range", instrument="phq9", target_score=9),
+            Goal(
+                id="g1",
+                description="Reduce depressive symptoms to the mild range",
+                instrument="phq9",
+                target_score=9,
+            ),
             Goal(id="g2", description="Return to part-time work and weekly social contact"),
         ),
         phases=(
@@ -271,14 +401,29 @@ def _sign(s: Session, b: _Course, when: dt.datetime) -> Session:
 
     h = session_content_hash(s)
     tid = _therapist(b)
-    sigs = [Signature(clinician_id=tid, signer_name="Sam Ortiz" if tid == "th-ortiz" else "Riley Kim",
-                      credentials="PsyD" if tid == "th-ortiz" else "AMFT", role=SignatureRole.AUTHOR,
-                      signed_at=when, content_hash=h,
-                      statement="Electronically signed by the author.")]
+    sigs = [
+        Signature(
+            clinician_id=tid,
+            signer_name="Sam Ortiz" if tid == "th-ortiz" else "Riley Kim",
+            credentials="PsyD" if tid == "th-ortiz" else "AMFT",
+            role=SignatureRole.AUTHOR,
+            signed_at=when,
+            content_hash=h,
+            statement="Electronically signed by the author.",
+        )
+    ]
     if tid == "th-kim":
-        sigs.append(Signature(clinician_id="th-ortiz", signer_name="Sam Ortiz", credentials="PsyD",
-                              role=SignatureRole.COSIGNER, signed_at=when + dt.timedelta(hours=2),
-                              content_hash=h, statement="Reviewed and co-signed by the supervisor."))
+        sigs.append(
+            Signature(
+                clinician_id="th-ortiz",
+                signer_name="Sam Ortiz",
+                credentials="PsyD",
+                role=SignatureRole.COSIGNER,
+                signed_at=when + dt.timedelta(hours=2),
+                content_hash=h,
+                statement="Reviewed and co-signed by the supervisor.",
+            )
+        )
     return attrs.evolve(s, status=NoteStatus.SIGNED, signatures=tuple(sigs))
 
 
@@ -287,24 +432,52 @@ def _intake(b: _Course, steps: int) -> Session:
     sid = b.sid("intake", 1)
     start = b.at(0, 9)
     s = Session(
-        id=sid, kind=SessionKind.INTAKE, start=start, end=start + dt.timedelta(minutes=75),
-        modality=Modality.IN_PERSON, location="Office 2",
-        clinicians=(SessionClinician(clinician_id="dr-ames", role=Role.PRESCRIBER),
-                    SessionClinician(clinician_id=_therapist(b), role=Role.THERAPIST)),
+        id=sid,
+        kind=SessionKind.INTAKE,
+        start=start,
+        end=start + dt.timedelta(minutes=75),
+        modality=Modality.IN_PERSON,
+        location="Office 2",
+        clinicians=(
+            SessionClinician(clinician_id="dr-ames", role=Role.PRESCRIBER),
+            SessionClinician(clinician_id=_therapist(b), role=Role.THERAPIST),
+        ),
         narrative=Narrative(
             presenting_concerns=f"Referred for KAP for {p.indication[1].lower()}; two adequate antidepressant trials without remission.",
             mental_status="Alert, oriented x4. Mood 'flat'; affect constricted. Thought process linear. No psychosis.",
             assessment="Meets criteria for KAP evaluation; medical screen reviewed; blood pressure controlled.",
         ),
-        risk=RiskAssessment(suicidal_ideation=Ideation.PASSIVE if p.phq9_baseline >= 20 else Ideation.NONE,
-                            level=RiskLevel.LOW, protective_factors=("children", "engaged in care"),
-                            safety_plan_reviewed=True),
-        plan=Plan(next_steps=("Preparation session", "Obtain medical clearance"), homework=("Write three intentions",)),
-        interventions=(Psychoeducation(topics=("What ketamine does and does not do", "Set and setting", "Risks and side effects"),
-                                       materials=("KAP client handbook",), minutes=20),
-                       SafetyPlanning(warning_signs=("withdrawing from friends",), coping_strategies=("walk outside", "call sister"),
-                                      professional_contacts=("Clinic on-call line 555-0100", "988 Suicide & Crisis Lifeline"),
-                                      copy_given_to_client=True, minutes=10)),
+        risk=RiskAssessment(
+            suicidal_ideation=Ideation.PASSIVE if p.phq9_baseline >= 20 else Ideation.NONE,
+            level=RiskLevel.LOW,
+            protective_factors=("children", "engaged in care"),
+            safety_plan_reviewed=True,
+        ),
+        plan=Plan(
+            next_steps=("Preparation session", "Obtain medical clearance"),
+            homework=("Write three intentions",),
+        ),
+        interventions=(
+            Psychoeducation(
+                topics=(
+                    "What ketamine does and does not do",
+                    "Set and setting",
+                    "Risks and side effects",
+                ),
+                materials=("KAP client handbook",),
+                minutes=20,
+            ),
+            SafetyPlanning(
+                warning_signs=("withdrawing from friends",),
+                coping_strategies=("walk outside", "call sister"),
+                professional_contacts=(
+                    "Clinic on-call line 555-0100",
+                    "988 Suicide & Crisis Lifeline",
+                ),
+                copy_given_to_client=True,
+                minutes=10,
+            ),
+        ),
         measures=b.measures(start, MeasureContext.BASELINE, 0, steps, sid),
     )
     return _sign(s, b, start + dt.timedelta(hours=4))
@@ -313,22 +486,40 @@ def _intake(b: _Course, steps: int) -> Session:
 def _preparation(b: _Course) -> Session:
     start = b.at(3, 14)
     s = Session(
-        id=b.sid("prep", 1), kind=SessionKind.PREPARATION, start=start, end=start + dt.timedelta(minutes=60),
+        id=b.sid("prep", 1),
+        kind=SessionKind.PREPARATION,
+        start=start,
+        end=start + dt.timedelta(minutes=60),
         modality=Modality.TELEHEALTH,
         clinicians=(SessionClinician(clinician_id=_therapist(b), role=Role.THERAPIST),),
         intention="To meet the heaviness with curiosity instead of fear.",
-        set_and_setting=SetAndSetting(mindset="hopeful, some apprehension", setting="treatment room, dim light",
-                                      music="instrumental playlist", eyeshades=True, support_plan="partner drives home"),
-        narrative=Narrative(presenting_concerns="Preparing for first dosing session.",
-                            client_experience="Client described fear of 'losing control'; explored with reassurance."),
-        interventions=(Mindfulness(practice="box breathing and body scan", response="settled within 5 minutes", minutes=15),
-                       Psychoeducation(topics=("Consent to touch", "What a dissociative state can feel like"))),
+        set_and_setting=SetAndSetting(
+            mindset="hopeful, some apprehension",
+            setting="treatment room, dim light",
+            music="instrumental playlist",
+            eyeshades=True,
+            support_plan="partner drives home",
+        ),
+        narrative=Narrative(
+            presenting_concerns="Preparing for first dosing session.",
+            client_experience="Client described fear of 'losing control'; explored with reassurance.",
+        ),
+        interventions=(
+            Mindfulness(
+                practice="box breathing and body scan",
+                response="settled within 5 minutes",
+                minutes=15,
+            ),
+            Psychoeducation(topics=("Consent to touch", "What a dissociative state can feel like")),
+        ),
         plan=Plan(next_steps=("First dosing session",), homework=("Practise breathing daily",)),
     )
     return _sign(s, b, start + dt.timedelta(hours=3))
 
 
-def _vitals_timeline(b: _Course, t0: dt.datetime, esketamine: bool, hypertensive: bool) -> Iterator[Vitals | Sedation | Dissociation | Observation | AdverseEvent]:
+def _vitals_timeline(
+    b: _Course, t0: dt.datetime, esketamine: bool, hypertensive: bool
+) -> Iterator[Vitals | Sedation | Dissociation | Observation | AdverseEvent]:
     rng = b.rng
     sys0, dia0, hr0 = rng.randint(112, 132), rng.randint(70, 84), rng.randint(62, 80)
     minutes = (0, 15, 30, 40, 60, 90, 120) if esketamine else (0, 15, 30, 45, 60, 90)
@@ -336,17 +527,29 @@ def _vitals_timeline(b: _Course, t0: dt.datetime, esketamine: bool, hypertensive
         bump = 0 if m == 0 else max(0, 18 - abs(m - 30) // 3)
         extra = 12 if hypertensive and m in (30, 40, 45) else 0
         at = t0 + dt.timedelta(minutes=m)
-        yield Vitals(at=at, systolic=sys0 + bump + extra, diastolic=dia0 + bump // 2 + extra // 2,
-                     heart_rate=hr0 + bump // 2, spo2=rng.randint(96, 99), respiratory_rate=rng.randint(12, 16))
+        yield Vitals(
+            at=at,
+            systolic=sys0 + bump + extra,
+            diastolic=dia0 + bump // 2 + extra // 2,
+            heart_rate=hr0 + bump // 2,
+            spo2=rng.randint(96, 99),
+            respiratory_rate=rng.randint(12, 16),
+        )
         if m in (15, 30):
             yield Sedation(at=at, score=4 if m == 15 else 5)
         if m == 40 or (m == 45 and not esketamine):
             yield Dissociation(at=at, total=rng.randint(8, 24))
         if m == 30 and hypertensive:
-            yield AdverseEvent(at=at, event="transient hypertension", action="repeat BP in 10 minutes; resolved without treatment",
-                               resolved_at=at + dt.timedelta(minutes=30))
+            yield AdverseEvent(
+                at=at,
+                event="transient hypertension",
+                action="repeat BP in 10 minutes; resolved without treatment",
+                resolved_at=at + dt.timedelta(minutes=30),
+            )
         if m == 60:
-            yield Observation(at=at, text="Resting comfortably; eyeshades off; talking about childhood home.")
+            yield Observation(
+                at=at, text="Resting comfortably; eyeshades off; talking about childhood home."
+            )
 
 
 def _dosing(b: _Course, k: int, steps: int) -> Session:
@@ -359,57 +562,138 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
     dose = 56.0 if esk and k == 1 else 84.0 if esk else round(p.weight_kg * p.dose_mg_per_kg, 1)
     hyper = k == 2
     monitoring = tuple(_vitals_timeline(b, t0, esk, hyper))
-    pre = Vitals(at=start + dt.timedelta(minutes=10), systolic=monitoring[0].systolic, diastolic=monitoring[0].diastolic,  # type: ignore[union-attr]
-                 heart_rate=monitoring[0].heart_rate, spo2=98, respiratory_rate=14)  # type: ignore[union-attr]
+    pre = Vitals(
+        at=start + dt.timedelta(minutes=10),
+        systolic=monitoring[0].systolic,
+        diastolic=monitoring[0].diastolic,  # type: ignore[union-attr]
+        heart_rate=monitoring[0].heart_rate,
+        spo2=98,
+        respiratory_rate=14,
+    )  # type: ignore[union-attr]
     end = start + dt.timedelta(minutes=180)
     at_risk = p.at_risk_session == k
     dosing = DosingRecord(
-        agent=p.agent, route=p.route, dose_mg=dose, administered_at=t0, body_weight_kg=p.weight_kg,
-        lot_number=f"LOT-{2600 + k}{b.idx}", infusion_minutes=40 if p.route is Route.IV else None,
-        adjuncts=(Adjunct(name="ondansetron", dose=4, unit="mg", route=Route.SUBLINGUAL,
-                          reason="nausea prophylaxis"),) if k == 1 else (),
-        preparation=Preparation(fasting_hours=6, medications_reviewed="sertraline 100 mg daily; no benzodiazepines today",
-                                si_screen="denies active SI" if not at_risk else "passive thoughts of death this week; no plan",
-                                consent_reviewed=True, consent_to_touch=True, go_decision=True),
+        agent=p.agent,
+        route=p.route,
+        dose_mg=dose,
+        administered_at=t0,
+        body_weight_kg=p.weight_kg,
+        lot_number=f"LOT-{2600 + k}{b.idx}",
+        infusion_minutes=40 if p.route is Route.IV else None,
+        adjuncts=(
+            Adjunct(
+                name="ondansetron",
+                dose=4,
+                unit="mg",
+                route=Route.SUBLINGUAL,
+                reason="nausea prophylaxis",
+            ),
+        )
+        if k == 1
+        else (),
+        preparation=Preparation(
+            fasting_hours=6,
+            medications_reviewed="sertraline 100 mg daily; no benzodiazepines today",
+            si_screen="denies active SI"
+            if not at_risk
+            else "passive thoughts of death this week; no plan",
+            consent_reviewed=True,
+            consent_to_touch=True,
+            go_decision=True,
+        ),
         monitoring=(pre, *monitoring),
-        discharge=Discharge(at=end - dt.timedelta(minutes=10), criteria_met=True,
-                            criteria=("MOAA/S 5", "vitals within 20% of baseline", "ambulates steadily", "nausea resolved"),
-                            escort="Support person (synthetic)", escort_relationship="partner", transport="driven home"),
+        discharge=Discharge(
+            at=end - dt.timedelta(minutes=10),
+            criteria_met=True,
+            criteria=(
+                "MOAA/S 5",
+                "vitals within 20% of baseline",
+                "ambulates steadily",
+                "nausea resolved",
+            ),
+            escort="Support person (synthetic)",
+            escort_relationship="partner",
+            transport="driven home",
+        ),
     )
     s = Session(
-        id=sid, kind=SessionKind.DOSING, start=start, end=end,
-        modality=Modality.IN_PERSON, location="Treatment room A",
-        clinicians=(SessionClinician(clinician_id="dr-ames", role=Role.PRESCRIBER),
-                    SessionClinician(clinician_id=_therapist(b), role=Role.THERAPIST),
-                    SessionClinician(clinician_id="rn-bell", role=Role.MONITOR)),
-        present=(PersonPresent(name="Support person (synthetic)", relationship="partner"),) if k == 1 else (),
-        intention=["To meet the heaviness with curiosity.", "To listen to what my body needs.",
-                   "To forgive myself for the lost years.", "To notice moments of ease."][(k - 1) % 4],
-        set_and_setting=SetAndSetting(setting="treatment room, dim light, weighted blanket", music="session playlist B", eyeshades=True),
+        id=sid,
+        kind=SessionKind.DOSING,
+        start=start,
+        end=end,
+        modality=Modality.IN_PERSON,
+        location="Treatment room A",
+        clinicians=(
+            SessionClinician(clinician_id="dr-ames", role=Role.PRESCRIBER),
+            SessionClinician(clinician_id=_therapist(b), role=Role.THERAPIST),
+            SessionClinician(clinician_id="rn-bell", role=Role.MONITOR),
+        ),
+        present=(PersonPresent(name="Support person (synthetic)", relationship="partner"),)
+        if k == 1
+        else (),
+        intention=[
+            "To meet the heaviness with curiosity.",
+            "To listen to what my body needs.",
+            "To forgive myself for the lost years.",
+            "To notice moments of ease.",
+        ][(k - 1) % 4],
+        set_and_setting=SetAndSetting(
+            setting="treatment room, dim light, weighted blanket",
+            music="session playlist B",
+            eyeshades=True,
+        ),
         narrative=Narrative(
-            client_experience=["Described a 'vast quiet space' and images of the ocean; brief fear that passed with breathing.",
-                               "Felt heavy at first, then a sense of being held; tearful about father.",
-                               "Less vivid; noticed critical inner voice and could watch it from a distance.",
-                               "Calm, warm; 'I could see myself without the usual judgment.'"][(k - 1) % 4],
-            observations="Tolerated medicine well; brief nausea at onset." if k == 1 else "Tolerated medicine well.",
+            client_experience=[
+                "Described a 'vast quiet space' and images of the ocean; brief fear that passed with breathing.",
+                "Felt heavy at first, then a sense of being held; tearful about father.",
+                "Less vivid; noticed critical inner voice and could watch it from a distance.",
+                "Calm, warm; 'I could see myself without the usual judgment.'",
+            ][(k - 1) % 4],
+            observations="Tolerated medicine well; brief nausea at onset."
+            if k == 1
+            else "Tolerated medicine well.",
             assessment="Session completed safely; dissociation moderate and time-limited.",
         ),
-        risk=RiskAssessment(suicidal_ideation=Ideation.PASSIVE, level=RiskLevel.MODERATE, protective_factors=("children",))
-        if at_risk else None,
-        interventions=(Mindfulness(practice="grounding: 5-4-3-2-1 senses", response="eased pre-dose anxiety", minutes=5),
-                       SomaticWork(technique="supportive hand on shoulder (consented)", body_areas=("shoulder",), touch_used=True,
-                                   response="settled", minutes=3)),
-        measures=b.measures(start, MeasureContext.PRE_DOSE, k, steps, sid, item9=1 if at_risk else 0),
+        risk=RiskAssessment(
+            suicidal_ideation=Ideation.PASSIVE,
+            level=RiskLevel.MODERATE,
+            protective_factors=("children",),
+        )
+        if at_risk
+        else None,
+        interventions=(
+            Mindfulness(
+                practice="grounding: 5-4-3-2-1 senses", response="eased pre-dose anxiety", minutes=5
+            ),
+            SomaticWork(
+                technique="supportive hand on shoulder (consented)",
+                body_areas=("shoulder",),
+                touch_used=True,
+                response="settled",
+                minutes=3,
+            ),
+        ),
+        measures=b.measures(
+            start, MeasureContext.PRE_DOSE, k, steps, sid, item9=1 if at_risk else 0
+        ),
         dosing=dosing,
     )
     if k == 1 and p.route is not Route.INTRANASAL:
-        booster = Booster(at=t0 + dt.timedelta(minutes=25), dose_mg=10.0,
-                          reason="minimal effect at 20 minutes")
+        booster = Booster(
+            at=t0 + dt.timedelta(minutes=25), dose_mg=10.0, reason="minimal effect at 20 minutes"
+        )
         dosing2 = attrs.evolve(dosing, boosters=(booster,))
         s = attrs.evolve(s, dosing=dosing2)
     if k == 1:
-        b.process_notes.append(PsychotherapyNote(id=f"pn-{sid}", session_id=sid, author_id=_therapist(b), written_at=end,
-                                                 text="Process note (synthetic): my countertransference when the client spoke of the father; explore next time."))
+        b.process_notes.append(
+            PsychotherapyNote(
+                id=f"pn-{sid}",
+                session_id=sid,
+                author_id=_therapist(b),
+                written_at=end,
+                text="Process note (synthetic): my countertransference when the client spoke of the father; explore next time.",
+            )
+        )
     return s
 
 
@@ -420,41 +704,82 @@ def _integration(b: _Course, k: int) -> Session:
     cbt = CBTReframing(
         situation="Missed a deadline at work",
         automatic_thought="I always ruin everything; they'll see I'm useless.",
-        emotions=(EmotionRating(emotion="shame", before=80, after=45), EmotionRating(emotion="anxiety", before=70, after=40)),
+        emotions=(
+            EmotionRating(emotion="shame", before=80, after=45),
+            EmotionRating(emotion="anxiety", before=70, after=40),
+        ),
         distortions=(Distortion.ALL_OR_NOTHING, Distortion.FORTUNE_TELLING, Distortion.LABELING),
         evidence_for=("The report was two days late",),
         evidence_against=("Manager thanked me for last month's work", "I flagged the delay early"),
         balanced_thought="I was late once and handled it responsibly; one delay does not define my work.",
-        belief_before=85, belief_after=35, minutes=20,
+        belief_before=85,
+        belief_after=35,
+        minutes=20,
     )
     integ = IntegrationWork(
         dosing_session_id=b.sid("dose", k),
-        themes=("being held", "self-judgment"), insights=("The critical voice is old and not the whole of me",),
-        meaning="Wants to treat self with the care offered to friends.", values=("kindness", "honesty"),
-        commitments=(Commitment(text="Journal for ten minutes after waking", due=start.date() + dt.timedelta(days=7)),
-                     Commitment(text="One walk with a friend this week")),
+        themes=("being held", "self-judgment"),
+        insights=("The critical voice is old and not the whole of me",),
+        meaning="Wants to treat self with the care offered to friends.",
+        values=("kindness", "honesty"),
+        commitments=(
+            Commitment(
+                text="Journal for ten minutes after waking", due=start.date() + dt.timedelta(days=7)
+            ),
+            Commitment(text="One walk with a friend this week"),
+        ),
         practices=("morning journaling", "loving-kindness meditation"),
-        reviewed_commitments=(CommitmentReview(commitment="Practise breathing daily",
-                                               status=FollowThrough.PARTLY, notes="4 of 7 days"),) if k == 1 else (),
+        reviewed_commitments=(
+            CommitmentReview(
+                commitment="Practise breathing daily",
+                status=FollowThrough.PARTLY,
+                notes="4 of 7 days",
+            ),
+        )
+        if k == 1
+        else (),
         minutes=30,
     )
     extra: tuple = ()
     if b.p.pcl5_baseline is not None and k >= 2:
-        extra = (Exposure(target="memory of the accident", method="imaginal exposure", suds_before=60, suds_peak=75, suds_after=35, minutes=20),)
+        extra = (
+            Exposure(
+                target="memory of the accident",
+                method="imaginal exposure",
+                suds_before=60,
+                suds_peak=75,
+                suds_after=35,
+                minutes=20,
+            ),
+        )
     if b.idx % 4 == 1:
-        extra += (MotivationalInterviewing(target_behavior="reduce evening alcohol", change_talk=("I sleep better when I skip it",),
-                                           importance=7, confidence=5),)
+        extra += (
+            MotivationalInterviewing(
+                target_behavior="reduce evening alcohol",
+                change_talk=("I sleep better when I skip it",),
+                importance=7,
+                confidence=5,
+            ),
+        )
     s = Session(
-        id=sid, kind=SessionKind.INTEGRATION, start=start, end=start + dt.timedelta(minutes=55),
+        id=sid,
+        kind=SessionKind.INTEGRATION,
+        start=start,
+        end=start + dt.timedelta(minutes=55),
         modality=Modality.TELEHEALTH if k % 2 == 0 else Modality.IN_PERSON,
         clinicians=(SessionClinician(clinician_id=_therapist(b), role=Role.THERAPIST),),
-        narrative=Narrative(presenting_concerns=f"Integration of dosing session {k}.",
-                            mental_status="Euthymic to mildly low mood; engaged; no SI reported.",
-                            assessment="Integrating themes of self-compassion; mood improving." if b.p.phq9_final < b.p.phq9_baseline - 6
-                            else "Limited change in mood; engaged in integration work."),
+        narrative=Narrative(
+            presenting_concerns=f"Integration of dosing session {k}.",
+            mental_status="Euthymic to mildly low mood; engaged; no SI reported.",
+            assessment="Integrating themes of self-compassion; mood improving."
+            if b.p.phq9_final < b.p.phq9_baseline - 6
+            else "Limited change in mood; engaged in integration work.",
+        ),
         interventions=(integ, cbt, *extra),
-        plan=Plan(next_steps=(f"Dosing session {k + 1}" if k < b.dosings else "Follow-up in four weeks",),
-                  homework=("Journal daily", "Thought record when self-critical")),
+        plan=Plan(
+            next_steps=(f"Dosing session {k + 1}" if k < b.dosings else "Follow-up in four weeks",),
+            homework=("Journal daily", "Thought record when self-critical"),
+        ),
     )
     return s
 
@@ -464,12 +789,23 @@ def _follow_up(b: _Course, steps: int) -> Session:
     start = b.at(day, 10)
     sid = b.sid("follow", 1)
     return Session(
-        id=sid, kind=SessionKind.FOLLOW_UP, start=start, end=start + dt.timedelta(minutes=45),
+        id=sid,
+        kind=SessionKind.FOLLOW_UP,
+        start=start,
+        end=start + dt.timedelta(minutes=45),
         modality=Modality.TELEHEALTH,
-        clinicians=(SessionClinician(clinician_id="dr-ames", role=Role.PRESCRIBER),
-                    SessionClinician(clinician_id=_therapist(b), role=Role.THERAPIST)),
-        narrative=Narrative(presenting_concerns="Four-week follow-up after the dosing series.",
-                            assessment="Gains maintained." if b.p.phq9_final < 10 else "Partial response; discuss maintenance options."),
-        plan=Plan(next_steps=("Monthly check-in", "Consider booster session if PHQ-9 rises by 5 or more")),
+        clinicians=(
+            SessionClinician(clinician_id="dr-ames", role=Role.PRESCRIBER),
+            SessionClinician(clinician_id=_therapist(b), role=Role.THERAPIST),
+        ),
+        narrative=Narrative(
+            presenting_concerns="Four-week follow-up after the dosing series.",
+            assessment="Gains maintained."
+            if b.p.phq9_final < 10
+            else "Partial response; discuss maintenance options.",
+        ),
+        plan=Plan(
+            next_steps=("Monthly check-in", "Consider booster session if PHQ-9 rises by 5 or more")
+        ),
         measures=b.measures(start, MeasureContext.FOLLOW_UP, steps - 1, steps, sid),
     )

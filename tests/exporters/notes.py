@@ -273,3 +273,23 @@ def note_with_text(text: str) -> Note:
         subject=text,
         confidentiality=text,
     )
+
+
+def empty_note() -> Note:
+    """A signed note with nothing optional in it and every block empty."""
+    return Note(
+        title="Empty",
+        format="test",
+        letterhead=Letterhead("Clinic"),
+        patient=PatientBanner("Client", None, None),
+        facts=(),
+        sections=(
+            Section("empty", "Empty section", ()),
+            Section(
+                "blocks",
+                "Empty blocks",
+                (BulletList(()), Fields(()), Table((), (), caption="Empty caption"), Paragraph("")),
+            ),
+        ),
+        status="signed",
+    )

@@ -64,7 +64,9 @@ def _merge(docs: list[Document]) -> Document:
         seen: dict[str, Any] = {}
         for x in items:
             if x.id in seen and seen[x.id] != x:
-                raise KapnotesError(f"{type(x).__name__.lower()} {x.id!r} differs between the files")
+                raise KapnotesError(
+                    f"{type(x).__name__.lower()} {x.id!r} differs between the files"
+                )
             seen[x.id] = x
         return tuple(seen.values())
 
@@ -109,9 +111,20 @@ def check(files: tuple[Path, ...]) -> None:
 
 
 @cli.command()
-@click.option("--to", "to", default="json", show_default=True, help="Record exporter (see `kapnotes formats`).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="File (or directory, for exporters that write several files) [default: standard output].")
+@click.option(
+    "--to",
+    "to",
+    default="json",
+    show_default=True,
+    help="Record exporter (see `kapnotes formats`).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File (or directory, for exporters that write several files) [default: standard output].",
+)
 @click.option("--client", "client_ids", multiple=True, help="Export only this client (repeatable).")
 @db_option
 def export(to: str, output: Path | None, client_ids: tuple[str, ...], db_path: Path | None) -> None:
@@ -151,8 +164,13 @@ def export(to: str, output: Path | None, client_ids: tuple[str, ...], db_path: P
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to FILE [default: standard output].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE [default: standard output].",
+)
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of the kapnotes document format.
 
@@ -192,10 +210,21 @@ def search(text: str, limit: int, db_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"),
-              show_default=True, help="Directory to write the demo clinic into.")
-@click.option("--clients", default=4, show_default=True, type=click.IntRange(3, 500),
-              help="Number of synthetic clients.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-out"),
+    show_default=True,
+    help="Directory to write the demo clinic into.",
+)
+@click.option(
+    "--clients",
+    default=4,
+    show_default=True,
+    type=click.IntRange(3, 500),
+    help="Number of synthetic clients.",
+)
 def demo(out_dir: Path, clients: int) -> None:
     """Build a synthetic KAP clinic: database, JSON record, and notes.
 

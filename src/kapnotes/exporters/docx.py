@@ -32,8 +32,8 @@ Styles
 Without a template the document uses python-docx's default template, restyled: Calibri 10.5 pt,
 2 cm margins on US Letter, navy headings. The exporter also uses a few styles of its own, all
 named ``KAP ...`` (``KAP Letterhead``, ``KAP Small``, ``KAP Rule``, ``KAP Draft``, ``KAP Meta``,
-``KAP Caption``, ``KAP Compact``, ``KAP Spacer``): they are added when the document does not define them, so a
-clinic template may define any of them to restyle that part.
+``KAP Caption``, ``KAP Compact``, ``KAP Spacer``): they are added when the document does not
+define them, so a clinic template may define any of them to restyle that part.
 
 Clinic template (``ExportOptions.template``)
 -------------------------------------------
@@ -58,6 +58,8 @@ used; its body is discarded (put letterheads and logos in the page header).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import io
 import zipfile
 from collections.abc import Callable, Sequence
@@ -135,7 +137,7 @@ HEADER_FILL = "D9E2F3"  # table header rows
 LABEL_FILL = "F2F2F2"  # label cells of facts and fields
 SIGNED_FILL = "F5F8FC"
 DRAFT_FILL = "FDECEC"
-FACTS_WIDTHS = (0.17, 0.33, 0.17, 0.33)
+FACTS_WIDTHS = (0.2, 0.3, 0.2, 0.3)
 FIELDS_WIDTHS = (0.3, 0.7)
 TEMPLATE_CT = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
 DOCUMENT_CT = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -149,20 +151,35 @@ def export(note: Note, options: ExportOptions | None = None) -> bytes:
     """
     options = options or ExportOptions()
     if options.template is None:
-        doc = docx.Document()
-        _restyle(doc)
-        _set_page(doc.sections[0])
+        doc = docx.Document(io.BytesIO(_house_base()))
     else:
         doc = _open_template(Path(options.template))
     writer = _Writer(doc, note)
     writer.write()
     _set_properties(doc, note)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return _to_bytes(doc)
 
 
-# --- template ------------------------------------------------------------------------------------
+# --- base documents -------------------------------------------------------------------------------
+#
+# Restyling a document and adding the KAP styles costs more than writing a short note (python-docx
+# scans every style on each style lookup). So each base document (the house style, or a clinic
+# template) is prepared once, kept as .docx bytes, and every note starts from a fresh parse of
+# those bytes. Templates are cached by the SHA-256 of their content, so an edited template is
+# picked up at once.
+
+_TEMPLATE_CACHE: dict[bytes, bytes] = {}
+_TEMPLATE_CACHE_SIZE = 8
+
+
+@functools.lru_cache(maxsize=1)
+def _house_base() -> bytes:
+    """python-docx's default template in the house style, with the KAP styles, as bytes."""
+    doc = docx.Document()
+    _restyle(doc)
+    _set_page(doc.sections[0])
+    _own_styles(doc)
+    return _to_bytes(doc)
 
 
 def _open_template(path: Path) -> DocxDocument:
@@ -171,6 +188,18 @@ def _open_template(path: Path) -> DocxDocument:
         data = path.read_bytes()
     except OSError as exc:
         raise TemplateError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    key = hashlib.sha256(data).digest()
+    base = _TEMPLATE_CACHE.get(key)
+    if base is None:
+        base = _prepare_template(path, data)
+        if len(_TEMPLATE_CACHE) >= _TEMPLATE_CACHE_SIZE:
+            _TEMPLATE_CACHE.clear()
+        _TEMPLATE_CACHE[key] = base
+    return docx.Document(io.BytesIO(base))
+
+
+def _prepare_template(path: Path, data: bytes) -> bytes:
+    """The template checked, with an empty body and the KAP styles, as bytes."""
     try:
         doc = docx.Document(io.BytesIO(_as_document_package(data)))
     except Exception as exc:  # python-docx raises many kinds on a bad file
@@ -179,27 +208,32 @@ def _open_template(path: Path) -> DocxDocument:
         ) from exc
     _check_styles(doc, path)
     _clear_body(doc)
-    return doc
+    _own_styles(doc)
+    return _to_bytes(doc)
+
+
+def _to_bytes(doc: DocxDocument) -> bytes:
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
 def _as_document_package(data: bytes) -> bytes:
     """A .dotx (Word template) package relabelled as a .docx, which python-docx opens."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return data  # let python-docx say what is wrong
-    src = zipfile.ZipFile(io.BytesIO(data))
-    try:
-        types = src.read("[Content_Types].xml")
-    except KeyError:
-        return data
-    if TEMPLATE_CT not in types:
-        return data
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info)
-            if info.filename == "[Content_Types].xml":
-                content = content.replace(TEMPLATE_CT, DOCUMENT_CT)
-            dst.writestr(info, content)
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        if "[Content_Types].xml" not in src.namelist():
+            return data
+        if TEMPLATE_CT not in src.read("[Content_Types].xml"):
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                content = src.read(info)
+                if info.filename == "[Content_Types].xml":
+                    content = content.replace(TEMPLATE_CT, DOCUMENT_CT)
+                dst.writestr(info, content)
     return out.getvalue()
 
 
@@ -229,6 +263,7 @@ def _clear_body(doc: DocxDocument) -> None:
 def _restyle(doc: DocxDocument) -> None:
     """The house style, applied to python-docx's default template (never to a clinic's)."""
     styles = doc.styles
+    _set_default_font(styles.element, FONT)
     normal = styles["Normal"]
     _set_font(normal, FONT, BODY_SIZE)
     normal.paragraph_format.space_after = Pt(4)
@@ -255,13 +290,34 @@ def _restyle(doc: DocxDocument) -> None:
     grid.line_spacing = 1.0
 
 
+_THEME_FONT_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme")
+
+
+def _set_default_font(styles_element: Any, name: str) -> None:
+    """The document default font: ``name`` instead of the theme's (Cambria in python-docx's)."""
+    rfonts = styles_element.find(
+        "/".join(qn(t) for t in ("w:docDefaults", "w:rPrDefault", "w:rPr", "w:rFonts"))
+    )
+    if rfonts is None:
+        return
+    for attr in _THEME_FONT_ATTRS:
+        rfonts.attrib.pop(qn(attr), None)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), name)
+
+
 def _set_font(style: Any, name: str, size: Length) -> None:
-    """Font of a style, with the theme fonts (which would win over the name) removed."""
+    """Font and size of a style, for every script; theme fonts (which would win) removed."""
     style.font.name = name
     style.font.size = size
-    rfonts = style.element.rPr.rFonts
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
+    rpr = style.element.rPr
+    for attr in (*_THEME_FONT_ATTRS, "w:eastAsiaTheme"):
+        rpr.rFonts.attrib.pop(qn(attr), None)
+    sz, szcs = rpr.find(qn("w:sz")), rpr.find(qn("w:szCs"))
+    if szcs is None:
+        szcs = OxmlElement("w:szCs")
+        sz.addnext(szcs)
+    szcs.set(qn("w:val"), sz.get(qn("w:val")))
 
 
 def _set_page(section: DocxSection) -> None:
@@ -280,7 +336,7 @@ def _own_styles(doc: DocxDocument) -> dict[str, ParagraphStyle]:
         "KAP Meta": lambda s: _style(s, size=9, color=GREY, after=1),
         "KAP Caption": _caption_style,
         "KAP Compact": lambda s: _style(s, after=1),
-        "KAP Spacer": lambda s: _style(s, size=4),
+        "KAP Spacer": lambda s: _style(s, size=6),
     }
     names = {s.name for s in doc.styles}
     out: dict[str, ParagraphStyle] = {}
@@ -357,7 +413,7 @@ class _Writer:
             for name, style in styles.items()
         }
         self.width = _text_width(doc.sections[-1])
-        self._last_was_table = False
+        self._after = "start"  # what the body ends with: start, heading, text, caption, table
         self._blocks: dict[type, Callable[[Any], None]] = {
             Paragraph: self._paragraph,
             BulletList: self._bullets,
@@ -390,20 +446,20 @@ class _Writer:
 
     def _new_table(self, widths: Sequence[float], *, fixed: bool) -> DocxTable:
         """An empty bordered table, centred, with columns of ``widths`` (fractions of the line)."""
-        if self._last_was_table:  # Word and LibreOffice join adjacent tables otherwise
+        if self._after in ("table", "text"):  # adjacent tables would be joined into one
             self._p(self.doc, style="KAP Spacer")
-        table = self.doc.add_table(rows=0, cols=len(widths))
+        table: DocxTable = self.doc.add_table(rows=0, cols=len(widths))
         _el(table).tblStyle_val = self.ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = not fixed
         for column, fraction in zip(table.columns, widths, strict=True):
             column.width = Emu(int(self.width * fraction))
-        self._last_was_table = True
+        self._after = "table"
         return table
 
     def _add_row(self, table: DocxTable) -> tuple[_Cell, ...]:
         """A new row that does not break across pages; its cells."""
-        row = table.add_row()
+        row: _Row = table.add_row()  # type: ignore[no-untyped-call]
         _keep_row_together(row)
         return row.cells
 
@@ -506,7 +562,7 @@ class _Writer:
 
     def _heading(self, text: str, style: str) -> None:
         self._p(self.doc, docx_text(text), style)
-        self._last_was_table = False
+        self._after = "heading"
 
     def _block(self, block: Block) -> None:
         write = self._blocks.get(type(block))
@@ -518,11 +574,11 @@ class _Writer:
         write(block)
 
     def _text(self, text: str, style: str = "Normal") -> DocxParagraph:
-        """A body paragraph after a table gets a little space above it."""
+        """A body paragraph; one right after a table gets a little space above it."""
         p = self._p(self.doc, text, style)
-        if self._last_was_table:
+        if self._after == "table":
             p.paragraph_format.space_before = Pt(6)
-            self._last_was_table = False
+        self._after = "caption" if style == "KAP Caption" else "text"
         return p
 
     def _paragraph(self, block: Paragraph) -> None:
@@ -537,6 +593,8 @@ class _Writer:
             self._text(docx_text(item), "List Bullet")
 
     def _fields(self, block: Fields) -> None:
+        if not block.items:  # a table without rows is not valid WordprocessingML
+            return
         table = self._new_table(FIELDS_WIDTHS, fixed=True)
         for label, value in block.items:
             cells = self._add_row(table)
@@ -546,9 +604,11 @@ class _Writer:
     def _table(self, block: Table) -> None:
         if block.caption:
             self._text(docx_text(block.caption), "KAP Caption")
+        if not block.columns:
+            return
         n = len(block.columns)
         table = self._new_table((1 / n,) * n, fixed=False)
-        header = table.add_row()
+        header: _Row = table.add_row()  # type: ignore[no-untyped-call]
         _repeat_as_header(header)
         for cell, name in zip(header.cells, block.columns, strict=True):
             _shade(cell, HEADER_FILL)

@@ -132,6 +132,7 @@ __all__ = [
     "SessionKind",
     "SetAndSetting",
     "Severity",
+    "Sex",
     "Signature",
     "SignatureRole",
     "SomaticWork",

@@ -93,7 +93,7 @@ def problem(path: str, message: str) -> Problem:
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@|-]{0,127}$")
 
 
-def _schema(check: Any, **schema: Any) -> Any:
+def json_schema_of(check: Any, **schema: Any) -> Any:
     """Attach the JSON Schema keywords that express ``check`` (used by the schema generator)."""
     check.json_schema = schema
     return check
@@ -108,21 +108,21 @@ def valid_id(value: str) -> str | None:
     return None
 
 
-_schema(valid_id, pattern=ID_RE.pattern)
+json_schema_of(valid_id, pattern=ID_RE.pattern)
 
 
 def non_blank(value: str) -> str | None:
     return "must not be empty or only white space" if not value.strip() else None
 
 
-_schema(non_blank, minLength=1, pattern=r"\S")
+json_schema_of(non_blank, minLength=1, pattern=r"\S")
 
 
 def max_len(n: int) -> Check:
     def check(value: str) -> str | None:
         return f"must be at most {n} characters, got {len(value)}" if len(value) > n else None
 
-    return _schema(check, maxLength=n)
+    return json_schema_of(check, maxLength=n)
 
 
 def in_range(lo: float, hi: float, *, unit: str = "") -> Check:
@@ -136,7 +136,7 @@ def in_range(lo: float, hi: float, *, unit: str = "") -> Check:
             return f"expected a number from {_num(lo)} to {_num(hi)}{suffix}, got {_num(value)}"
         return None
 
-    return _schema(check, minimum=lo, maximum=hi)
+    return json_schema_of(check, minimum=lo, maximum=hi)
 
 
 def positive(limit: float, *, unit: str = "") -> Check:
@@ -150,7 +150,7 @@ def positive(limit: float, *, unit: str = "") -> Check:
             return f"expected a number > 0 and <= {_num(limit)}{suffix}, got {_num(value)}"
         return None
 
-    return _schema(check, exclusiveMinimum=0, maximum=limit)
+    return json_schema_of(check, exclusiveMinimum=0, maximum=limit)
 
 
 def aware(value: dt.datetime) -> str | None:
@@ -172,7 +172,7 @@ def each(check: Check) -> Check:
         return None
 
     inner = getattr(check, "json_schema", None)
-    return _schema(run, items=inner) if inner else run
+    return json_schema_of(run, items=inner) if inner else run
 
 
 def checks_of(a: attrs.Attribute) -> tuple[Check, ...]:  # type: ignore[type-arg]

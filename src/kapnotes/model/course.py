@@ -16,7 +16,9 @@ ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
 def valid_icd10(value: str) -> str | None:
-    return None if ICD10_RE.match(value) else f"expected an ICD-10-CM code like F33.2, got {value!r}"
+    return (
+        None if ICD10_RE.match(value) else f"expected an ICD-10-CM code like F33.2, got {value!r}"
+    )
 
 
 class CourseStatus(str, Enum):
@@ -65,7 +67,9 @@ class Consent:
         if self.expires_on is not None and self.expires_on < self.obtained_on:
             out.append(problem("expires_on", "a consent cannot expire before it was obtained"))
         if self.withdrawn_on is not None and self.withdrawn_on < self.obtained_on:
-            out.append(problem("withdrawn_on", "a consent cannot be withdrawn before it was obtained"))
+            out.append(
+                problem("withdrawn_on", "a consent cannot be withdrawn before it was obtained")
+            )
         if self.kind is ConsentKind.OTHER and not self.description:
             out.append(problem("description", "a consent of kind 'other' needs a description"))
         return out
@@ -116,9 +120,7 @@ class TreatmentCourse:
     phases: tuple[PlannedPhase, ...] = ()
     prescriber_id: str | None = field(default=None, check=valid_id)
     primary_therapist_id: str | None = field(default=None, check=valid_id)
-    sessions: tuple[Session, ...] = field(
-        default=(), check=unique_by(lambda s: s.id, "session id")
-    )
+    sessions: tuple[Session, ...] = field(default=(), check=unique_by(lambda s: s.id, "session id"))
     notes: str | None = None
 
     def _invariants(self) -> list[Problem]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import field, model, problem, unique_by
@@ -16,6 +17,12 @@ FORMAT_NAME = "kapnotes"
 FORMAT_VERSION = "1.0"
 
 
+def _by_id(items: Iterable[Any]) -> tuple[Any, ...]:
+    """Top-level collections are sets of records: kept sorted by id, so the same record is the
+    same object (and the same canonical bytes) whatever order it was assembled in."""
+    return tuple(sorted(items, key=lambda x: x.id))
+
+
 @model
 class Document:
     """A KAP record: the clinic, its clinicians and clients, courses with their sessions.
@@ -27,13 +34,17 @@ class Document:
     format: Literal["kapnotes"] = FORMAT_NAME
     format_version: str = FORMAT_VERSION
     clinic: Clinic | None = None
-    clinicians: tuple[Clinician, ...] = field(default=(), check=unique_by(lambda c: c.id, "clinician id"))
-    clients: tuple[Client, ...] = field(default=(), check=unique_by(lambda c: c.id, "client id"))
+    clinicians: tuple[Clinician, ...] = field(
+        default=(), converter=_by_id, check=unique_by(lambda c: c.id, "clinician id")
+    )
+    clients: tuple[Client, ...] = field(
+        default=(), converter=_by_id, check=unique_by(lambda c: c.id, "client id")
+    )
     courses: tuple[TreatmentCourse, ...] = field(
-        default=(), check=unique_by(lambda c: c.id, "course id")
+        default=(), converter=_by_id, check=unique_by(lambda c: c.id, "course id")
     )
     psychotherapy_notes: tuple[PsychotherapyNote, ...] = field(
-        default=(), check=unique_by(lambda n: n.id, "psychotherapy note id")
+        default=(), converter=_by_id, check=unique_by(lambda n: n.id, "psychotherapy note id")
     )
 
     def _invariants(self) -> list[Problem]:
@@ -70,12 +81,16 @@ def _references(doc: Document) -> list[Problem]:
     clinicians = {c.id for c in doc.clinicians}
     for i, c in enumerate(doc.clinicians):
         if c.supervisor_id is not None and c.supervisor_id not in clinicians:
-            out.append(problem(f"clinicians[{i}].supervisor_id", f"no clinician {c.supervisor_id!r}"))
+            out.append(
+                problem(f"clinicians[{i}].supervisor_id", f"no clinician {c.supervisor_id!r}")
+            )
     seen_sessions: dict[str, str] = {}
     for i, course in enumerate(doc.courses):
         p = f"courses[{i}]"
         if course.client_id not in clients:
-            out.append(problem(f"{p}.client_id", f"no client {course.client_id!r} in this document"))
+            out.append(
+                problem(f"{p}.client_id", f"no client {course.client_id!r} in this document")
+            )
         for attr in ("prescriber_id", "primary_therapist_id"):
             ref = getattr(course, attr)
             if ref is not None and ref not in clinicians:
@@ -88,9 +103,13 @@ def _references(doc: Document) -> list[Problem]:
             out += _session_refs(s, sp, clinicians)
     for i, n in enumerate(doc.psychotherapy_notes):
         if n.session_id not in seen_sessions:
-            out.append(problem(f"psychotherapy_notes[{i}].session_id", f"no session {n.session_id!r}"))
+            out.append(
+                problem(f"psychotherapy_notes[{i}].session_id", f"no session {n.session_id!r}")
+            )
         if n.author_id not in clinicians:
-            out.append(problem(f"psychotherapy_notes[{i}].author_id", f"no clinician {n.author_id!r}"))
+            out.append(
+                problem(f"psychotherapy_notes[{i}].author_id", f"no clinician {n.author_id!r}")
+            )
     return out
 
 
@@ -99,9 +118,13 @@ def _session_refs(s: Session, sp: str, clinicians: set[str]) -> list[Problem]:
     refs: list[tuple[str, str | None]] = [
         (f"{sp}.clinicians[{k}].clinician_id", c.clinician_id) for k, c in enumerate(s.clinicians)
     ]
-    refs += [(f"{sp}.signatures[{k}].clinician_id", g.clinician_id) for k, g in enumerate(s.signatures)]
+    refs += [
+        (f"{sp}.signatures[{k}].clinician_id", g.clinician_id) for k, g in enumerate(s.signatures)
+    ]
     refs += [(f"{sp}.addenda[{k}].author_id", a.author_id) for k, a in enumerate(s.addenda)]
-    refs += [(f"{sp}.measures[{k}].administered_by", m.administered_by) for k, m in enumerate(s.measures)]
+    refs += [
+        (f"{sp}.measures[{k}].administered_by", m.administered_by) for k, m in enumerate(s.measures)
+    ]
     for path, ref in refs:
         if ref is not None and ref not in clinicians:
             out.append(problem(path, f"no clinician {ref!r} in this document"))

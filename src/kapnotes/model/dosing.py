@@ -128,7 +128,9 @@ class Severity(str, Enum):
 class AdverseEvent(MonitoringEvent):
     type: ClassVar[str] = "adverse_event"
 
-    event: str = field(check=non_blank, doc="e.g. nausea, vomiting, hypertension, emergence reaction")
+    event: str = field(
+        check=non_blank, doc="e.g. nausea, vomiting, hypertension, emergence reaction"
+    )
     severity: Severity = Severity.MILD
     action: str | None = None
     resolved_at: dt.datetime | None = field(default=None, check=aware)

@@ -45,9 +45,12 @@ class Distortion(str, Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").replace(" minimization", "/minimization").replace(
-            " blame", "/blame"
-        ).capitalize()
+        return (
+            self.value.replace("_", " ")
+            .replace(" minimization", "/minimization")
+            .replace(" blame", "/blame")
+            .capitalize()
+        )
 
 
 @model
@@ -78,7 +81,9 @@ class CBTReframing(Intervention):
 
     def _invariants(self) -> list[Problem]:
         if self.belief_after is not None and self.belief_before is None:
-            return [problem("belief_before", "belief after is recorded, so belief before is needed")]
+            return [
+                problem("belief_before", "belief after is recorded, so belief before is needed")
+            ]
         return []
 
 

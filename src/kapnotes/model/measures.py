@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from kapnotes.model._base import aware, field, model, valid_id
+from kapnotes.model._base import json_schema_of, aware, field, model, valid_id
 
 
 class Respondent(str, Enum):
@@ -42,6 +42,14 @@ def _items(values: tuple[int | None, ...]) -> tuple[str, str] | None:
         if msg:
             return (f"[{i}]", msg)
     return None
+
+
+json_schema_of(
+    _items,
+    minItems=1,
+    maxItems=200,
+    items={"anyOf": [{"type": "integer", "minimum": 0, "maximum": 100}, {"type": "null"}]},
+)
 
 
 @model

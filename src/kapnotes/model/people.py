@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from enum import Enum
 
+from kapnotes.errors import Problem
 from kapnotes.model._base import (
     field,
     max_len,
@@ -15,7 +16,6 @@ from kapnotes.model._base import (
     unique_by,
     valid_id,
 )
-from kapnotes.errors import Problem
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 US_STATE_RE = re.compile(r"^[A-Z]{2}$")
@@ -117,9 +117,7 @@ class Clinician:
         if not self.roles:
             out.append(problem("roles", "a clinician needs at least one role"))
         if not self.licensed and self.supervisor_id is None:
-            out.append(
-                problem("supervisor_id", "a pre-licensed clinician must name a supervisor")
-            )
+            out.append(problem("supervisor_id", "a pre-licensed clinician must name a supervisor"))
         if self.supervisor_id is not None and self.supervisor_id == self.id:
             out.append(problem("supervisor_id", "a clinician cannot supervise themself"))
         return out

@@ -138,7 +138,9 @@ class Session:
     )
     status: NoteStatus = NoteStatus.DRAFT
     signatures: tuple[Signature, ...] = ()
-    addenda: tuple[Addendum, ...] = field(default=(), check=unique_by(lambda a: a.id, "addendum id"))
+    addenda: tuple[Addendum, ...] = field(
+        default=(), check=unique_by(lambda a: a.id, "addendum id")
+    )
 
     @property
     def duration_minutes(self) -> float | None:
@@ -151,11 +153,19 @@ class Session:
 
     def _invariants(self) -> list[Problem]:
         out: list[Problem] = []
-        if self.end is not None and self.end.tzinfo and self.start.tzinfo and self.end <= self.start:
+        if (
+            self.end is not None
+            and self.end.tzinfo
+            and self.start.tzinfo
+            and self.end <= self.start
+        ):
             out.append(problem("end", "a session must end after it starts"))
         if self.dosing is not None and self.kind is not SessionKind.DOSING:
             out.append(
-                problem("dosing", f"only dosing sessions record dosing; this is a {self.kind.value} session")
+                problem(
+                    "dosing",
+                    f"only dosing sessions record dosing; this is a {self.kind.value} session",
+                )
             )
         if self.dosing is not None and self.start.tzinfo:
             out += _dosing_within(self)
@@ -163,7 +173,9 @@ class Session:
         if self.status is NoteStatus.DRAFT and self.signatures:
             out.append(problem("status", "a draft has no signatures; sign it or remove them"))
         if self.status is not NoteStatus.DRAFT and not authors:
-            out.append(problem("signatures", f"a {self.status.value} note needs an author signature"))
+            out.append(
+                problem("signatures", f"a {self.status.value} note needs an author signature")
+            )
         if self.status is NoteStatus.DRAFT and self.addenda:
             out.append(problem("addenda", "addenda are added to signed notes only"))
         return out

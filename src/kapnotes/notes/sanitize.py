@@ -126,10 +126,11 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
 _MD_HTML = re.compile(r"<(?=[A-Za-z/!?])")
 # Entity and numeric character references (&amp; &#38; &#x26;) would be decoded.
 _MD_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
-# Block markup at the start of a line: headings, quotes, lists, setext underlines, thematic
-# breaks, definition lists; and ordered-list markers ("1." or "1)").
-_MD_LINE_START = re.compile(r"^([#>+\-=:])")
-_MD_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+# Block markup at the start of a line: headings and quotes ("#", ">"); list items, setext
+# underlines, thematic breaks and definition lists ("-", "+", "=", ":" before a space, the end of
+# the line, or another "-" / "="); ordered-list markers ("1." or "1)" before a space or the end).
+_MD_LINE_START = re.compile(r"^([#>]|[-+=:](?=[\s=-]|$))")
+_MD_ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
 def _md_escape_inline(text: str) -> str:
@@ -139,7 +140,7 @@ def _md_escape_inline(text: str) -> str:
 
 
 def _md_escape_line(line: str) -> str:
-    line = _md_escape_inline(line.lstrip(" \t"))
+    line = _md_escape_inline(line)
     line = _MD_LINE_START.sub(r"\\\1", line)
     return _MD_ORDERED.sub(r"\1\\\2", line)
 
@@ -151,8 +152,9 @@ def md_text(text: str, indent: str = "") -> str:
 
     * ``\\ ` * _ [ ] | ~ $`` are backslash-escaped everywhere; ``<`` when it could open an HTML
       tag or an autolink; ``&`` when it would start an entity reference.
-    * At the start of each line, ``# > + - = :`` and ordered-list markers (``1.``) are escaped, so
-      that a line of the record cannot become a heading, quote, list or rule.
+    * At the start of each line, ``#`` and ``>``, ``- + = :`` that could make a list item, rule
+      or setext underline, and ordered-list markers (``1.``) are escaped, so that a line of the
+      record cannot become a heading, quote, list or rule.
     * Leading and trailing blank lines are dropped, and so is the indentation at the start of each
       line (Markdown ignores it, or would turn it into a code block).
     * Line breaks become hard line breaks (a backslash at the end of the line), so that the text
@@ -161,8 +163,19 @@ def md_text(text: str, indent: str = "") -> str:
     Bare URLs may still be linked by renderers that autolink (GFM); that is not markup from the
     record and is left alone.
     """
-    lines = clean(text).strip("\n").split("\n")
+    lines = _md_lines(text)
     return ("\\\n" + indent).join(_md_escape_line(line) for line in lines)
+
+
+def _md_lines(text: str) -> list[str]:
+    """Lines of :func:`clean` ``text``, unindented, without blank lines at either end."""
+    lines = [line.lstrip(" \t") for line in clean(text).split("\n")]
+    start, end = 0, len(lines)
+    while start < end and not lines[start].rstrip(" \t"):
+        start += 1
+    while end > start and not lines[end - 1].rstrip(" \t"):
+        end -= 1
+    return lines[start:end]
 
 
 def md_one_line(text: str) -> str:
@@ -182,5 +195,4 @@ def md_cell(text: str) -> str:
     The ``<br>`` is written by us (a table cell cannot hold a line break); ``<`` from the record is
     still escaped. Line-start markup is inert in a cell and is left alone.
     """
-    lines = clean(text).strip("\n").split("\n")
-    return "<br>".join(_md_escape_inline(line.strip(" \t")) for line in lines)
+    return "<br>".join(_md_escape_inline(line.rstrip(" \t")) for line in _md_lines(text))

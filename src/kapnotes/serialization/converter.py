@@ -43,7 +43,11 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, int):
-        return f"integer {value}" if abs(value) < 10**12 else f"integer with {len(str(abs(value)))} digits"
+        return (
+            f"integer {value}"
+            if abs(value) < 10**12
+            else f"integer with {len(str(abs(value)))} digits"
+        )
     if isinstance(value, float):
         return f"number {value!r}"
     if isinstance(value, str):
@@ -194,9 +198,7 @@ def _make_converter() -> cattrs.Converter:
 
     for t in (str, int, float, bool, dt.date, dt.datetime):
         c.register_structure_hook(t, primitive)
-    c.register_unstructure_hook_func(
-        lambda x: x in (dt.date, dt.datetime), lambda d: d.isoformat()
-    )
+    c.register_unstructure_hook_func(lambda x: x in (dt.date, dt.datetime), lambda d: d.isoformat())
     # A Python caller may put 9 in a float field; the document always says 9.0 (stable bytes).
     c.register_unstructure_hook_func(lambda x: x is float, float)
     c.register_structure_hook_factory(
@@ -240,7 +242,9 @@ def _make_converter() -> cattrs.Converter:
 
         return structure
 
-    c.register_structure_hook_func(lambda t: t is Intervention, tagged_structure(_intervention_types))
+    c.register_structure_hook_func(
+        lambda t: t is Intervention, tagged_structure(_intervention_types)
+    )
     c.register_structure_hook_func(
         lambda t: t == MonitoringEntry, tagged_structure(lambda: _MONITORING)
     )
@@ -305,4 +309,3 @@ def reset_converter() -> None:
     global _converter
     with _lock:
         _converter = None
-

@@ -33,7 +33,9 @@ def check_version(data: Any, source: str | None = None) -> None:
     is refused.
     """
     if not isinstance(data, dict):
-        raise InvalidError([Problem("$", "expected a JSON object (a kapnotes document)")], source=source)
+        raise InvalidError(
+            [Problem("$", "expected a JSON object (a kapnotes document)")], source=source
+        )
     problems = []
     fmt = data.get("format")
     if fmt != FORMAT_NAME:
@@ -42,7 +44,9 @@ def check_version(data: Any, source: str | None = None) -> None:
     parsed = _parse_version(version)
     if parsed is None:
         problems.append(
-            Problem("$.format_version", f"expected a version like {FORMAT_VERSION!r}, got {version!r}")
+            Problem(
+                "$.format_version", f"expected a version like {FORMAT_VERSION!r}, got {version!r}"
+            )
         )
     else:
         major, minor = parsed
@@ -52,7 +56,11 @@ def check_version(data: Any, source: str | None = None) -> None:
                     "$.format_version",
                     f"this kapnotes reads format {SUPPORTED_MAJOR}.0 to {FORMAT_VERSION}; the "
                     f"document is {version}. "
-                    + ("Upgrade kapnotes to read it." if (major, minor) > (SUPPORTED_MAJOR, SUPPORTED_MINOR) else "It cannot be read."),
+                    + (
+                        "Upgrade kapnotes to read it."
+                        if (major, minor) > (SUPPORTED_MAJOR, SUPPORTED_MINOR)
+                        else "It cannot be read."
+                    ),
                 )
             )
     if problems:
@@ -98,7 +106,9 @@ def loads(text: str | bytes, *, source: str | None = None) -> Document:
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except UnicodeDecodeError as exc:
-        raise InvalidError([Problem("$", f"not UTF-8 text: {exc.reason} at byte {exc.start}")], source=source) from None
+        raise InvalidError(
+            [Problem("$", f"not UTF-8 text: {exc.reason} at byte {exc.start}")], source=source
+        ) from None
     except json.JSONDecodeError as exc:
         raise InvalidError(
             [Problem("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
@@ -119,20 +129,15 @@ def load(path: str | Path) -> Document:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise InvalidError([Problem("$", f"cannot read {p}: {exc.strerror}")], source=str(p)) from None
+        raise InvalidError(
+            [Problem("$", f"cannot read {p}: {exc.strerror}")], source=str(p)
+        ) from None
     return loads(raw, source=str(p))
 
 
 def to_data(doc: Document) -> dict[str, Any]:
-    """Plain JSON-ready data for a document; ``format`` and ``format_version`` always present.
-
-    The top-level collections are sets of records: they are written sorted by id, so the same
-    record gives the same bytes whatever order it was assembled in.
-    """
+    """Plain JSON-ready data for a document; ``format`` and ``format_version`` always present."""
     data = unstructure(doc)
-    for key in ("clinicians", "clients", "courses", "psychotherapy_notes"):
-        if key in data:
-            data[key] = sorted(data[key], key=lambda x: x["id"])
     return {**data, "format": doc.format, "format_version": doc.format_version}
 
 

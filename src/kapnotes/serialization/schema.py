@@ -118,8 +118,10 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     if "anyOf" in base and any(b.get("type") == "null" for b in base["anyOf"]):
         branches = [b if b.get("type") == "null" else _merge(b, extra) for b in base["anyOf"]]
         return {**base, "anyOf": branches}
-    if base.get("type") == "array" and "items" in extra:
-        return {**base, "items": {**base["items"], **extra["items"]}}
+    if base.get("type") == "array":
+        rest = {k: v for k, v in extra.items() if k != "items"}
+        items = {**base["items"], **extra["items"]} if "items" in extra else base["items"]
+        return {**base, **rest, "items": items}
     merged = {**base, **{k: v for k, v in extra.items() if k != "items"}}
     if base.get("type") == "integer":
         for k in ("minimum", "maximum"):

@@ -10,4 +10,12 @@ from kapnotes.store.db import (
     session_content_hash,
 )
 
-__all__ = ["DB_ENV", "SaveSummary", "SearchHit", "Store", "default_path", "open_store", "session_content_hash"]
+__all__ = [
+    "DB_ENV",
+    "SaveSummary",
+    "SearchHit",
+    "Store",
+    "default_path",
+    "open_store",
+    "session_content_hash",
+]

@@ -9,17 +9,18 @@ transactions: a save that fails validation or fails half-way leaves the store as
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from sqlite_utils import Database
 
-from kapnotes.errors import ImmutableError, InvalidError, NotFoundError, StoreError
+from kapnotes.errors import ImmutableError, NotFoundError, StoreError
 from kapnotes.model import (
     Client,
     Clinic,
@@ -30,10 +31,13 @@ from kapnotes.model import (
     Session,
     TreatmentCourse,
 )
-from kapnotes.model.lifecycle import Addendum
 from kapnotes.serialization import canonical_bytes, structure, unstructure
 from kapnotes.store import migrations
 from kapnotes.store.rows import course_without_sessions, narrative_text, utc_key, vitals_rows
+from kapnotes.store.scores import Score, score_document
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.notes.format import NoteContext
 
 DEFAULT_DB = "kapnotes.db"
 DB_ENV = "KAPNOTES_DB"
@@ -45,15 +49,19 @@ def default_path() -> Path:
     return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
-def session_content(s: Session) -> Session:
-    """What a signature covers: the session without its lifecycle fields."""
-    return attrs.evolve(s, status=NoteStatus.DRAFT, signatures=(), addenda=())
+#: What a signature does not cover: the lifecycle fields of a session.
+LIFECYCLE_KEYS = frozenset({"status", "signatures", "addenda"})
+
+
+def content_hash_from_data(data: dict[str, Any]) -> str:
+    """SHA-256 of a session's canonical JSON without its lifecycle fields (what is signed)."""
+    content = {k: v for k, v in data.items() if k not in LIFECYCLE_KEYS}
+    return hashlib.sha256(canonical_bytes(content)).hexdigest()
 
 
 def session_content_hash(s: Session) -> str:
-    import hashlib
-
-    return hashlib.sha256(canonical_bytes(session_content(s))).hexdigest()
+    """The hash a signature of ``s`` records; unchanged by signing and by addenda."""
+    return content_hash_from_data(unstructure(s))
 
 
 @attrs.frozen
@@ -122,13 +130,9 @@ class Store:
         Draft sessions are replaced. A signed session may be saved again unchanged; its new
         addenda are appended. Changing a signed session's content is refused.
         """
-        from kapnotes.validation import check_against_registry
-
-        problems = check_against_registry(doc)
-        if problems:
-            raise InvalidError(problems)
+        scores = score_document(doc)  # validates measures against their instruments
         with self.write() as conn:
-            return _Writer(conn).save(doc)
+            return _Writer(conn, scores).save(doc)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -221,6 +225,20 @@ class Store:
             raise NotFoundError(f"no course {course_id!r}")
         return self._course_from_row(course_id, row[0])
 
+    def note_context(self, session_id: str, **extra: Any) -> NoteContext:
+        """Everything a note format needs for one stored session (never its psychotherapy notes)."""
+        from kapnotes.notes.format import NoteContext
+
+        course, session = self.session(session_id)
+        return NoteContext(
+            session=session,
+            course=course,
+            client=self.client(course.client_id),
+            clinic=self.clinic(),
+            clinicians=self.clinicians(),
+            extra=extra,
+        )
+
     def client(self, client_id: str) -> Client:
         row = self.conn.execute("SELECT doc FROM clients WHERE id = ?", (client_id,)).fetchone()
         if row is None:
@@ -268,15 +286,36 @@ class Store:
             )
         return [r[0] for r in q]
 
-    def instrument_scores(self, instrument: str) -> list[dict[str, Any]]:
-        """Every administration of one instrument across clients, by time (by index)."""
+    def instrument_scores(
+        self,
+        instrument: str,
+        *,
+        client_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Administrations of one instrument, by time, with total and band (by index).
+
+        ``client_id`` narrows to one client; ``since``/``until`` (UTC keys as stored, e.g.
+        ``2026-02-01T00:00:00.000000Z``) to a time window, ``until`` excluded.
+        """
+        where, params = ["instrument = ?"], [instrument]
+        if client_id is not None:
+            where.append("client_id = ?")
+            params.append(client_id)
+        if since is not None:
+            where.append("administered_at_utc >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("administered_at_utc < ?")
+            params.append(until)
         cur = self.conn.execute(
             "SELECT id, client_id, session_id, administered_at_utc, context, total, band "
-            "FROM measures WHERE instrument = ? ORDER BY administered_at_utc",
-            (instrument,),
+            f"FROM measures WHERE {' AND '.join(where)} ORDER BY administered_at_utc, id",
+            params,
         )
         cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, r)) for r in cur]
+        return [dict(zip(cols, r, strict=True)) for r in cur]
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         """Full-text search over session narratives (SQLite FTS5, porter stemming)."""
@@ -293,7 +332,15 @@ class Store:
         return [SearchHit(*r) for r in rows]
 
     def counts(self) -> dict[str, int]:
-        tables = ("clients", "courses", "sessions", "measures", "vitals", "interventions", "addenda")
+        tables = (
+            "clients",
+            "courses",
+            "sessions",
+            "measures",
+            "vitals",
+            "interventions",
+            "addenda",
+        )
         return {t: self.conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables}
 
 
@@ -304,12 +351,36 @@ def _fts_query(text: str) -> str:
 
 
 class _Writer:
-    """Writes a document inside an open transaction."""
+    """Writes a document inside an open transaction, in batches (one statement per table)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, scores: dict[str, Score]) -> None:
         self.conn = conn
+        self.scores = scores
 
     def save(self, doc: Document) -> SaveSummary:
+        self._people(doc)
+        self._courses(doc.courses)
+        written, unchanged, addenda = self._sessions(doc.courses)
+        self.conn.executemany(
+            "INSERT INTO psychotherapy_notes (id, session_id, author_id, written_at, doc) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, "
+            "session_id = excluded.session_id, author_id = excluded.author_id, "
+            "written_at = excluded.written_at",
+            [
+                (n.id, n.session_id, n.author_id, utc_key(n.written_at), _json(n))
+                for n in doc.psychotherapy_notes
+            ],
+        )
+        return SaveSummary(
+            clients=len(doc.clients),
+            courses=len(doc.courses),
+            sessions_written=written,
+            sessions_unchanged=unchanged,
+            addenda_added=addenda,
+            psychotherapy_notes=len(doc.psychotherapy_notes),
+        )
+
+    def _people(self, doc: Document) -> None:
         c = self.conn
         if doc.clinic is not None:
             c.execute(
@@ -333,168 +404,230 @@ class _Writer:
                 for k in doc.clients
             ],
         )
-        written = unchanged = addenda = 0
-        for course in doc.courses:
-            self._course(course)
-            for seq, s in enumerate(course.sessions):
-                w, a = self._session(course, seq, s)
-                written += w
-                unchanged += 1 - w
-                addenda += a
-        for n in doc.psychotherapy_notes:
-            c.execute(
-                "INSERT INTO psychotherapy_notes (id, session_id, author_id, written_at, doc) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, "
-                "session_id = excluded.session_id, author_id = excluded.author_id, "
-                "written_at = excluded.written_at",
-                (n.id, n.session_id, n.author_id, utc_key(n.written_at), _json(n)),
-            )
-        return SaveSummary(
-            clients=len(doc.clients),
-            courses=len(doc.courses),
-            sessions_written=written,
-            sessions_unchanged=unchanged,
-            addenda_added=addenda,
-            psychotherapy_notes=len(doc.psychotherapy_notes),
-        )
 
-    def _course(self, course: TreatmentCourse) -> None:
-        row = self.conn.execute("SELECT client_id FROM courses WHERE id = ?", (course.id,)).fetchone()
-        if row is not None and row[0] != course.client_id:
-            raise StoreError(
-                f"course {course.id!r} belongs to client {row[0]!r} in the store, "
-                f"not {course.client_id!r}"
-            )
-        self.conn.execute(
+    def _existing(self, sql: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """Rows (keyed by their first column) for ``ids``, in chunks under SQLite's variable limit."""
+        out: dict[str, tuple[Any, ...]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(sql.format(marks=marks), chunk):
+                out[row[0]] = row
+        return out
+
+    def _courses(self, courses: Sequence[TreatmentCourse]) -> None:
+        owners = self._existing(
+            "SELECT id, client_id FROM courses WHERE id IN ({marks})", [k.id for k in courses]
+        )
+        for course in courses:
+            row = owners.get(course.id)
+            if row is not None and row[1] != course.client_id:
+                raise StoreError(
+                    f"course {course.id!r} belongs to client {row[1]!r} in the store, "
+                    f"not {course.client_id!r}"
+                )
+        self.conn.executemany(
             "INSERT INTO courses (id, client_id, started_on, status, doc) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET started_on = excluded.started_on, "
             "status = excluded.status, doc = excluded.doc",
-            (
-                course.id,
-                course.client_id,
-                course.started_on.isoformat(),
-                course.status.value,
-                _json(course_without_sessions(course)),
-            ),
+            [
+                (
+                    k.id,
+                    k.client_id,
+                    k.started_on.isoformat(),
+                    k.status.value,
+                    _json(course_without_sessions(k)),
+                )
+                for k in courses
+            ],
         )
 
-    def _session(self, course: TreatmentCourse, seq: int, s: Session) -> tuple[int, int]:
-        """Write one session; returns (1 if written else 0, addenda added)."""
+    def _sessions(self, courses: Sequence[TreatmentCourse]) -> tuple[int, int, int]:
+        """Insert new sessions, replace changed drafts, refuse changes to signed ones."""
+        ids = [s.id for k in courses for s in k.sessions]
+        existing = self._existing(
+            "SELECT id, course_id, status, content_hash, doc FROM sessions WHERE id IN ({marks})",
+            ids,
+        )
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        reseq: list[tuple[int, str]] = []
+        children = _Children(self.scores)
+        addenda: list[tuple[str, list[dict[str, Any]]]] = []
+        for course in courses:
+            for seq, s in enumerate(course.sessions):
+                data = unstructure(s)
+                addenda.append((s.id, data.pop("addenda", [])))
+                doc = _json(data)
+                # A draft's canonical JSON is exactly what a signature covers: hash it directly.
+                drafty = "status" not in data and "signatures" not in data
+                content_hash = (
+                    hashlib.sha256(doc.encode("utf-8")).hexdigest()
+                    if drafty
+                    else content_hash_from_data(data)
+                )
+                row = existing.get(s.id)
+                values = _session_values(s, content_hash, doc)
+                if row is None:
+                    inserts.append((s.id, course.id, course.client_id, seq, *values))
+                elif _unchanged(s.id, course.id, row, content_hash, doc):
+                    reseq.append((seq, s.id))
+                    continue
+                else:
+                    updates.append((seq, *values, s.id))
+                children.add(course, s)
         c = self.conn
-        content_hash = session_content_hash(s)
-        row = c.execute(
-            "SELECT course_id, status, content_hash, doc FROM sessions WHERE id = ?", (s.id,)
-        ).fetchone()
-        body = attrs.evolve(s, addenda=())
-        doc = _json(body)
-        if row is not None:
-            if row[0] != course.id:
-                raise StoreError(f"session {s.id!r} belongs to course {row[0]!r} in the store")
-            if row[1] != NoteStatus.DRAFT.value:
-                if row[2] != content_hash or not _same_signatures(row[3], doc):
-                    raise ImmutableError(
-                        f"session {s.id!r} is signed; its content cannot change "
-                        "(write an addendum instead)"
-                    )
-                c.execute("UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", (seq, s.id, seq))
-                return 0, self._addenda(s.id, s.addenda)
-            if row[3] == doc:
-                c.execute("UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", (seq, s.id, seq))
-                return 0, self._addenda(s.id, s.addenda)
-            self._delete_children(s.id)
-            c.execute(
-                "UPDATE sessions SET seq = ?, kind = ?, start_utc = ?, start = ?, [end] = ?, "
-                "status = ?, content_hash = ?, narrative_text = ?, doc = ? WHERE id = ?",
-                (
-                    seq,
-                    s.kind.value,
-                    utc_key(s.start),
-                    s.start.isoformat(),
-                    s.end.isoformat() if s.end else None,
-                    s.status.value,
-                    content_hash,
-                    narrative_text(s),
-                    doc,
-                    s.id,
-                ),
-            )
-        else:
-            c.execute(
-                "INSERT INTO sessions (id, course_id, client_id, seq, kind, start_utc, start, [end], "
-                "status, content_hash, narrative_text, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    s.id,
-                    course.id,
-                    course.client_id,
-                    seq,
-                    s.kind.value,
-                    utc_key(s.start),
-                    s.start.isoformat(),
-                    s.end.isoformat() if s.end else None,
-                    s.status.value,
-                    content_hash,
-                    narrative_text(s),
-                    doc,
-                ),
-            )
-        self._children(course, s)
-        return 1, self._addenda(s.id, s.addenda)
+        if updates:
+            children.delete(c, [u[-1] for u in updates])
+        c.executemany(
+            "INSERT INTO sessions (id, course_id, client_id, seq, kind, start_utc, start, [end], "
+            "status, content_hash, narrative_text, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            inserts,
+        )
+        c.executemany(
+            "UPDATE sessions SET seq = ?, kind = ?, start_utc = ?, start = ?, [end] = ?, "
+            "status = ?, content_hash = ?, narrative_text = ?, doc = ? WHERE id = ?",
+            updates,
+        )
+        c.executemany(
+            "UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", [(q, i, q) for q, i in reseq]
+        )
+        children.write(c)
+        added = self._addenda(addenda)
+        return len(inserts) + len(updates), len(reseq), added
 
-    def _delete_children(self, session_id: str) -> None:
-        c = self.conn
-        c.execute(
+    def _addenda(self, per_session: list[tuple[str, list[dict[str, Any]]]]) -> int:
+        """Append addenda not yet stored; stored ones must be unchanged (append-only)."""
+        wanted = [sid for sid, items in per_session if items]
+        if not wanted:
+            return 0
+        stored: dict[str, dict[str, str]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for sid, aid, doc in self.conn.execute(
+                f"SELECT session_id, id, doc FROM addenda WHERE session_id IN ({marks})", chunk
+            ):
+                stored.setdefault(sid, {})[aid] = doc
+        rows = []
+        for sid, items in per_session:
+            have = stored.get(sid, {})
+            seq = len(have)
+            for a in items:
+                doc = _json(a)
+                if a["id"] in have:
+                    if have[a["id"]] != doc:
+                        raise ImmutableError(
+                            f"addendum {a['id']!r} of session {sid!r} cannot change"
+                        )
+                    continue
+                rows.append(
+                    (a["id"], sid, seq, a["kind"], a["author_id"], _utc_text(a["written_at"]), doc)
+                )
+                seq += 1
+        self.conn.executemany(
+            "INSERT INTO addenda (id, session_id, seq, kind, author_id, written_at, doc) "
+            "VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
+        return len(rows)
+
+
+def _utc_text(iso: str) -> str:
+    import datetime as dt
+
+    return utc_key(dt.datetime.fromisoformat(iso))
+
+
+def _session_values(s: Session, content_hash: str, doc: str) -> tuple[Any, ...]:
+    return (
+        s.kind.value,
+        utc_key(s.start),
+        s.start.isoformat(),
+        s.end.isoformat() if s.end else None,
+        s.status.value,
+        content_hash,
+        narrative_text(s),
+        doc,
+    )
+
+
+def _unchanged(sid: str, course_id: str, row: tuple[Any, ...], content_hash: str, doc: str) -> bool:
+    """Whether a stored session equals the incoming one; raises if a signed one would change."""
+    _, stored_course, status, stored_hash, stored_doc = row
+    if stored_course != course_id:
+        raise StoreError(f"session {sid!r} belongs to course {stored_course!r} in the store")
+    if status != NoteStatus.DRAFT.value:
+        if stored_hash != content_hash or not _same_signatures(stored_doc, doc):
+            raise ImmutableError(
+                f"session {sid!r} is signed; its content cannot change (write an addendum instead)"
+            )
+        return True
+    return bool(stored_doc == doc)
+
+
+class _Children:
+    """Rows of the tables that hang off sessions, gathered for one executemany each."""
+
+    def __init__(self, scores: dict[str, Score]) -> None:
+        self.scores = scores
+        self.vitals: list[tuple[Any, ...]] = []
+        self.interventions: list[tuple[Any, ...]] = []
+        self.measures: list[tuple[Any, ...]] = []
+        self.items: list[tuple[Any, ...]] = []
+
+    def add(self, course: TreatmentCourse, s: Session) -> None:
+        self.vitals += vitals_rows(s)
+        if s.interventions:
+            self.interventions.append((s.id,))
+        for m in s.measures:
+            total, band = self.scores[m.id]
+            self.measures.append(
+                (
+                    m.id,
+                    s.id,
+                    course.client_id,
+                    m.instrument,
+                    utc_key(m.administered_at),
+                    m.context.value,
+                    m.respondent.value,
+                    total,
+                    band,
+                )
+            )
+            self.items += [(m.id, n, v) for n, v in enumerate(m.items, start=1) if v is not None]
+
+    @staticmethod
+    def delete(c: sqlite3.Connection, session_ids: list[str]) -> None:
+        rows = [(sid,) for sid in session_ids]
+        c.executemany(
             "DELETE FROM measure_items WHERE measure_id IN (SELECT id FROM measures WHERE session_id = ?)",
-            (session_id,),
+            rows,
         )
         for table in ("measures", "vitals", "interventions"):
-            c.execute(f"DELETE FROM [{table}] WHERE session_id = ?", (session_id,))
+            c.executemany(f"DELETE FROM [{table}] WHERE session_id = ?", rows)
 
-    def _children(self, course: TreatmentCourse, s: Session) -> None:
-        c = self.conn
+    def write(self, c: sqlite3.Connection) -> None:
         c.executemany(
             "INSERT INTO vitals (session_id, seq, at_utc, minutes_after_dose, systolic, diastolic, "
             "heart_rate, spo2, respiratory_rate) VALUES (?,?,?,?,?,?,?,?,?)",
-            vitals_rows(s),
+            self.vitals,
+        )
+        # Each intervention's JSON is taken from its session's stored JSON by SQLite itself.
+        c.executemany(
+            "INSERT INTO interventions (session_id, seq, type, doc) "
+            "SELECT s.id, j.key, json_extract(j.value, '$.type'), j.value "
+            "FROM sessions s, json_each(s.doc, '$.interventions') j WHERE s.id = ?",
+            self.interventions,
         )
         c.executemany(
-            "INSERT INTO interventions (session_id, seq, type, doc) VALUES (?,?,?,?)",
-            [(s.id, i, iv.type, _json(iv)) for i, iv in enumerate(s.interventions)],
+            "INSERT INTO measures (id, session_id, client_id, instrument, administered_at_utc, "
+            "context, respondent, total, band) VALUES (?,?,?,?,?,?,?,?,?)",
+            self.measures,
         )
-        if s.measures:
-            from kapnotes.store.scores import measure_rows
-
-            measures, items = measure_rows(course.client_id, s)
-            c.executemany(
-                "INSERT INTO measures (id, session_id, client_id, instrument, administered_at_utc, "
-                "context, respondent, total, band) VALUES (?,?,?,?,?,?,?,?,?)",
-                measures,
-            )
-            c.executemany(
-                "INSERT INTO measure_items (measure_id, item, value) VALUES (?,?,?)", items
-            )
-
-    def _addenda(self, session_id: str, addenda: tuple[Addendum, ...]) -> int:
-        """Append addenda not yet stored; stored ones must be unchanged (append-only)."""
-        c = self.conn
-        stored = {
-            r[0]: r[1]
-            for r in c.execute("SELECT id, doc FROM addenda WHERE session_id = ?", (session_id,))
-        }
-        added = 0
-        for a in addenda:
-            doc = _json(a)
-            if a.id in stored:
-                if stored[a.id] != doc:
-                    raise ImmutableError(f"addendum {a.id!r} of session {session_id!r} cannot change")
-                continue
-            seq = len(stored) + added
-            c.execute(
-                "INSERT INTO addenda (id, session_id, seq, kind, author_id, written_at, doc) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (a.id, session_id, seq, a.kind.value, a.author_id, utc_key(a.written_at), doc),
-            )
-            added += 1
-        return added
+        c.executemany(
+            "INSERT INTO measure_items (measure_id, item, value) VALUES (?,?,?)", self.items
+        )
 
 
 def _same_signatures(stored_doc: str, new_doc: str) -> bool:
@@ -536,4 +669,3 @@ def _migrate(db: Database) -> None:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
             raise
-

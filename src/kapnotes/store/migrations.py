@@ -15,11 +15,16 @@ migrations = Migrations("kapnotes")
 @migrations()
 def m001_initial(db: Database) -> None:
     db["clinic"].create({"id": str, "name": str, "doc": str}, pk="id")
-    db["clinicians"].create(
-        {"id": str, "name": str, "credentials": str, "doc": str}, pk="id"
-    )
+    db["clinicians"].create({"id": str, "name": str, "credentials": str, "doc": str}, pk="id")
     db["clients"].create(
-        {"id": str, "mrn": str, "family_name": str, "given_name": str, "date_of_birth": str, "doc": str},
+        {
+            "id": str,
+            "mrn": str,
+            "family_name": str,
+            "given_name": str,
+            "date_of_birth": str,
+            "doc": str,
+        },
         pk="id",
     )
     db["clients"].create_index(["mrn"])
@@ -51,7 +56,15 @@ def m001_initial(db: Database) -> None:
     db["sessions"].create_index(["client_id", "start_utc"])
     db["sessions"].create_index(["course_id", "seq"])
     db["addenda"].create(
-        {"id": str, "session_id": str, "seq": int, "kind": str, "author_id": str, "written_at": str, "doc": str},
+        {
+            "id": str,
+            "session_id": str,
+            "seq": int,
+            "kind": str,
+            "author_id": str,
+            "written_at": str,
+            "doc": str,
+        },
         pk="id",
         foreign_keys=[("session_id", "sessions", "id")],
     )

@@ -22,7 +22,13 @@ def narrative_text(s: Session) -> str:
         n = s.narrative
         parts += [
             t
-            for t in (n.presenting_concerns, n.mental_status, n.observations, n.client_experience, n.assessment)
+            for t in (
+                n.presenting_concerns,
+                n.mental_status,
+                n.observations,
+                n.client_experience,
+                n.assessment,
+            )
             if t
         ]
     if s.plan is not None:

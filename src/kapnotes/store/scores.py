@@ -1,37 +1,38 @@
-"""Rows of the measures tables, with the total and band when the instrument is registered."""
+"""Scores of the measures in a document, for the ``total`` and ``band`` columns."""
 
 from __future__ import annotations
 
-from typing import Any
+from kapnotes.errors import InvalidError, Problem
+from kapnotes.model import Document
 
-from kapnotes.model import Session
-from kapnotes.store.rows import utc_key
+Score = tuple[float | None, str | None]
 
 
-def measure_rows(client_id: str, s: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def score_document(doc: Document) -> dict[str, Score]:
+    """(total, band) of every measure of a registered instrument, by measure id.
+
+    Scoring validates the responses against the instrument (item count, ranges); every problem
+    in the document is raised at once, with its path, before anything is written.
+    """
+    from kapnotes.instruments.base import ScoringError
     from kapnotes.plugins import registry
-    from kapnotes.scoring import score
 
     instruments = registry().instruments
-    measures, items = [], []
-    for m in s.measures:
-        total = band = None
-        if m.instrument in instruments:
-            result = score(instruments.get(m.instrument), m.items)
-            if result.complete:
-                total, band = result.total, result.band
-        measures.append(
-            (
-                m.id,
-                s.id,
-                client_id,
-                m.instrument,
-                utc_key(m.administered_at),
-                m.context.value,
-                m.respondent.value,
-                total,
-                band,
-            )
-        )
-        items += [(m.id, n, v) for n, v in enumerate(m.items, start=1) if v is not None]
-    return measures, items
+    scores: dict[str, Score] = {}
+    problems: list[Problem] = []
+    for i, course in enumerate(doc.courses):
+        for j, s in enumerate(course.sessions):
+            for k, m in enumerate(s.measures):
+                if m.instrument not in instruments:
+                    scores[m.id] = (None, None)
+                    continue
+                try:
+                    result = instruments.get(m.instrument).score(m.items)
+                except ScoringError as exc:
+                    base = f"$.courses[{i}].sessions[{j}].measures[{k}]"
+                    problems += [p.under(base) for p in exc.problems]
+                    continue
+                scores[m.id] = (result.total, result.band) if result.complete else (None, None)
+    if problems:
+        raise InvalidError(problems)
+    return scores

@@ -82,8 +82,12 @@ def required_items(answers: Answers) -> list[int]:
 
 
 def risk_level(answers: Answers) -> str:
-    """The triage level the answers establish (a lower bound when some are missing)."""
-    if _yes(answers, 4) or _yes(answers, 5) or (_yes(answers, 6) and _yes(answers, 7)):
+    """The triage level the answers establish (a lower bound when some are missing).
+
+    A yes to 6b counts unless item 6 is explicitly no: behaviour "within the past 3 months"
+    implies behaviour, so an unanswered item 6 does not lower the level.
+    """
+    if _yes(answers, 4) or _yes(answers, 5) or (answers[5] != 0 and _yes(answers, 7)):
         return "high"
     if _yes(answers, 3) or (_yes(answers, 6) and answers[6] != 1):
         return "moderate"

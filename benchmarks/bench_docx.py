@@ -1,0 +1,223 @@
+"""Benchmark: the kapnotes Word exporter against a bare python-docx script, side by side.
+
+Renders N hand-built notes of realistic size (8 sections, a 15-row vital-signs table, a fields
+table, paragraphs and bullets, a signature) to .docx in memory, twice per repeat:
+
+* ``kapnotes``: :func:`kapnotes.exporters.docx.export` (sanitizer, letterhead and banner header,
+  page-number fields, shading, repeated header rows, document properties);
+* ``bare``: a plain python-docx script writing the same paragraphs and tables with
+  ``add_heading`` / ``add_paragraph`` / ``add_table`` / ``add_row`` and the same header and footer
+  text, with no sanitizer and no fields.
+
+The two alternate within each repeat, so that machine noise hits both alike. Prints the median
+time per batch and per note, and the ratio (target: kapnotes <= 1.3x bare).
+
+    python benchmarks/bench_docx.py [--notes 200] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import docx  # noqa: E402
+
+from kapnotes.exporters.docx import export  # noqa: E402
+from kapnotes.exporting import ExportOptions  # noqa: E402
+from kapnotes.notes.document import (  # noqa: E402
+    BulletList,
+    Fields,
+    Letterhead,
+    Note,
+    Paragraph,
+    PatientBanner,
+    Section,
+    SignatureBlock,
+    Table,
+)
+
+UTC = dt.timezone.utc
+TARGET = 1.3
+VITALS = ("Time", "BP (mmHg)", "HR (bpm)", "SpO2 (%)", "RASS", "Comment")
+
+
+def make_note(i: int) -> Note:
+    """Synthetic note number ``i``: realistic size, different values for every note."""
+    day = dt.date(2026, 1, 5) + dt.timedelta(days=i % 300)
+    vitals = tuple(
+        (
+            f"{9 + (5 * r) // 60:02d}:{(5 * r) % 60:02d}",
+            f"{120 + (i + r * 7) % 25}/{75 + (i + r * 3) % 12}",
+            str(65 + (i + r * 5) % 30),
+            str(95 + (i + r) % 5),
+            str(-((i + r) % 3)),
+            "Resting comfortably" if r > 1 else "Baseline",
+        )
+        for r in range(15)
+    )
+    text = (
+        f"Client {i} reports mood {3 + i % 5}/10 since the last session, sleeping "
+        f"{5 + i % 4} hours a night; discussed intentions and the plan for today's session "
+        "in detail, including safety, transport home and the integration appointment."
+    )
+    sections = (
+        Section("subjective", "Subjective", (Paragraph(text, "Chief concern"), Paragraph(text))),
+        Section("objective", "Objective", (Paragraph(text), BulletList(("Alert", "Oriented x4")))),
+        Section(
+            "preparation",
+            "Preparation and consent",
+            (BulletList(("Consent reviewed", "NPO since 06:00", "Driver arranged")),),
+        ),
+        Section(
+            "dosing",
+            "Dosing",
+            (
+                Fields(
+                    (
+                        ("Medication", "Ketamine hydrochloride"),
+                        ("Route", "Intramuscular"),
+                        ("Dose", f"{30 + i % 20} mg"),
+                        ("Lot", f"SYN-LOT-{i:04d}"),
+                        ("Time given", "09:07"),
+                    )
+                ),
+            ),
+        ),
+        Section("monitoring", "Monitoring", (Table(VITALS, vitals, caption="Vital signs"),)),
+        Section("assessment", "Assessment", (Paragraph(text), Paragraph(text))),
+        Section("risk", "Risk assessment", (Paragraph(text, "Suicide risk"),)),
+        Section("plan", "Plan", (BulletList(("Integration in 2 days", "Next dose in 1 week")),)),
+    )
+    return Note(
+        title="KAP Dosing Session Note",
+        format="kap-dosing",
+        letterhead=Letterhead("Synthetic Harbor Psychiatry", ("100 Example Way", "(555) 010-0100")),
+        patient=PatientBanner(f"Client {i:04d} Testperson", dt.date(1980, 1, 1), f"SYN-{i:06d}"),
+        facts=(
+            ("Date of service", day.isoformat()),
+            ("Session", f"Dosing session {1 + i % 6} of 6"),
+            ("Clinician", "Dr. Avery Example, MD"),
+            ("Location", "Room B"),
+        ),
+        sections=sections,
+        signatures=(
+            SignatureBlock(
+                "Dr. Avery Example",
+                "MD",
+                "author",
+                dt.datetime(2026, 3, 2, 15, 10, tzinfo=UTC),
+                f"{i:064x}",
+                "Electronically signed by Dr. Avery Example, MD",
+            ),
+        ),
+        status="signed",
+        author="Dr. Avery Example, MD",
+        created=dt.datetime(2026, 3, 2, 14, 55, tzinfo=UTC),
+    )
+
+
+def bare(note: Note) -> bytes:
+    """The same paragraphs and tables with plain python-docx: no sanitizer, no fields."""
+    doc = docx.Document()
+    section = doc.sections[0]
+    banner = f"{note.patient.name}  DOB {note.patient.date_of_birth}  MRN {note.patient.mrn}"
+    section.header.paragraphs[0].text = note.letterhead.clinic_name
+    section.header.add_paragraph(banner)
+    section.footer.paragraphs[0].text = note.confidentiality
+    doc.add_heading(note.title, 0)
+    _bare_pairs(doc, note.facts)
+    for sec in note.sections:
+        doc.add_heading(sec.heading, 1)
+        for block in sec.blocks:
+            _bare_block(doc, block)
+    doc.add_heading("Signature", 1)
+    for sig in note.signatures:
+        doc.add_paragraph(sig.statement or "")
+        doc.add_paragraph(f"Signer: {sig.signer}, {sig.credentials}")
+        doc.add_paragraph(f"Role: {sig.role}")
+        doc.add_paragraph(f"Signed: {sig.signed_at}")
+        doc.add_paragraph(f"Content hash (SHA-256): {sig.content_hash}")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _bare_pairs(doc: docx.document.Document, pairs: tuple[tuple[str, str], ...]) -> None:
+    table = doc.add_table(rows=0, cols=2, style="Table Grid")
+    for label, value in pairs:
+        cells = table.add_row().cells
+        cells[0].text = label
+        cells[1].text = value
+
+
+def _bare_block(doc: docx.document.Document, block: object) -> None:
+    if isinstance(block, Paragraph):
+        p = doc.add_paragraph()
+        if block.label:
+            p.add_run(block.label + ":").bold = True
+        p.add_run(" " + block.text)
+    elif isinstance(block, BulletList):
+        for item in block.items:
+            doc.add_paragraph(item, style="List Bullet")
+    elif isinstance(block, Fields):
+        _bare_pairs(doc, block.items)
+    elif isinstance(block, Table):
+        doc.add_paragraph(block.caption or "")
+        table = doc.add_table(rows=1, cols=len(block.columns), style="Table Grid")
+        for cell, name in zip(table.rows[0].cells, block.columns, strict=True):
+            cell.text = name
+        for row in block.rows:
+            for cell, value in zip(table.add_row().cells, row, strict=True):
+                cell.text = value
+
+
+def kapnotes(note: Note) -> bytes:
+    return export(note, ExportOptions())
+
+
+def _time_batch(fn: Callable[[Note], bytes], notes: list[Note]) -> float:
+    start = time.perf_counter()
+    for note in notes:
+        fn(note)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=200, help="notes per batch (200)")
+    parser.add_argument("--repeats", type=int, default=5, help="batches per contender (5)")
+    args = parser.parse_args(argv)
+    notes = [make_note(i) for i in range(args.notes)]
+    contenders: dict[str, Callable[[Note], bytes]] = {
+        "bare python-docx": bare,
+        "kapnotes": kapnotes,
+    }
+    for fn in contenders.values():  # warm up: imports, template caches
+        fn(notes[0])
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(args.repeats):
+        for name, fn in contenders.items():
+            times[name].append(_time_batch(fn, notes))
+    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    base = medians["bare python-docx"]
+    print(f"docx export: {args.notes} notes x {args.repeats} repeats (median per batch)")
+    print(f"{'contender':<18} {'batch (s)':>10} {'per note (ms)':>14} {'ratio':>7}")
+    for name, med in medians.items():
+        print(f"{name:<18} {med:>10.3f} {1000 * med / args.notes:>14.2f} {med / base:>6.2f}x")
+    ratio = medians["kapnotes"] / base
+    verdict = "OK" if ratio <= TARGET else "OVER TARGET"
+    print(f"ratio kapnotes / bare = {ratio:.2f}x (target <= {TARGET}x): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

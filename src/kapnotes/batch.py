@@ -1,0 +1,118 @@
+"""Render many stored sessions to files, on every core when it pays."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from kapnotes.model import SessionKind
+from kapnotes.store import Store, open_store
+
+#: The note format used for a session kind when none is asked for.
+DEFAULT_FORMATS: dict[SessionKind, str] = {
+    SessionKind.INTAKE: "soap",
+    SessionKind.PREPARATION: "soap",
+    SessionKind.DOSING: "kap-dosing",
+    SessionKind.INTEGRATION: "integration",
+    SessionKind.FOLLOW_UP: "soap",
+}
+
+#: Below this many notes a worker pool costs more than it saves (measured: benchmarks/).
+PARALLEL_THRESHOLD = 24
+
+
+def default_format(kind: SessionKind) -> str:
+    return DEFAULT_FORMATS[kind]
+
+
+def note_path(out_dir: Path, client_id: str, start: str, session_id: str, fmt: str, ext: str) -> Path:
+    return out_dir / client_id / f"{start[:10]}_{session_id}_{fmt}.{ext}"
+
+
+def render_stored(
+    store: Store,
+    session_id: str,
+    *,
+    format: str | None = None,
+    to: str = "docx",
+    template: str | Path | None = None,
+) -> bytes:
+    """Render one stored session (``format`` None: the default for its kind)."""
+    from kapnotes.plugins import registry
+    from kapnotes.rendering import export_note
+
+    ctx = store.note_context(session_id)
+    fmt = registry().note_formats.get(format or default_format(ctx.session.kind))
+    return export_note(fmt.build(ctx), to=to, template=template)
+
+
+def _render_chunk(args: tuple[str, Sequence[str], str, str | None, str, str | None]) -> list[str]:
+    db_path, session_ids, out_dir, fmt, to, template = args
+    store = open_store(db_path, create=False)
+    try:
+        return [str(_render_one(store, sid, Path(out_dir), fmt, to, template)) for sid in session_ids]
+    finally:
+        store.close()
+
+
+def _render_one(store: Store, sid: str, out_dir: Path, fmt: str | None, to: str, template: str | None) -> Path:
+    from kapnotes.plugins import registry
+
+    ctx = store.note_context(sid)
+    name = fmt or default_format(ctx.session.kind)
+    exporter = registry().exporters.get(to)
+    data = render_stored(store, sid, format=name, to=to, template=template)
+    assert ctx.course is not None
+    path = note_path(out_dir, ctx.course.client_id, ctx.session.start.isoformat(), sid, name, exporter.extension)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+def render_all(
+    store: Store,
+    out_dir: Path,
+    *,
+    to: str = "docx",
+    format: str | None = None,
+    client_id: str | None = None,
+    template: str | Path | None = None,
+    workers: int | None = None,
+    on_done: Callable[[Path], None] | None = None,
+) -> Iterator[Path]:
+    """Render every stored session (or one client's) into ``out_dir``; yields each file written.
+
+    With a file database and enough notes, work is spread over ``workers`` processes
+    (default: the number of CPUs); each opens the database read-only for its share.
+    """
+    from kapnotes.plugins import registry
+
+    registry().exporters.get(to)  # fail fast on an unknown exporter name
+    if format is not None:
+        registry().note_formats.get(format)
+    ids = store.session_ids(client_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_workers = workers or os.cpu_count() or 1
+    tpl = str(template) if template is not None else None
+    if store.path is None or n_workers < 2 or len(ids) < PARALLEL_THRESHOLD:
+        for sid in ids:
+            path = _render_one(store, sid, out_dir, format, to, tpl)
+            if on_done:
+                on_done(path)
+            yield path
+        return
+    size = max(1, len(ids) // (n_workers * 4))
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
+        jobs = [(str(store.path), c, str(out_dir), format, to, tpl) for c in chunks]
+        for paths in pool.map(_render_chunk, jobs):
+            for p in paths:
+                if on_done:
+                    on_done(Path(p))
+                yield Path(p)

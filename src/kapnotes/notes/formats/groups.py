@@ -1,0 +1,18 @@
+"""Topic groups that several formats place together (names of :data:`kapnotes.notes.blocks.TOPICS`)."""
+
+from __future__ import annotations
+
+#: The psychedelic-specific preparation of a session: set and setting, consent and pre-dose checks.
+PREPARATION = ("set_and_setting", "consent_checks", "baseline_checks")
+#: The medicine given (Fields, boosters, adjuncts).
+MEDICINE = ("medicine",)
+#: What followed the dose: the monitoring timeline and discharge.
+COURSE_OF_DOSING = ("monitoring", "discharge")
+#: Every intervention: the others, CBT reframing (a table) and integration work.
+INTERVENTIONS = ("interventions", "cbt", "integration")
+#: How the client presented and what they reported.
+PRESENTATION = ("mental_status", "observations")
+#: The clinician's assessment: narrative and risk.
+ASSESSMENT = ("assessment", "risk")
+#: The plan and the commitments (homework) made in the session.
+PLAN = ("plan", "commitments")
