@@ -43,7 +43,8 @@ pm = pluggy.PluginManager("kapnotes")
 pm.add_hookspecs(hookspecs)
 
 _lock = threading.RLock()
-_loaded = False
+_builtins_loaded = False
+_entry_points_loaded = False
 _registry: Registry | None = None
 
 
@@ -55,37 +56,44 @@ def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "").strip() not in ("", "0", "false", "no")
 
 
-def load_plugins() -> None:
-    """Load built-in plugins and entry points once (idempotent, thread-safe)."""
-    global _loaded
+def load_plugins(*, builtin: bool = True) -> None:
+    """Load entry-point plugins, and the built-in ones unless ``builtin`` is false (idempotent).
+
+    ``kapnotes --help`` loads only entry points (which may add commands): the built-in
+    plugins define no commands, and importing them is most of kapnotes' start-up time.
+    """
+    global _builtins_loaded, _entry_points_loaded
     with _lock:
-        if _loaded:
-            return
-        _loaded = True
-        for modname in DEFAULT_PLUGINS:
-            if pm.get_plugin(modname) is None:
-                pm.register(importlib.import_module(modname), name=modname)
-        allowed = os.environ.get(LOAD_ENV)
-        allowed_names = (
-            None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
-        )
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            if allowed_names is not None and ep.name not in allowed_names:
-                continue
-            if pm.get_plugin(ep.name) is not None:
-                continue
-            try:
-                plugin = ep.load()
-                pm.register(plugin, name=ep.name)
-            except Exception as exc:
-                if _strict():
-                    raise
-                warnings.warn(
-                    f"kapnotes plugin {ep.name!r} ({ep.value}) failed to load and is skipped: "
-                    f"{type(exc).__name__}: {exc}",
-                    PluginLoadWarning,
-                    stacklevel=2,
-                )
+        if builtin and not _builtins_loaded:
+            _builtins_loaded = True
+            for modname in DEFAULT_PLUGINS:
+                if pm.get_plugin(modname) is None:
+                    pm.register(importlib.import_module(modname), name=modname)
+        if not _entry_points_loaded:
+            _entry_points_loaded = True
+            _load_entry_points()
+
+
+def _load_entry_points() -> None:
+    allowed = os.environ.get(LOAD_ENV)
+    allowed_names = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if allowed_names is not None and ep.name not in allowed_names:
+            continue
+        if pm.get_plugin(ep.name) is not None:
+            continue
+        try:
+            plugin = ep.load()
+            pm.register(plugin, name=ep.name)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break kapnotes
+            if _strict():
+                raise
+            warnings.warn(
+                f"kapnotes plugin {ep.name!r} ({ep.value}) failed to load and is skipped: "
+                f"{type(exc).__name__}: {exc}",
+                PluginLoadWarning,
+                stacklevel=3,
+            )
 
 
 def register_plugin(plugin: object, name: str | None = None) -> str:

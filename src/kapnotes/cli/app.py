@@ -36,7 +36,7 @@ class KapnotesGroup(click.Group):
         self._plugins_added = True
         from kapnotes.plugins import load_plugins, pm
 
-        load_plugins()
+        load_plugins(builtin=False)
         pm.hook.register_commands(cli=self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,11 +1,14 @@
 """Word (.docx) exporter: a :class:`~kapnotes.notes.document.Note` as a professional clinical note.
 
-Only python-docx's public layer is used to build the document (``Document``, ``add_paragraph``,
-``add_table``, ``add_row``, ``sections``, ``styles``, ``core_properties``, ``save``). Five things
-have no python-docx API and are written as minimal WordprocessingML elements through
-:mod:`docx.oxml` (see :func:`_field`, :func:`_shade`, :func:`_repeat_as_header`,
-:func:`_keep_row_together`, :func:`_border`): the PAGE / NUMPAGES fields, cell shading, the
-repeated table header row, rows that do not split across pages, and borders.
+The document is built with python-docx's public layer (``Document``, ``add_paragraph``,
+``add_table``, ``add_row`` — tables are written row by row, never with ``table.cell(r, c)`` —
+``sections``, ``styles``, ``core_properties``, ``save``). What python-docx has no API for is
+written as minimal WordprocessingML elements through :mod:`docx.oxml`: the PAGE / NUMPAGES
+fields (:func:`_field`), cell shading (:func:`_shade`), the repeated table header row
+(:func:`_repeat_as_header`), rows that do not split across pages (:func:`_keep_row_together`),
+borders (:func:`_border`) and picture alt text. One more for speed: paragraph and table styles
+are written as style ids resolved once per document (:meth:`_Writer._style`), because
+python-docx scans every style of the document each time a style is given by name or object.
 
 Layout
 ------

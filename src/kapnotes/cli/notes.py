@@ -1,0 +1,217 @@
+"""Commands of the note pipeline: render, formats, plugins."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kapnotes.cli.app import cli, db_option, open_db
+from kapnotes.errors import KapnotesError
+
+
+@cli.command()
+@click.argument("session_id", required=False)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Render from a kapnotes JSON document instead of the database.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    default=None,
+    help="Note format (see `kapnotes formats`) [default: by session kind].",
+)
+@click.option("--to", "to", default="docx", show_default=True, help="Note exporter.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output file [default: SESSION_ID.EXT; '-' for standard output].",
+)
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A clinic .docx template (styles and letterhead).",
+)
+@click.option(
+    "--client", "client_id", default=None, help="Batch: render every session of this client."
+)
+@click.option(
+    "--all", "all_sessions", is_flag=True, help="Batch: render every session in the database."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Batch: directory to write the notes into.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Batch: worker processes [default: number of CPUs].",
+)
+@db_option
+def render(
+    session_id: str | None,
+    source: Path | None,
+    fmt: str | None,
+    to: str,
+    output: Path | None,
+    template: Path | None,
+    client_id: str | None,
+    all_sessions: bool,
+    out_dir: Path | None,
+    workers: int | None,
+    db_path: Path | None,
+) -> None:
+    """Render a session as a note (Word by default), or many sessions in a batch.
+
+    \b
+    Examples:
+      kapnotes render cl-001-dose-01                      # -> cl-001-dose-01.docx
+      kapnotes render cl-001-dose-01 -f soap --to markdown -o -
+      kapnotes render cl-001-integ-01 --from record.json --template clinic.docx
+      kapnotes render --client cl-001 --out notes/
+      kapnotes render --all --out notes/ --to docx
+    """
+    from kapnotes.plugins import registry
+
+    exporter = registry().exporters.get(to)
+    if fmt is not None:
+        registry().note_formats.get(fmt)
+    if client_id or all_sessions:
+        if session_id or source:
+            raise click.UsageError("give SESSION_ID or a batch option (--client/--all), not both")
+        if out_dir is None:
+            raise click.UsageError("a batch needs --out DIR")
+        _batch(db_path, out_dir, fmt, to, template, client_id, workers)
+        return
+    if session_id is None:
+        raise click.UsageError("give a SESSION_ID, or --client ID / --all with --out DIR")
+    data = _render_one(session_id, source, fmt, to, template, db_path)
+    if output is not None and str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    path = output or Path(f"{session_id}.{exporter.extension}")
+    path.write_bytes(data)
+    click.echo(f"wrote {path} ({len(data)} bytes)", err=True)
+
+
+def _render_one(
+    session_id: str,
+    source: Path | None,
+    fmt: str | None,
+    to: str,
+    template: Path | None,
+    db_path: Path | None,
+) -> bytes:
+    from kapnotes.batch import default_format, render_stored
+    from kapnotes.rendering import render as render_session
+
+    if source is not None:
+        from kapnotes.serialization import load
+
+        doc = load(source)
+        try:
+            _, session = doc.find_session(session_id)
+        except KeyError:
+            raise KapnotesError(f"no session {session_id!r} in {source}") from None
+        name = fmt or default_format(session.kind)
+        return render_session(session, document=doc, format=name, to=to, template=template)
+    store = open_db(db_path)
+    try:
+        return render_stored(store, session_id, format=fmt, to=to, template=template)
+    finally:
+        store.close()
+
+
+def _batch(
+    db_path: Path | None,
+    out_dir: Path,
+    fmt: str | None,
+    to: str,
+    template: Path | None,
+    client_id: str | None,
+    workers: int | None,
+) -> None:
+    from kapnotes.batch import render_all
+
+    store = open_db(db_path)
+    try:
+        if client_id is not None:
+            store.client(client_id)  # a clear error for an unknown client
+        total = len(store.session_ids(client_id))
+        with click.progressbar(
+            length=total, label="Rendering", file=sys.stderr, show_pos=True
+        ) as bar:
+            n = 0
+            for _ in render_all(
+                store,
+                out_dir,
+                to=to,
+                format=fmt,
+                client_id=client_id,
+                template=template,
+                workers=workers,
+            ):
+                bar.update(1)
+                n += 1
+    finally:
+        store.close()
+    click.echo(f"wrote {n} note(s) to {out_dir}", err=True)
+
+
+@cli.command()
+def formats() -> None:
+    """List note formats and exporters, with what each is for.
+
+    \b
+    Example:
+      kapnotes formats
+    """
+    from kapnotes.plugins import registry
+
+    reg = registry()
+    click.echo("Note formats (render --format):")
+    for e in reg.note_formats.entries():
+        kinds = (
+            ", ".join(sorted(k.value for k in e.value.session_kinds))
+            if e.value.session_kinds
+            else "any session"
+        )
+        click.echo(f"  {e.name:<16} {e.value.description} [{kinds}] ({_origin(e.plugin)})")
+    click.echo("Note exporters (render --to):")
+    for e in reg.exporters.entries():
+        click.echo(f"  {e.name:<16} {e.value.description} ({_origin(e.plugin)})")
+    click.echo("Record exporters (export --to):")
+    for e in reg.record_exporters.entries():
+        click.echo(f"  {e.name:<16} {e.value.description} ({_origin(e.plugin)})")
+
+
+def _origin(plugin: str) -> str:
+    return "built-in" if plugin.startswith("kapnotes.default_plugins.") else f"plugin {plugin}"
+
+
+@cli.command()
+@click.option("--all", "include_builtin", is_flag=True, help="Include the built-in plugins.")
+def plugins(include_builtin: bool) -> None:
+    """List installed plugins as JSON: name, version and hooks.
+
+    \b
+    Example:
+      kapnotes plugins --all
+    """
+    from kapnotes.plugins import describe_plugins, registry
+
+    registry()  # load and register everything, so broken plugins are reported
+    click.echo(json.dumps(describe_plugins(include_builtin=include_builtin), indent=2))
