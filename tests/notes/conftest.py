@@ -6,6 +6,7 @@ import pytest
 
 from kapnotes.model import Session
 from kapnotes.notes.format import NoteContext
+
 from . import fixtures
 
 

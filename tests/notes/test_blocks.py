@@ -164,7 +164,7 @@ def test_cbt_reframing_is_a_structured_table(dosing_ctx: NoteContext) -> None:
         "Balanced thought",
         "Belief in thought (0–100, before → after)",
     )
-    row = dict(zip(t.columns, t.rows[0]))
+    row = dict(zip(t.columns, t.rows[0], strict=False))
     assert row["Situation"] == "Sister cancelled the Sunday call"
     assert row["Emotions (0–100, before → after)"] == "loneliness 85 → 55\nirritation 40 → 20"
     assert row["Distortions"] == "Overgeneralization\nMind reading\nPersonalization/blame"
@@ -260,7 +260,7 @@ def test_the_monitoring_timeline_is_one_table_with_minutes_since_the_dose(
     dosing_ctx: NoteContext,
 ) -> None:
     t = _timeline(kap_dosing.SPEC.build(dosing_ctx))
-    rows = {r[0]: dict(zip(t.columns, r)) for r in t.rows}
+    rows = {r[0]: dict(zip(t.columns, r, strict=False)) for r in t.rows}
     # vitals 40 minutes after the 09:30 dose, with the CADSS rating taken at the same time
     assert rows["40"]["Time"] == "10:10"
     assert rows["40"]["BP (mmHg)"] == "133/84"
@@ -396,7 +396,7 @@ def test_missing_kap_consent_is_pointed_out(dosing_session: Session) -> None:
 
 def _measure_rows(note: Note) -> dict[str, dict[str, str]]:
     (t,) = _tables(note, blocks.MEASURE_COLUMNS)
-    return {r[0]: dict(zip(t.columns, r)) for r in t.rows}
+    return {r[0]: dict(zip(t.columns, r, strict=False)) for r in t.rows}
 
 
 def test_an_unregistered_instrument_shows_raw_items_and_not_scored(dosing_ctx: NoteContext) -> None:

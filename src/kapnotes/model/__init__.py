@@ -1,6 +1,17 @@
 """The KAP domain model: frozen, validated attrs classes with no I/O and no serialization code."""
 
-from kapnotes.model._base import identifier_fields
+from kapnotes.model._base import (
+    aware,
+    each,
+    field,
+    identifier_fields,
+    in_range,
+    max_len,
+    model,
+    non_blank,
+    positive,
+    valid_id,
+)
 from kapnotes.model.course import (
     Consent,
     ConsentKind,
@@ -138,5 +149,14 @@ __all__ = [
     "SomaticWork",
     "TreatmentCourse",
     "Vitals",
+    "aware",
+    "each",
+    "field",
     "identifier_fields",
+    "in_range",
+    "max_len",
+    "model",
+    "non_blank",
+    "positive",
+    "valid_id",
 ]

@@ -23,6 +23,7 @@ the reason, in ``omitted`` (a dotted path: ``"dosing"`` leaves out the whole dos
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, cast
 
 import attrs
 
@@ -113,7 +114,7 @@ class FormatSpec:
         return out
 
     def _omission_problems(self) -> list[str]:
-        fields = {a.name for a in attrs.fields(Session)}
+        fields = {a.name for a in attrs.fields(cast(Any, Session))}
         out = []
         for path, reason in self.omitted.items():
             if path.split(".")[0] not in fields:
