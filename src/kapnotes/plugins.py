@@ -268,7 +268,7 @@ def _build_registry() -> Registry:
         hook = getattr(pm.hook, hook_name)
         # Call each plugin's implementation on its own so that what it registers is attributed
         # to it, and so that one failing plugin does not stop the others.
-        for impl in reversed(hook.get_hookimpls()):
+        for impl in hook.get_hookimpls():  # in registration order: built-ins first
             plugin = _plugin_name(impl)
             staged: list[tuple[str, str, Any]] = []
 

@@ -52,6 +52,7 @@ from kapnotes.model import (
     Route,
     Sedation,
     Session,
+    SessionKind,
     Signature,
     SignatureRole,
     Vitals,
@@ -107,6 +108,7 @@ ENUM_LABELS: Mapping[type[Enum], Mapping[str, str]] = {
         "at_home_chaperoned": "At home (chaperoned)",
     },
     Route: {"iv": "IV", "im": "IM"},
+    SessionKind: {"follow-up": "Follow-up"},
     Agent: {"ketamine": "Ketamine (racemic)", "esketamine": "Esketamine"},
     SignatureRole: {"author": "author", "cosigner": "co-signer (supervisor)"},
     MeasureContext: {"pre_dose": "Pre-dose", "post_dose": "Post-dose", "follow_up": "Follow-up"},
@@ -913,8 +915,8 @@ def discharge_topic(ctx: NoteContext) -> Blocks:
         *attrs_rows(dis, only=("at",)),
         ("Observed after the dose", format_minutes(d.minutes_after_dose(dis.at))),
         *attrs_rows(dis, only=("criteria_met", "criteria")),
-        ("Escort", _person(dis.escort, dis.escort_relationship) if dis.escort else ""),
-        ("Escort relationship", "" if dis.escort else dis.escort_relationship or ""),
+        ("Escort", _person(dis.escort, dis.escort_relationship) if dis.escort
+                   else dis.escort_relationship or ""),
         *attrs_rows(dis, only=("transport", "notes")),
     ]
     return fields_block(rows)
