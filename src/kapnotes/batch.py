@@ -28,7 +28,9 @@ def default_format(kind: SessionKind) -> str:
     return DEFAULT_FORMATS[kind]
 
 
-def note_path(out_dir: Path, client_id: str, start: str, session_id: str, fmt: str, ext: str) -> Path:
+def note_path(
+    out_dir: Path, client_id: str, start: str, session_id: str, fmt: str, ext: str
+) -> Path:
     return out_dir / client_id / f"{start[:10]}_{session_id}_{fmt}.{ext}"
 
 
@@ -40,12 +42,17 @@ def render_stored(
     to: str = "docx",
     template: str | Path | None = None,
 ) -> bytes:
-    """Render one stored session (``format`` None: the default for its kind)."""
+    """Render one stored session (``format`` None: the default for its kind).
+
+    A format asked for by name must be meant for the session's kind (``kap-dosing`` is refused
+    for an intake); formats for any kind (SOAP, ...) fit every session.
+    """
     from kapnotes.plugins import registry
-    from kapnotes.rendering import export_note
+    from kapnotes.rendering import check_kind, export_note
 
     ctx = store.note_context(session_id)
     fmt = registry().note_formats.get(format or default_format(ctx.session.kind))
+    check_kind(fmt, ctx.session)
     return export_note(fmt.build(ctx), to=to, template=template)
 
 
@@ -53,12 +60,16 @@ def _render_chunk(args: tuple[str, Sequence[str], str, str | None, str, str | No
     db_path, session_ids, out_dir, fmt, to, template = args
     store = open_store(db_path, create=False)
     try:
-        return [str(_render_one(store, sid, Path(out_dir), fmt, to, template)) for sid in session_ids]
+        return [
+            str(_render_one(store, sid, Path(out_dir), fmt, to, template)) for sid in session_ids
+        ]
     finally:
         store.close()
 
 
-def _render_one(store: Store, sid: str, out_dir: Path, fmt: str | None, to: str, template: str | None) -> Path:
+def _render_one(
+    store: Store, sid: str, out_dir: Path, fmt: str | None, to: str, template: str | None
+) -> Path:
     from kapnotes.plugins import registry
 
     ctx = store.note_context(sid)
@@ -66,7 +77,9 @@ def _render_one(store: Store, sid: str, out_dir: Path, fmt: str | None, to: str,
     exporter = registry().exporters.get(to)
     data = render_stored(store, sid, format=name, to=to, template=template)
     assert ctx.course is not None
-    path = note_path(out_dir, ctx.course.client_id, ctx.session.start.isoformat(), sid, name, exporter.extension)
+    path = note_path(
+        out_dir, ctx.course.client_id, ctx.session.start.isoformat(), sid, name, exporter.extension
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(data)

@@ -85,7 +85,7 @@ def _load_entry_points() -> None:
         try:
             plugin = ep.load()
             pm.register(plugin, name=ep.name)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break kapnotes
+        except Exception as exc:
             if _strict():
                 raise
             warnings.warn(

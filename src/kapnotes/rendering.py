@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from kapnotes.errors import KapnotesError
 from kapnotes.exporting import ExportOptions
 from kapnotes.model import Client, Clinic, Clinician, Document, Session, TreatmentCourse
 from kapnotes.notes.document import Note
-from kapnotes.notes.format import NoteContext
+from kapnotes.notes.format import NoteContext, NoteFormat
 
 
 class FormatMismatchError(KapnotesError):
@@ -26,8 +27,13 @@ def context_for(
     clinic: Clinic | None = None,
     clinicians: Mapping[str, Clinician] | None = None,
     extra: Mapping[str, Any] | None = None,
+    generated_at: dt.datetime | None = None,
 ) -> NoteContext:
-    """Assemble a :class:`NoteContext`; a ``document`` fills in whatever is not given."""
+    """Assemble a :class:`NoteContext`; a ``document`` fills in whatever is not given.
+
+    ``generated_at`` is when the note is produced (shown and set as the document's creation
+    time); None keeps notes deterministic (the session's own times are used).
+    """
     if document is not None:
         if course is None:
             course = next(
@@ -44,28 +50,35 @@ def context_for(
         client=client,
         clinic=clinic,
         clinicians=dict(clinicians or {}),
-        generated_at=None,
+        generated_at=generated_at,
         extra=dict(extra or {}),
     )
 
 
+def check_kind(fmt: NoteFormat, session: Session) -> None:
+    """Refuse a note format meant for other session kinds (``kap-dosing`` for an intake)."""
+    if not fmt.applies_to(session):
+        kinds = ", ".join(sorted(k.value for k in fmt.session_kinds or ()))
+        raise FormatMismatchError(
+            f"note format {fmt.name!r} is for {kinds} sessions; "
+            f"session {session.id!r} is {session.kind.value}"
+        )
+
+
 def build_note(
-    session: Session, *, format: str = "soap", strict_kind: bool = False, **context: Any
+    session: Session, *, format: str = "soap", strict_kind: bool = True, **context: Any
 ) -> Note:
     """Build the format-neutral :class:`Note` of ``session`` in note format ``format``.
 
     ``context`` is passed to :func:`context_for` (``course``, ``document``, ``client``,
-    ``clinic``, ``clinicians``, ``extra``). With ``strict_kind``, a format meant for other
-    session kinds (``kap-dosing`` for an intake) is refused.
+    ``clinic``, ``clinicians``, ``extra``, ``generated_at``). A format meant for other session
+    kinds is refused unless ``strict_kind`` is false.
     """
     from kapnotes.plugins import registry
 
     fmt = registry().note_formats.get(format)
-    if strict_kind and not fmt.applies_to(session):
-        kinds = ", ".join(sorted(k.value for k in fmt.session_kinds or ()))
-        raise FormatMismatchError(
-            f"note format {format!r} is for {kinds} sessions; session {session.id!r} is {session.kind.value}"
-        )
+    if strict_kind:
+        check_kind(fmt, session)
     return fmt.build(context_for(session, **context))  # type: ignore[no-any-return]
 
 

@@ -29,7 +29,9 @@ class Intervention:
 
 
 class Distortion(str, Enum):
-    """Cognitive distortions, after Burns (1980), *Feeling Good*, list of ten (as in DOMAIN.md)."""
+    """Cognitive distortions after Burns (1980), *Feeling Good*. Burns lists ten; "jumping to
+    conclusions" is kept as its two kinds (mind reading, fortune telling), as clinicians record
+    them, which makes eleven members (as in DOMAIN.md)."""
 
     ALL_OR_NOTHING = "all_or_nothing"
     OVERGENERALIZATION = "overgeneralization"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from kapnotes.model._base import json_schema_of, aware, field, model, valid_id
+from kapnotes.model._base import aware, field, json_schema_of, model, valid_id
 
 
 class Respondent(str, Enum):

@@ -23,7 +23,8 @@ class SessionKind(str, Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("-", " ").capitalize()
+        """``Intake``, ``Follow-up``, ... for headings."""
+        return self.value.capitalize()
 
 
 class Modality(str, Enum):

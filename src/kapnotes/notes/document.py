@@ -167,7 +167,9 @@ class Note:
         for sig in self.signatures:
             out += _block_text(sig)
         for a in self.addenda:
-            out += [a.author, a.text, a.reason or ""]
+            out += [a.author, a.credentials, a.text, a.reason or ""]
+            if a.signature is not None:
+                out += _block_text(a.signature)
         return [t for t in out if t]
 
 

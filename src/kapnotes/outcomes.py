@@ -1,0 +1,818 @@
+"""Outcomes of a treatment course per instrument, and a clinic summary (measurement-based care).
+
+For each *outcome* instrument a course used, :func:`instrument_outcome` gives:
+
+* **baseline**: the last complete score administered *before the first dosing session starts*
+  (a pre-dose score taken inside the first dosing session does not count: it is part of the
+  dosing visit). When there is none (no dosing session yet, or nothing complete before it), the
+  fallback is the first complete score whose context is ``baseline``. ``baseline_rule`` says
+  which rule chose it (``pre-first-dosing`` or ``context-baseline``).
+* **latest**: the last complete score administered after the baseline (a "follow-up").
+* **change** (latest - baseline; negative is improvement) and **percent change** (None for a
+  baseline of 0).
+* **response**: a reduction of at least ``response_reduction`` (50 %) of the baseline, compared
+  exactly (``Fraction``), so a drop of exactly 50 % is a response.
+* **remission**: latest total <= the remission threshold (:class:`RemissionRule`), taken from the
+  instrument's own ``remission`` data unless :class:`OutcomeParams` overrides it.
+* **reliable change index** (Jacobson & Truax 1991): ``SE = s1 * sqrt(1 - r)``,
+  ``S_diff = sqrt(2) * SE``, ``RCI = (x2 - x1) / S_diff``, reliable when ``|RCI| > 1.96``. The
+  ``s1`` and ``r`` used, their source and whether they were verified are kept in the result.
+* **time to response**: calendar days from the first dose to the first score (after the first
+  dose) that meets the response criterion.
+
+"Complete" means the instrument's scorer returned a total and marked every required item answered.
+Every function here is pure: it reads the model and the instruments, and does no I/O.
+
+Which instruments are summarised
+--------------------------------
+:class:`kapnotes.instruments.base.Instrument` does not declare a direction (whether a higher total
+is better or worse), so this module keeps it: :data:`LOWER_IS_BETTER` lists the built-in symptom
+scales, where a lower total is better; plugin instruments are added through
+``OutcomeParams.lower_is_better``. Only lower-is-better instruments are summarised.
+:data:`NOT_OUTCOME_MEASURES` names the instruments that are deliberately *not* outcome measures
+(MEQ30, MOAA/S, CADSS, C-SSRS screener) and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Literal
+
+import attrs
+
+from kapnotes.errors import UnknownNameError
+from kapnotes.instruments.base import Instrument, Number, ScoringError
+from kapnotes.model import (
+    Document,
+    Indication,
+    MeasureAdministration,
+    MeasureContext,
+    Session,
+    SessionKind,
+    TreatmentCourse,
+)
+
+__all__ = [
+    "LOWER_IS_BETTER",
+    "MADRS_REMISSION",
+    "NOT_OUTCOME_MEASURES",
+    "RCI_CRITICAL",
+    "RELIABILITY",
+    "RESPONSE_REDUCTION",
+    "ClinicSummary",
+    "CourseOutcomes",
+    "InstrumentOutcome",
+    "OutcomeParams",
+    "RateRow",
+    "ReliableChange",
+    "ReliableChangeParams",
+    "RemissionRule",
+    "ScorePoint",
+    "clinic_summary",
+    "course_outcomes",
+    "course_until",
+    "first_dose_at",
+    "instrument_outcome",
+    "is_outcome_measure",
+    "meets_response",
+    "reliable_change",
+]
+
+InstrumentLookup = Callable[[str], "Instrument | None"]
+BaselineRule = Literal["pre-first-dosing", "context-baseline"]
+Verdict = Literal["improved", "deteriorated", "no reliable change"]
+
+# =============================================================================================
+# Thresholds and reliability data, each with its source
+# =============================================================================================
+
+#: Response: a reduction of at least 50 % from baseline.
+RESPONSE_REDUCTION = 0.5
+RESPONSE_SOURCE = (
+    ">= 50 % reduction from baseline: DOMAIN.md section 4; the convention of depression trials, "
+    "e.g. McInnes LA et al. 2022, J Affect Disord, doi:10.1016/j.jad.2021.12.097 (ketamine IV "
+    "therapy in community clinics, PHQ-9 response >= 50 % and remission < 5) and the esketamine "
+    "TRANSFORM trials (MADRS response >= 50 %)"
+)
+
+#: |RCI| above this is reliable change (p < .05, two-tailed): Jacobson NS, Truax P. Clinical
+#: significance: a statistical approach to defining meaningful change in psychotherapy research.
+#: J Consult Clin Psychol. 1991;59(1):12-19.
+RCI_CRITICAL = 1.96
+RCI_SOURCE = "Jacobson & Truax 1991, J Consult Clin Psychol 59(1):12-19"
+
+
+@attrs.frozen
+class RemissionRule:
+    """Remission at a single time point: ``total <= max_total``."""
+
+    max_total: Number
+    source: str
+
+    @property
+    def text(self) -> str:
+        """``≤ 10``."""
+        return f"≤ {_num(self.max_total)}"
+
+    def met(self, total: Number) -> bool:
+        """Whether ``total`` is in remission."""
+        return total <= self.max_total
+
+
+#: MADRS remission thresholds in use. The instrument's default (``madrs.remission``) is <= 10;
+#: pass another with ``OutcomeParams(remission={"madrs": MADRS_REMISSION[12]})``.
+MADRS_REMISSION: Mapping[int, RemissionRule] = {
+    10: RemissionRule(
+        10,
+        "MADRS <= 10: Zimmerman M, Posternak MA, Chelminski I. Derivation of a definition of "
+        "remission on the MADRS corresponding to the definition of remission on the HRSD. "
+        "J Psychiatr Res 2004;38(6):577-582 (<= 10 corresponds to HRSD <= 7)",
+    ),
+    12: RemissionRule(
+        12,
+        "MADRS <= 12: esketamine TRANSFORM trials (e.g. TRANSFORM-3, Ochs-Ross R et al., "
+        "Clin Pharmacol Ther 2021;109(2):536-546, remitter = MADRS <= 12 at day 28)",
+    ),
+    9: RemissionRule(
+        9,
+        "MADRS <= 9: Hawley CJ et al. Defining remission by cut off score on the MADRS. "
+        "J Affect Disord 2002;72:177-184 (MADRS < 10); Zimmerman M et al. J Clin Psychiatry "
+        "2004;65:163-168 (broad definition, <= 9)",
+    ),
+}
+
+
+@attrs.frozen
+class ReliableChangeParams:
+    """The ``s1`` (standard deviation of the baseline) and ``r`` (test-retest reliability) of
+    the Jacobson-Truax RCI, with where they come from.
+
+    :ivar verified: False when a number could not be checked in a published source, or was
+        derived rather than read (``note`` says how); the outcome shows it.
+    """
+
+    s1: float = attrs.field()
+    r: float = attrs.field()
+    source: str
+    verified: bool = True
+    note: str = ""
+
+    @s1.validator
+    def _s1(self, _attr: object, value: float) -> None:
+        if not value > 0:
+            raise ValueError(f"s1 must be > 0, got {value}")
+
+    @r.validator
+    def _r(self, _attr: object, value: float) -> None:
+        if not 0 <= value < 1:
+            raise ValueError(f"r must be in [0, 1), got {value}")
+
+    @property
+    def se(self) -> float:
+        """Standard error of measurement, ``s1 * sqrt(1 - r)``."""
+        return self.s1 * math.sqrt(1 - self.r)
+
+    @property
+    def s_diff(self) -> float:
+        """Standard error of the difference, ``sqrt(2) * SE``."""
+        return math.sqrt(2) * self.se
+
+
+# Reliability data per instrument. Search notes (2026): abstracts and tables were read on
+# PubMed/PMC and publisher pages; where a paper's full text was not read, the source says so.
+#
+# PHQ-9. r = 0.84: Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med 2001;16:606-613
+# (patient-completed PHQ-9 vs the same by telephone within 48 h), as quoted by several secondary
+# sources; the original paragraph was not read. No published baseline SD of a clinical sample was
+# verified, so s1 is DERIVED: Lowe B et al. Med Care 2004;42(12):1194-1201 report (abstract) a
+# minimal clinically important individual change of 5 points "estimated as 2 standard errors of
+# measurement", i.e. SEM = 2.5; s1 = SEM / sqrt(1 - r) = 2.5 / 0.4 = 6.25 reproduces that SEM,
+# the only quantity the RCI depends on. Reliable change is then |change| > 1.96 * sqrt(2) * 2.5
+# = 6.93 points. Pass your own clinic's s1 and r when you have them.
+#
+# GAD-7. r = .87 (14-28 day test-retest) and RCI = 5.59 points: Bischoff T, Anderson SR, Heafner
+# J, Tambling R. Establishment of a reliable change index for the GAD-7. Psychology, Community &
+# Health 2020;8(1):176-187 (abstract). Their SD was not read; s1 = 5.59 / (1.96 * sqrt(2) *
+# sqrt(1 - .87)) = 5.593 is DERIVED so that the RCI threshold matches theirs.
+#
+# PCL-5. r = .82: Blevins CA et al. J Trauma Stress 2015;28:489-498 (Study 1, trauma-exposed
+# students, abstract). s1 = 12.40: J Affect Disord 2020;277:368-374 (doi:10.1016/j.jad.2020.
+# 08.038), Table 3 "Normative data for the PCL-5" (M 38.81, SD 12.40); the sample of that paper
+# was not read, and the two numbers come from different samples.
+#
+# MADRS: a pre-treatment SD of 8.3 in a ketamine arm (Nat Ment Health 2023;1:876-886, Extended
+# Data Table 1, n = 20) was found, but no test-retest r was verified: no default. QIDS-SR16 and
+# BDI-II: not verified, no default. Pass ReliableChangeParams for these to get an RCI.
+_PHQ9_R, _PHQ9_SEM = 0.84, 2.5
+_GAD7_R, _GAD7_RCI = 0.87, 5.59
+
+RELIABILITY: Mapping[str, ReliableChangeParams] = {
+    "phq9": ReliableChangeParams(
+        s1=_PHQ9_SEM / math.sqrt(1 - _PHQ9_R),
+        r=_PHQ9_R,
+        source="r: Kroenke et al. 2001, J Gen Intern Med 16:606-613 (via secondary sources); "
+        "SEM 2.5: Lowe et al. 2004, Med Care 42:1194-1201 (MCID = 2 SEM = 5 points)",
+        verified=False,
+        note="s1 = 6.25 is derived from the published SEM (2.5) and r, not a published SD",
+    ),
+    "gad7": ReliableChangeParams(
+        s1=_GAD7_RCI / (RCI_CRITICAL * math.sqrt(2) * math.sqrt(1 - _GAD7_R)),
+        r=_GAD7_R,
+        source="Bischoff et al. 2020, Psychology, Community & Health 8(1):176-187 "
+        "(r = .87, RCI = 5.59 points)",
+        verified=False,
+        note="s1 is derived from the published RCI (5.59) and r, not read in the paper",
+    ),
+    "pcl5": ReliableChangeParams(
+        s1=12.40,
+        r=0.82,
+        source="r: Blevins et al. 2015, J Trauma Stress 28:489-498; s1: J Affect Disord "
+        "2020;277:368-374, Table 3 (PCL-5 SD 12.40)",
+        verified=True,
+        note="s1 and r come from different samples",
+    ),
+}
+
+#: Built-in instruments where a lower total is better (symptom severity), with the reason.
+LOWER_IS_BETTER: Mapping[str, str] = {
+    "phq9": "depression severity: a higher total is more severe (Kroenke et al. 2001)",
+    "gad7": "anxiety severity: a higher total is more severe (Spitzer et al. 2006)",
+    "pcl5": "PTSD symptom severity: a higher total is more severe (Weathers et al. 2013)",
+    "qids-sr16": "depression severity: a higher total is more severe (Rush et al. 2003)",
+    "madrs": "depression severity: a higher total is more severe (Montgomery & Asberg 1979)",
+    "bdi2": "depression severity: a higher total is more severe (Beck et al. 1996)",
+}
+
+#: Instruments that are deliberately not outcome measures, and why.
+NOT_OUTCOME_MEASURES: Mapping[str, str] = {
+    "meq30": "MEQ30 rates the mystical quality of one dosing experience: a process measure",
+    "moaas": "MOAA/S is a sedation level during dosing monitoring (acute drug effect)",
+    "cadss": "CADSS rates dissociation during a dosing session (acute drug effect)",
+    "cssrs-screener": "the C-SSRS screener is a suicide-risk triage, not a severity total",
+}
+
+
+@attrs.frozen
+class OutcomeParams:
+    """The thresholds and reliability data outcomes are computed with.
+
+    :ivar response_reduction: response is a reduction of at least this fraction (0-1].
+    :ivar remission: instrument name -> rule, overriding the instrument's own ``remission``.
+    :ivar reliability: instrument name -> RCI parameters (``None`` turns the RCI off), overriding
+        :data:`RELIABILITY`.
+    :ivar rci_critical: ``|RCI|`` above this is reliable change.
+    :ivar lower_is_better: more instrument names (plugin instruments) to treat as outcome
+        measures where a lower total is better.
+    """
+
+    response_reduction: float = attrs.field(default=RESPONSE_REDUCTION)
+    response_source: str = RESPONSE_SOURCE
+    remission: Mapping[str, RemissionRule] = attrs.field(factory=dict, hash=False)
+    reliability: Mapping[str, ReliableChangeParams | None] = attrs.field(
+        factory=dict, hash=False
+    )
+    rci_critical: float = RCI_CRITICAL
+    lower_is_better: frozenset[str] = frozenset()
+
+    @response_reduction.validator
+    def _reduction(self, _attr: object, value: float) -> None:
+        if not 0 < value <= 1:
+            raise ValueError(f"response_reduction must be in (0, 1], got {value}")
+
+    def remission_rule(self, instrument: Instrument) -> RemissionRule | None:
+        """The remission rule of ``instrument``: the override, else the instrument's own."""
+        if instrument.name in self.remission:
+            return self.remission[instrument.name]
+        own = instrument.remission
+        return RemissionRule(own.max_total, own.source) if own is not None else None
+
+    def reliability_of(self, name: str) -> ReliableChangeParams | None:
+        """The RCI parameters of instrument ``name``, or None."""
+        if name in self.reliability:
+            return self.reliability[name]
+        return RELIABILITY.get(name)
+
+
+DEFAULT_PARAMS = OutcomeParams()
+
+
+def is_outcome_measure(name: str, params: OutcomeParams = DEFAULT_PARAMS) -> bool:
+    """Whether instrument ``name`` is summarised as an outcome (lower total is better)."""
+    if name in NOT_OUTCOME_MEASURES:
+        return False
+    return name in LOWER_IS_BETTER or name in params.lower_is_better
+
+
+# =============================================================================================
+# Results
+# =============================================================================================
+
+
+@attrs.frozen
+class ScorePoint:
+    """One administration of an instrument in a course, scored.
+
+    :ivar total: None when the instrument gave no total (missing items, or not scorable).
+    :ivar flags: the codes of the scoring flags (``phq9-item-9``, ``incomplete`` ...).
+    """
+
+    measure_id: str
+    session_id: str
+    session_kind: SessionKind
+    administered_at: dt.datetime
+    context: MeasureContext
+    total: Number | None
+    band: str | None
+    complete: bool
+    flags: tuple[str, ...] = ()
+
+    @property
+    def usable(self) -> bool:
+        """A complete score with a total: the only kind outcomes are computed from."""
+        return self.complete and self.total is not None
+
+    @property
+    def value(self) -> Number:
+        """The total of a usable score."""
+        assert self.total is not None, "only usable scores have a value"
+        return self.total
+
+
+@attrs.frozen
+class ReliableChange:
+    """The Jacobson-Truax reliable change index of baseline -> latest, with what it used."""
+
+    rci: float
+    reliable: bool
+    verdict: Verdict
+    params: ReliableChangeParams
+    critical: float = RCI_CRITICAL
+
+    @property
+    def min_change(self) -> float:
+        """The smallest change (points) that is reliable: ``critical * S_diff``."""
+        return self.critical * self.params.s_diff
+
+
+@attrs.frozen
+class InstrumentOutcome:
+    """The outcome of one instrument over one course (see the module docstring for the rules).
+
+    :ivar scores: every administration, in time order (complete or not).
+    :ivar response_threshold: the total at or below which the response criterion is met.
+    :ivar reliability_note: why there is no RCI, when there is none.
+    """
+
+    course_id: str
+    client_id: str
+    instrument: str
+    title: str
+    scores: tuple[ScorePoint, ...]
+    baseline: ScorePoint | None
+    baseline_rule: BaselineRule | None
+    latest: ScorePoint | None
+    change: Number | None
+    percent_change: float | None
+    response: bool | None
+    response_reduction: float
+    response_source: str
+    response_threshold: float | None
+    remission: bool | None
+    remission_rule: RemissionRule | None
+    reliable_change: ReliableChange | None
+    reliability_note: str
+    first_dose_at: dt.datetime | None
+    first_response: ScorePoint | None
+    days_to_response: int | None
+
+    @property
+    def n_scores(self) -> int:
+        """How many complete scores (with a total) the course has on this instrument."""
+        return sum(1 for p in self.scores if p.usable)
+
+    @property
+    def n_administrations(self) -> int:
+        """How many administrations, complete or not."""
+        return len(self.scores)
+
+    @property
+    def evaluable(self) -> bool:
+        """Whether there is a baseline and a follow-up score after it."""
+        return self.baseline is not None and self.latest is not None
+
+
+@attrs.frozen
+class CourseOutcomes:
+    """The outcomes of one course: one :class:`InstrumentOutcome` per outcome instrument."""
+
+    course_id: str
+    client_id: str
+    primary_indication: Indication | None
+    first_dose_at: dt.datetime | None
+    outcomes: tuple[InstrumentOutcome, ...]
+
+    def get(self, instrument: str) -> InstrumentOutcome:
+        """The outcome of ``instrument`` (its registry name)."""
+        for o in self.outcomes:
+            if o.instrument == instrument:
+                return o
+        raise KeyError(instrument)
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        return tuple(o.instrument for o in self.outcomes)
+
+
+@attrs.frozen
+class RateRow:
+    """Response and remission counts of one instrument (within one indication, or overall).
+
+    :ivar n_courses: courses with at least one administration of the instrument.
+    :ivar n_evaluable: courses with a baseline and a follow-up score.
+    :ivar n_response_evaluable: evaluable courses whose baseline is above 0 (a response needs
+        something to reduce).
+    :ivar n_remission_evaluable: evaluable courses on an instrument with a remission rule.
+    """
+
+    instrument: str
+    title: str
+    indication: str | None
+    indication_display: str | None
+    n_courses: int
+    n_evaluable: int
+    n_response_evaluable: int
+    n_response: int
+    n_remission_evaluable: int
+    n_remission: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Responders / response-evaluable courses (None with none evaluable)."""
+        return _rate(self.n_response, self.n_response_evaluable)
+
+    @property
+    def remission_rate(self) -> float | None:
+        """Remitters / remission-evaluable courses (None with none evaluable)."""
+        return _rate(self.n_remission, self.n_remission_evaluable)
+
+
+@attrs.frozen
+class ClinicSummary:
+    """Outcomes across a clinic's courses: rates by instrument and by primary indication.
+
+    :ivar n_evaluable_courses: courses with a baseline and a follow-up on at least one outcome
+        instrument.
+    :ivar by_indication: one row per (primary indication, instrument); a course without a
+        primary indication is grouped under its first indication, or under None.
+    """
+
+    n_clients: int
+    n_courses: int
+    n_evaluable_courses: int
+    by_instrument: tuple[RateRow, ...]
+    by_indication: tuple[RateRow, ...]
+    courses: tuple[CourseOutcomes, ...] = attrs.field(repr=False)
+
+
+# =============================================================================================
+# Computing outcomes
+# =============================================================================================
+
+
+def _num(value: Number) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(int(value))
+
+
+def _rate(n: int, d: int) -> float | None:
+    return n / d if d else None
+
+
+def _exact(value: Number) -> Fraction:
+    """A number as an exact fraction; floats by their decimal text (``0.3`` -> 3/10)."""
+    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+
+
+def default_lookup(name: str) -> Instrument | None:
+    """The registered instrument ``name``, or None when no plugin registers it."""
+    from kapnotes.scoring import get_instrument
+
+    try:
+        return get_instrument(name)
+    except UnknownNameError:
+        return None
+
+
+def first_dosing_session(course: TreatmentCourse) -> Session | None:
+    """The course's first dosing session, or None."""
+    dosings = course.dosing_sessions
+    return dosings[0] if dosings else None
+
+
+def first_dose_at(course: TreatmentCourse) -> dt.datetime | None:
+    """When the first dose was given: the first dosing session's dose time, else its start."""
+    first = first_dosing_session(course)
+    if first is None:
+        return None
+    return first.dosing.administered_at if first.dosing is not None else first.start
+
+
+def course_until(course: TreatmentCourse, session: Session) -> TreatmentCourse:
+    """The course as it stood at ``session``: its sessions up to and including that one."""
+    kept = tuple(s for s in course.sessions if s.start <= session.start)
+    return attrs.evolve(course, sessions=kept)
+
+
+def score_point(inst: Instrument, session: Session, m: MeasureAdministration) -> ScorePoint:
+    """Score one administration; one that cannot be scored has no total and a flag saying so."""
+    base = {
+        "measure_id": m.id,
+        "session_id": session.id,
+        "session_kind": session.kind,
+        "administered_at": m.administered_at,
+        "context": m.context,
+    }
+    try:
+        result = inst.score(m.items)
+    except ScoringError:
+        return ScorePoint(**base, total=None, band=None, complete=False, flags=("not-scorable",))
+    return ScorePoint(
+        **base,
+        total=result.total,
+        band=result.band,
+        complete=result.complete,
+        flags=tuple(f.code for f in result.flags),
+    )
+
+
+def score_points(course: TreatmentCourse, inst: Instrument) -> tuple[ScorePoint, ...]:
+    """Every administration of ``inst`` in the course, scored, in time order (stable)."""
+    found = [
+        (m.administered_at, i, j, score_point(inst, s, m))
+        for i, s in enumerate(course.sessions)
+        for j, m in enumerate(s.measures)
+        if m.instrument == inst.name
+    ]
+    found.sort(key=lambda t: (t[0], t[1], t[2]))
+    return tuple(p for *_key, p in found)
+
+
+def select_baseline(
+    points: Sequence[ScorePoint], course: TreatmentCourse
+) -> tuple[ScorePoint | None, BaselineRule | None]:
+    """The baseline score and the rule that chose it (see the module docstring)."""
+    usable = [p for p in points if p.usable]
+    first = first_dosing_session(course)
+    if first is not None:
+        before = [p for p in usable if p.administered_at < first.start]
+        if before:
+            return before[-1], "pre-first-dosing"
+    marked = [p for p in usable if p.context is MeasureContext.BASELINE]
+    if marked:
+        return marked[0], "context-baseline"
+    return None, None
+
+
+def _after(points: Sequence[ScorePoint], baseline: ScorePoint) -> list[ScorePoint]:
+    """The usable scores administered after the baseline."""
+    return [
+        p
+        for p in points
+        if p.usable and p.administered_at > baseline.administered_at
+        and p.measure_id != baseline.measure_id
+    ]
+
+
+def meets_response(baseline: Number, score: Number, reduction: float = RESPONSE_REDUCTION) -> bool | None:
+    """Whether ``score`` is at least ``reduction`` below ``baseline`` (exact arithmetic).
+
+    None for a baseline of 0 or less: there is nothing to reduce.
+    """
+    b = _exact(baseline)
+    if b <= 0:
+        return None
+    return b - _exact(score) >= _exact(reduction) * b
+
+
+def percent_change(baseline: Number, latest: Number) -> float | None:
+    """``100 * (latest - baseline) / baseline``; None for a baseline of 0."""
+    if baseline == 0:
+        return None
+    return 100.0 * float(_exact(latest) - _exact(baseline)) / float(_exact(baseline))
+
+
+def reliable_change(
+    x1: Number, x2: Number, params: ReliableChangeParams, critical: float = RCI_CRITICAL
+) -> ReliableChange:
+    """The Jacobson-Truax RCI from ``x1`` (baseline) to ``x2``, lower totals being better.
+
+    ``SE = s1 * sqrt(1 - r)``, ``S_diff = sqrt(2) * SE``, ``RCI = (x2 - x1) / S_diff``;
+    reliable when ``|RCI| > critical`` (1.96).
+    """
+    rci = (x2 - x1) / params.s_diff
+    reliable = abs(rci) > critical
+    verdict: Verdict = "no reliable change"
+    if reliable:
+        verdict = "improved" if rci < 0 else "deteriorated"
+    return ReliableChange(rci=rci, reliable=reliable, verdict=verdict, params=params,
+                          critical=critical)
+
+
+def _first_response(
+    later: Sequence[ScorePoint], baseline: ScorePoint, dose_at: dt.datetime | None,
+    reduction: float,
+) -> ScorePoint | None:
+    if dose_at is None:
+        return None
+    return next(
+        (p for p in later
+         if p.administered_at >= dose_at and meets_response(baseline.value, p.value, reduction)),
+        None,
+    )
+
+
+def _days_between(start: dt.datetime, end: dt.datetime) -> int:
+    """Calendar days from ``start`` to ``end``, each taken in its own recorded UTC offset."""
+    return (end.date() - start.date()).days
+
+
+def instrument_outcome(
+    course: TreatmentCourse, instrument: Instrument, params: OutcomeParams = DEFAULT_PARAMS
+) -> InstrumentOutcome:
+    """The outcome of ``instrument`` over ``course`` (see the module docstring for the rules)."""
+    points = score_points(course, instrument)
+    baseline, rule = select_baseline(points, course)
+    later = _after(points, baseline) if baseline is not None else []
+    latest = later[-1] if later else None
+    dose_at = first_dose_at(course)
+    remission_rule = params.remission_rule(instrument)
+    rel = params.reliability_of(instrument.name)
+    fields: dict[str, object] = {
+        "change": None, "percent_change": None, "response": None, "remission": None,
+        "reliable_change": None, "first_response": None, "days_to_response": None,
+        "response_threshold": None,
+    }
+    if baseline is not None:
+        fields["response_threshold"] = float(baseline.value) * (1 - params.response_reduction)
+    if baseline is not None and latest is not None:
+        x1, x2 = baseline.value, latest.value
+        first = _first_response(later, baseline, dose_at, params.response_reduction)
+        fields.update(
+            change=x2 - x1,
+            percent_change=percent_change(x1, x2),
+            response=meets_response(x1, x2, params.response_reduction),
+            remission=remission_rule.met(x2) if remission_rule is not None else None,
+            reliable_change=reliable_change(x1, x2, rel, params.rci_critical) if rel else None,
+            first_response=first,
+            days_to_response=_days_between(dose_at, first.administered_at)
+            if first is not None and dose_at is not None else None,
+        )
+    return InstrumentOutcome(
+        course_id=course.id,
+        client_id=course.client_id,
+        instrument=instrument.name,
+        title=instrument.title,
+        scores=points,
+        baseline=baseline,
+        baseline_rule=rule,
+        latest=latest,
+        response_reduction=params.response_reduction,
+        response_source=params.response_source,
+        remission_rule=remission_rule,
+        reliability_note=_reliability_note(instrument, rel),
+        first_dose_at=dose_at,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _reliability_note(instrument: Instrument, rel: ReliableChangeParams | None) -> str:
+    if rel is None:
+        return (f"no verified s1 and r for {instrument.title}: no reliable change index "
+                f"(pass OutcomeParams(reliability=...) to compute one)")
+    return "" if rel.verified else f"s1/r not fully verified: {rel.note}"
+
+
+def primary_indication(course: TreatmentCourse) -> Indication | None:
+    """The course's primary indication; else its first; else None."""
+    for i in course.indications:
+        if i.primary:
+            return i
+    return course.indications[0] if course.indications else None
+
+
+def _instruments_in(
+    course: TreatmentCourse, lookup: InstrumentLookup, params: OutcomeParams
+) -> list[Instrument]:
+    """The registered outcome instruments the course used, in order of first use."""
+    seen: dict[str, Instrument] = {}
+    for s in course.sessions:
+        for m in s.measures:
+            if m.instrument in seen or not is_outcome_measure(m.instrument, params):
+                continue
+            inst = lookup(m.instrument)
+            if inst is not None and inst.name == m.instrument:
+                seen[m.instrument] = inst
+    return list(seen.values())
+
+
+def course_outcomes(
+    course: TreatmentCourse,
+    params: OutcomeParams = DEFAULT_PARAMS,
+    *,
+    instruments: Iterable[str] | None = None,
+    lookup: InstrumentLookup = default_lookup,
+) -> CourseOutcomes:
+    """The outcome of every outcome instrument the course used (or only of ``instruments``).
+
+    :param lookup: finds an instrument by registry name (default: the plugin registry).
+        Instruments it cannot find, and non-outcome instruments, are left out.
+    """
+    found = _instruments_in(course, lookup, params)
+    if instruments is not None:
+        wanted = set(instruments)
+        found = [i for i in found if i.name in wanted]
+    return CourseOutcomes(
+        course_id=course.id,
+        client_id=course.client_id,
+        primary_indication=primary_indication(course),
+        first_dose_at=first_dose_at(course),
+        outcomes=tuple(instrument_outcome(course, i, params) for i in found),
+    )
+
+
+# =============================================================================================
+# The clinic summary
+# =============================================================================================
+
+
+def _row(
+    instrument: str, title: str, outcomes: Sequence[InstrumentOutcome],
+    indication: Indication | None = None,
+) -> RateRow:
+    evaluable = [o for o in outcomes if o.evaluable]
+    responders = [o for o in evaluable if o.response is not None]
+    remitters = [o for o in evaluable if o.remission is not None]
+    return RateRow(
+        instrument=instrument,
+        title=title,
+        indication=indication.code if indication is not None else None,
+        indication_display=indication.display if indication is not None else None,
+        n_courses=len(outcomes),
+        n_evaluable=len(evaluable),
+        n_response_evaluable=len(responders),
+        n_response=sum(1 for o in responders if o.response),
+        n_remission_evaluable=len(remitters),
+        n_remission=sum(1 for o in remitters if o.remission),
+    )
+
+
+def _by_instrument(courses: Sequence[CourseOutcomes]) -> tuple[RateRow, ...]:
+    groups: dict[str, list[InstrumentOutcome]] = {}
+    for c in courses:
+        for o in c.outcomes:
+            groups.setdefault(o.instrument, []).append(o)
+    return tuple(_row(name, outs[0].title, outs) for name, outs in groups.items())
+
+
+def _by_indication(courses: Sequence[CourseOutcomes]) -> tuple[RateRow, ...]:
+    groups: dict[tuple[str, str], list[InstrumentOutcome]] = {}
+    indications: dict[str, Indication | None] = {}
+    for c in courses:
+        code = c.primary_indication.code if c.primary_indication is not None else ""
+        indications.setdefault(code, c.primary_indication)
+        for o in c.outcomes:
+            groups.setdefault((code, o.instrument), []).append(o)
+    order = {name: k for k, name in enumerate(r.instrument for r in _by_instrument(courses))}
+    keys = sorted(groups, key=lambda k: (k[0], order[k[1]]))
+    return tuple(
+        _row(name, groups[(code, name)][0].title, groups[(code, name)], indications[code])
+        for code, name in keys
+    )
+
+
+def clinic_summary(
+    record: Document | Iterable[TreatmentCourse],
+    params: OutcomeParams = DEFAULT_PARAMS,
+    *,
+    instruments: Iterable[str] | None = None,
+    lookup: InstrumentLookup = default_lookup,
+) -> ClinicSummary:
+    """Outcomes across courses: how many have a baseline and a follow-up, and response and
+    remission rates by instrument and by primary indication."""
+    courses = list(record.courses if isinstance(record, Document) else record)
+    wanted = list(instruments) if instruments is not None else None
+    outcomes = tuple(
+        course_outcomes(c, params, instruments=wanted, lookup=lookup) for c in courses
+    )
+    return ClinicSummary(
+        n_clients=len({c.client_id for c in courses}),
+        n_courses=len(courses),
+        n_evaluable_courses=sum(1 for c in outcomes if any(o.evaluable for o in c.outcomes)),
+        by_instrument=_by_instrument(outcomes),
+        by_indication=_by_indication(outcomes),
+        courses=outcomes,
+    )

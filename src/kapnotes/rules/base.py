@@ -1,0 +1,287 @@
+"""What a safety rule is, what it reports, and what it sees.
+
+A :class:`Rule` is a named, single-purpose check: ``check(ctx)`` looks at one session (with its
+course and the clinic's :class:`~kapnotes.rules.config.ClinicConfig`) and yields
+:class:`Finding` objects. A finding has a severity (``blocking`` findings stop signing), a stable
+code (``KAP-RISK-002``), a message, the exact JSON path of the field it is about (so an EHR can
+point at it: ``$.courses[1].sessions[6].measures[0].items[8]``), the session, the rule, and the
+source of the threshold or requirement it applies.
+
+Rules are registered by plugins through the ``register_rules`` hook (the built-in ones by
+:mod:`kapnotes.default_plugins.rules`) and run by :func:`kapnotes.rules.engine.evaluate`.
+
+A minimal third-party rule::
+
+    from kapnotes import hookimpl
+    from kapnotes.model import SessionKind
+    from kapnotes.rules.base import Rule, Severity
+
+    def _intention(ctx):
+        if not ctx.session.intention:
+            yield ctx.finding(Severity.WARNING, "CLINIC-INTENT-001",
+                              "no intention recorded for the dosing session", ctx.at("intention"))
+
+    @hookimpl
+    def register_rules(register):
+        register(Rule(name="clinic-intention", description="Dosing sessions record an intention.",
+                      check=_intention, applies_to={SessionKind.DOSING},
+                      source="Clinic SOP 3.1"))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from kapnotes.model.session import Session, SessionKind
+
+if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
+    from kapnotes.instruments.base import ScoreResult
+    from kapnotes.model.course import TreatmentCourse
+    from kapnotes.model.document import Document
+    from kapnotes.model.measures import MeasureAdministration
+    from kapnotes.rules.config import ClinicConfig
+
+__all__ = ["CODE_RE", "Finding", "Rule", "RuleContext", "Severity", "json_path"]
+
+#: Finding codes: upper-case words joined by hyphens, e.g. ``KAP-RISK-002``, ``CLINIC-INTENT-1``.
+CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+
+
+class Severity(str, Enum):
+    """How much a finding matters. ``blocking`` findings stop the note from being signed."""
+
+    INFO = "info"
+    WARNING = "warning"
+    BLOCKING = "blocking"
+
+    @property
+    def rank(self) -> int:
+        """0 for info, 1 for warning, 2 for blocking (for sorting and thresholds)."""
+        return _RANKS[self]
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+_RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.BLOCKING: 2}
+
+
+def _check_code(_inst: object, _attr: object, value: str) -> None:
+    if not isinstance(value, str) or not CODE_RE.match(value):
+        raise ValueError(
+            f"finding code {value!r} must be upper-case words joined by hyphens, e.g. KAP-RISK-002"
+        )
+
+
+def _check_path(_inst: object, _attr: object, value: str) -> None:
+    if not isinstance(value, str) or not value.startswith("$"):
+        raise ValueError(f"finding path {value!r} must be a JSON path starting with '$'")
+
+
+def _check_text(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"finding {attribute.name} must be a non-empty string")
+
+
+@attrs.frozen
+class Finding:
+    """One thing a rule found about a session.
+
+    :ivar severity: :class:`Severity`; ``blocking`` stops signing.
+    :ivar code: stable code, e.g. ``KAP-RISK-002`` (codes never change meaning).
+    :ivar message: what is wrong and what to do, in one or two sentences.
+    :ivar path: JSON path into the document of the field the finding is about, e.g.
+        ``$.courses[0].sessions[4].measures[0].items[8]``.
+    :ivar session_id: the session's id.
+    :ivar rule: the name of the rule that produced it.
+    :ivar source: where the threshold or requirement comes from (a citation, or the clinic's
+        configuration when the clinic changed the default).
+    """
+
+    severity: Severity = attrs.field(converter=Severity)
+    code: str = attrs.field(validator=_check_code)
+    message: str = attrs.field(validator=_check_text)
+    path: str = attrs.field(validator=_check_path)
+    session_id: str
+    rule: str
+    source: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        """Whether this finding stops signing."""
+        return self.severity is Severity.BLOCKING
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain JSON-ready data (``severity`` as its value: ``"blocking"``)."""
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+            "session_id": self.session_id,
+            "rule": self.rule,
+            "source": self.source,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.severity.value.upper()} {self.code} {self.session_id} {self.path}: {self.message}"
+
+
+def _kinds(value: Iterable[SessionKind | str] | None) -> frozenset[SessionKind] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, SessionKind)):
+        value = (value,)
+    return frozenset(SessionKind(v) for v in value)
+
+
+#: ``check(ctx) -> findings``; a generator function is the usual form.
+CheckFn = Callable[["RuleContext"], Iterable[Finding]]
+
+
+@attrs.frozen
+class Rule:
+    """A named, single-purpose safety or documentation check.
+
+    :ivar name: registry name (lower-case letters, digits, ``.``, ``_``, ``-``), unique across
+        plugins, e.g. ``suicide-risk-safety-plan``.
+    :ivar description: one line: what the rule requires.
+    :ivar check: ``check(ctx)`` yields the :class:`Finding` objects for ``ctx.session``.
+    :ivar applies_to: the session kinds the rule runs on; None for every kind.
+    :ivar source: where the requirement comes from (findings default to it).
+    :ivar codes: the finding codes the rule can produce (documentation and listings).
+    """
+
+    name: str
+    description: str
+    check: CheckFn = attrs.field(eq=False, repr=False)
+    applies_to: frozenset[SessionKind] | None = attrs.field(default=None, converter=_kinds)
+    source: str = ""
+    codes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    def applies(self, session: Session) -> bool:
+        """Whether the rule runs on ``session`` (by its kind)."""
+        return self.applies_to is None or session.kind in self.applies_to
+
+
+def json_path(prefix: str, *parts: str | int) -> str:
+    """``json_path("$.courses[1]", "sessions", 4, "risk")`` -> ``$.courses[1].sessions[4].risk``.
+
+    Strings are keys (``.name``), integers are array indices (``[i]``).
+    """
+    out = prefix
+    for p in parts:
+        if isinstance(p, bool) or not isinstance(p, (int, str)):
+            raise TypeError(f"JSON path parts are str keys or int indices, got {p!r}")
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+@attrs.frozen
+class RuleContext:
+    """What a rule sees: one session, its course and document, the clinic configuration.
+
+    :ivar session: the session being checked.
+    :ivar config: the clinic's thresholds (rules never hard-code a threshold).
+    :ivar rule: the rule being run (findings made with :meth:`finding` name it).
+    :ivar path: JSON path of the session, ``$.courses[1].sessions[4]``; ``$`` when the session
+        is checked on its own.
+    :ivar course: the session's course, None when the session is checked without one.
+    :ivar course_path: JSON path of the course, ``$.courses[1]`` (None without a course).
+    :ivar document: the whole document, when there is one.
+    """
+
+    session: Session
+    config: ClinicConfig
+    rule: Rule
+    path: str = "$"
+    course: TreatmentCourse | None = None
+    course_path: str | None = None
+    document: Document | None = None
+    _scores: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False, alias="scores")
+
+    # --- paths -------------------------------------------------------------------------------
+
+    def at(self, *parts: str | int) -> str:
+        """A path under the session: ``ctx.at("dosing", "monitoring", 3, "systolic")``."""
+        return json_path(self.path, *parts)
+
+    def at_course(self, *parts: str | int) -> str:
+        """A path under the course: ``ctx.at_course("consents", 0, "withdrawn_on")``."""
+        if self.course_path is None:
+            raise ValueError("this session is checked without its course")
+        return json_path(self.course_path, *parts)
+
+    # --- findings ----------------------------------------------------------------------------
+
+    def finding(
+        self,
+        severity: Severity | str,
+        code: str,
+        message: str,
+        path: str,
+        *,
+        source: str | None = None,
+    ) -> Finding:
+        """A finding about this session by this rule (``source`` defaults to the rule's)."""
+        return Finding(
+            severity=Severity(severity),
+            code=code,
+            message=message,
+            path=path,
+            session_id=self.session.id,
+            rule=self.rule.name,
+            source=self.rule.source if source is None else source,
+        )
+
+    # --- scoring helpers ---------------------------------------------------------------------
+
+    def instrument_name(self, measure: MeasureAdministration) -> str:
+        """The registry name of the measure's instrument (``PHQ-9`` -> ``phq9``)."""
+        from kapnotes.plugins import registry
+        from kapnotes.scoring import canonical_name
+
+        return canonical_name(measure.instrument, registry().instruments)
+
+    def measures(self, instrument: str) -> list[tuple[int, MeasureAdministration]]:
+        """``(index, measure)`` for each of the session's measures of ``instrument``."""
+        return [
+            (k, m) for k, m in enumerate(self.session.measures) if self.instrument_name(m) == instrument
+        ]
+
+    def score(self, measure: MeasureAdministration) -> ScoreResult | None:
+        """The measure scored by its registered instrument; None when no plugin provides it.
+
+        Results are shared by every rule run on the same evaluation.
+
+        :raises kapnotes.scoring.ScoringError: the responses do not fit the instrument.
+        """
+        from kapnotes.plugins import registry
+        from kapnotes.scoring import score
+
+        name = self.instrument_name(measure)
+        if name not in registry().instruments:
+            return None
+        key = f"{self.session.id}\x00{measure.id}\x00{name}"
+        if key not in self._scores:
+            self._scores[key] = score(name, measure.items)
+        result: ScoreResult = self._scores[key]
+        return result
+
+
+def item_value(measure: MeasureAdministration, number: int) -> int | None:
+    """The answer to item ``number`` (1-based); None when missing or not recorded at all."""
+    if not 1 <= number <= len(measure.items):
+        return None
+    return measure.items[number - 1]
+
+
+def describe(mapping: Mapping[str, object]) -> str:
+    """``{"a": 1, "b": 2}`` -> ``a 1, b 2`` (for messages)."""
+    return ", ".join(f"{k} {v}" for k, v in mapping.items())

@@ -1,0 +1,396 @@
+"""Clinic configuration: every threshold the safety rules use, each default with its source.
+
+Rules never hard-code a threshold; they read a :class:`ClinicConfig`. The defaults below are
+chosen from public sources, cited next to each value (and in :data:`SOURCES`, which findings
+quote). Where no source could be verified, the comment says so and the default is conservative.
+A clinic sets its own policy in a JSON file (only the values it changes)::
+
+    {
+      "policy": "Juniper Ridge KAP SOP v3 (2026)",
+      "go_no_go": {"systolic_below": 150, "diastolic_below": 95},
+      "dose": {"max_mg_per_kg": {"im": 1.0, "sublingual": 4.0}},
+      "suicide": {"madrs_item10_at_least": 1}
+    }
+
+and loads it with :meth:`ClinicConfig.from_path`. Loading is strict (the project converter):
+unknown keys, wrong types and out-of-range values are all reported at once, each with its JSON
+path (``$.go_no_go.systolic_below: expected an integer, got number 150.5``).
+
+When a clinic changes a value, findings cite the clinic's configuration (and ``policy``) instead
+of the default's source: see :meth:`ClinicConfig.source`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+
+from kapnotes.errors import InvalidError, Problem
+from kapnotes.model._base import each, field, in_range, model, positive
+from kapnotes.model.dosing import Route
+from kapnotes.model.session import RiskLevel
+
+__all__ = [
+    "SOURCES",
+    "ClinicConfig",
+    "DoseLimits",
+    "EsketamineMonitoring",
+    "GoNoGo",
+    "MaxMgPerKg",
+    "MonitoringLimits",
+    "SuicideRisk",
+]
+
+# =============================================================================================
+# Sources (quoted by findings). [1] = one source only; "not verified" = no public source read.
+# =============================================================================================
+
+_GO_NO_GO = (
+    "DOMAIN.md section 1: one KAP practice doses only with BP < 160/90 mmHg and HR < 100/min. "
+    "SINGLE SOURCE [1], not a published guideline: set your clinic's own go/no-go policy"
+)
+_SANACORA = (
+    "Sanacora G, Frye MA, McDonald W, et al. A consensus statement on the use of ketamine in "
+    "the treatment of mood disorders. JAMA Psychiatry. 2017;74(4):399-405 (0.5 mg/kg IV over "
+    "40 min is the standard, most studied dose)"
+)
+_ANDRADE_2017 = (
+    "Andrade C. Ketamine for depression, 4: in what dose, at what rate, by what route, for how "
+    "long, and at what frequency? J Clin Psychiatry. 2017;78(7):e852-e857 (most commonly "
+    "0.5 mg/kg; some patients may require up to 0.75 mg/kg; IM and SC bolus safe and effective)"
+)
+_ANDRADE_2019 = (
+    "Andrade C. Oral ketamine for depression, 2: practical considerations. J Clin Psychiatry. "
+    "2019;80(2):19f12838 (oral bioavailability 20-25%; 2.0-2.5 mg/kg oral ~ 0.5 mg/kg IV; "
+    "weight-based oral doses reported from 0.25 to 7.0 mg/kg)"
+)
+_IM = (
+    "Chilukuri H et al. Indian J Psychol Med. 2014;36(1):71-76 (IM 0.25 and 0.5 mg/kg as "
+    "effective as IV 0.5 mg/kg); Loo C et al. (KADS) Br J Psychiatry. 2023;223(6):533-541 "
+    "(subcutaneous 0.5-0.9 mg/kg); " + _ANDRADE_2017
+)
+_SPRAVATO_PI = (
+    "SPRAVATO (esketamine) prescribing information, Janssen (FDA label set id "
+    "d81a6a79-a74a-44b7-822c-0dfa3036eaed)"
+)
+_SPRAVATO_DOSE = (
+    _SPRAVATO_PI + ", section 2 (56 mg or 84 mg per session); spravatohcp.com dosing page; "
+    "DOMAIN.md section 1 [V]"
+)
+_SPRAVATO_BP = (
+    _SPRAVATO_PI + ", section 5.6 (blood pressure peaks about 40 minutes after administration); "
+    "spravatohcp.com dosing page and SPRAVATO REMS (BP before and 40 minutes after "
+    "administration). The +/- 5 minute window is kapnotes' reading of 'approximately 40 "
+    "minutes' (DOMAIN.md section 7): no published tolerance was found"
+)
+_SPRAVATO_OBSERVATION = (
+    _SPRAVATO_PI + ", boxed warning and section 2 (monitor for at least 2 hours at each "
+    "session, then assess readiness to leave); SPRAVATO REMS; DOMAIN.md section 1 [V]"
+)
+_SPO2 = (
+    "Janssen Medical Information, 'SPRAVATO - adverse event: respiratory depression' "
+    "(jnjmedicalconnect.com, updated 2025-02-07): phase 3 trials counted SpO2 < 93%; the "
+    "SPRAVATO label requires pulse oximetry but states no number. Procedural-sedation studies "
+    "often use < 90% for hypoxaemia; 93% is the more conservative default"
+)
+_MOAAS = (
+    "MOAA/S (Chernik DA et al. J Clin Psychopharmacol. 1990;10(4):244-251): 2 = responds only "
+    "after mild prodding or shaking. ASA continuum of depth of sedation: moderate sedation "
+    "responds purposefully to voice, alone or with light touch; deep sedation only to repeated "
+    "or painful stimulation. MOAA/S <= 2 marks the moderate/deep boundary (kapnotes' mapping; "
+    "no KAP-specific cut-off was verified)"
+)
+_PHQ9_ITEM9 = (
+    "Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med. 2001;16(9):606-613; DOMAIN.md "
+    "section 4 [V]: any PHQ-9 item 9 answer above 0 needs follow-up whatever the total"
+)
+_QIDS_ITEM12 = (
+    "QIDS-SR16 item 12 (Rush AJ et al. Biol Psychiatry. 2003;54(5):573-583), answer options as "
+    "reproduced in Institute of Medicine, CNS Clinical Trials: Suicidality and Data Collection "
+    "(2010), Box 4-1: 1 = life feels empty / wonders whether it is worth living (passive "
+    "ideation), 2-3 = thoughts of suicide or death several times a week or day, plans or "
+    "attempt. >= 1 mirrors PHQ-9 item 9 > 0"
+)
+_MADRS_ITEM10 = (
+    "MADRS item 10 anchors (Montgomery & Asberg 1979) as tabulated in Perroud N et al. BMC Med. "
+    "2009;7:60, Table 1: 0-1 enjoys life; 2-3 weary of life, only fleeting suicidal thoughts; "
+    "4-5 suicidal thoughts common; 6 explicit plans. >= 2 is the first rating that describes "
+    "suicidal thoughts"
+)
+_CSSRS = (
+    "Columbia Lighthouse Project, C-SSRS screener with triage points (moderate and high risk "
+    "call for intervention); the low/moderate split rests on DOMAIN.md [1] (see "
+    "kapnotes.instruments.catalog.cssrs)"
+)
+_RISK_LEVEL = (
+    "Stanley B, Brown GK. Safety Planning Intervention. Cogn Behav Pract. 2012;19(2):256-264 "
+    "(a safety plan for patients at elevated suicide risk). Which clinician-rated levels "
+    "require one (moderate and above) is kapnotes' default, matching the C-SSRS levels that "
+    "block; not a published cut-off"
+)
+
+#: The source of each default, by dotted key (``"go_no_go.systolic_below"``).
+SOURCES: dict[str, str] = {
+    "go_no_go.systolic_below": _GO_NO_GO,
+    "go_no_go.diastolic_below": _GO_NO_GO,
+    "go_no_go.heart_rate_below": _GO_NO_GO,
+    "dose.max_mg_per_kg.iv": _SANACORA + "; " + _ANDRADE_2017 + ". Default 0.75 mg/kg: the top "
+    "of the IV range Andrade describes (0.5 mg/kg is the standard dose, not a ceiling)",
+    "dose.max_mg_per_kg.im": _IM + ". Default 0.75 mg/kg: IM bioavailability is close to IV, so "
+    "the IV ceiling applies; below the 0.9 mg/kg subcutaneous ceiling of KADS. KAP-specific IM "
+    "ranges (e.g. Dore et al. 2019) were not verified",
+    "dose.max_mg_per_kg.sublingual": _ANDRADE_2019 + ". Default 3.0 mg/kg: the IV ceiling "
+    "(0.75 mg/kg) at ~25% bioavailability. NOT VERIFIED for sublingual use (sublingual "
+    "bioavailability is quoted at 16-30% by secondary sources); conservative within the "
+    "reported oral range",
+    "dose.max_mg_per_kg.oral": _ANDRADE_2019 + ". Default 3.0 mg/kg: the IV ceiling at 25% "
+    "bioavailability (derived, not a published maximum)",
+    "dose.max_mg_per_kg.intranasal": "Racemic intranasal ketamine: intranasal bioavailability "
+    "~45% (Al Shirawi MI et al. J Clin Psychopharmacol. 2017). Default 1.5 mg/kg: below the IV "
+    "ceiling at 45% (1.67 mg/kg). NOT VERIFIED: no published psychiatric maximum was found",
+    "dose.esketamine_max_mg": _SPRAVATO_DOSE,
+    "esketamine.bp_check_minutes": _SPRAVATO_BP,
+    "esketamine.bp_check_tolerance_minutes": _SPRAVATO_BP,
+    "esketamine.min_monitoring_minutes": _SPRAVATO_OBSERVATION,
+    "monitoring.spo2_min": _SPO2,
+    "monitoring.moaas_at_most": _MOAAS,
+    "suicide.phq9_item9_at_least": _PHQ9_ITEM9,
+    "suicide.qids_sr16_item12_at_least": _QIDS_ITEM12,
+    "suicide.madrs_item10_at_least": _MADRS_ITEM10,
+    "suicide.cssrs_levels": _CSSRS,
+    "suicide.risk_levels": _RISK_LEVEL,
+}
+
+# =============================================================================================
+# The configuration
+# =============================================================================================
+
+_MG_PER_KG = positive(20, unit="mg/kg")
+CSSRS_LEVELS = ("low", "moderate", "high")
+
+
+def _cssrs_level(value: str) -> str | None:
+    if value not in CSSRS_LEVELS:
+        return f"expected one of {', '.join(map(repr, CSSRS_LEVELS))}, got {value!r}"
+    return None
+
+
+@model
+class GoNoGo:
+    """Pre-dose go/no-go: dose only when the last pre-dose reading is below each limit.
+
+    A reading *at* a limit is a no-go (``systolic_below=160`` means 160 is too high).
+    Source: DOMAIN.md section 1, one practice only [1] (see :data:`SOURCES`).
+    """
+
+    systolic_below: int = field(default=160, check=in_range(60, 300, unit="mmHg"))  # [1]
+    diastolic_below: int = field(default=90, check=in_range(30, 200, unit="mmHg"))  # [1]
+    heart_rate_below: int = field(default=100, check=in_range(30, 250, unit="/min"))  # [1]
+
+
+@model
+class MaxMgPerKg:
+    """Maximum racemic ketamine per session, in mg per kg of body weight, by route.
+
+    The total given by a route in one session (first dose plus boosters by that route) is
+    compared. None turns the check off for a route. Sources per route in :data:`SOURCES`.
+    """
+
+    # Sanacora 2017 (standard 0.5 mg/kg over 40 min); Andrade 2017 (up to 0.75 mg/kg).
+    iv: float | None = field(default=0.75, check=_MG_PER_KG)
+    # Chilukuri 2014 (IM 0.25-0.5), KADS 2023 (SC 0.5-0.9): IM ~ IV bioavailability -> 0.75.
+    im: float | None = field(default=0.75, check=_MG_PER_KG)
+    # NOT VERIFIED: IV ceiling / ~25% bioavailability (Andrade 2019 for oral): 3.0.
+    sublingual: float | None = field(default=3.0, check=_MG_PER_KG)
+    # Andrade 2019: oral 2.0-2.5 mg/kg ~ IV 0.5 mg/kg; IV ceiling 0.75 at 25% -> 3.0 (derived).
+    oral: float | None = field(default=3.0, check=_MG_PER_KG)
+    # NOT VERIFIED: racemic intranasal, ~45% bioavailability -> 1.5 (conservative).
+    intranasal: float | None = field(default=1.5, check=_MG_PER_KG)
+
+    def for_route(self, route: Route) -> float | None:
+        """The maximum for ``route`` (None: not checked)."""
+        value: float | None = getattr(self, route.value)
+        return value
+
+
+@model
+class DoseLimits:
+    """Dose ceilings: mg/kg for racemic ketamine by route, mg for esketamine (fixed dosing)."""
+
+    max_mg_per_kg: MaxMgPerKg = field(factory=MaxMgPerKg)
+    # SPRAVATO PI section 2: 56 mg or 84 mg per session.
+    esketamine_max_mg: float = field(default=84.0, check=positive(1000, unit="mg"))
+
+
+@model
+class EsketamineMonitoring:
+    """SPRAVATO REMS monitoring: BP at ~40 minutes, at least 2 hours of observation."""
+
+    # SPRAVATO PI 5.6 / REMS: BP 40 minutes after administration.
+    bp_check_minutes: int = field(default=40, check=in_range(1, 240, unit="minutes"))
+    # Not published: kapnotes' window around "approximately 40 minutes".
+    bp_check_tolerance_minutes: int = field(default=5, check=in_range(0, 60, unit="minutes"))
+    # SPRAVATO PI boxed warning: at least 2 hours.
+    min_monitoring_minutes: int = field(default=120, check=in_range(1, 720, unit="minutes"))
+
+
+@model
+class MonitoringLimits:
+    """Post-dose alarms: oxygen saturation and sedation depth."""
+
+    # Janssen medical information: phase 3 esketamine trials counted SpO2 < 93%.
+    spo2_min: int = field(default=93, check=in_range(50, 100, unit="%"))
+    # MOAA/S <= 2: needs prodding or more to respond (moderate/deep boundary, ASA continuum).
+    moaas_at_most: int = field(default=2, check=in_range(0, 5))
+
+
+@model
+class SuicideRisk:
+    """When a session must document a suicide risk assessment and a safety plan."""
+
+    # PHQ-9 item 9 > 0 (Kroenke 2001; DOMAIN.md [V]).
+    phq9_item9_at_least: int = field(default=1, check=in_range(1, 3))
+    # QIDS-SR16 item 12 >= 1: passive ideation and above (IOM 2010, Box 4-1).
+    qids_sr16_item12_at_least: int = field(default=1, check=in_range(1, 3))
+    # MADRS item 10 >= 2: "fleeting suicidal thoughts" and above (Perroud 2009, Table 1).
+    madrs_item10_at_least: int = field(default=2, check=in_range(1, 6))
+    # C-SSRS screener triage levels that require a safety plan (Columbia triage).
+    cssrs_levels: tuple[str, ...] = field(default=("moderate", "high"), check=each(_cssrs_level))
+    # Clinician-rated risk levels that require a safety plan (kapnotes default).
+    risk_levels: tuple[RiskLevel, ...] = (RiskLevel.MODERATE, RiskLevel.HIGH, RiskLevel.IMMINENT)
+
+
+@model
+class ClinicConfig:
+    """Every threshold the built-in safety rules use, grouped by topic.
+
+    :ivar policy: the clinic policy the values come from (quoted in findings when a value
+        differs from the default), e.g. ``"Juniper Ridge KAP SOP v3 (2026)"``.
+    """
+
+    policy: str | None = None
+    go_no_go: GoNoGo = field(factory=GoNoGo)
+    dose: DoseLimits = field(factory=DoseLimits)
+    esketamine: EsketamineMonitoring = field(factory=EsketamineMonitoring)
+    monitoring: MonitoringLimits = field(factory=MonitoringLimits)
+    suicide: SuicideRisk = field(factory=SuicideRisk)
+
+    _default: ClassVar[ClinicConfig | None] = None
+
+    # --- constructors -------------------------------------------------------------------------
+
+    @classmethod
+    def default(cls) -> ClinicConfig:
+        """The defaults, each from the source cited in :data:`SOURCES`."""
+        if cls._default is None:
+            cls._default = cls()
+        return cls._default
+
+    @classmethod
+    def from_data(cls, data: Any, *, source: str | None = None) -> ClinicConfig:
+        """A configuration from parsed JSON; keys left out keep their defaults.
+
+        :raises kapnotes.errors.InvalidError: every problem (unknown key, wrong type, value out
+            of range), each with its JSON path.
+        """
+        from kapnotes.serialization import structure
+
+        if not isinstance(data, dict):
+            raise InvalidError(
+                [Problem("$", "expected a JSON object (a kapnotes clinic configuration)")],
+                source=source,
+            )
+        return structure(data, cls, source=source)
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> ClinicConfig:
+        """A configuration from a JSON file (see the module docstring for an example).
+
+        :raises kapnotes.errors.InvalidError: the file cannot be read, is not JSON, or has
+            problems (all reported, each with its path).
+        """
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise InvalidError(
+                [Problem("$", f"cannot read {p}: {exc.strerror}")], source=str(p)
+            ) from None
+        try:
+            data = json.loads(raw, parse_constant=_refuse_constant)
+        except UnicodeDecodeError as exc:
+            raise InvalidError(
+                [Problem("$", f"not UTF-8 text: {exc.reason} at byte {exc.start}")], source=str(p)
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise InvalidError(
+                [Problem("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
+                source=str(p),
+            ) from None
+        except ValueError as exc:
+            raise InvalidError([Problem("$", str(exc))], source=str(p)) from None
+        return cls.from_data(data, source=str(p))
+
+    # --- reading values and their sources -----------------------------------------------------
+
+    def get(self, key: str) -> Any:
+        """The value at a dotted key: ``config.get("go_no_go.systolic_below")`` -> ``160``."""
+        obj: Any = self
+        for part in key.split("."):
+            if not attrs.has(type(obj)) or part not in attrs.fields_dict(type(obj)):
+                raise KeyError(key)
+            obj = getattr(obj, part)
+        return obj
+
+    def source(self, key: str) -> str:
+        """Where the threshold at ``key`` comes from.
+
+        The cited source of the default when the value is the default; otherwise the clinic's
+        configuration (naming ``policy`` when set) with the value.
+        """
+        value = self.get(key)
+        if value == ClinicConfig.default().get(key):
+            return SOURCES[key]
+        where = f"clinic policy {self.policy!r}" if self.policy else "clinic configuration"
+        default = ClinicConfig.default().get(key)
+        return f"{where}: {key} = {_shown(value)} (default {_shown(default)})"
+
+    def to_data(self) -> dict[str, Any]:
+        """Every value as plain JSON-ready data (defaults included): a file to start from."""
+        return _plain(self)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(str(getattr(v, "value", v)) for v in value)
+    return str(value)
+
+
+def _plain(obj: Any) -> Any:
+    if attrs.has(type(obj)):
+        return {a.name: _plain(getattr(obj, a.name)) for a in attrs.fields(type(obj))}
+    if isinstance(obj, tuple):
+        return [_plain(v) for v in obj]
+    return getattr(obj, "value", obj)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"not valid JSON: {name} is not a number in JSON")
+
+
+def leaf_keys(cls: type = ClinicConfig, prefix: str = "") -> list[str]:
+    """Every dotted key of a threshold, e.g. ``go_no_go.systolic_below`` (docs and tests)."""
+    attrs.resolve_types(cls)
+    out: list[str] = []
+    for a in attrs.fields(cls):
+        if a.name == "policy":
+            continue
+        key = f"{prefix}{a.name}"
+        if isinstance(a.type, type) and attrs.has(a.type):
+            out += leaf_keys(a.type, key + ".")
+        else:
+            out.append(key)
+    return out
