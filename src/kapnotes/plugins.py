@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "kapnotes.default_plugins.record_exporters",
     "kapnotes.default_plugins.instruments",
     "kapnotes.default_plugins.rules",
+    "kapnotes.default_plugins.outcomes",
 )
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

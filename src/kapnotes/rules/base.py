@@ -31,7 +31,7 @@ A minimal third-party rule::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +141,13 @@ def _kinds(value: Iterable[SessionKind | str] | None) -> frozenset[SessionKind] 
     return frozenset(SessionKind(v) for v in value)
 
 
+def _codes(value: Iterable[str]) -> tuple[str, ...]:
+    codes = (value,) if isinstance(value, str) else tuple(value)
+    for code in codes:
+        _check_code(None, None, code)
+    return codes
+
+
 #: ``check(ctx) -> findings``; a generator function is the usual form.
 CheckFn = Callable[["RuleContext"], Iterable[Finding]]
 
@@ -163,7 +170,7 @@ class Rule:
     check: CheckFn = attrs.field(eq=False, repr=False)
     applies_to: frozenset[SessionKind] | None = attrs.field(default=None, converter=_kinds)
     source: str = ""
-    codes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
 
     def applies(self, session: Session) -> bool:
         """Whether the rule runs on ``session`` (by its kind)."""
@@ -281,7 +288,3 @@ def item_value(measure: MeasureAdministration, number: int) -> int | None:
         return None
     return measure.items[number - 1]
 
-
-def describe(mapping: Mapping[str, object]) -> str:
-    """``{"a": 1, "b": 2}`` -> ``a 1, b 2`` (for messages)."""
-    return ", ".join(f"{k} {v}" for k, v in mapping.items())

@@ -63,8 +63,8 @@ _ANDRADE_2017 = (
     "0.5 mg/kg; some patients may require up to 0.75 mg/kg; IM and SC bolus safe and effective)"
 )
 _ANDRADE_2019 = (
-    "Andrade C. Oral ketamine for depression, 2: practical considerations. J Clin Psychiatry. "
-    "2019;80(2):19f12838 (oral bioavailability 20-25%; 2.0-2.5 mg/kg oral ~ 0.5 mg/kg IV; "
+    "Andrade C. Oral ketamine for depression, 2: practical considerations. J Clin Psychiatry, "
+    "published 2019-04-09 (oral bioavailability 20-25%; 2.0-2.5 mg/kg oral ~ 0.5 mg/kg IV; "
     "weight-based oral doses reported from 0.25 to 7.0 mg/kg)"
 )
 _IM = (
@@ -149,8 +149,9 @@ SOURCES: dict[str, str] = {
     "dose.max_mg_per_kg.oral": _ANDRADE_2019 + ". Default 3.0 mg/kg: the IV ceiling at 25% "
     "bioavailability (derived, not a published maximum)",
     "dose.max_mg_per_kg.intranasal": "Racemic intranasal ketamine: intranasal bioavailability "
-    "~45% (Al Shirawi MI et al. J Clin Psychopharmacol. 2017). Default 1.5 mg/kg: below the IV "
-    "ceiling at 45% (1.67 mg/kg). NOT VERIFIED: no published psychiatric maximum was found",
+    "~45% (as stated by Al Shirawi MI et al., oral ketamine case series, J Clin "
+    "Psychopharmacol). Default 1.5 mg/kg: below the IV ceiling at 45% (1.67 mg/kg). NOT "
+    "VERIFIED: no published psychiatric maximum was found",
     "dose.esketamine_max_mg": _SPRAVATO_DOSE,
     "esketamine.bp_check_minutes": _SPRAVATO_BP,
     "esketamine.bp_check_tolerance_minutes": _SPRAVATO_BP,
@@ -320,11 +321,13 @@ class ClinicConfig:
                 [Problem("$", f"cannot read {p}: {exc.strerror}")], source=str(p)
             ) from None
         try:
-            data = json.loads(raw, parse_constant=_refuse_constant)
+            text = raw.decode("utf-8-sig")  # UTF-8, with or without a byte-order mark
         except UnicodeDecodeError as exc:
             raise InvalidError(
                 [Problem("$", f"not UTF-8 text: {exc.reason} at byte {exc.start}")], source=str(p)
             ) from None
+        try:
+            data = json.loads(text, parse_constant=_refuse_constant)
         except json.JSONDecodeError as exc:
             raise InvalidError(
                 [Problem("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
@@ -360,7 +363,8 @@ class ClinicConfig:
 
     def to_data(self) -> dict[str, Any]:
         """Every value as plain JSON-ready data (defaults included): a file to start from."""
-        return _plain(self)
+        data: dict[str, Any] = _plain(self)
+        return data
 
 
 def _shown(value: Any) -> str:

@@ -1,0 +1,727 @@
+"""The built-in safety rules of a KAP clinic. Each is small and checks one thing.
+
+Every threshold comes from the :class:`~kapnotes.rules.config.ClinicConfig` (defaults cited in
+:data:`kapnotes.rules.config.SOURCES`); findings quote the source of the value they applied.
+Codes are stable: a code never changes meaning (new checks get new codes).
+
+=========================  ==================  ========  ==============================================
+rule                       code                severity  finding
+=========================  ==================  ========  ==============================================
+suicide-risk-safety-plan   KAP-RISK-001        blocking  a suicide screen is positive and no risk
+                                                         assessment is documented
+                           KAP-RISK-002        blocking  a suicide screen is positive and no safety plan
+                                                         is documented
+                           KAP-RISK-004        blocking  the C-SSRS screener cannot be scored
+risk-level-safety-plan     KAP-RISK-003        blocking  the clinician rates risk moderate or above and
+                                                         no safety plan is documented
+suicide-item-unanswered    KAP-RISK-005        warning   a suicide item is unanswered / the C-SSRS is
+                                                         incomplete
+predose-vitals             KAP-PREDOSE-001     warning   no pre-dose vitals (or no BP / HR among them)
+                           KAP-PREDOSE-002     warning   last pre-dose BP at or above the go/no-go limit
+                           KAP-PREDOSE-003     warning   last pre-dose HR at or above the go/no-go limit
+dose-limit                 KAP-DOSE-001        warning   ketamine above the clinic's mg/kg maximum for
+                                                         the route
+                           KAP-DOSE-002        warning   no body weight: mg/kg cannot be checked
+                           KAP-DOSE-003        warning   esketamine above the clinic's maximum (mg)
+esketamine-rems            KAP-REMS-001        blocking  no BP at 40 +/- 5 minutes after esketamine
+                           KAP-REMS-002        blocking  under 120 minutes of monitoring after esketamine
+                           KAP-REMS-003        blocking  no BP before esketamine
+kap-consent                KAP-CONSENT-001     blocking  dosing without KAP informed consent in force
+sedation-depth             KAP-SEDATION-001    warning   MOAA/S at or below the clinic's threshold
+oxygen-saturation          KAP-SPO2-001        warning   SpO2 below the clinic's minimum
+touch-consent              KAP-TOUCH-001       blocking  touch used without consent to touch in force
+                           KAP-TOUCH-002       blocking  touch used after the client declined it that day
+discharge-criteria         KAP-DISCHARGE-001   warning   dosing session without a discharge record
+                           KAP-DISCHARGE-002   warning   discharged with criteria not met
+discharge-escort           KAP-DISCHARGE-003   warning   discharged with no escort or transport recorded
+=========================  ==================  ========  ==============================================
+
+A safety plan is documented when the session has a
+:class:`~kapnotes.model.SafetyPlanning` intervention or ``risk.safety_plan_reviewed`` is true.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from kapnotes.instruments.base import ScoringError
+from kapnotes.model.course import Consent, ConsentKind
+from kapnotes.model.dosing import Agent, DosingRecord, Route, Sedation, Vitals
+from kapnotes.model.interventions import SafetyPlanning, SomaticWork
+from kapnotes.model.session import Session, SessionKind
+from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, item_value
+
+__all__ = ["BUILTIN_RULES"]
+
+BLOCKING, WARNING = Severity.BLOCKING, Severity.WARNING
+DOSING = frozenset({SessionKind.DOSING})
+
+# Item numbers of the suicide items: facts of each instrument (not thresholds), as in the
+# catalog: PHQ-9 item 9 (Kroenke 2001), QIDS-SR16 item 12 (Rush 2003), MADRS item 10
+# (Montgomery & Asberg 1979). The thresholds are clinic configuration (``config.suicide``).
+SUICIDE_ITEMS: tuple[tuple[str, str, int, str], ...] = (
+    ("phq9", "PHQ-9", 9, "suicide.phq9_item9_at_least"),
+    ("qids-sr16", "QIDS-SR16", 12, "suicide.qids_sr16_item12_at_least"),
+    ("madrs", "MADRS", 10, "suicide.madrs_item10_at_least"),
+)
+CSSRS = "cssrs-screener"
+
+# Sources of requirements that are not thresholds.
+_CONSENT_SOURCE = (
+    "Informed consent before treatment (AMA Code of Medical Ethics, Opinion 2.1.1); ketamine "
+    "for mood disorders is off-label (Sanacora et al. JAMA Psychiatry 2017;74(4):399-405); "
+    "DOMAIN.md section 1 (the consents a KAP course records)"
+)
+_TOUCH_SOURCE = "Consent to touch in psychedelic-assisted care: DOMAIN.md section 1 [1]"
+_DISCHARGE_SOURCE = (
+    "SPRAVATO prescribing information (assess when the patient is clinically stable and ready "
+    "to leave; patients need someone to drive them home; no driving until the next day); "
+    "applied to racemic ketamine by kapnotes; DOMAIN.md section 1 (discharge readiness, "
+    "escort/ride home)"
+)
+
+
+# =============================================================================================
+# Helpers
+# =============================================================================================
+
+
+def _num(x: float) -> str:
+    """``30.0`` -> ``30``, ``0.8971`` -> ``0.9``, ``3.1212`` -> ``3.12`` (for messages)."""
+    return f"{round(x, 2):g}"
+
+
+_ROUTE_LABELS = {
+    Route.IV: "IV",
+    Route.IM: "IM",
+    Route.SUBLINGUAL: "sublingual",
+    Route.ORAL: "oral",
+    Route.INTRANASAL: "intranasal",
+}
+
+
+def _when(dosing: DosingRecord | None, at: dt.datetime) -> str:
+    """``30 min after the dose`` / ``10 min before the dose`` / the time when there is no dose."""
+    if dosing is None:
+        return f"at {at.isoformat()}"
+    minutes = dosing.minutes_after_dose(at)
+    if minutes >= 0:
+        return f"{_num(minutes)} min after the dose"
+    return f"{_num(-minutes)} min before the dose"
+
+
+def has_safety_plan(session: Session) -> bool:
+    """A SafetyPlanning intervention in the session, or a safety plan reviewed in the risk
+    assessment."""
+    if any(isinstance(i, SafetyPlanning) for i in session.interventions):
+        return True
+    return session.risk is not None and session.risk.safety_plan_reviewed
+
+
+_PLAN_HINT = "add a safety planning intervention or mark the safety plan as reviewed"
+
+
+def _dose_day(session: Session) -> dt.date:
+    """The day a session's medicine was given (the session's start when there is no dose)."""
+    return (session.dosing.administered_at if session.dosing else session.start).date()
+
+
+# =============================================================================================
+# (a) Suicide risk: a positive screen needs a risk assessment and a safety plan
+# =============================================================================================
+
+
+def _suicide_triggers(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
+    """``(path, what, config key)`` for every positive suicide screen in the session."""
+    cfg = ctx.config.suicide
+    for k, m in enumerate(ctx.session.measures):
+        name = ctx.instrument_name(m)
+        for instrument, title, number, key in SUICIDE_ITEMS:
+            if name != instrument:
+                continue
+            value = item_value(m, number)
+            at_least = ctx.config.get(key)
+            if value is not None and value >= at_least:
+                what = f"{title} item {number} is {value} (threshold >= {at_least})"
+                yield ctx.at("measures", k, "items", number - 1), what, key
+        if name == CSSRS and m.items:
+            try:
+                result = ctx.score(m)
+            except ScoringError:
+                continue  # reported by _suicide_risk as KAP-RISK-004
+            level = result.risk_level if result is not None else None
+            if level is not None and level in cfg.cssrs_levels:
+                lower = " at least" if result is not None and not result.complete else ""
+                what = f"C-SSRS screener risk is{lower} {level}"
+                yield ctx.at("measures", k), what, "suicide.cssrs_levels"
+
+
+def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
+    s = ctx.session
+    for k, m in enumerate(s.measures):
+        if ctx.instrument_name(m) == CSSRS:
+            try:
+                ctx.score(m)
+            except ScoringError as exc:
+                problems = "; ".join(str(p) for p in exc.problems)
+                yield ctx.finding(
+                    BLOCKING, "KAP-RISK-004",
+                    f"The C-SSRS screener cannot be scored ({problems}), so the suicide risk "
+                    "level is unknown: correct the responses.",
+                    ctx.at("measures", k, "items"),
+                )
+    planned = has_safety_plan(s)
+    for path, what, key in _suicide_triggers(ctx):
+        source = ctx.config.source(key)
+        if s.risk is None:
+            yield ctx.finding(
+                BLOCKING, "KAP-RISK-001",
+                f"{what}: document a suicide risk assessment in this session.",
+                path, source=source,
+            )
+        if not planned:
+            yield ctx.finding(
+                BLOCKING, "KAP-RISK-002",
+                f"{what}: document a safety plan in this session ({_PLAN_HINT}).",
+                path, source=source,
+            )
+
+
+SUICIDE_RISK_SAFETY_PLAN = Rule(
+    name="suicide-risk-safety-plan",
+    description=(
+        "A positive suicide screen (PHQ-9 item 9, QIDS-SR16 item 12, MADRS item 10, C-SSRS "
+        "screener level) needs a documented risk assessment and safety plan in the session."
+    ),
+    check=_suicide_risk,
+    source="thresholds: ClinicConfig.suicide (see kapnotes.rules.config.SOURCES)",
+    codes=("KAP-RISK-001", "KAP-RISK-002", "KAP-RISK-004"),
+)
+
+
+def _risk_level(ctx: RuleContext) -> Iterator[Finding]:
+    risk = ctx.session.risk
+    if risk is None or risk.level not in ctx.config.suicide.risk_levels:
+        return
+    if not has_safety_plan(ctx.session):
+        yield ctx.finding(
+            BLOCKING, "KAP-RISK-003",
+            f"The risk assessment rates suicide risk {risk.level.value}: document a safety plan "
+            f"in this session ({_PLAN_HINT}).",
+            ctx.at("risk", "level"),
+            source=ctx.config.source("suicide.risk_levels"),
+        )
+
+
+RISK_LEVEL_SAFETY_PLAN = Rule(
+    name="risk-level-safety-plan",
+    description="A clinician-rated suicide risk of moderate or above needs a safety plan.",
+    check=_risk_level,
+    source="thresholds: ClinicConfig.suicide.risk_levels",
+    codes=("KAP-RISK-003",),
+)
+
+
+def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
+    for k, m in enumerate(ctx.session.measures):
+        name = ctx.instrument_name(m)
+        for instrument, title, number, key in SUICIDE_ITEMS:
+            if name == instrument and item_value(m, number) is None:
+                yield ctx.finding(
+                    WARNING, "KAP-RISK-005",
+                    f"{title} item {number} (suicidal thoughts) is not answered: ask about it "
+                    "directly and record the answer.",
+                    ctx.at("measures", k, "items", number - 1)
+                    if number <= len(m.items)
+                    else ctx.at("measures", k, "items"),
+                    source=ctx.config.source(key),
+                )
+        if name == CSSRS and m.items:
+            try:
+                result = ctx.score(m)
+            except ScoringError:
+                continue  # KAP-RISK-004
+            if result is not None and not result.complete:
+                yield ctx.finding(
+                    WARNING, "KAP-RISK-005",
+                    f"The C-SSRS screener is incomplete: risk is at least {result.risk_level} "
+                    "and could be higher; ask the remaining questions.",
+                    ctx.at("measures", k, "items"),
+                    source=ctx.config.source("suicide.cssrs_levels"),
+                )
+
+
+SUICIDE_ITEM_UNANSWERED = Rule(
+    name="suicide-item-unanswered",
+    description="Suicide items (and the C-SSRS screener) are answered in full.",
+    check=_suicide_unanswered,
+    source="missing-item policies of the instruments (kapnotes.instruments.catalog)",
+    codes=("KAP-RISK-005",),
+)
+
+
+# =============================================================================================
+# (b) Pre-dose vitals against the clinic's go/no-go
+# =============================================================================================
+
+
+def _predose(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None:
+        return
+    limits = ctx.config.go_no_go
+    pre = [
+        (i, e) for i, e in enumerate(d.monitoring)
+        if isinstance(e, Vitals) and e.at < d.administered_at
+    ]
+    where = ctx.at("dosing", "monitoring")
+    if not pre:
+        yield ctx.finding(
+            WARNING, "KAP-PREDOSE-001",
+            "No vitals are recorded before the dose: the go/no-go decision is undocumented.",
+            where, source=ctx.config.source("go_no_go.systolic_below"),
+        )
+        return
+    with_bp = [(i, v) for i, v in pre if v.systolic is not None and v.diastolic is not None]
+    with_hr = [(i, v) for i, v in pre if v.heart_rate is not None]
+    missing = [name for name, found in (("blood pressure", with_bp), ("heart rate", with_hr))
+               if not found]
+    if missing:
+        yield ctx.finding(
+            WARNING, "KAP-PREDOSE-001",
+            f"No pre-dose {' or '.join(missing)} is recorded: the go/no-go decision is "
+            "undocumented.",
+            where, source=ctx.config.source("go_no_go.systolic_below"),
+        )
+    if with_bp:
+        i, v = with_bp[-1]  # the reading the go decision rests on
+        assert v.systolic is not None and v.diastolic is not None
+        when = _when(d, v.at)
+        for attr, value, limit, key in (
+            ("systolic", v.systolic, limits.systolic_below, "go_no_go.systolic_below"),
+            ("diastolic", v.diastolic, limits.diastolic_below, "go_no_go.diastolic_below"),
+        ):
+            if value >= limit:
+                yield ctx.finding(
+                    WARNING, "KAP-PREDOSE-002",
+                    f"Last pre-dose blood pressure {v.systolic}/{v.diastolic} mmHg ({when}): "
+                    f"{attr} {value} is at or above the clinic's go/no-go limit (dose only "
+                    f"below {limit}).",
+                    ctx.at("dosing", "monitoring", i, attr), source=ctx.config.source(key),
+                )
+    if with_hr:
+        i, v = with_hr[-1]
+        assert v.heart_rate is not None
+        if v.heart_rate >= limits.heart_rate_below:
+            yield ctx.finding(
+                WARNING, "KAP-PREDOSE-003",
+                f"Last pre-dose heart rate {v.heart_rate}/min ({_when(d, v.at)}) is at or above "
+                f"the clinic's go/no-go limit (dose only below {limits.heart_rate_below}).",
+                ctx.at("dosing", "monitoring", i, "heart_rate"),
+                source=ctx.config.source("go_no_go.heart_rate_below"),
+            )
+
+
+PREDOSE_VITALS = Rule(
+    name="predose-vitals",
+    description=(
+        "Vitals are recorded before the dose, and the last pre-dose BP and heart rate are below "
+        "the clinic's go/no-go limits."
+    ),
+    check=_predose,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.go_no_go",
+    codes=("KAP-PREDOSE-001", "KAP-PREDOSE-002", "KAP-PREDOSE-003"),
+)
+
+
+# =============================================================================================
+# (c) Dose against the clinic's maximum
+# =============================================================================================
+
+_EPSILON = 1e-9  # mg/kg exactly at the maximum is allowed, whatever floating point does
+
+
+def _administrations(d: DosingRecord) -> list[tuple[Route, float, tuple[str | int, ...]]]:
+    """``(route, mg, path parts)`` of the first dose and each booster, in time order."""
+    out: list[tuple[Route, float, tuple[str | int, ...]]] = [
+        (d.route, d.dose_mg, ("dosing", "dose_mg"))
+    ]
+    boosters = sorted(enumerate(d.boosters), key=lambda ib: ib[1].at)
+    out += [(b.route or d.route, b.dose_mg, ("dosing", "boosters", j, "dose_mg"))
+            for j, b in boosters]
+    return out
+
+
+def _dose(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None:
+        return
+    limits = ctx.config.dose
+    if d.agent is Agent.ESKETAMINE:
+        total = 0.0
+        for _route, mg, parts in _administrations(d):
+            total += mg
+            if total > limits.esketamine_max_mg + _EPSILON:
+                yield ctx.finding(
+                    WARNING, "KAP-DOSE-003",
+                    f"Esketamine {_num(total)} mg in this session is above the clinic's "
+                    f"maximum of {_num(limits.esketamine_max_mg)} mg.",
+                    ctx.at(*parts), source=ctx.config.source("dose.esketamine_max_mg"),
+                )
+                return
+        return
+    routes = {r for r, _mg, _p in _administrations(d)}
+    checked = [r for r in Route if r in routes and limits.max_mg_per_kg.for_route(r) is not None]
+    if not checked:
+        return
+    weight = d.body_weight_kg
+    if weight is None:
+        yield ctx.finding(
+            WARNING, "KAP-DOSE-002",
+            "No body weight is recorded, so the dose in mg/kg cannot be checked against the "
+            "clinic's maximum.",
+            ctx.at("dosing", "body_weight_kg"),
+            source=ctx.config.source(f"dose.max_mg_per_kg.{checked[0].value}"),
+        )
+        return
+    for route in checked:
+        limit = limits.max_mg_per_kg.for_route(route)
+        assert limit is not None
+        total = 0.0
+        given: list[str] = []
+        for r, mg, parts in _administrations(d):
+            if r is not route:
+                continue
+            total += mg
+            given.append(_num(mg))
+            if total / weight > limit + _EPSILON:
+                how = " + ".join(given) + " mg" if len(given) > 1 else f"{given[0]} mg"
+                yield ctx.finding(
+                    WARNING, "KAP-DOSE-001",
+                    f"Ketamine {_ROUTE_LABELS[route]} {how} = {_num(total)} mg for {_num(weight)} kg is "
+                    f"{_num(total / weight)} mg/kg, above the clinic's maximum of {_num(limit)} "
+                    f"mg/kg for this route.",
+                    ctx.at(*parts), source=ctx.config.source(f"dose.max_mg_per_kg.{route.value}"),
+                )
+                break
+
+
+DOSE_LIMIT = Rule(
+    name="dose-limit",
+    description=(
+        "Racemic ketamine per session stays within the clinic's mg/kg maximum for each route "
+        "(first dose plus boosters); esketamine within its maximum in mg."
+    ),
+    check=_dose,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.dose",
+    codes=("KAP-DOSE-001", "KAP-DOSE-002", "KAP-DOSE-003"),
+)
+
+
+# =============================================================================================
+# (d) Esketamine (SPRAVATO REMS): BP at ~40 minutes, at least 2 hours of monitoring
+# =============================================================================================
+
+
+def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE:
+        return
+    cfg = ctx.config.esketamine
+    bps = [(i, v) for i, v in enumerate(d.monitoring)
+           if isinstance(v, Vitals) and v.systolic is not None]
+    if not any(v.at < d.administered_at for _i, v in bps):
+        yield ctx.finding(
+            BLOCKING, "KAP-REMS-003",
+            "No blood pressure is recorded before esketamine was given (SPRAVATO REMS: BP "
+            "before administration).",
+            ctx.at("dosing", "monitoring"), source=ctx.config.source("esketamine.bp_check_minutes"),
+        )
+    lo = cfg.bp_check_minutes - cfg.bp_check_tolerance_minutes
+    hi = cfg.bp_check_minutes + cfg.bp_check_tolerance_minutes
+    if not any(lo <= d.minutes_after_dose(v.at) <= hi for _i, v in bps):
+        after = [_num(d.minutes_after_dose(v.at)) for _i, v in bps if v.at >= d.administered_at]
+        seen = f"BP recorded at {', '.join(after)} min" if after else "no BP after the dose"
+        yield ctx.finding(
+            BLOCKING, "KAP-REMS-001",
+            f"No blood pressure between {lo} and {hi} minutes after esketamine ({seen}); the "
+            f"SPRAVATO REMS asks for BP at about {cfg.bp_check_minutes} minutes.",
+            ctx.at("dosing", "monitoring"),
+            source=ctx.config.source("esketamine.bp_check_minutes"),
+        )
+    # Monitoring runs from administration to the last monitoring entry or discharge.
+    ends: list[tuple[dt.datetime, tuple[str | int, ...]]] = []
+    if d.monitoring:
+        ends.append((d.monitoring[-1].at, ("dosing", "monitoring", len(d.monitoring) - 1, "at")))
+    if d.discharge is not None:
+        ends.append((d.discharge.at, ("dosing", "discharge", "at")))
+    end, parts = max(ends, key=lambda e: e[0]) if ends else (d.administered_at, ("dosing",
+                                                                                "monitoring"))
+    minutes = d.minutes_after_dose(end)
+    if minutes < cfg.min_monitoring_minutes:
+        yield ctx.finding(
+            BLOCKING, "KAP-REMS-002",
+            f"Monitoring after esketamine lasted {_num(max(minutes, 0))} minutes (to the last "
+            f"entry or discharge); at least {cfg.min_monitoring_minutes} minutes are required.",
+            ctx.at(*parts), source=ctx.config.source("esketamine.min_monitoring_minutes"),
+        )
+
+
+ESKETAMINE_REMS = Rule(
+    name="esketamine-rems",
+    description=(
+        "Esketamine sessions record BP before the dose and at 40 +/- 5 minutes, and at least "
+        "120 minutes of monitoring."
+    ),
+    check=_esketamine,
+    applies_to=DOSING,
+    source="SPRAVATO prescribing information and REMS; thresholds: ClinicConfig.esketamine",
+    codes=("KAP-REMS-001", "KAP-REMS-002", "KAP-REMS-003"),
+)
+
+
+# =============================================================================================
+# (e) KAP informed consent in force on every dosing day (the first one included)
+# =============================================================================================
+
+
+def _why_not_in_force(c: Consent, day: dt.date) -> tuple[str, str]:
+    """``(field, reason)`` for a consent that is not in force on ``day``."""
+    if not c.given:
+        return "given", "the consent was declined"
+    if day < c.obtained_on:
+        return "obtained_on", f"the consent was obtained only on {c.obtained_on.isoformat()}"
+    if c.withdrawn_on is not None and day >= c.withdrawn_on:
+        return "withdrawn_on", f"the consent was withdrawn on {c.withdrawn_on.isoformat()}"
+    assert c.expires_on is not None
+    return "expires_on", f"the consent expired on {c.expires_on.isoformat()}"
+
+
+def _consent(
+    ctx: RuleContext, kind: ConsentKind, day: dt.date
+) -> tuple[bool, str, str]:
+    """``(in force, path, why not)`` for the course's consent of ``kind`` on ``day``."""
+    course = ctx.course
+    assert course is not None
+    if course.consent(kind, day) is not None:
+        return True, "", ""
+    found = [(k, c) for k, c in enumerate(course.consents) if c.kind is kind]
+    if not found:
+        return False, ctx.at_course("consents"), "none is on file"
+    k, c = max(found, key=lambda kc: kc[1].obtained_on)  # the latest one explains it best
+    attr, why = _why_not_in_force(c, day)
+    return False, ctx.at_course("consents", k, attr), why
+
+
+def _kap_consent(ctx: RuleContext) -> Iterator[Finding]:
+    if ctx.course is None:
+        return  # checked without its course: the consents are not available
+    day = _dose_day(ctx.session)
+    ok, path, why = _consent(ctx, ConsentKind.KAP_INFORMED_CONSENT, day)
+    if ok:
+        return
+    first = ctx.course.dosing_sessions[:1] == (ctx.session,)
+    which = "the first dosing session" if first else "a dosing session"
+    yield ctx.finding(
+        BLOCKING, "KAP-CONSENT-001",
+        f"No KAP informed consent in force on {day.isoformat()} for {which} ({why}).",
+        path,
+    )
+
+
+KAP_CONSENT = Rule(
+    name="kap-consent",
+    description="Every dosing session, the first included, has KAP informed consent in force.",
+    check=_kap_consent,
+    applies_to=DOSING,
+    source=_CONSENT_SOURCE,
+    codes=("KAP-CONSENT-001",),
+)
+
+
+# =============================================================================================
+# (f) Sedation depth and oxygen saturation after the dose
+# =============================================================================================
+
+
+def _sedation(ctx: RuleContext) -> Iterator[Finding]:
+    s = ctx.session
+    at_most = ctx.config.monitoring.moaas_at_most
+    source = ctx.config.source("monitoring.moaas_at_most")
+    d = s.dosing
+    if d is not None:
+        for i, e in enumerate(d.monitoring):
+            if isinstance(e, Sedation) and e.score <= at_most:
+                yield ctx.finding(
+                    WARNING, "KAP-SEDATION-001",
+                    f"MOAA/S {e.score} at {_when(d, e.at)} (at or below {at_most}): deeper "
+                    "sedation than expected; record airway checks and the response.",
+                    ctx.at("dosing", "monitoring", i, "score"), source=source,
+                )
+    for k, m in ctx.measures("moaas"):
+        level = item_value(m, 1)
+        if level is not None and level <= at_most:
+            yield ctx.finding(
+                WARNING, "KAP-SEDATION-001",
+                f"MOAA/S {level} at {_when(d, m.administered_at)} (at or below {at_most}): "
+                "deeper sedation than expected; record airway checks and the response.",
+                ctx.at("measures", k, "items", 0), source=source,
+            )
+
+
+SEDATION_DEPTH = Rule(
+    name="sedation-depth",
+    description="MOAA/S stays above the clinic's threshold (default: warns at 2 or below).",
+    check=_sedation,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.monitoring.moaas_at_most",
+    codes=("KAP-SEDATION-001",),
+)
+
+
+def _spo2(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None:
+        return
+    minimum = ctx.config.monitoring.spo2_min
+    for i, e in enumerate(d.monitoring):
+        if isinstance(e, Vitals) and e.spo2 is not None and e.spo2 < minimum:
+            yield ctx.finding(
+                WARNING, "KAP-SPO2-001",
+                f"SpO2 {e.spo2}% at {_when(d, e.at)} is below the clinic's minimum of "
+                f"{minimum}%: record the response (stimulation, airway, oxygen).",
+                ctx.at("dosing", "monitoring", i, "spo2"),
+                source=ctx.config.source("monitoring.spo2_min"),
+            )
+
+
+OXYGEN_SATURATION = Rule(
+    name="oxygen-saturation",
+    description="SpO2 stays at or above the clinic's minimum (default 93%).",
+    check=_spo2,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.monitoring.spo2_min",
+    codes=("KAP-SPO2-001",),
+)
+
+
+# =============================================================================================
+# Touch needs consent to touch
+# =============================================================================================
+
+
+def _touch(ctx: RuleContext) -> Iterator[Finding]:
+    s = ctx.session
+    touched = [k for k, i in enumerate(s.interventions)
+               if isinstance(i, SomaticWork) and i.touch_used]
+    if not touched:
+        return
+    day = s.start.date()
+    if ctx.course is not None:
+        ok, _path, why = _consent(ctx, ConsentKind.CONSENT_TO_TOUCH, day)
+        if not ok:
+            for k in touched:
+                yield ctx.finding(
+                    BLOCKING, "KAP-TOUCH-001",
+                    f"Touch is documented but no consent to touch is in force on "
+                    f"{day.isoformat()} ({why}).",
+                    ctx.at("interventions", k, "touch_used"),
+                )
+    prep = s.dosing.preparation if s.dosing is not None else None
+    if prep is not None and prep.consent_to_touch is False:
+        for k in touched:
+            yield ctx.finding(
+                BLOCKING, "KAP-TOUCH-002",
+                "Touch is documented although the client declined touch at this session's "
+                "preparation.",
+                ctx.at("interventions", k, "touch_used"),
+            )
+
+
+TOUCH_CONSENT = Rule(
+    name="touch-consent",
+    description=(
+        "Touch (somatic work with touch) only with consent to touch in force and not declined "
+        "at the session's preparation."
+    ),
+    check=_touch,
+    source=_TOUCH_SOURCE,
+    codes=("KAP-TOUCH-001", "KAP-TOUCH-002"),
+)
+
+
+# =============================================================================================
+# Discharge
+# =============================================================================================
+
+
+def _discharge(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None:
+        return
+    if d.discharge is None:
+        yield ctx.finding(
+            WARNING, "KAP-DISCHARGE-001",
+            "No discharge is recorded: record when the client was assessed as ready to leave.",
+            ctx.at("dosing", "discharge"),
+        )
+    elif not d.discharge.criteria_met:
+        yield ctx.finding(
+            WARNING, "KAP-DISCHARGE-002",
+            f"The client left at {_when(d, d.discharge.at)} with discharge criteria not met: "
+            "document the reason and the plan.",
+            ctx.at("dosing", "discharge", "criteria_met"),
+        )
+
+
+DISCHARGE_CRITERIA = Rule(
+    name="discharge-criteria",
+    description="Dosing sessions record a discharge with its criteria met.",
+    check=_discharge,
+    applies_to=DOSING,
+    source=_DISCHARGE_SOURCE,
+    codes=("KAP-DISCHARGE-001", "KAP-DISCHARGE-002"),
+)
+
+
+def _escort(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.discharge is None:
+        return
+    if not d.discharge.escort and not d.discharge.transport:
+        yield ctx.finding(
+            WARNING, "KAP-DISCHARGE-003",
+            "No escort or transport is recorded at discharge: the client must not drive until "
+            "the next day.",
+            ctx.at("dosing", "discharge", "escort"),
+        )
+
+
+DISCHARGE_ESCORT = Rule(
+    name="discharge-escort",
+    description="Discharge after dosing records an escort or the transport home.",
+    check=_escort,
+    applies_to=DOSING,
+    source=_DISCHARGE_SOURCE,
+    codes=("KAP-DISCHARGE-003",),
+)
+
+
+#: Every built-in rule, registered by :mod:`kapnotes.default_plugins.rules`.
+BUILTIN_RULES: tuple[Rule, ...] = (
+    SUICIDE_RISK_SAFETY_PLAN,
+    RISK_LEVEL_SAFETY_PLAN,
+    SUICIDE_ITEM_UNANSWERED,
+    PREDOSE_VITALS,
+    DOSE_LIMIT,
+    ESKETAMINE_REMS,
+    KAP_CONSENT,
+    SEDATION_DEPTH,
+    OXYGEN_SATURATION,
+    TOUCH_CONSENT,
+    DISCHARGE_CRITERIA,
+    DISCHARGE_ESCORT,
+)

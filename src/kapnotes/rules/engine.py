@@ -1,0 +1,190 @@
+"""Run every registered rule over a document (or one session) and collect the findings.
+
+>>> from kapnotes.rules.engine import evaluate, blocking     # doctest: +SKIP
+>>> findings = evaluate(doc)                                 # doctest: +SKIP
+>>> [str(f) for f in blocking(findings)]                     # doctest: +SKIP
+['BLOCKING KAP-RISK-002 cl-002-dose-03 $.courses[1].sessions[6].measures[0].items[8]: ...']
+
+A rule that raises does not stop the check: it becomes a ``blocking`` finding with code
+``KAP-RULE-ERROR`` naming the rule (a note must not be signed on a check that did not run).
+``KAPNOTES_STRICT_PLUGINS=1`` re-raises instead, for plugin authors and CI.
+
+Order is stable: sessions in document order (courses as stored, sessions in time order), then
+within a session blocking before warning before info, then by code, then by path (indices
+compared as numbers), then by rule name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from kapnotes.errors import NotFoundError
+from kapnotes.model.course import TreatmentCourse
+from kapnotes.model.document import Document
+from kapnotes.model.session import Session
+from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, json_path
+from kapnotes.rules.config import ClinicConfig
+
+__all__ = ["RULE_ERROR", "blocking", "check_session", "evaluate", "rules"]
+
+#: The code of the finding reported for a rule that raised.
+RULE_ERROR = "KAP-RULE-ERROR"
+
+
+def rules() -> list[tuple[str, Rule]]:
+    """``(plugin name, rule)`` for every registered rule, sorted by rule name."""
+    from kapnotes.plugins import registry
+
+    return [(e.plugin, e.value) for e in registry().rules.entries()]
+
+
+def evaluate(
+    document: Document,
+    config: ClinicConfig | None = None,
+    *,
+    session_ids: Iterable[str] | None = None,
+) -> list[Finding]:
+    """Every finding of every registered rule on every session of ``document``.
+
+    :param document: the record to check.
+    :param config: the clinic's thresholds; :meth:`ClinicConfig.default` when None.
+    :param session_ids: check only these sessions (ids are unique within a document).
+    :returns: the findings, in the stable order described in the module docstring.
+    :raises kapnotes.errors.NotFoundError: a session id that is not in the document.
+    """
+    cfg = config if config is not None else ClinicConfig.default()
+    wanted = None if session_ids is None else list(dict.fromkeys(session_ids))
+    if wanted is not None:
+        known = {s.id for _c, s in document.iter_sessions()}
+        unknown = [sid for sid in wanted if sid not in known]
+        if unknown:
+            raise NotFoundError(f"no session {', '.join(map(repr, unknown))} in the document")
+    registered = rules()
+    scores: dict[str, Any] = {}
+    out: list[Finding] = []
+    for i, course in enumerate(document.courses):
+        course_path = json_path("$", "courses", i)
+        for j, session in enumerate(course.sessions):
+            if wanted is not None and session.id not in wanted:
+                continue
+            out += _run(
+                registered, session, cfg,
+                path=json_path(course_path, "sessions", j),
+                course=course, course_path=course_path, document=document, scores=scores,
+            )
+    return out
+
+
+def check_session(
+    session: Session,
+    config: ClinicConfig | None = None,
+    *,
+    course: TreatmentCourse | None = None,
+    document: Document | None = None,
+) -> list[Finding]:
+    """The findings for one session, e.g. at the signing gate.
+
+    Paths are rooted where the session sits: under its document when ``document`` holds it
+    (``$.courses[1].sessions[6]...``), under its course otherwise (``$.sessions[6]...``), or at
+    the session itself (``$.dosing...``) when it comes alone. Without a course, rules that need
+    the course (consents) cannot check and report nothing.
+    """
+    cfg = config if config is not None else ClinicConfig.default()
+    path, course_path = "$", None
+    if document is not None and course is None:
+        course = next(
+            (c for c in document.courses if any(s.id == session.id for s in c.sessions)), None
+        )
+    if course is not None:
+        j = next((k for k, s in enumerate(course.sessions) if s.id == session.id), None)
+        i = (
+            next((k for k, c in enumerate(document.courses) if c.id == course.id), None)
+            if document is not None
+            else None
+        )
+        course_path = "$" if i is None else json_path("$", "courses", i)
+        if j is not None:
+            path = json_path(course_path, "sessions", j)
+    return _run(
+        rules(), session, cfg, path=path, course=course, course_path=course_path,
+        document=document, scores={},
+    )
+
+
+def blocking(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that stop signing (severity ``blocking``), in their order."""
+    return [f for f in findings if f.severity is Severity.BLOCKING]
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _run(
+    registered: list[tuple[str, Rule]],
+    session: Session,
+    config: ClinicConfig,
+    *,
+    path: str,
+    course: TreatmentCourse | None,
+    course_path: str | None,
+    document: Document | None,
+    scores: dict[str, Any],
+) -> list[Finding]:
+    """Every applicable rule on one session; findings sorted within the session."""
+    found: list[Finding] = []
+    for plugin, rule in registered:
+        if not rule.applies(session):
+            continue
+        ctx = RuleContext(
+            session=session, config=config, rule=rule, path=path, course=course,
+            course_path=course_path, document=document, scores=scores,
+        )
+        try:
+            results = list(rule.check(ctx))
+            for f in results:
+                if not isinstance(f, Finding):
+                    raise TypeError(f"rule returned {f!r}; expected kapnotes.rules.base.Finding")
+        except Exception as exc:
+            from kapnotes.plugins import _strict
+
+            if _strict():
+                raise
+            found.append(_rule_error(rule, plugin, session, path, exc))
+            continue
+        found += results
+    return sorted(found, key=_order)
+
+
+def _rule_error(rule: Rule, plugin: str, session: Session, path: str, exc: Exception) -> Finding:
+    return Finding(
+        severity=Severity.BLOCKING,
+        code=RULE_ERROR,
+        message=(
+            f"Rule {rule.name!r} (plugin {plugin!r}) failed on this session and could not check "
+            f"it: {type(exc).__name__}: {exc}. Fix or remove the rule before signing."
+        ),
+        path=path,
+        session_id=session.id,
+        rule=rule.name,
+        source=f"plugin {plugin!r}",
+    )
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _path_key(path: str) -> tuple[tuple[int, str | int], ...]:
+    """``$.a[10].b`` sorts after ``$.a[9].b``: indices compare as numbers."""
+    parts: list[tuple[int, str | int]] = []
+    pos = 0
+    for m in _INDEX.finditer(path):
+        parts += [(0, path[pos:m.start()]), (1, int(m.group(1)))]
+        pos = m.end()
+    parts.append((0, path[pos:]))
+    return tuple(parts)
+
+
+def _order(f: Finding) -> tuple[Any, ...]:
+    return (-f.severity.rank, f.code, _path_key(f.path), f.rule)
