@@ -21,7 +21,7 @@ import datetime as dt
 import io
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from kapnotes.errors import KapnotesError
 from kapnotes.outcomes import (
@@ -185,9 +185,9 @@ def _x_limits(outcome: InstrumentOutcome, doses: Sequence[dt.datetime]) -> tuple
 def _format_x(ax: Any) -> None:
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
     for label in ax.get_xticklabels():
         label.set_rotation(30)
         label.set_horizontalalignment("right")
@@ -259,7 +259,7 @@ def draw_trajectory(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(cast(Any, RC)):
         figure = Figure(figsize=(width_in, height_in), dpi=dpi, facecolor="white")
         FigureCanvasAgg(figure)
         _draw(figure, found, inst, _dose_times(course), title)

@@ -39,7 +39,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal, cast
 
 import attrs
 
@@ -524,28 +524,30 @@ def first_dose_at(course: TreatmentCourse) -> dt.datetime | None:
 def course_until(course: TreatmentCourse, session: Session) -> TreatmentCourse:
     """The course as it stood at ``session``: its sessions up to and including that one."""
     kept = tuple(s for s in course.sessions if s.start <= session.start)
-    return attrs.evolve(course, sessions=kept)
+    evolved: TreatmentCourse = attrs.evolve(cast(Any, course), sessions=kept)
+    return evolved
 
 
 def score_point(inst: Instrument, session: Session, m: MeasureAdministration) -> ScorePoint:
     """Score one administration; one that cannot be scored has no total and a flag saying so."""
-    base = {
-        "measure_id": m.id,
-        "session_id": session.id,
-        "session_kind": session.kind,
-        "administered_at": m.administered_at,
-        "context": m.context,
-    }
+    flags: tuple[str, ...]
     try:
         result = inst.score(m.items)
     except ScoringError:
-        return ScorePoint(**base, total=None, band=None, complete=False, flags=("not-scorable",))
+        total, band, complete, flags = None, None, False, ("not-scorable",)
+    else:
+        total, band, complete = result.total, result.band, result.complete
+        flags = tuple(f.code for f in result.flags)
     return ScorePoint(
-        **base,
-        total=result.total,
-        band=result.band,
-        complete=result.complete,
-        flags=tuple(f.code for f in result.flags),
+        measure_id=m.id,
+        session_id=session.id,
+        session_kind=session.kind,
+        administered_at=m.administered_at,
+        context=m.context,
+        total=total,
+        band=band,
+        complete=complete,
+        flags=flags,
     )
 
 

@@ -29,7 +29,7 @@ from kapnotes.notes.document import (
     Table,
 )
 from kapnotes.notes.sanitize import PLACEHOLDERS, clean
-from readers import docx_all_text, docx_footer_xml, docx_header_text
+from tests.readers import docx_all_text, docx_footer_xml, docx_header_text
 
 from .conftest import ODD_STRINGS
 from .notes import HASH_AUTHOR, empty_note, note_with_text

@@ -9,7 +9,7 @@ import pytest
 
 from kapnotes.exporters import DRAFT_MARK
 from kapnotes.exporters.docx import export
-from readers import docx_to_pdf, pdf_page_png, pdf_pages, require_soffice
+from tests.readers import docx_to_pdf, pdf_page_png, pdf_pages, require_soffice
 
 from .conftest import ODD_STRINGS
 from .notes import draft_note, full_note, note_with_text

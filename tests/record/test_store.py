@@ -251,3 +251,22 @@ def test_default_path_from_environment(monkeypatch, tmp_path):
     assert store_db.default_path() == tmp_path / "x.db"
     monkeypatch.delenv("KAPNOTES_DB")
     assert str(store_db.default_path()) == "kapnotes.db"
+
+
+def test_memoised_reads_see_writes_from_another_connection(tmp_path, demo_doc):
+    path = tmp_path / "k.db"
+    writer, reader = open_store(path), open_store(path)
+    try:
+        writer.save(demo_doc)
+        course = demo_doc.courses[0]
+        draft = next(s for s in course.sessions if s.status.value == "draft")
+        assert reader.session(draft.id)[1].intention == draft.intention
+        edited = attrs.evolve(draft, intention="changed elsewhere")
+        sessions = tuple(edited if s.id == draft.id else s for s in course.sessions)
+        writer.save(attrs.evolve(demo_doc, courses=(attrs.evolve(course, sessions=sessions), *demo_doc.courses[1:])))
+        assert reader.session(draft.id)[1].intention == "changed elsewhere"
+        reader.save(demo_doc)  # and its own writes
+        assert reader.session(draft.id)[1].intention == draft.intention
+    finally:
+        writer.close()
+        reader.close()

@@ -142,6 +142,7 @@ def test_mg_per_kg_at_the_maximum(route: Route, mg: float, fires: bool) -> None:
     assert triples(f) == ([("KAP-DOSE-001", "warning", f"{P}.dosing.dose_mg")] if fires else [])
     if fires:
         assert f[0].source == SOURCES[f"dose.max_mg_per_kg.{route.value}"]
+        assert f" {mg:g} mg for 70 kg is {round(mg / 70, 3):g} mg/kg, above" in f[0].message
 
 
 def test_float_rounding_does_not_trip_the_maximum() -> None:
@@ -154,7 +155,7 @@ def test_boosters_count_and_the_path_points_at_the_one_that_crossed() -> None:
     f = found("KAP-DOSE", dose_session(dose_mg=35.0, boosters=boosters))  # 35+10 = 45 -> 0.64
     assert triples(f) == [("KAP-DOSE-001", "warning", f"{P}.dosing.boosters[1].dose_mg")]
     assert f[0].message == (
-        "Ketamine IM 35 + 10 + 10 mg = 55 mg for 70 kg is 0.79 mg/kg, above the clinic's "
+        "Ketamine IM 35 + 10 + 10 = 55 mg for 70 kg is 0.786 mg/kg, above the clinic's "
         "maximum of 0.75 mg/kg for this route."
     )
 

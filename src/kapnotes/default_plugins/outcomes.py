@@ -233,7 +233,7 @@ THRESHOLD_COLUMNS = ("Measure", "Criterion", "Threshold", "Source")
 
 def _threshold_rows(o: InstrumentOutcome, params: OutcomeParams) -> list[tuple[str, ...]]:
     rule = o.remission_rule
-    rows = [(o.title, "Remission", rule.text if rule else "none defined",
+    rows: list[tuple[str, ...]] = [(o.title, "Remission", rule.text if rule else "none defined",
              rule.source if rule else "no verified threshold")]
     rel = params.reliability_of(o.instrument)
     if rel is None:

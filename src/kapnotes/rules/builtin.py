@@ -92,6 +92,11 @@ def _num(x: float) -> str:
     return f"{round(x, 2):g}"
 
 
+def _mg_per_kg(x: float) -> str:
+    """mg/kg to three decimals, so a value just above a maximum does not print as equal to it."""
+    return f"{round(x, 3):g}"
+
+
 _ROUTE_LABELS = {
     Route.IV: "IV",
     Route.IM: "IM",
@@ -397,12 +402,12 @@ def _dose(ctx: RuleContext) -> Iterator[Finding]:
             total += mg
             given.append(_num(mg))
             if total / weight > limit + _EPSILON:
-                how = " + ".join(given) + " mg" if len(given) > 1 else f"{given[0]} mg"
+                how = f"{' + '.join(given)} = {_num(total)} mg" if len(given) > 1 else f"{given[0]} mg"
                 yield ctx.finding(
                     WARNING, "KAP-DOSE-001",
-                    f"Ketamine {_ROUTE_LABELS[route]} {how} = {_num(total)} mg for {_num(weight)} kg is "
-                    f"{_num(total / weight)} mg/kg, above the clinic's maximum of {_num(limit)} "
-                    f"mg/kg for this route.",
+                    f"Ketamine {_ROUTE_LABELS[route]} {how} for {_num(weight)} kg is "
+                    f"{_mg_per_kg(total / weight)} mg/kg, above the clinic's maximum of "
+                    f"{_mg_per_kg(limit)} mg/kg for this route.",
                     ctx.at(*parts), source=ctx.config.source(f"dose.max_mg_per_kg.{route.value}"),
                 )
                 break
@@ -458,8 +463,9 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
         ends.append((d.monitoring[-1].at, ("dosing", "monitoring", len(d.monitoring) - 1, "at")))
     if d.discharge is not None:
         ends.append((d.discharge.at, ("dosing", "discharge", "at")))
-    end, parts = max(ends, key=lambda e: e[0]) if ends else (d.administered_at, ("dosing",
-                                                                                "monitoring"))
+    end, parts = (
+        max(ends, key=lambda e: e[0]) if ends else (d.administered_at, ("dosing", "monitoring"))
+    )
     minutes = d.minutes_after_dose(end)
     if minutes < cfg.min_monitoring_minutes:
         yield ctx.finding(

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +96,22 @@ class Store:
         self.db = db
         self.path = path
         self.conn: sqlite3.Connection = db.conn
+        self._cache: dict[tuple[str, str], Any] = {}
+        self._cache_version: int | None = None
+
+    def _cached(self, kind: str, key: str, load: Callable[[], Any]) -> Any:
+        """Memoised reads (courses, clinic, clinicians) for batch work.
+
+        Valid while nothing has written: ``PRAGMA data_version`` changes when another
+        connection commits, and this connection's own saves clear the cache.
+        """
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._cache_version or len(self._cache) > 256:
+            self._cache.clear()
+            self._cache_version = version
+        if (kind, key) not in self._cache:
+            self._cache[(kind, key)] = load()
+        return self._cache[(kind, key)]
 
     # --- connection and transactions ---------------------------------------------------------
 
@@ -131,8 +147,12 @@ class Store:
         addenda are appended. Changing a signed session's content is refused.
         """
         scores = score_document(doc)  # validates measures against their instruments
-        with self.write() as conn:
-            return _Writer(conn, scores).save(doc)
+        self._cache.clear()
+        try:
+            with self.write() as conn:
+                return _Writer(conn, scores).save(doc)
+        finally:
+            self._cache.clear()
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -220,10 +240,15 @@ class Store:
         return course, course.session(session_id)
 
     def course(self, course_id: str) -> TreatmentCourse:
-        row = self.conn.execute("SELECT doc FROM courses WHERE id = ?", (course_id,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"no course {course_id!r}")
-        return self._course_from_row(course_id, row[0])
+        """A course with all its sessions (memoised until the store changes)."""
+
+        def load() -> TreatmentCourse:
+            row = self.conn.execute("SELECT doc FROM courses WHERE id = ?", (course_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no course {course_id!r}")
+            return self._course_from_row(course_id, row[0])
+
+        return self._cached("course", course_id, load)  # type: ignore[no-any-return]
 
     def note_context(self, session_id: str, **extra: Any) -> NoteContext:
         """Everything a note format needs for one stored session (never its psychotherapy notes)."""
@@ -246,17 +271,18 @@ class Store:
         return structure(json.loads(row[0]), Client)
 
     def clinic(self) -> Clinic | None:
-        row = self.conn.execute("SELECT doc FROM clinic LIMIT 1").fetchone()
-        return structure(json.loads(row[0]), Clinic) if row else None
+        def load() -> Clinic | None:
+            row = self.conn.execute("SELECT doc FROM clinic LIMIT 1").fetchone()
+            return structure(json.loads(row[0]), Clinic) if row else None
+
+        return self._cached("clinic", "", load)  # type: ignore[no-any-return]
 
     def clinicians(self) -> dict[str, Clinician]:
-        return {
-            c.id: c
-            for c in (
-                structure(json.loads(r[0]), Clinician)
-                for r in self.conn.execute("SELECT doc FROM clinicians")
-            )
-        }
+        def load() -> dict[str, Clinician]:
+            rows = self.conn.execute("SELECT doc FROM clinicians")
+            return {c.id: c for c in (structure(json.loads(r[0]), Clinician) for r in rows)}
+
+        return dict(self._cached("clinicians", "", load))
 
     def client_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM clients ORDER BY id")]
