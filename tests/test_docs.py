@@ -59,3 +59,19 @@ def test_readme_starts_with_the_two_commands():
     head = (ROOT / "README.md").read_text(encoding="utf-8")[:1500]
     assert "make demo" in head
     assert "make test" in head
+
+
+def test_clinical_page_matches_the_instruments():
+    from kapnotes.plugins import registry
+
+    text = (ROOT / "docs" / "clinical.md").read_text(encoding="utf-8")
+    for i in registry().instruments:
+        if not i.name.startswith(("phq", "gad", "pcl", "qids", "madrs", "bdi", "cssrs", "cadss", "moaas", "meq")):
+            continue
+        assert f"(`{i.name}`)" in text, i.name
+        for b in i.bands:
+            assert f"{b.low}–{b.high} {b.label}" in text, (i.name, b)
+        for c in i.critical_items:
+            assert f"Critical item {c.item}:" in text, (i.name, c.item)
+        if i.loinc is not None and i.loinc.total:
+            assert i.loinc.total in text, i.name
