@@ -559,7 +559,9 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
     sid = b.sid("dose", k)
     t0 = start + dt.timedelta(minutes=20)
     esk = p.agent is Agent.ESKETAMINE
-    dose = 56.0 if esk and k == 1 else 84.0 if esk else round(p.weight_kg * p.dose_mg_per_kg, 1)
+    # Titration: the first session starts at two thirds of the target dose (plus a booster).
+    per_kg = p.dose_mg_per_kg * (2 / 3 if k == 1 else 1)
+    dose = 56.0 if esk and k == 1 else 84.0 if esk else round(p.weight_kg * per_kg, 1)
     hyper = k == 2
     monitoring = tuple(_vitals_timeline(b, t0, esk, hyper))
     pre = Vitals(

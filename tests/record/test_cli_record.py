@@ -68,7 +68,13 @@ def test_malformed_document_lists_every_problem_and_writes_nothing(runner, tmp_p
 
 
 def test_check_ok_and_truncated(runner, tmp_path, record_file):
-    assert invoke(runner, "check", str(record_file)).output.strip().endswith(": ok")
+    from kapnotes.synthetic import build_document
+
+    one = tmp_path / "one.json"
+    one.write_text(dumps(build_document(clients=1)))
+    r = invoke(runner, "check", str(one))
+    assert r.exit_code == 0
+    assert r.output.strip() == f"{one}: ok"
     cut = tmp_path / "cut.json"
     cut.write_text(record_file.read_text()[:500])
     r = runner.invoke(cli, ["check", str(cut)])
@@ -139,3 +145,22 @@ def test_demo_builds_database_and_record(runner, tmp_path):
     r2 = invoke(runner, "demo", "--out", str(tmp_path / "demo2"), "--clients", "3")
     assert r2.exit_code == 0
     assert (tmp_path / "demo2" / "record.json").read_bytes() == (out / "record.json").read_bytes()
+
+
+def test_check_reports_safety_findings_and_blocks(runner, tmp_path, record_file):
+    r = runner.invoke(cli, ["check", str(record_file)])
+    assert r.exit_code == 1  # a blocking finding stops signing: non-zero
+    assert "2 finding(s), 2 blocking" in r.output
+    assert "BLOCKING KAP-RISK-002 cl-002-dose-03 $.courses[1].sessions[6].measures[0].items[8]" in r.output
+    js = runner.invoke(cli, ["check", str(record_file), "--json"])
+    findings = json.loads(js.output)
+    assert {f["code"] for f in findings} == {"KAP-RISK-002", "KAP-RISK-003"}
+    db = tmp_path / "k.db"
+    invoke(runner, "import", str(record_file), "--db", str(db))
+    ok = runner.invoke(cli, ["check", "--db", str(db), "--client", "cl-001"])
+    assert ok.exit_code == 0, ok.output
+    config = tmp_path / "clinic.json"
+    config.write_text('{"nonsense": 1}')
+    bad = runner.invoke(cli, ["check", str(record_file), "--config", str(config)])
+    assert bad.exit_code == 1
+    assert "$.nonsense: unknown key 'nonsense'" in bad.stderr

@@ -62,7 +62,7 @@ def test_every_builtin_format_renders_to_the_plugin_exporter(db, fmt):
     finally:
         store.close()
     assert page.startswith("<!DOCTYPE html>")
-    assert "51 mg" in page  # the dose reaches the page whatever the format
+    assert "34 mg" in page  # the dose reaches the page whatever the format
 
 
 def test_html_escapes_recorded_text():

@@ -97,6 +97,6 @@ def cli() -> None:
     \b
     Start with the synthetic demo clinic:
       kapnotes demo --out demo-out
-      kapnotes --db demo-out/kapnotes.db search ocean
+      kapnotes search ocean --db demo-out/kapnotes.db
     The database is $KAPNOTES_DB or ./kapnotes.db unless --db is given.
     """

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from kapnotes.cli.app import cli, db_option, echo_problems, open_db
 from kapnotes.errors import InvalidError, KapnotesError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kapnotes.model import Document
+from kapnotes.model import Document
 
 
 @cli.command("import")
@@ -73,8 +71,6 @@ def _merge(docs: list[Document]) -> Document:
     clinics = {d.clinic for d in docs if d.clinic is not None}
     if len({c.id for c in clinics}) > 1:
         raise KapnotesError("the files belong to different clinics")
-    from kapnotes.model import Document
-
     return Document(
         clinic=next(iter(clinics), None),
         clinicians=by_id([c for d in docs for c in d.clinicians]),
@@ -85,28 +81,69 @@ def _merge(docs: list[Document]) -> Document:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def check(files: tuple[Path, ...]) -> None:
-    """Check kapnotes JSON documents and list every problem with its JSON path.
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Clinic configuration (JSON) with the safety thresholds [default: the cited defaults].",
+)
+@click.option(
+    "--client", "client_ids", multiple=True, help="Database: check only this client (repeatable)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+@db_option
+def check(
+    files: tuple[Path, ...],
+    config_path: Path | None,
+    client_ids: tuple[str, ...],
+    as_json: bool,
+    db_path: Path | None,
+) -> None:
+    """Check documents (or the database) and report problems and safety findings.
 
-    Exits 1 if any file has a problem; writes nothing.
+    Lists every problem with its JSON path, then the findings of the safety rules (severity,
+    code, session, path, message). Exits 1 if a file has a problem or a finding is blocking
+    (blocking findings stop signing); writes nothing. Without FILES, checks the database.
 
     \b
-    Example:
+    Examples:
       kapnotes check record.json
+      kapnotes check --config clinic.json --db clinic.db --client cl-002
     """
+    from kapnotes.rules.config import ClinicConfig
+    from kapnotes.rules.engine import blocking, evaluate
     from kapnotes.serialization import load
 
+    config = ClinicConfig.from_path(config_path) if config_path else ClinicConfig.default()
+    docs: list[tuple[str, Document]] = []
     failed = False
-    for f in files:
+    if files:
+        for f in files:
+            try:
+                docs.append((str(f), load(f)))
+            except InvalidError as exc:
+                failed = True
+                echo_problems(exc)
+    else:
+        store = open_db(db_path)
         try:
-            load(f)
-        except InvalidError as exc:
-            failed = True
-            echo_problems(exc)
-        else:
-            click.echo(f"{f}: ok")
-    if failed:
+            docs.append((str(store.path), store.document(client_ids=list(client_ids) or None)))
+        finally:
+            store.close()
+    findings = [(name, f) for name, doc in docs for f in evaluate(doc, config)]
+    if as_json:
+        click.echo(json.dumps([{"source": name, **f.as_dict()} for name, f in findings], indent=2))
+    else:
+        for name, _ in docs:
+            mine = [f for n, f in findings if n == name]
+            n_block = len(blocking(mine))
+            click.echo(
+                f"{name}: {'ok' if not mine else f'{len(mine)} finding(s), {n_block} blocking'}"
+            )
+            for f in mine:
+                click.echo(f"  {f}")
+    if failed or blocking([f for _, f in findings]):
         raise click.exceptions.Exit(1)
 
 

@@ -32,11 +32,12 @@ Output is deterministic: the same Note (and template) gives the same XML in ever
 Styles
 ------
 
-Without a template the document uses python-docx's default template, restyled: Calibri 10.5 pt,
-2 cm margins on US Letter, navy headings. The exporter also uses a few styles of its own, all
-named ``KAP ...`` (``KAP Letterhead``, ``KAP Small``, ``KAP Rule``, ``KAP Draft``, ``KAP Meta``,
-``KAP Caption``, ``KAP Compact``, ``KAP Spacer``): they are added when the document does not
-define them, so a clinic template may define any of them to restyle that part.
+Without a template the document uses python-docx's default template, restyled: Calibri 10.5 pt
+(table text 9.5 pt), 2 cm margins on US Letter, navy headings. The exporter also uses styles of
+its own, all named ``KAP ...`` (``KAP Letterhead``, ``KAP Small``, ``KAP Rule``, ``KAP Draft``,
+``KAP Meta``, ``KAP Caption``, ``KAP Compact``, ``KAP Spacer``, ``KAP Table``): they are added
+when the document does not define them, so a clinic template may define any of them to restyle
+that part.
 
 Clinic template (``ExportOptions.template``)
 -------------------------------------------
@@ -340,6 +341,7 @@ def _own_styles(doc: DocxDocument) -> dict[str, ParagraphStyle]:
         "KAP Caption": _caption_style,
         "KAP Compact": lambda s: _style(s, after=1),
         "KAP Spacer": lambda s: _style(s, size=6),
+        "KAP Table": lambda s: _style(s, size=9.5, before=1.5, after=1.5),
     }
     names = {s.name for s in doc.styles}
     out: dict[str, ParagraphStyle] = {}
@@ -362,6 +364,7 @@ def _style(
     bold: bool = False,
     italic: bool = False,
     color: RGBColor | None = None,
+    before: float = 0,
     after: float = 0,
 ) -> None:
     if size is not None:
@@ -370,7 +373,7 @@ def _style(
     style.font.italic = italic or None
     if color is not None:
         style.font.color.rgb = color
-    style.paragraph_format.space_before = Pt(0)
+    style.paragraph_format.space_before = Pt(before)
     style.paragraph_format.space_after = Pt(after)
     style.paragraph_format.line_spacing = 1.0
 
@@ -556,7 +559,7 @@ class _Writer:
             cells = self._add_row(table)
             for k, (label, value) in enumerate(facts[start : start + per_row]):
                 self._label_cell(cells[2 * k], label)
-                cells[2 * k + 1].text = docx_text(value)
+                self._cell(cells[2 * k + 1], value)
 
     def _section(self, section: Section) -> None:
         self._heading(section.heading, "Heading 1")
@@ -602,23 +605,22 @@ class _Writer:
         for label, value in block.items:
             cells = self._add_row(table)
             self._label_cell(cells[0], label)
-            cells[1].text = docx_text(value)
+            self._cell(cells[1], value)
 
     def _table(self, block: Table) -> None:
         if block.caption:
             self._text(docx_text(block.caption), "KAP Caption")
         if not block.columns:
             return
-        n = len(block.columns)
-        table = self._new_table((1 / n,) * n, fixed=False)
+        table = self._new_table(_column_fractions(block), fixed=False)
         header: _Row = table.add_row()  # type: ignore[no-untyped-call]
         _repeat_as_header(header)
         for cell, name in zip(header.cells, block.columns, strict=True):
             _shade(cell, HEADER_FILL)
-            cell.paragraphs[0].add_run(docx_text(name)).bold = True
+            self._cell(cell, name, bold=True)
         for row in block.rows:
             for cell, value in zip(self._add_row(table), row, strict=True):
-                cell.text = docx_text(value)
+                self._cell(cell, value)
 
     def _figure(self, block: Figure) -> None:
         p = self._text("", "KAP Compact")
@@ -682,7 +684,15 @@ class _Writer:
 
     def _label_cell(self, cell: _Cell, label: str) -> None:
         _shade(cell, LABEL_FILL)
-        cell.paragraphs[0].add_run(docx_text(label)).bold = True
+        self._cell(cell, label, bold=True)
+
+    def _cell(self, cell: _Cell, text: str, *, bold: bool = False) -> None:
+        """Text in a new (empty) table cell, in the table text style."""
+        p = cell.paragraphs[0]
+        self._style(p, "KAP Table")
+        run = p.add_run(docx_text(text))
+        if bold:
+            run.bold = True
 
     def _labelled(self, cell: _Cell, label: str, value: str) -> None:
         p = self._p(cell, style="KAP Compact")
@@ -898,9 +908,41 @@ def _insert_in_order(parent: Any, child: Any) -> None:
     parent.append(child)
 
 
-def _set_widths(cells: Sequence[_Cell], total: Length, fractions: Sequence[float]) -> None:
-    for cell, fraction in zip(cells, fractions, strict=True):
-        cell.width = Emu(int(total * fraction))
+def _column_fractions(block: Table) -> tuple[float, ...]:
+    """Column widths (fractions of the line) fitted to the text of each column.
+
+    Each column needs room for its longest word (a bold header word counts 10 % wider) and
+    wants room for its longest line (capped at 40 characters). If every column can have what
+    it wants, widths are proportional to that; else each gets its need and the rest of the line
+    is shared by what they want more; only when even the needs do not fit are words broken.
+    Lengths are in characters plus two for the cell margins: good enough for proportions.
+    """
+    needs, wants = [], []
+    for i, name in enumerate(block.columns):
+        cells = [row[i] for row in block.rows]
+        word = max([1.1 * _longest_word(name), *(_longest_word(c) for c in cells)])
+        line = max(_longest_line(t) for t in (name, *cells))
+        needs.append(word + 2)
+        wants.append(max(word, min(line, 40)) + 2)
+    line_chars = 85.0  # characters of table text across the text width, roughly
+    if sum(wants) <= line_chars:
+        widths = wants
+    elif sum(needs) <= line_chars:
+        spare = line_chars - sum(needs)
+        more = [w - n for w, n in zip(wants, needs, strict=True)]
+        widths = [n + spare * m / sum(more) for n, m in zip(needs, more, strict=True)]
+    else:
+        widths = needs
+    total = sum(widths)
+    return tuple(w / total for w in widths)
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in text.split()), default=1)
+
+
+def _longest_line(text: str) -> int:
+    return max((len(line) for line in text.split("\n")), default=1)
 
 
 # --- document properties ------------------------------------------------------------------------
