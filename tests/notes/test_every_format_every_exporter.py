@@ -81,7 +81,7 @@ def test_word_notes_of_every_format_read_back_in_libreoffice(demo_doc, tmp_path)
             assert "Journal for ten minutes after waking" in text
         else:
             assert "34 mg" in text, fmt  # the dose
-            assert "0.5 mg/kg" in text, fmt
+            assert "0.50 mg/kg" in text, fmt
             assert "PHQ-9" in text, fmt  # the pre-dose score (the band may wrap in a narrow cell)
             assert f" {phq9_total} " in f" {text} ", fmt
             vit = dosing.dosing.vitals()[1]

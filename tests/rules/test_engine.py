@@ -33,11 +33,8 @@ from .builders import at, document, dosing, esketamine, measure, phq9, resolve, 
 # --- the synthetic demo -------------------------------------------------------------------------
 
 DEMO_FINDINGS = [
-    # cl-001 (IM 0.75 mg/kg, 68 kg): the 10 mg booster of the first dosing session takes the
-    # session total to 61 mg = 0.90 mg/kg, above the default IM maximum of 0.75 mg/kg.
-    ("warning", "KAP-DOSE-001", "cl-001-dose-01", "$.courses[0].sessions[2].dosing.boosters[0].dose_mg"),
-    # cl-002 (sublingual 3.0 mg/kg, 82.5 kg): 247.5 + 10 mg = 3.12 mg/kg, above 3.0 mg/kg.
-    ("warning", "KAP-DOSE-001", "cl-002-dose-01", "$.courses[1].sessions[2].dosing.boosters[0].dose_mg"),
+    # First dosing sessions start at two thirds of the target dose, so the 10 mg booster stays
+    # within the clinic maximum (cl-001 IM: 34 + 10 mg = 0.65 mg/kg <= 0.75).
     # cl-002's third dosing session: PHQ-9 item 9 = 1 and a moderate risk rating, no safety plan.
     ("blocking", "KAP-RISK-002", "cl-002-dose-03", "$.courses[1].sessions[6].measures[0].items[8]"),
     ("blocking", "KAP-RISK-003", "cl-002-dose-03", "$.courses[1].sessions[6].risk.level"),

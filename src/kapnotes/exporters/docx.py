@@ -448,7 +448,8 @@ class _Writer:
     def _style(self, paragraph: DocxParagraph, style: str) -> None:
         style_id = self.ids[style]
         if style_id is not None:
-            _el(paragraph).style = style_id
+            p_pr = _first_child(_el(paragraph), "w:pPr")
+            _first_child(p_pr, "w:pStyle").set(qn("w:val"), style_id)
 
     def _new_table(self, widths: Sequence[float], *, fixed: bool) -> DocxTable:
         """An empty bordered table, centred, with columns of ``widths`` (fractions of the line)."""
@@ -789,14 +790,30 @@ def _shade_ppr(style_element: Any, fill: str) -> None:
 
 
 def _repeat_as_header(row: _Row) -> None:
-    """Mark a table row as the header row, repeated at the top of every page the table spans."""
-    tr_pr = _el(row).get_or_add_trPr()
+    """Mark a new table row as the header row, repeated at the top of every page of the table."""
+    tr_pr = _first_child(_el(row), "w:trPr")
     tr_pr.append(OxmlElement("w:cantSplit"))
     tr_pr.append(OxmlElement("w:tblHeader"))
 
 
 def _keep_row_together(row: _Row) -> None:
-    _el(row).get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    """A new table row may not break across pages."""
+    _first_child(_el(row), "w:trPr").append(OxmlElement("w:cantSplit"))
+
+
+def _first_child(parent: Any, tag: str) -> Any:
+    """The child ``tag`` of ``parent``, added as its first child when missing.
+
+    Only for children the schema puts first: ``w:pPr`` in ``w:p``, ``w:pStyle`` in ``w:pPr``,
+    ``w:trPr`` in a new ``w:tr`` (which has no ``w:tblPrEx``). python-docx's ``get_or_add_*``
+    does the same but searches the schema's list of successors, which costs more than the
+    rest of a styled paragraph.
+    """
+    child = parent.find(qn(tag))
+    if child is None:
+        child = OxmlElement(tag)
+        parent.insert(0, child)
+    return child
 
 
 def _border(
@@ -949,6 +966,7 @@ def _longest_line(text: str) -> int:
 
 
 def _set_properties(doc: DocxDocument, note: Note) -> None:
+    """Core properties from the note (never python-docx's defaults, never the clock)."""
     props = doc.core_properties
     props.title = _prop(note.title)
     props.subject = _prop(note.subject or "")
@@ -969,11 +987,10 @@ def _prop(text: str) -> str:
 
 
 def _first_signer(note: Note) -> str:
-    return (
-        name_with_credentials(note.signatures[0].signer, note.signatures[0].credentials)
-        if (note.signatures)
-        else ""
-    )
+    if not note.signatures:
+        return ""
+    first = note.signatures[0]
+    return name_with_credentials(first.signer, first.credentials)
 
 
 def _latest_time(note: Note) -> dt.datetime | None:
