@@ -81,7 +81,7 @@ def bench_queries(tmp: Path, n_sessions: int, repeat: int) -> None:
     for first in range(0, clients, part):
         store.save(build_document(clients=min(part, clients - first), first_client=first))
     n = store.conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
-    client = "cl-%03d" % (clients // 2)
+    client = f"cl-{clients // 2:03d}"
     course_id = f"course-{client}"
     raw = sqlite3.connect(path)
 

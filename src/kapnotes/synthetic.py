@@ -41,6 +41,7 @@ from kapnotes.model import (
     Ideation,
     Indication,
     IntegrationWork,
+    Intervention,
     MeasureAdministration,
     MeasureContext,
     Mindfulness,
@@ -72,6 +73,7 @@ from kapnotes.model import (
     SomaticWork,
     TreatmentCourse,
     Vitals,
+    evolve,
 )
 
 TZ = dt.timezone(dt.timedelta(hours=-7), "MST")  # a fixed offset: deterministic everywhere
@@ -186,7 +188,7 @@ def _trajectory(start: int, end: int, steps: int, k: int) -> int:
     """Score at step ``k`` of ``steps`` on a curve from ``start`` to ``end`` (faster early)."""
     if steps <= 1:
         return end
-    frac = 1 - (1 - k / (steps - 1)) ** 1.6
+    frac: float = 1 - (1 - k / (steps - 1)) ** 1.6
     return round(start + (end - start) * frac)
 
 
@@ -424,7 +426,7 @@ def _sign(s: Session, b: _Course, when: dt.datetime) -> Session:
                 statement="Reviewed and co-signed by the supervisor.",
             )
         )
-    return attrs.evolve(s, status=NoteStatus.SIGNED, signatures=tuple(sigs))
+    return evolve(s, status=NoteStatus.SIGNED, signatures=tuple(sigs))
 
 
 def _intake(b: _Course, steps: int) -> Session:
@@ -564,11 +566,13 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
     dose = 56.0 if esk and k == 1 else 84.0 if esk else round(p.weight_kg * per_kg, 1)
     hyper = k == 2
     monitoring = tuple(_vitals_timeline(b, t0, esk, hyper))
+    first = monitoring[0]
+    assert isinstance(first, Vitals)
     pre = Vitals(
         at=start + dt.timedelta(minutes=10),
-        systolic=monitoring[0].systolic,
-        diastolic=monitoring[0].diastolic,  # type: ignore[union-attr]
-        heart_rate=monitoring[0].heart_rate,
+        systolic=first.systolic,
+        diastolic=first.diastolic,
+        heart_rate=first.heart_rate,
         spo2=98,
         respiratory_rate=14,
     )  # type: ignore[union-attr]
@@ -684,8 +688,8 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
         booster = Booster(
             at=t0 + dt.timedelta(minutes=25), dose_mg=10.0, reason="minimal effect at 20 minutes"
         )
-        dosing2 = attrs.evolve(dosing, boosters=(booster,))
-        s = attrs.evolve(s, dosing=dosing2)
+        dosing2 = evolve(dosing, boosters=(booster,))
+        s = evolve(s, dosing=dosing2)
     if k == 1:
         b.process_notes.append(
             PsychotherapyNote(
@@ -742,7 +746,7 @@ def _integration(b: _Course, k: int) -> Session:
         else (),
         minutes=30,
     )
-    extra: tuple = ()
+    extra: tuple[Intervention, ...] = ()
     if b.p.pcl5_baseline is not None and k >= 2:
         extra = (
             Exposure(

@@ -24,7 +24,7 @@ BUILTIN_EXPORTERS = ("docx", "markdown", "text", "json")
 def test_every_format_to_every_exporter_for_every_demo_session(demo_doc):
     formats = [registry().note_formats.get(n) for n in BUILTIN_FORMATS]
     rendered = 0
-    for course, session in demo_doc.iter_sessions():
+    for _course, session in demo_doc.iter_sessions():
         for fmt in formats:
             if not fmt.applies_to(session):
                 continue
@@ -56,7 +56,7 @@ def _signed(demo_doc, session_id: str):
 @pytest.mark.slow
 def test_word_notes_of_every_format_read_back_in_libreoffice(demo_doc, tmp_path):
     require_soffice()
-    course, dosing = _signed(demo_doc, "cl-001-dose-01")
+    _, dosing = _signed(demo_doc, "cl-001-dose-01")
     _, integration = _signed(demo_doc, "cl-001-integ-01")
     paths = []
     for fmt in BUILTIN_FORMATS:

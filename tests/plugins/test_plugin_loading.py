@@ -51,7 +51,7 @@ def entry_points(monkeypatch):
         sys.modules[modname] = mod
         try:
             exec(compile(module_source, modname, "exec"), mod.__dict__)
-        except Exception:
+        except Exception:  # noqa: BLE001 - any import-time failure
             del sys.modules[modname]
             # a module that fails at import: load() re-runs the failing source
             installed.append(_Failing(name, module_source))

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from kapnotes_example_clinic.breathwork import Breathwork
 
 from kapnotes.cli import cli
 from kapnotes.plugins import registry
 from kapnotes.serialization import dumps, loads
 from kapnotes.serialization.schema import json_schema
 from kapnotes.synthetic import build_document
-from kapnotes_example_clinic.breathwork import Breathwork
 
 
 @pytest.fixture(scope="module")

@@ -131,19 +131,19 @@ def check(
             docs.append((str(store.path), store.document(client_ids=list(client_ids) or None)))
         finally:
             store.close()
-    findings = [(name, f) for name, doc in docs for f in evaluate(doc, config)]
+    findings = [(name, finding) for name, doc in docs for finding in evaluate(doc, config)]
     if as_json:
         click.echo(json.dumps([{"source": name, **f.as_dict()} for name, f in findings], indent=2))
     else:
         for name, _ in docs:
-            mine = [f for n, f in findings if n == name]
+            mine = [finding for n, finding in findings if n == name]
             n_block = len(blocking(mine))
             click.echo(
                 f"{name}: {'ok' if not mine else f'{len(mine)} finding(s), {n_block} blocking'}"
             )
-            for f in mine:
-                click.echo(f"  {f}")
-    if failed or blocking([f for _, f in findings]):
+            for finding in mine:
+                click.echo(f"  {finding}")
+    if failed or blocking([finding for _, finding in findings]):
         raise click.exceptions.Exit(1)
 
 

@@ -3,6 +3,7 @@
 from kapnotes.model._base import (
     aware,
     each,
+    evolve,
     field,
     identifier_fields,
     in_range,
@@ -151,6 +152,7 @@ __all__ = [
     "Vitals",
     "aware",
     "each",
+    "evolve",
     "field",
     "identifier_fields",
     "in_range",

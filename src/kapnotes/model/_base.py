@@ -14,8 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover
+    from typing_extensions import dataclass_transform
 
 import attrs
 
@@ -71,12 +77,21 @@ def _post_init(self: Any) -> None:
         raise ModelError(problems)
 
 
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field, field))
 def model(cls: C) -> C:
     """Make ``cls`` a frozen, keyword-only attrs class whose invariants are checked on creation."""
     if "__attrs_post_init__" in cls.__dict__:
         raise TypeError(f"{cls.__name__}: use _invariants(), not __attrs_post_init__")
     cls.__attrs_post_init__ = _post_init  # type: ignore[attr-defined]
     return attrs.frozen(kw_only=True)(cls)  # type: ignore[no-any-return]
+
+
+T = TypeVar("T")
+
+
+def evolve(obj: T, **changes: Any) -> T:
+    """A copy of a model object with ``changes``, validated again (typed ``attrs.evolve``)."""
+    return attrs.evolve(obj, **changes)  # type: ignore[misc, no-any-return]
 
 
 def identifier_fields(cls: type) -> list[str]:
@@ -122,7 +137,7 @@ def max_len(n: int) -> Check:
     def check(value: str) -> str | None:
         return f"must be at most {n} characters, got {len(value)}" if len(value) > n else None
 
-    return json_schema_of(check, maxLength=n)
+    return json_schema_of(check, maxLength=n)  # type: ignore[no-any-return]
 
 
 def in_range(lo: float, hi: float, *, unit: str = "") -> Check:
@@ -136,7 +151,7 @@ def in_range(lo: float, hi: float, *, unit: str = "") -> Check:
             return f"expected a number from {_num(lo)} to {_num(hi)}{suffix}, got {_num(value)}"
         return None
 
-    return json_schema_of(check, minimum=lo, maximum=hi)
+    return json_schema_of(check, minimum=lo, maximum=hi)  # type: ignore[no-any-return]
 
 
 def positive(limit: float, *, unit: str = "") -> Check:
@@ -150,7 +165,7 @@ def positive(limit: float, *, unit: str = "") -> Check:
             return f"expected a number > 0 and <= {_num(limit)}{suffix}, got {_num(value)}"
         return None
 
-    return json_schema_of(check, exclusiveMinimum=0, maximum=limit)
+    return json_schema_of(check, exclusiveMinimum=0, maximum=limit)  # type: ignore[no-any-return]
 
 
 def aware(value: dt.datetime) -> str | None:

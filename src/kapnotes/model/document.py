@@ -12,7 +12,7 @@ from kapnotes.model.people import Client, Clinic, Clinician
 from kapnotes.model.process_notes import PsychotherapyNote
 from kapnotes.model.session import Session
 
-FORMAT_NAME = "kapnotes"
+FORMAT_NAME: Literal["kapnotes"] = "kapnotes"
 #: The interchange format version this kapnotes writes and reads (MAJOR.MINOR).
 FORMAT_VERSION = "1.0"
 

@@ -204,7 +204,10 @@ def _make_converter() -> cattrs.Converter:
     c.register_structure_hook_factory(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
     )
-    c.register_structure_hook_factory(lambda t: typing.get_origin(t) is Literal, _literal_hook)
+    c.register_structure_hook_factory(
+        lambda t: typing.get_origin(t) is Literal,  # type: ignore[comparison-overlap]
+        _literal_hook,
+    )
 
     def tuple_hook(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
         elem_t = typing.get_args(t)[0]
@@ -220,7 +223,9 @@ def _make_converter() -> cattrs.Converter:
 
     # Every attrs class: an object with exactly its keys.
     def attrs_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
-        fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)
+        fn: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            cls, c, _cattrs_forbid_extra_keys=True
+        )
 
         def structure(value: Any, t: Any) -> Any:
             if not isinstance(value, dict):
@@ -250,7 +255,9 @@ def _make_converter() -> cattrs.Converter:
     )
 
     def tagged_unstructure_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
-        fn = make_dict_unstructure_fn(cls, c, _cattrs_omit_if_default=True)
+        fn: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
+            cls, c, _cattrs_omit_if_default=True
+        )
 
         def unstructure(obj: Any) -> dict[str, Any]:
             return {"type": obj.type, **fn(obj)}
@@ -285,7 +292,7 @@ def _structure_items(c: cattrs.Converter, value: list[Any], elem_t: Any) -> tupl
             out.append(c.structure(v, elem_t))
         except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
             note = IterableValidationNote(f"Structuring item @ index {i}", i, elem_t)
-            exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
             errors.append(exc)
     if errors:
         raise IterableValidationError("While structuring an array", errors, tuple)

@@ -16,16 +16,16 @@ def problems_from(exc: BaseException, path: str = "$") -> list[Problem]:
     """Every problem inside ``exc``, each with its path under ``path``."""
     out: list[Problem] = []
     if isinstance(exc, IterableValidationError):
-        with_notes, without = exc.group_exceptions()
-        for sub, note in with_notes:
-            out += problems_from(sub, f"{path}[{note.index!r}]")
-        for sub in without:
+        items, rest = exc.group_exceptions()
+        for sub, item in items:
+            out += problems_from(sub, f"{path}[{item.index!r}]")
+        for sub in rest:
             out += problems_from(sub, path)
     elif isinstance(exc, ClassValidationError):
-        with_notes, without = exc.group_exceptions()
-        for sub, note in with_notes:
-            out += problems_from(sub, f"{path}.{note.name}")
-        for sub in without:
+        attributes, others = exc.group_exceptions()
+        for sub, attribute in attributes:
+            out += problems_from(sub, f"{path}.{attribute.name}")
+        for sub in others:
             out += problems_from(sub, path)
     elif isinstance(exc, ModelError):
         out += [p.under(path) for p in exc.problems]

@@ -174,7 +174,7 @@ class Store:
             structure(json.loads(r[0]), Clinician)
             for r in conn.execute("SELECT doc FROM clinicians ORDER BY id")
         )
-        where, params = "", ()
+        where, params = "", tuple[str, ...]()
         if client_ids is not None:
             marks = ",".join("?" * len(client_ids))
             where, params = f" WHERE id IN ({marks})", tuple(client_ids)
@@ -657,7 +657,7 @@ class _Children:
 
 
 def _same_signatures(stored_doc: str, new_doc: str) -> bool:
-    return json.loads(stored_doc).get("signatures") == json.loads(new_doc).get("signatures")
+    return bool(json.loads(stored_doc).get("signatures") == json.loads(new_doc).get("signatures"))
 
 
 def open_store(path: str | Path | None = None, *, create: bool = True) -> Store:

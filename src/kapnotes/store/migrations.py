@@ -14,9 +14,9 @@ migrations = Migrations("kapnotes")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["clinic"].create({"id": str, "name": str, "doc": str}, pk="id")
-    db["clinicians"].create({"id": str, "name": str, "credentials": str, "doc": str}, pk="id")
-    db["clients"].create(
+    db.table("clinic").create({"id": str, "name": str, "doc": str}, pk="id")
+    db.table("clinicians").create({"id": str, "name": str, "credentials": str, "doc": str}, pk="id")
+    db.table("clients").create(
         {
             "id": str,
             "mrn": str,
@@ -27,14 +27,14 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["clients"].create_index(["mrn"])
-    db["courses"].create(
+    db.table("clients").create_index(["mrn"])
+    db.table("courses").create(
         {"id": str, "client_id": str, "started_on": str, "status": str, "doc": str},
         pk="id",
         foreign_keys=[("client_id", "clients", "id")],
     )
-    db["courses"].create_index(["client_id", "started_on"])
-    db["sessions"].create(
+    db.table("courses").create_index(["client_id", "started_on"])
+    db.table("sessions").create(
         {
             "id": str,
             "course_id": str,
@@ -53,9 +53,9 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("course_id", "courses", "id"), ("client_id", "clients", "id")],
         not_null={"course_id", "client_id", "kind", "start_utc", "status", "content_hash", "doc"},
     )
-    db["sessions"].create_index(["client_id", "start_utc"])
-    db["sessions"].create_index(["course_id", "seq"])
-    db["addenda"].create(
+    db.table("sessions").create_index(["client_id", "start_utc"])
+    db.table("sessions").create_index(["course_id", "seq"])
+    db.table("addenda").create(
         {
             "id": str,
             "session_id": str,
@@ -68,8 +68,8 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["addenda"].create_index(["session_id", "seq"], unique=True)
-    db["measures"].create(
+    db.table("addenda").create_index(["session_id", "seq"], unique=True)
+    db.table("measures").create(
         {
             "id": str,
             "session_id": str,
@@ -84,15 +84,15 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("session_id", "sessions", "id"), ("client_id", "clients", "id")],
     )
-    db["measures"].create_index(["instrument", "administered_at_utc"])
-    db["measures"].create_index(["client_id", "instrument", "administered_at_utc"])
-    db["measures"].create_index(["session_id"])
-    db["measure_items"].create(
+    db.table("measures").create_index(["instrument", "administered_at_utc"])
+    db.table("measures").create_index(["client_id", "instrument", "administered_at_utc"])
+    db.table("measures").create_index(["session_id"])
+    db.table("measure_items").create(
         {"measure_id": str, "item": int, "value": int},
         pk=("measure_id", "item"),
         foreign_keys=[("measure_id", "measures", "id")],
     )
-    db["vitals"].create(
+    db.table("vitals").create(
         {
             "session_id": str,
             "seq": int,
@@ -107,18 +107,18 @@ def m001_initial(db: Database) -> None:
         pk=("session_id", "seq"),
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["interventions"].create(
+    db.table("interventions").create(
         {"session_id": str, "seq": int, "type": str, "doc": str},
         pk=("session_id", "seq"),
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["interventions"].create_index(["type"])
-    db["psychotherapy_notes"].create(
+    db.table("interventions").create_index(["type"])
+    db.table("psychotherapy_notes").create(
         {"id": str, "session_id": str, "author_id": str, "written_at": str, "doc": str},
         pk="id",
         foreign_keys=[("session_id", "sessions", "id"), ("author_id", "clinicians", "id")],
     )
-    db["sessions"].enable_fts(["narrative_text"], create_triggers=True, tokenize="porter")
+    db.table("sessions").enable_fts(["narrative_text"], create_triggers=True, tokenize="porter")
 
 
 def apply(db: Database) -> None:

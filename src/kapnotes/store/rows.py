@@ -79,6 +79,6 @@ def vitals_rows(s: Session) -> list[tuple[Any, ...]]:
 
 
 def course_without_sessions(course: TreatmentCourse) -> TreatmentCourse:
-    import attrs
+    from kapnotes.model import evolve
 
-    return attrs.evolve(course, sessions=())
+    return evolve(course, sessions=())
