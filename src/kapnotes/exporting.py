@@ -5,20 +5,32 @@ Two kinds, both registered through the ``register_exporters`` hook:
 * :class:`NoteExporter` — one note to one file (docx, markdown, text, json). Any note format
   reaches any note exporter: N formats x M exporters, written N + M times.
 * :class:`RecordExporter` — a whole record (courses, sessions, scores) to a file or a directory
-  (JSON document, CSV, FHIR, NDJSON). The core hands it a record *without* psychotherapy notes
-  unless the caller passed an explicit authorization; an exporter never sees them otherwise.
+  (JSON document, CSV, FHIR, NDJSON). It receives a :class:`RecordView`, built by the core:
+  the view carries psychotherapy notes **only** when the caller passed an explicit
+  :class:`Authorization` — an exporter, built-in or third-party, has no other way to reach them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from kapnotes.errors import KapnotesError
+
 if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.model import (
+        Client,
+        Clinic,
+        Clinician,
+        Document,
+        PsychotherapyNote,
+        TreatmentCourse,
+    )
     from kapnotes.notes.document import Note
+    from kapnotes.store import Store
 
 
 @attrs.frozen
@@ -51,8 +63,9 @@ class NoteExporter:
 class RecordExporter:
     """Turns a whole record into bytes, or into files in a directory.
 
-    :ivar export: ``export(document, options) -> bytes`` for a single file, or, when
-        ``writes_directory`` is true, ``export(document, options, directory) -> list[Path]``.
+    :ivar export: ``export(view, options) -> bytes`` for a single file, or, when
+        ``writes_directory`` is true, ``export(view, options, directory) -> list[Path]``;
+        ``view`` is a :class:`RecordView`.
     """
 
     name: str
@@ -64,3 +77,119 @@ class RecordExporter:
 
 
 Exporter = NoteExporter | RecordExporter
+
+
+class AuthorizationError(KapnotesError):
+    """Psychotherapy notes were asked for without a valid authorization."""
+
+
+@attrs.frozen
+class Authorization:
+    """An explicit authorization to disclose psychotherapy notes (45 CFR 164.508(a)(2)).
+
+    :ivar reference: the identifier of the signed authorization on file (required).
+    :ivar purpose: what the disclosure is for.
+    :ivar granted_by: who signed it (the client, or their personal representative).
+    """
+
+    reference: str
+    purpose: str
+    granted_by: str
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("reference", "purpose", "granted_by"):
+            if not getattr(self, name).strip():
+                raise AuthorizationError(f"an authorization needs a {name.replace('_', ' ')}")
+
+
+class RecordView:
+    """What a record exporter sees of the record.
+
+    Clinic, clinicians and clients are loaded; courses (with their sessions) are streamed by
+    :meth:`iter_courses`, so an exporter can write a large store with flat memory.
+    :attr:`psychotherapy_notes` is empty unless the view was made with an authorization.
+    """
+
+    def __init__(
+        self,
+        *,
+        clinic: Clinic | None,
+        clinicians: Sequence[Clinician],
+        clients: Sequence[Client],
+        courses: Callable[[], Iterable[TreatmentCourse]],
+        psychotherapy_notes: Sequence[PsychotherapyNote] = (),
+        authorization: Authorization | None = None,
+    ) -> None:
+        if psychotherapy_notes and authorization is None:
+            raise AuthorizationError("psychotherapy notes need an explicit authorization")
+        self.clinic = clinic
+        self.clinicians = tuple(clinicians)
+        self.clients = tuple(clients)
+        self._courses = courses
+        self.psychotherapy_notes = tuple(psychotherapy_notes)
+        self.authorization = authorization
+
+    def iter_courses(self) -> Iterator[TreatmentCourse]:
+        """Every course with its sessions, one at a time."""
+        yield from self._courses()
+
+    def document(self) -> Document:
+        """The whole view as one :class:`~kapnotes.model.Document` (fine for small exports)."""
+        from kapnotes.model import Document
+
+        return Document(
+            clinic=self.clinic,
+            clinicians=self.clinicians,
+            clients=self.clients,
+            courses=tuple(self.iter_courses()),
+            psychotherapy_notes=self.psychotherapy_notes,
+        )
+
+    @classmethod
+    def of_document(cls, doc: Document, authorization: Authorization | None = None) -> RecordView:
+        """A view of an in-memory document; its psychotherapy notes only with an authorization."""
+        return cls(
+            clinic=doc.clinic,
+            clinicians=doc.clinicians,
+            clients=doc.clients,
+            courses=lambda: iter(doc.courses),
+            psychotherapy_notes=doc.psychotherapy_notes if authorization is not None else (),
+            authorization=authorization,
+        )
+
+    @classmethod
+    def of_store(
+        cls,
+        store: Store,
+        *,
+        client_ids: Sequence[str] | None = None,
+        authorization: Authorization | None = None,
+    ) -> RecordView:
+        """A streaming view of a store (courses read one by one)."""
+        clients = store.clients(client_ids)
+        wanted = [c.id for c in clients]
+        notes = store.psychotherapy_notes(wanted, authorization=authorization) if authorization else ()
+        return cls(
+            clinic=store.clinic(),
+            clinicians=list(store.clinicians().values()),
+            clients=clients,
+            courses=lambda: store.iter_courses(wanted),
+            psychotherapy_notes=notes,
+            authorization=authorization,
+        )
+
+
+def export_record(
+    view: RecordView, to: str, *, options: ExportOptions | None = None, directory: Path | None = None
+) -> Any:
+    """Run record exporter ``to`` on ``view``: bytes, or the paths written into ``directory``."""
+    from kapnotes.plugins import registry
+
+    exporter = registry().record_exporters.get(to)
+    opts = options or ExportOptions()
+    if exporter.writes_directory:
+        if directory is None:
+            raise KapnotesError(f"exporter {to!r} writes a directory: give one")
+        directory.mkdir(parents=True, exist_ok=True)
+        return exporter.export(view, opts, directory)
+    return exporter.export(view, opts)

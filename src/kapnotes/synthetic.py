@@ -399,7 +399,7 @@ def _therapist(b: _Course) -> str:
 
 
 def _sign(s: Session, b: _Course, when: dt.datetime) -> Session:
-    from kapnotes.store.db import session_content_hash
+    from kapnotes.store.content import session_content_hash
 
     h = session_content_hash(s)
     tid = _therapist(b)

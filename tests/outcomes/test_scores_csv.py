@@ -8,7 +8,7 @@ import io
 import pytest
 
 from kapnotes.default_plugins.outcomes import CSV_COLUMNS, SCORES_CSV, scores_csv
-from kapnotes.exporting import ExportOptions
+from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.instruments.catalog import BY_NAME
 from kapnotes.model import MeasureAdministration, SessionKind
 from kapnotes.plugins import registry
@@ -22,7 +22,7 @@ def rows_of(data: bytes) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def demo_csv(demo_doc) -> bytes:
-    return registry().record_exporters.get("scores-csv").export(demo_doc, ExportOptions())
+    return registry().record_exporters.get("scores-csv").export(RecordView.of_document(demo_doc), ExportOptions())
 
 
 def test_registered_as_a_record_exporter() -> None:

@@ -12,6 +12,7 @@ from kapnotes.errors import ImmutableError, InvalidError, StoreError
 from kapnotes.model import Addendum, AddendumKind, Document
 from kapnotes.serialization import dumps, from_data
 from kapnotes.store import db as store_db
+from kapnotes.store import writer as store_writer
 from kapnotes.store import open_store
 from kapnotes.store.migrations import migrations
 
@@ -149,7 +150,7 @@ def test_failure_half_way_rolls_everything_back(store, demo_doc, monkeypatch):
         ),
     )
     calls = {"n": 0}
-    original = store_db._Children.write
+    original = store_writer._Children.write
 
     def explode(self, conn):
         calls["n"] += 1
@@ -157,7 +158,7 @@ def test_failure_half_way_rolls_everything_back(store, demo_doc, monkeypatch):
         conn.executemany("INSERT INTO vitals VALUES (?,?,?,?,?,?,?,?,?)", self.vitals[:5])
         raise sqlite3.OperationalError("disk I/O error (simulated)")
 
-    monkeypatch.setattr(store_db._Children, "write", explode)
+    monkeypatch.setattr(store_writer._Children, "write", explode)
     with pytest.raises(sqlite3.OperationalError):
         store.save(changed)
     assert calls["n"] == 1
@@ -224,10 +225,19 @@ def test_psychotherapy_notes_are_kept_apart(store, demo_doc_with_notes: Document
     assert "countertransference" not in dumps(plain)
     session_docs = [r[0] for r in store.conn.execute("SELECT doc FROM sessions")]
     assert not any("countertransference" in d for d in session_docs)
-    full = store.document(include_psychotherapy_notes=True)
-    assert len(full.psychotherapy_notes) == 4
-    only_one = store.document(client_ids=["cl-001"], include_psychotherapy_notes=True)
-    assert {n.session_id.split("-dose")[0] for n in only_one.psychotherapy_notes} == {"cl-001"}
+    from kapnotes.exporting import Authorization, AuthorizationError
+
+    with pytest.raises(AuthorizationError):
+        store.psychotherapy_notes(store.client_ids(), authorization=None)
+    auth = Authorization(reference="ROI-2026-0001", purpose="transfer of care", granted_by="client")
+    full = store.psychotherapy_notes(store.client_ids(), authorization=auth, actor="th-ortiz")
+    assert len(full) == 4
+    only_one = store.psychotherapy_notes(["cl-001"], authorization=auth, actor="th-ortiz")
+    assert {n.session_id.split("-dose")[0] for n in only_one} == {"cl-001"}
+    reads = [r for r in store.audit_log() if r["action"] == "read-psychotherapy-note"]
+    assert len(reads) == 5
+    assert reads[-1]["actor"] == "th-ortiz"
+    assert reads[-1]["patient"] == "cl-001"
 
 
 def test_course_cannot_move_between_clients(store, demo_doc):
@@ -240,7 +250,7 @@ def test_course_cannot_move_between_clients(store, demo_doc):
 def test_open_store_errors(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="cannot open"):
+    with pytest.raises(StoreError, match="not a SQLite database"):
         open_store(junk)
     with pytest.raises(StoreError, match="no kapnotes database"):
         open_store(tmp_path / "missing.db", create=False)

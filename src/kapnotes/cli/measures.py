@@ -113,7 +113,9 @@ def score_lines(inst: Instrument, result: ScoreResult) -> list[str]:
     if result.risk_level is not None:
         out.append(f"  Risk level:  {result.risk_level}")
     if result.provisional_diagnosis is not None:
-        out.append(f"  Provisional diagnosis: {'met' if result.provisional_diagnosis else 'not met'}")
+        out.append(
+            f"  Provisional diagnosis: {'met' if result.provisional_diagnosis else 'not met'}"
+        )
     if result.subscales:
         parts = ", ".join(f"{k} {_fmt(v)}" for k, v in result.subscales.items())
         out.append(f"  Subscales:   {parts}")
@@ -127,12 +129,17 @@ def score_lines(inst: Instrument, result: ScoreResult) -> list[str]:
 @click.argument("instrument")
 @click.argument("responses", nargs=-1)
 @click.option(
-    "-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
     help="A scoring parameter of the instrument (repeatable), e.g. cutoff=31 for PCL-5.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def score(instrument: str, responses: tuple[str, ...], params: tuple[str, ...],
-          as_json: bool) -> None:
+def score(
+    instrument: str, responses: tuple[str, ...], params: tuple[str, ...], as_json: bool
+) -> None:
     """Score one administration of an instrument from its item responses.
 
     Give one response per item, in item order; '-' marks an item left unanswered. A wrong
@@ -153,8 +160,7 @@ def score(instrument: str, responses: tuple[str, ...], params: tuple[str, ...],
     extra = dict(parse_param(p) for p in params)
     result = inst.score(answers, extra=extra or None)  # type: ignore[arg-type]
     if as_json:
-        click.echo(json.dumps(score_json(inst, result), indent=2, ensure_ascii=False,
-                              default=str))
+        click.echo(json.dumps(score_json(inst, result), indent=2, ensure_ascii=False, default=str))
         return
     for line in score_lines(inst, result):
         click.echo(line)
@@ -187,9 +193,18 @@ def _rci_json(o: InstrumentOutcome) -> dict[str, Any] | None:
         return None
     p = rc.params
     return {
-        "rci": rc.rci, "reliable": rc.reliable, "verdict": rc.verdict, "critical": rc.critical,
-        "min_change": rc.min_change, "s1": p.s1, "r": p.r, "se": p.se, "s_diff": p.s_diff,
-        "source": p.source, "verified": p.verified, "note": p.note,
+        "rci": rc.rci,
+        "reliable": rc.reliable,
+        "verdict": rc.verdict,
+        "critical": rc.critical,
+        "min_change": rc.min_change,
+        "s1": p.s1,
+        "r": p.r,
+        "se": p.se,
+        "s_diff": p.s_diff,
+        "source": p.source,
+        "verified": p.verified,
+        "note": p.note,
     }
 
 
@@ -225,11 +240,17 @@ def outcome_json(o: InstrumentOutcome) -> dict[str, Any]:
 
 def row_json(r: RateRow) -> dict[str, Any]:
     return {
-        "instrument": r.instrument, "title": r.title, "indication": r.indication,
-        "indication_display": r.indication_display, "n_courses": r.n_courses,
-        "n_evaluable": r.n_evaluable, "n_response_evaluable": r.n_response_evaluable,
-        "n_response": r.n_response, "response_rate": r.response_rate,
-        "n_remission_evaluable": r.n_remission_evaluable, "n_remission": r.n_remission,
+        "instrument": r.instrument,
+        "title": r.title,
+        "indication": r.indication,
+        "indication_display": r.indication_display,
+        "n_courses": r.n_courses,
+        "n_evaluable": r.n_evaluable,
+        "n_response_evaluable": r.n_response_evaluable,
+        "n_response": r.n_response,
+        "response_rate": r.response_rate,
+        "n_remission_evaluable": r.n_remission_evaluable,
+        "n_remission": r.n_remission,
         "remission_rate": r.remission_rate,
     }
 
@@ -262,13 +283,18 @@ def summary_json(summary: ClinicSummary) -> dict[str, Any]:
 # =============================================================================================
 
 
-def table_lines(headers: Sequence[str], rows: Iterable[Sequence[str]], indent: str = "") -> list[str]:
+def table_lines(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], indent: str = ""
+) -> list[str]:
     """A plain text table, columns padded to their widest cell."""
     body = [list(r) for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *body, strict=False)]
 
     def line(cells: Sequence[str]) -> str:
-        return indent + "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+        return (
+            indent
+            + "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+        )
 
     return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in body)]
 
@@ -304,10 +330,13 @@ def outcome_summary(o: InstrumentOutcome) -> list[str]:
     )
 
     if o.baseline is None:
-        return ["no baseline: no complete score before the first dosing session, none marked "
-                "baseline"]
-    base = (f"baseline {_fmt(o.baseline.value)} ({_date(o.baseline)}; "
-            f"{BASELINE_RULES[o.baseline_rule or 'pre-first-dosing']})")
+        return [
+            "no baseline: no complete score before the first dosing session, none marked baseline"
+        ]
+    base = (
+        f"baseline {_fmt(o.baseline.value)} ({_date(o.baseline)}; "
+        f"{BASELINE_RULES[o.baseline_rule or 'pre-first-dosing']})"
+    )
     if o.latest is None:
         return [base, "no complete score after the baseline yet"]
     change = points(o.change) if o.change is not None else DASH
@@ -327,8 +356,9 @@ def course_lines(c: CourseOutcomes) -> list[str]:
         out.append("  no outcome measures recorded")
     for o in c.outcomes:
         out += ["", f"  {o.title}"]
-        out += table_lines(("Date", "Session", "Context", "Total", "Band", ""), _score_rows(o),
-                           "    ")
+        out += table_lines(
+            ("Date", "Session", "Context", "Total", "Band", ""), _score_rows(o), "    "
+        )
         out += [f"    {line}" for line in outcome_summary(o)]
         if o.reliable_change is not None and not o.reliable_change.params.verified:
             out.append(f"    * {o.reliability_note}")
@@ -340,10 +370,17 @@ def _ratio(n: int, d: int) -> str:
 
 
 def _rate_cells(r: RateRow) -> list[str]:
-    remission = _ratio(r.n_remission, r.n_remission_evaluable) if r.n_remission_evaluable else (
-        "no threshold" if r.n_evaluable else DASH)
-    return [str(r.n_courses), str(r.n_evaluable), _ratio(r.n_response, r.n_response_evaluable),
-            remission]
+    remission = (
+        _ratio(r.n_remission, r.n_remission_evaluable)
+        if r.n_remission_evaluable
+        else ("no threshold" if r.n_evaluable else DASH)
+    )
+    return [
+        str(r.n_courses),
+        str(r.n_evaluable),
+        _ratio(r.n_response, r.n_response_evaluable),
+        remission,
+    ]
 
 
 def summary_lines(summary: ClinicSummary) -> list[str]:
@@ -355,12 +392,15 @@ def summary_lines(summary: ClinicSummary) -> list[str]:
         "",
         "By instrument",
     ]
-    out += table_lines(("Measure", *rate_head),
-                       ([r.title, *_rate_cells(r)] for r in summary.by_instrument), "  ")
+    out += table_lines(
+        ("Measure", *rate_head), ([r.title, *_rate_cells(r)] for r in summary.by_instrument), "  "
+    )
     out += ["", "By primary indication"]
-    out += table_lines(("Indication", "Measure", *rate_head),
-                       ([r.indication or "(none)", r.title, *_rate_cells(r)]
-                        for r in summary.by_indication), "  ")
+    out += table_lines(
+        ("Indication", "Measure", *rate_head),
+        ([r.indication or "(none)", r.title, *_rate_cells(r)] for r in summary.by_indication),
+        "  ",
+    )
     return out
 
 
@@ -444,14 +484,28 @@ def _load(db_path: Path | None, client_id: str | None) -> Document:
 
 @cli.command()
 @click.option("--client", "client_id", default=None, help="Only this client.")
-@click.option("--instrument", "instrument_name", default=None,
-              help="Only this instrument (e.g. PHQ-9) [default: every outcome measure].")
-@click.option("--chart", "chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="With --client: write the trajectory chart(s), PNG or SVG by extension.")
+@click.option(
+    "--instrument",
+    "instrument_name",
+    default=None,
+    help="Only this instrument (e.g. PHQ-9) [default: every outcome measure].",
+)
+@click.option(
+    "--chart",
+    "chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --client: write the trajectory chart(s), PNG or SVG by extension.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print courses and summary as JSON.")
 @db_option
-def outcomes(client_id: str | None, instrument_name: str | None, chart: Path | None,
-             as_json: bool, db_path: Path | None) -> None:
+def outcomes(
+    client_id: str | None,
+    instrument_name: str | None,
+    chart: Path | None,
+    as_json: bool,
+    db_path: Path | None,
+) -> None:
     """Show outcomes per client and instrument, then the clinic summary.
 
     For each course and outcome measure (PHQ-9, GAD-7, PCL-5, QIDS-SR16, MADRS, BDI-II): the

@@ -163,41 +163,127 @@ def check(
     help="File (or directory, for exporters that write several files) [default: standard output].",
 )
 @click.option("--client", "client_ids", multiple=True, help="Export only this client (repeatable).")
+@click.option(
+    "--session",
+    "session_id",
+    default=None,
+    help="The session, for exporters of one note (fhir-document).",
+)
+@click.option(
+    "--deidentify",
+    is_flag=True,
+    help="HIPAA Safe Harbor de-identified JSON (see docs/deidentification.md).",
+)
+@click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="With --deidentify: the file holding your pseudonym key (kept by you, never exported).",
+)
+@click.option(
+    "--dates",
+    type=click.Choice(["shift", "year"]),
+    default="shift",
+    show_default=True,
+    help="With --deidentify: shift dates per client (intervals kept), or keep only the year.",
+)
+@click.option(
+    "--include-psychotherapy-notes",
+    "authorization_ref",
+    default=None,
+    metavar="AUTHORIZATION",
+    help="Include psychotherapy notes under this authorization on file (45 CFR 164.508(a)(2)).",
+)
+@click.option(
+    "--purpose",
+    default=None,
+    help="With --include-psychotherapy-notes: the purpose of the disclosure.",
+)
+@click.option(
+    "--granted-by",
+    default=None,
+    help="With --include-psychotherapy-notes: who signed the authorization.",
+)
+@click.option(
+    "--actor",
+    default=None,
+    help="Who exports (audit log) [default: $KAPNOTES_ACTOR or your login].",
+)
 @db_option
-def export(to: str, output: Path | None, client_ids: tuple[str, ...], db_path: Path | None) -> None:
+def export(
+    to: str,
+    output: Path | None,
+    client_ids: tuple[str, ...],
+    session_id: str | None,
+    deidentify: bool,
+    secret_file: Path | None,
+    dates: str,
+    authorization_ref: str | None,
+    purpose: str | None,
+    granted_by: str | None,
+    actor: str | None,
+    db_path: Path | None,
+) -> None:
     """Export the record (or some clients) from the database.
+
+    Psychotherapy notes are never exported unless you name the authorization on file. Every
+    export is recorded in the audit log.
 
     \b
     Examples:
       kapnotes export --to json -o record.json
       kapnotes export --to json --client cl-001 | jq .courses
+      kapnotes export --deidentify --secret-file study.key -o research.json
+      kapnotes export --to fhir-document --session cl-001-intake-01 -o note.json
     """
-    from kapnotes.exporting import ExportOptions
+    from kapnotes.exporting import Authorization, ExportOptions, RecordView, export_record
     from kapnotes.plugins import registry
 
+    extra: dict[str, Any] = {}
+    if deidentify:
+        if to != "json":
+            raise click.UsageError("--deidentify writes de-identified JSON: leave --to at json")
+        if secret_file is None:
+            raise click.UsageError("--deidentify needs --secret-file (the key of the pseudonyms)")
+        if authorization_ref:
+            raise click.UsageError("a de-identified export never carries psychotherapy notes")
+        to = "deidentified-json"
+        extra.update(secret=secret_file.read_bytes().strip(), dates=dates)
+    if session_id is not None:
+        extra["session_id"] = session_id
     exporter = registry().record_exporters.get(to)
+    authorization = None
+    if authorization_ref is not None:
+        if not purpose or not granted_by:
+            raise click.UsageError("--include-psychotherapy-notes needs --purpose and --granted-by")
+        authorization = Authorization(
+            reference=authorization_ref, purpose=purpose, granted_by=granted_by
+        )
+    if exporter.writes_directory and output is None:
+        raise KapnotesError(f"exporter {to!r} writes a directory: give one with -o DIR")
     store = open_db(db_path)
     try:
-        doc = store.document(client_ids=list(client_ids) or None)
-    finally:
-        store.close()
-    if client_ids:
-        missing = sorted(set(client_ids) - {c.id for c in doc.clients})
+        if actor:
+            store.actor = actor
+        view = RecordView.of_store(
+            store, client_ids=list(client_ids) or None, authorization=authorization
+        )
+        missing = sorted(set(client_ids) - {c.id for c in view.clients})
         if missing:
             raise KapnotesError(f"no client {', '.join(map(repr, missing))} in the database")
+        result = export_record(view, to, options=ExportOptions(extra=extra), directory=output)
+        store.record_export(
+            to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
+        )
+    finally:
+        store.close()
     if exporter.writes_directory:
-        if output is None:
-            raise KapnotesError(f"exporter {to!r} writes a directory: give one with -o DIR")
-        paths = exporter.export(doc, ExportOptions(), output)
-        click.echo(f"wrote {len(paths)} file(s) to {output}", err=True)
-        return
-    data = exporter.export(doc, ExportOptions())
-    if output is None:
-        sys.stdout.buffer.write(data)
+        click.echo(f"wrote {len(result)} file(s) to {output}", err=True)
+    elif output is None:
+        sys.stdout.buffer.write(result)
         sys.stdout.buffer.flush()
     else:
-        output.write_bytes(data)
-        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+        output.write_bytes(result)
+        click.echo(f"wrote {output} ({len(result)} bytes)", err=True)
 
 
 @cli.command()

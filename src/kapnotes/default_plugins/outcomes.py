@@ -25,7 +25,7 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from kapnotes.exporting import ExportOptions, RecordExporter
+from kapnotes.exporting import ExportOptions, RecordExporter, RecordView
 from kapnotes.hookspecs import hookimpl
 from kapnotes.instruments.base import Instrument, ScoringError
 from kapnotes.model import Document, MeasureAdministration, Session, TreatmentCourse
@@ -403,8 +403,8 @@ def scores_csv(doc: Document, instruments: dict[str, Instrument] | None = None) 
     return out.getvalue().encode("utf-8")
 
 
-def _export_scores(doc: Document, options: ExportOptions) -> bytes:
-    return scores_csv(doc)
+def _export_scores(view: RecordView, options: ExportOptions) -> bytes:
+    return scores_csv(view.document())
 
 
 SCORES_CSV = RecordExporter(

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kapnotes.exporting import ExportOptions, RecordExporter
+from kapnotes.exporting import ExportOptions, RecordExporter, RecordView
 from kapnotes.hookspecs import hookimpl
-from kapnotes.model import Document
 
 
-def _json_document(doc: Document, options: ExportOptions) -> bytes:
+def _json_document(view: RecordView, options: ExportOptions) -> bytes:
     from kapnotes.serialization import dumps
 
-    return (dumps(doc) + "\n").encode("utf-8")
+    return (dumps(view.document()) + "\n").encode("utf-8")
 
 
 JSON_DOCUMENT = RecordExporter(

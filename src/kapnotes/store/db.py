@@ -1,15 +1,21 @@
 """The SQLite store: relational tables for what is queried, the canonical record for what is kept.
 
-Every session is stored as its canonical JSON (lossless) plus rows that make it queryable
-(vitals, measures and their items, interventions, full-text narrative). Psychotherapy notes live
-in their own table and are never joined into a session. Writes run in ``BEGIN IMMEDIATE``
-transactions: a save that fails validation or fails half-way leaves the store as it was.
+Every session is stored as the canonical JSON of its content (lossless, and exactly what a
+signature covers: its SHA-256 is the ``content_hash``), with its lifecycle in tables of their own
+(status; ``signatures`` and ``addenda``, append-only) and rows that make it queryable (vitals,
+measures and their items, interventions, full-text narrative). Psychotherapy notes live in their
+own table and are never joined into a session; reading them is audited.
+
+Writes run in ``BEGIN IMMEDIATE`` transactions: a save that fails validation or fails half-way
+leaves the store as it was. Each write names an actor and is recorded in the hash-chained audit
+log (:mod:`kapnotes.store.audit`) in the same transaction. Triggers make signed content
+immutable in SQLite itself (:mod:`kapnotes.store.triggers`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import getpass
 import json
 import os
 import sqlite3
@@ -20,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from sqlite_utils import Database
 
-from kapnotes.errors import ImmutableError, NotFoundError, StoreError
+from kapnotes.errors import NotFoundError, StoreError
 from kapnotes.model import (
+    Addendum,
     Client,
     Clinic,
     Clinician,
@@ -29,19 +36,34 @@ from kapnotes.model import (
     NoteStatus,
     PsychotherapyNote,
     Session,
+    Signature,
     TreatmentCourse,
 )
-from kapnotes.serialization import canonical_bytes, structure, unstructure
-from kapnotes.store import migrations
-from kapnotes.store.rows import course_without_sessions, narrative_text, utc_key, vitals_rows
-from kapnotes.store.scores import Score, score_document
+from kapnotes.serialization import structure, unstructure
+from kapnotes.store import audit, migrations
+from kapnotes.store.audit import Action, Entry
+from kapnotes.store.content import session_content_hash
+from kapnotes.store.rows import utc_key
+from kapnotes.store.scores import score_document
+from kapnotes.store.writer import SaveSummary, Writer, to_json
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.exporting import Authorization
     from kapnotes.notes.format import NoteContext
 
 DEFAULT_DB = "kapnotes.db"
 DB_ENV = "KAPNOTES_DB"
-BUSY_TIMEOUT_MS = 10_000
+ACTOR_ENV = "KAPNOTES_ACTOR"
+BUSY_TIMEOUT_MS = 30_000
+
+__all__ = [
+    "SaveSummary",
+    "SearchHit",
+    "Store",
+    "default_path",
+    "open_store",
+    "session_content_hash",
+]
 
 
 def default_path() -> Path:
@@ -49,31 +71,14 @@ def default_path() -> Path:
     return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
-#: What a signature does not cover: the lifecycle fields of a session.
-LIFECYCLE_KEYS = frozenset({"status", "signatures", "addenda"})
-
-
-def content_hash_from_data(data: dict[str, Any]) -> str:
-    """SHA-256 of a session's canonical JSON without its lifecycle fields (what is signed)."""
-    content = {k: v for k, v in data.items() if k not in LIFECYCLE_KEYS}
-    return hashlib.sha256(canonical_bytes(content)).hexdigest()
-
-
-def session_content_hash(s: Session) -> str:
-    """The hash a signature of ``s`` records; unchanged by signing and by addenda."""
-    return content_hash_from_data(unstructure(s))
-
-
-@attrs.frozen
-class SaveSummary:
-    """What a save did."""
-
-    clients: int
-    courses: int
-    sessions_written: int
-    sessions_unchanged: int
-    addenda_added: int
-    psychotherapy_notes: int
+def default_actor() -> str:
+    """Who writes when the caller names nobody: ``$KAPNOTES_ACTOR``, else ``os:<login name>``."""
+    if os.environ.get(ACTOR_ENV):
+        return os.environ[ACTOR_ENV]
+    try:
+        return f"os:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name (containers): still name the process
+        return f"os:uid-{os.getuid()}" if hasattr(os, "getuid") else "os:unknown"
 
 
 @attrs.frozen
@@ -85,16 +90,13 @@ class SearchHit:
     snippet: str
 
 
-def _json(obj: Any) -> str:
-    return canonical_bytes(obj).decode("utf-8")
-
-
 class Store:
     """A kapnotes SQLite database. Open it with :func:`open_store`."""
 
-    def __init__(self, db: Database, path: Path | None) -> None:
+    def __init__(self, db: Database, path: Path | None, actor: str) -> None:
         self.db = db
         self.path = path
+        self.actor = actor
         self.conn: sqlite3.Connection = db.conn
         self._cache: dict[tuple[str, str], Any] = {}
         self._cache_version: int | None = None
@@ -103,7 +105,7 @@ class Store:
         """Memoised reads (courses, clinic, clinicians) for batch work.
 
         Valid while nothing has written: ``PRAGMA data_version`` changes when another
-        connection commits, and this connection's own saves clear the cache.
+        connection commits, and this connection's own writes clear the cache.
         """
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._cache_version or len(self._cache) > 256:
@@ -129,105 +131,254 @@ class Store:
         """A ``BEGIN IMMEDIATE`` transaction: all or nothing."""
         if self.conn.in_transaction:
             raise StoreError("a write is already in progress on this connection")
+        self._cache.clear()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
-
-    # --- writing -------------------------------------------------------------------------------
-
-    def save(self, doc: Document) -> SaveSummary:
-        """Insert or update everything in ``doc``, in one transaction.
-
-        Draft sessions are replaced. A signed session may be saved again unchanged; its new
-        addenda are appended. Changing a signed session's content is refused.
-        """
-        scores = score_document(doc)  # validates measures against their instruments
-        self._cache.clear()
-        try:
-            with self.write() as conn:
-                return _Writer(conn, scores).save(doc)
         finally:
             self._cache.clear()
 
+    # --- writing -------------------------------------------------------------------------------
+
+    def save(self, doc: Document, *, actor: str | None = None) -> SaveSummary:
+        """Insert or update everything in ``doc``, in one transaction, audited as ``actor``.
+
+        Draft sessions are replaced. A signed session may be saved again unchanged; its new
+        signatures (a co-signature) and addenda are appended. Changing a signed session's
+        content, or its stored signatures or addenda, is refused.
+        """
+        scores = score_document(doc)  # validates measures against their instruments
+        with self.write() as conn:
+            return Writer(conn, scores, actor or self.actor).save(doc)
+
+    def append_signature(
+        self, session_id: str, signature: Signature, status: NoteStatus, *, actor: str | None = None
+    ) -> None:
+        """Record a signature of a stored session (see :func:`kapnotes.lifecycle.sign`)."""
+        with self.write() as conn:
+            row = conn.execute(
+                "SELECT client_id, content_hash, status FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no session {session_id!r}")
+            client_id, content_hash, stored = row
+            if signature.content_hash != content_hash:
+                raise StoreError(f"signature of {session_id!r} does not match the stored content")
+            seq = conn.execute(
+                "SELECT count(*) FROM signatures WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO signatures (session_id, seq, clinician_id, role, signed_at, content_hash, doc) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (
+                    session_id,
+                    seq,
+                    signature.clinician_id,
+                    signature.role.value,
+                    utc_key(signature.signed_at),
+                    signature.content_hash,
+                    to_json(unstructure(signature)),
+                ),
+            )
+            if stored == NoteStatus.DRAFT.value:
+                conn.execute(
+                    "UPDATE sessions SET status = ? WHERE id = ?", (status.value, session_id)
+                )
+            audit.append(
+                conn,
+                actor or self.actor,
+                [
+                    Entry(
+                        Action.SIGN,
+                        f"session:{session_id}",
+                        client_id,
+                        {"role": signature.role.value, "clinician": signature.clinician_id},
+                    )
+                ],
+            )
+
+    def append_addendum(
+        self, session_id: str, addendum: Addendum, *, actor: str | None = None
+    ) -> None:
+        """Record an addendum or amendment of a signed session (append-only)."""
+        with self.write() as conn:
+            row = conn.execute(
+                "SELECT client_id, status FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no session {session_id!r}")
+            client_id, stored = row
+            if stored == NoteStatus.DRAFT.value:
+                raise StoreError(
+                    f"session {session_id!r} is a draft: edit it; addenda are for signed notes"
+                )
+            seq = conn.execute(
+                "SELECT count(*) FROM addenda WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO addenda (id, session_id, seq, kind, author_id, written_at, doc) VALUES (?,?,?,?,?,?,?)",
+                (
+                    addendum.id,
+                    session_id,
+                    seq,
+                    addendum.kind.value,
+                    addendum.author_id,
+                    utc_key(addendum.written_at),
+                    to_json(unstructure(addendum)),
+                ),
+            )
+            if addendum.kind.value == "amendment" and stored == NoteStatus.SIGNED.value:
+                conn.execute("UPDATE sessions SET status = 'amended' WHERE id = ?", (session_id,))
+            audit.append(
+                conn,
+                actor or self.actor,
+                [
+                    Entry(
+                        Action.ADDENDUM,
+                        f"addendum:{addendum.id}",
+                        client_id,
+                        {"session": session_id, "kind": addendum.kind.value},
+                    )
+                ],
+            )
+
+    def record_export(
+        self,
+        exporter: str,
+        client_ids: Sequence[str],
+        *,
+        actor: str | None = None,
+        psychotherapy_notes: int = 0,
+    ) -> None:
+        """Audit an export: one row per client whose record left the store."""
+        detail = {"exporter": exporter, "psychotherapy_notes": psychotherapy_notes}
+        with self.write() as conn:
+            audit.append(
+                conn,
+                actor or self.actor,
+                [Entry(Action.EXPORT, f"export:{exporter}", c, detail) for c in client_ids],
+            )
+
     # --- reading -------------------------------------------------------------------------------
 
-    def document(
-        self,
-        *,
-        client_ids: Sequence[str] | None = None,
-        include_psychotherapy_notes: bool = False,
-    ) -> Document:
-        """The stored record as a :class:`Document` (without psychotherapy notes by default).
+    def document(self, *, client_ids: Sequence[str] | None = None) -> Document:
+        """The stored record as a :class:`Document`, never with psychotherapy notes.
 
-        Psychotherapy notes are only included on explicit request; the privacy layer decides
-        who may ask (see :mod:`kapnotes.privacy`).
+        Psychotherapy notes are read only through :meth:`psychotherapy_notes`, with an
+        authorization, and every read is audited.
         """
-        conn = self.conn
-        clinic_row = conn.execute("SELECT doc FROM clinic LIMIT 1").fetchone()
-        clinic = structure(json.loads(clinic_row[0]), Clinic) if clinic_row else None
-        clinicians = tuple(
-            structure(json.loads(r[0]), Clinician)
-            for r in conn.execute("SELECT doc FROM clinicians ORDER BY id")
-        )
-        where, params = "", tuple[str, ...]()
-        if client_ids is not None:
-            marks = ",".join("?" * len(client_ids))
-            where, params = f" WHERE id IN ({marks})", tuple(client_ids)
-        clients = tuple(
-            structure(json.loads(r[0]), Client)
-            for r in conn.execute(f"SELECT doc FROM clients{where} ORDER BY id", params)
-        )
-        wanted = {c.id for c in clients}
-        courses = tuple(
-            self._course_from_row(r[0], r[1])
-            for r in conn.execute("SELECT id, doc, client_id FROM courses ORDER BY id")
-            if r[2] in wanted
-        )
-        notes: tuple[PsychotherapyNote, ...] = ()
-        if include_psychotherapy_notes:
-            sessions = {s.id for c in courses for s in c.sessions}
-            notes = tuple(
-                n
-                for n in (
-                    structure(json.loads(r[0]), PsychotherapyNote)
-                    for r in conn.execute("SELECT doc FROM psychotherapy_notes ORDER BY id")
-                )
-                if n.session_id in sessions
-            )
+        clients = self.clients(client_ids)
         return Document(
-            clinic=clinic,
-            clinicians=clinicians,
+            clinic=self.clinic(),
+            clinicians=tuple(self.clinicians().values()),
             clients=clients,
-            courses=courses,
-            psychotherapy_notes=notes,
+            courses=tuple(self.iter_courses([c.id for c in clients])),
         )
+
+    def clients(self, client_ids: Sequence[str] | None = None) -> tuple[Client, ...]:
+        """Clients (all, or those of ``client_ids``; unknown ids are left out), by id."""
+        if client_ids is None:
+            rows = self.conn.execute("SELECT doc FROM clients ORDER BY id").fetchall()
+        else:
+            rows = []
+            for i in range(0, len(client_ids), 500):
+                chunk = list(client_ids[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                rows += self.conn.execute(
+                    f"SELECT doc FROM clients WHERE id IN ({marks})", chunk
+                ).fetchall()
+        return tuple(
+            sorted((structure(json.loads(r[0]), Client) for r in rows), key=lambda c: c.id)
+        )
+
+    def iter_courses(self, client_ids: Sequence[str] | None = None) -> Iterator[TreatmentCourse]:
+        """Courses with their sessions, one at a time, by id (memory stays flat)."""
+        wanted = None if client_ids is None else set(client_ids)
+        ids = [
+            r[0]
+            for r in self.conn.execute("SELECT id, client_id FROM courses ORDER BY id").fetchall()
+            if wanted is None or r[1] in wanted
+        ]
+        for course_id in ids:
+            row = self.conn.execute("SELECT doc FROM courses WHERE id = ?", (course_id,)).fetchone()
+            yield self._course_from_row(course_id, row[0])
+
+    def psychotherapy_notes(
+        self,
+        client_ids: Sequence[str],
+        *,
+        authorization: Authorization | None,
+        actor: str | None = None,
+    ) -> tuple[PsychotherapyNote, ...]:
+        """Psychotherapy notes of these clients; needs an authorization; every note read is audited."""
+        from kapnotes.exporting import AuthorizationError
+
+        if authorization is None:
+            raise AuthorizationError("reading psychotherapy notes needs an explicit authorization")
+        found: list[tuple[str, PsychotherapyNote]] = []
+        for i in range(0, len(client_ids), 500):
+            chunk = list(client_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for client_id, doc in self.conn.execute(
+                "SELECT s.client_id, p.doc FROM psychotherapy_notes p JOIN sessions s ON s.id = p.session_id "
+                f"WHERE s.client_id IN ({marks}) ORDER BY p.id",
+                chunk,
+            ):
+                found.append((client_id, structure(json.loads(doc), PsychotherapyNote)))
+        if found:
+            detail = {"authorization": authorization.reference, "purpose": authorization.purpose}
+            with self.write() as conn:
+                audit.append(
+                    conn,
+                    actor or self.actor,
+                    [
+                        Entry(
+                            Action.READ_PSYCHOTHERAPY_NOTE, f"psychotherapy-note:{n.id}", c, detail
+                        )
+                        for c, n in found
+                    ],
+                )
+        return tuple(n for _, n in found)
 
     def _course_from_row(self, course_id: str, doc: str) -> TreatmentCourse:
         base = json.loads(doc)
-        base["sessions"] = [
-            self._session_data(r[0], r[1])
-            for r in self.conn.execute(
-                "SELECT id, doc FROM sessions WHERE course_id = ? ORDER BY seq", (course_id,)
-            )
-        ]
+        rows = self.conn.execute(
+            "SELECT id, status, doc FROM sessions WHERE course_id = ? ORDER BY seq", (course_id,)
+        ).fetchall()
+        base["sessions"] = self._sessions_data(rows)
         return structure(base, TreatmentCourse)
 
-    def _session_data(self, session_id: str, doc: str) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(doc)
-        addenda = [
-            json.loads(r[0])
-            for r in self.conn.execute(
-                "SELECT doc FROM addenda WHERE session_id = ? ORDER BY seq", (session_id,)
-            )
-        ]
-        if addenda:
-            data["addenda"] = addenda
-        return data
+    def _sessions_data(self, rows: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
+        """Session data from stored content plus status, signatures and addenda."""
+        ids = [r[0] for r in rows]
+        lifecycle: dict[str, dict[str, list[Any]]] = {
+            sid: {"signatures": [], "addenda": []} for sid in ids
+        }
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for table in ("signatures", "addenda"):
+                for sid, d in self.conn.execute(
+                    f"SELECT session_id, doc FROM {table} WHERE session_id IN ({marks}) ORDER BY session_id, seq",
+                    chunk,
+                ):
+                    lifecycle[sid][table].append(json.loads(d))
+        out = []
+        for sid, status, doc in rows:
+            data: dict[str, Any] = json.loads(doc)
+            if status != NoteStatus.DRAFT.value:
+                data["status"] = status
+            for key, values in lifecycle[sid].items():
+                if values:
+                    data[key] = values
+            out.append(data)
+        return out
 
     def session(self, session_id: str) -> tuple[TreatmentCourse, Session]:
         """A session with its course (the course carries all its sessions, for context)."""
@@ -279,7 +430,7 @@ class Store:
 
     def clinicians(self) -> dict[str, Clinician]:
         def load() -> dict[str, Clinician]:
-            rows = self.conn.execute("SELECT doc FROM clinicians")
+            rows = self.conn.execute("SELECT doc FROM clinicians ORDER BY id")
             return {c.id: c for c in (structure(json.loads(r[0]), Clinician) for r in rows)}
 
         return dict(self._cached("clinicians", "", load))
@@ -288,20 +439,18 @@ class Store:
         return [r[0] for r in self.conn.execute("SELECT id FROM clients ORDER BY id")]
 
     def courses_of(self, client_id: str) -> list[TreatmentCourse]:
-        return [
-            self._course_from_row(r[0], r[1])
-            for r in self.conn.execute(
-                "SELECT id, doc FROM courses WHERE client_id = ? ORDER BY started_on, id",
-                (client_id,),
-            )
-        ]
+        ids = self.conn.execute(
+            "SELECT id FROM courses WHERE client_id = ? ORDER BY started_on, id", (client_id,)
+        ).fetchall()
+        return [self.course(r[0]) for r in ids]
 
     def client_sessions(self, client_id: str) -> list[Session]:
         """A client's sessions in time order (by index on client and start)."""
         rows = self.conn.execute(
-            "SELECT id, doc FROM sessions WHERE client_id = ? ORDER BY start_utc, id", (client_id,)
+            "SELECT id, status, doc FROM sessions WHERE client_id = ? ORDER BY start_utc, id",
+            (client_id,),
         ).fetchall()
-        return [structure(self._session_data(r[0], r[1]), Session) for r in rows]
+        return [structure(d, Session) for d in self._sessions_data(rows)]
 
     def session_ids(self, client_id: str | None = None) -> list[str]:
         if client_id is None:
@@ -326,15 +475,14 @@ class Store:
         ``2026-02-01T00:00:00.000000Z``) to a time window, ``until`` excluded.
         """
         where, params = ["instrument = ?"], [instrument]
-        if client_id is not None:
-            where.append("client_id = ?")
-            params.append(client_id)
-        if since is not None:
-            where.append("administered_at_utc >= ?")
-            params.append(since)
-        if until is not None:
-            where.append("administered_at_utc < ?")
-            params.append(until)
+        for clause, value in (
+            ("client_id = ?", client_id),
+            ("administered_at_utc >= ?", since),
+            ("administered_at_utc < ?", until),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
         cur = self.conn.execute(
             "SELECT id, client_id, session_id, administered_at_utc, context, total, band "
             f"FROM measures WHERE {' AND '.join(where)} ORDER BY administered_at_utc, id",
@@ -357,6 +505,23 @@ class Store:
         ).fetchall()
         return [SearchHit(*r) for r in rows]
 
+    def audit_log(
+        self, *, patient: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Audit rows, oldest first (all, or one patient's)."""
+        sql = "SELECT id, at, actor, action, patient, object, detail FROM audit"
+        params: list[Any] = []
+        if patient is not None:
+            sql += " WHERE patient = ?"
+            params.append(patient)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        cur = self.conn.execute(sql, params)
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur]
+
     def counts(self) -> dict[str, int]:
         tables = (
             "clients",
@@ -365,7 +530,9 @@ class Store:
             "measures",
             "vitals",
             "interventions",
+            "signatures",
             "addenda",
+            "audit",
         )
         return {t: self.conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables}
 
@@ -376,322 +543,51 @@ def _fts_query(text: str) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
-class _Writer:
-    """Writes a document inside an open transaction, in batches (one statement per table)."""
-
-    def __init__(self, conn: sqlite3.Connection, scores: dict[str, Score]) -> None:
-        self.conn = conn
-        self.scores = scores
-
-    def save(self, doc: Document) -> SaveSummary:
-        self._people(doc)
-        self._courses(doc.courses)
-        written, unchanged, addenda = self._sessions(doc.courses)
-        self.conn.executemany(
-            "INSERT INTO psychotherapy_notes (id, session_id, author_id, written_at, doc) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, "
-            "session_id = excluded.session_id, author_id = excluded.author_id, "
-            "written_at = excluded.written_at",
-            [
-                (n.id, n.session_id, n.author_id, utc_key(n.written_at), _json(n))
-                for n in doc.psychotherapy_notes
-            ],
-        )
-        return SaveSummary(
-            clients=len(doc.clients),
-            courses=len(doc.courses),
-            sessions_written=written,
-            sessions_unchanged=unchanged,
-            addenda_added=addenda,
-            psychotherapy_notes=len(doc.psychotherapy_notes),
-        )
-
-    def _people(self, doc: Document) -> None:
-        c = self.conn
-        if doc.clinic is not None:
-            c.execute(
-                "INSERT INTO clinic (id, name, doc) VALUES (?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
-                (doc.clinic.id, doc.clinic.name, _json(doc.clinic)),
-            )
-        c.executemany(
-            "INSERT INTO clinicians (id, name, credentials, doc) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET name = excluded.name, credentials = excluded.credentials, "
-            "doc = excluded.doc",
-            [(k.id, k.name, k.credentials, _json(k)) for k in doc.clinicians],
-        )
-        c.executemany(
-            "INSERT INTO clients (id, mrn, family_name, given_name, date_of_birth, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET mrn = excluded.mrn, "
-            "family_name = excluded.family_name, given_name = excluded.given_name, "
-            "date_of_birth = excluded.date_of_birth, doc = excluded.doc",
-            [
-                (k.id, k.mrn, k.name.family, k.name.given, k.date_of_birth.isoformat(), _json(k))
-                for k in doc.clients
-            ],
-        )
-
-    def _existing(self, sql: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-        """Rows (keyed by their first column) for ``ids``, in chunks under SQLite's variable limit."""
-        out: dict[str, tuple[Any, ...]] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(sql.format(marks=marks), chunk):
-                out[row[0]] = row
-        return out
-
-    def _courses(self, courses: Sequence[TreatmentCourse]) -> None:
-        owners = self._existing(
-            "SELECT id, client_id FROM courses WHERE id IN ({marks})", [k.id for k in courses]
-        )
-        for course in courses:
-            row = owners.get(course.id)
-            if row is not None and row[1] != course.client_id:
-                raise StoreError(
-                    f"course {course.id!r} belongs to client {row[1]!r} in the store, "
-                    f"not {course.client_id!r}"
-                )
-        self.conn.executemany(
-            "INSERT INTO courses (id, client_id, started_on, status, doc) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET started_on = excluded.started_on, "
-            "status = excluded.status, doc = excluded.doc",
-            [
-                (
-                    k.id,
-                    k.client_id,
-                    k.started_on.isoformat(),
-                    k.status.value,
-                    _json(course_without_sessions(k)),
-                )
-                for k in courses
-            ],
-        )
-
-    def _sessions(self, courses: Sequence[TreatmentCourse]) -> tuple[int, int, int]:
-        """Insert new sessions, replace changed drafts, refuse changes to signed ones."""
-        ids = [s.id for k in courses for s in k.sessions]
-        existing = self._existing(
-            "SELECT id, course_id, status, content_hash, doc FROM sessions WHERE id IN ({marks})",
-            ids,
-        )
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
-        reseq: list[tuple[int, str]] = []
-        children = _Children(self.scores)
-        addenda: list[tuple[str, list[dict[str, Any]]]] = []
-        for course in courses:
-            for seq, s in enumerate(course.sessions):
-                data = unstructure(s)
-                addenda.append((s.id, data.pop("addenda", [])))
-                doc = _json(data)
-                # A draft's canonical JSON is exactly what a signature covers: hash it directly.
-                drafty = "status" not in data and "signatures" not in data
-                content_hash = (
-                    hashlib.sha256(doc.encode("utf-8")).hexdigest()
-                    if drafty
-                    else content_hash_from_data(data)
-                )
-                row = existing.get(s.id)
-                values = _session_values(s, content_hash, doc)
-                if row is None:
-                    inserts.append((s.id, course.id, course.client_id, seq, *values))
-                elif _unchanged(s.id, course.id, row, content_hash, doc):
-                    reseq.append((seq, s.id))
-                    continue
-                else:
-                    updates.append((seq, *values, s.id))
-                children.add(course, s)
-        c = self.conn
-        if updates:
-            children.delete(c, [u[-1] for u in updates])
-        c.executemany(
-            "INSERT INTO sessions (id, course_id, client_id, seq, kind, start_utc, start, [end], "
-            "status, content_hash, narrative_text, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            inserts,
-        )
-        c.executemany(
-            "UPDATE sessions SET seq = ?, kind = ?, start_utc = ?, start = ?, [end] = ?, "
-            "status = ?, content_hash = ?, narrative_text = ?, doc = ? WHERE id = ?",
-            updates,
-        )
-        c.executemany(
-            "UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", [(q, i, q) for q, i in reseq]
-        )
-        children.write(c)
-        added = self._addenda(addenda)
-        return len(inserts) + len(updates), len(reseq), added
-
-    def _addenda(self, per_session: list[tuple[str, list[dict[str, Any]]]]) -> int:
-        """Append addenda not yet stored; stored ones must be unchanged (append-only)."""
-        wanted = [sid for sid, items in per_session if items]
-        if not wanted:
-            return 0
-        stored: dict[str, dict[str, str]] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for sid, aid, doc in self.conn.execute(
-                f"SELECT session_id, id, doc FROM addenda WHERE session_id IN ({marks})", chunk
-            ):
-                stored.setdefault(sid, {})[aid] = doc
-        rows = []
-        for sid, items in per_session:
-            have = stored.get(sid, {})
-            seq = len(have)
-            for a in items:
-                doc = _json(a)
-                if a["id"] in have:
-                    if have[a["id"]] != doc:
-                        raise ImmutableError(
-                            f"addendum {a['id']!r} of session {sid!r} cannot change"
-                        )
-                    continue
-                rows.append(
-                    (a["id"], sid, seq, a["kind"], a["author_id"], _utc_text(a["written_at"]), doc)
-                )
-                seq += 1
-        self.conn.executemany(
-            "INSERT INTO addenda (id, session_id, seq, kind, author_id, written_at, doc) "
-            "VALUES (?,?,?,?,?,?,?)",
-            rows,
-        )
-        return len(rows)
-
-
-def _utc_text(iso: str) -> str:
-    import datetime as dt
-
-    return utc_key(dt.datetime.fromisoformat(iso))
-
-
-def _session_values(s: Session, content_hash: str, doc: str) -> tuple[Any, ...]:
-    return (
-        s.kind.value,
-        utc_key(s.start),
-        s.start.isoformat(),
-        s.end.isoformat() if s.end else None,
-        s.status.value,
-        content_hash,
-        narrative_text(s),
-        doc,
-    )
-
-
-def _unchanged(sid: str, course_id: str, row: tuple[Any, ...], content_hash: str, doc: str) -> bool:
-    """Whether a stored session equals the incoming one; raises if a signed one would change."""
-    _, stored_course, status, stored_hash, stored_doc = row
-    if stored_course != course_id:
-        raise StoreError(f"session {sid!r} belongs to course {stored_course!r} in the store")
-    if status != NoteStatus.DRAFT.value:
-        if stored_hash != content_hash or not _same_signatures(stored_doc, doc):
-            raise ImmutableError(
-                f"session {sid!r} is signed; its content cannot change (write an addendum instead)"
-            )
-        return True
-    return bool(stored_doc == doc)
-
-
-class _Children:
-    """Rows of the tables that hang off sessions, gathered for one executemany each."""
-
-    def __init__(self, scores: dict[str, Score]) -> None:
-        self.scores = scores
-        self.vitals: list[tuple[Any, ...]] = []
-        self.interventions: list[tuple[Any, ...]] = []
-        self.measures: list[tuple[Any, ...]] = []
-        self.items: list[tuple[Any, ...]] = []
-
-    def add(self, course: TreatmentCourse, s: Session) -> None:
-        self.vitals += vitals_rows(s)
-        if s.interventions:
-            self.interventions.append((s.id,))
-        for m in s.measures:
-            total, band = self.scores[m.id]
-            self.measures.append(
-                (
-                    m.id,
-                    s.id,
-                    course.client_id,
-                    m.instrument,
-                    utc_key(m.administered_at),
-                    m.context.value,
-                    m.respondent.value,
-                    total,
-                    band,
-                )
-            )
-            self.items += [(m.id, n, v) for n, v in enumerate(m.items, start=1) if v is not None]
-
-    @staticmethod
-    def delete(c: sqlite3.Connection, session_ids: list[str]) -> None:
-        rows = [(sid,) for sid in session_ids]
-        c.executemany(
-            "DELETE FROM measure_items WHERE measure_id IN (SELECT id FROM measures WHERE session_id = ?)",
-            rows,
-        )
-        for table in ("measures", "vitals", "interventions"):
-            c.executemany(f"DELETE FROM [{table}] WHERE session_id = ?", rows)
-
-    def write(self, c: sqlite3.Connection) -> None:
-        c.executemany(
-            "INSERT INTO vitals (session_id, seq, at_utc, minutes_after_dose, systolic, diastolic, "
-            "heart_rate, spo2, respiratory_rate) VALUES (?,?,?,?,?,?,?,?,?)",
-            self.vitals,
-        )
-        # Each intervention's JSON is taken from its session's stored JSON by SQLite itself.
-        c.executemany(
-            "INSERT INTO interventions (session_id, seq, type, doc) "
-            "SELECT s.id, j.key, json_extract(j.value, '$.type'), j.value "
-            "FROM sessions s, json_each(s.doc, '$.interventions') j WHERE s.id = ?",
-            self.interventions,
-        )
-        c.executemany(
-            "INSERT INTO measures (id, session_id, client_id, instrument, administered_at_utc, "
-            "context, respondent, total, band) VALUES (?,?,?,?,?,?,?,?,?)",
-            self.measures,
-        )
-        c.executemany(
-            "INSERT INTO measure_items (measure_id, item, value) VALUES (?,?,?)", self.items
-        )
-
-
-def _same_signatures(stored_doc: str, new_doc: str) -> bool:
-    return bool(json.loads(stored_doc).get("signatures") == json.loads(new_doc).get("signatures"))
-
-
-def open_store(path: str | Path | None = None, *, create: bool = True) -> Store:
+def open_store(
+    path: str | Path | None = None,
+    *,
+    create: bool = True,
+    key: str | bytes | None = None,
+    actor: str | None = None,
+) -> Store:
     """Open (and create or migrate) a kapnotes database; ``None`` means :func:`default_path`.
 
-    ``":memory:"`` opens a private in-memory store (tests, scripts).
+    :param path: a file, or ``":memory:"`` for a private in-memory store (tests, scripts).
+    :param create: create the file if missing (else :class:`StoreError`).
+    :param key: open an encrypted database (SQLCipher; install ``kapnotes[encryption]``).
+    :param actor: who writes (recorded in the audit log) unless a write names another;
+        default ``$KAPNOTES_ACTOR`` or ``os:<login name>``.
     """
     memory = path == ":memory:"
     p = None if memory else Path(path) if path is not None else default_path()
     if p is not None and not create and not p.exists():
         raise StoreError(f"no kapnotes database at {p}")
+    from kapnotes.store.connect import connect
+
+    conn = connect(p, key=key, timeout_ms=BUSY_TIMEOUT_MS)
     try:
-        conn = sqlite3.connect(":memory:" if p is None else str(p), timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if p is not None:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
         db = Database(conn, execute_plugins=False)
         _migrate(db)
     except sqlite3.DatabaseError as exc:
+        conn.close()
         raise StoreError(f"cannot open {p or ':memory:'} as a kapnotes database: {exc}") from None
-    return Store(db, p)
+    except BaseException:
+        conn.close()
+        raise
+    return Store(db, p, actor or default_actor())
 
 
 def _migrate(db: Database) -> None:
-    if migrations.migrations.pending(db):
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            pending = migrations.migrations.pending(db)
-            if pending:
-                migrations.apply(db)
-            db.conn.execute("COMMIT")
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            raise
+    """Apply pending migrations (one writer at a time), then make sure the triggers are in place."""
+    from kapnotes.store.triggers import check_triggers
+
+    if not migrations.migrations.pending(db) and not check_triggers(db):
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise

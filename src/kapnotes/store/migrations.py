@@ -1,13 +1,15 @@
 """The store's schema, as numbered migrations in the named set ``kapnotes``.
 
-Migrations never use ``table.transform()`` on tables that carry triggers (it drops them); any
-migration that rebuilds a table must re-create its triggers, and :func:`ensure_triggers` runs
-after every migration run to re-create and check them.
+A migration that rebuilds a table (``table.transform()``) drops its triggers: :func:`apply`
+re-creates and checks every trigger after each migration run (see
+:mod:`kapnotes.store.triggers`), so no migration can leave signed content unprotected.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
+
+from kapnotes.store.triggers import ensure_triggers
 
 migrations = Migrations("kapnotes")
 
@@ -55,6 +57,20 @@ def m001_initial(db: Database) -> None:
     )
     db.table("sessions").create_index(["client_id", "start_utc"])
     db.table("sessions").create_index(["course_id", "seq"])
+    db.table("signatures").create(
+        {
+            "session_id": str,
+            "seq": int,
+            "clinician_id": str,
+            "role": str,
+            "signed_at": str,
+            "content_hash": str,
+            "doc": str,
+        },
+        pk=("session_id", "seq"),
+        foreign_keys=[("session_id", "sessions", "id"), ("clinician_id", "clinicians", "id")],
+        not_null={"clinician_id", "role", "signed_at", "content_hash", "doc"},
+    )
     db.table("addenda").create(
         {
             "id": str,
@@ -118,9 +134,26 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("session_id", "sessions", "id"), ("author_id", "clinicians", "id")],
     )
+    db.table("audit").create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "action": str,
+            "patient": str,
+            "object": str,
+            "detail": str,
+            "prev_hash": str,
+            "hash": str,
+        },
+        pk="id",
+        not_null={"at", "actor", "action", "object", "prev_hash", "hash"},
+    )
+    db.table("audit").create_index(["patient", "at"])
     db.table("sessions").enable_fts(["narrative_text"], create_triggers=True, tokenize="porter")
 
 
 def apply(db: Database) -> None:
-    """Bring ``db`` to the newest schema."""
+    """Bring ``db`` to the newest schema, then re-create and check the immutability triggers."""
     migrations.apply(db)
+    ensure_triggers(db)

@@ -1,0 +1,314 @@
+"""Every code the FHIR export sends, in one table, each with where it was verified.
+
+The rule: a coding goes out only when its code was checked against a public source, named in
+``source`` below. A concept without a verified code is sent as ``{"text": ...}`` only, never with
+a guessed code; :data:`UNVERIFIED` lists those concepts, with the candidate code we could not
+confirm, so that a maintainer who verifies one moves it into the table.
+
+Instrument codes (PHQ-9 panel, total and item codes, ...) are *not* repeated here: they live with
+each instrument in the kapnotes instrument catalog (``Instrument.loinc``), the one source of truth
+for the exporter and the importer alike. :func:`instrument_loinc` reads them, and drops the
+codes an instrument marks as single-source.
+
+Element values with a *required* binding in FHIR R4 (``Encounter.status``, ``docStatus``, ...)
+are part of the resource definitions rather than terminologies; their maps are at the end, with
+the R4 page they come from.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.instruments.base import Instrument, LoincCodes
+
+# --- code systems (canonical URIs) ---------------------------------------------------------------
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM = "http://unitsofmeasure.org"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+NPI = "http://hl7.org/fhir/sid/us-npi"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
+US_CORE_DOCREF_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+
+#: The code systems a coding may use (anything else in an export is a bug; the tests check it).
+SYSTEMS = frozenset(
+    {
+        LOINC, SNOMED, RXNORM, UCUM, ICD10CM, ACT_CODE, OBSERVATION_CATEGORY,
+        CONDITION_CATEGORY, CONDITION_CLINICAL, IDENTIFIER_TYPE, US_CORE_DOCREF_CATEGORY,
+    }
+)
+
+_HL7_VITALS = "FHIR R4 vital signs profiles (hl7.org/fhir/R4/observation-vitalsigns.html)"
+_VS_RESULT = "FHIR ValueSet observation-vitalsignresult (hl7.org/fhir/ValueSet/observation-vitalsignresult)"
+_ROUTES = "FHIR ValueSet route-codes (hl7.org/fhir/valueset-route-codes.html); DOMAIN.md section 5 [V]"
+
+
+@attrs.frozen
+class Code:
+    """One verified code: its system, code, display and the source it was checked against."""
+
+    system: str
+    code: str
+    display: str
+    source: str
+
+    def coding(self) -> dict[str, str]:
+        """The FHIR ``Coding``."""
+        return {"system": self.system, "code": self.code, "display": self.display}
+
+    def concept(self, text: str | None = None) -> dict[str, Any]:
+        """A ``CodeableConcept`` with this coding and ``text`` (default: the display)."""
+        return {"coding": [self.coding()], "text": text or self.display}
+
+
+def text_concept(text: str) -> dict[str, str]:
+    """A ``CodeableConcept`` with text only: for concepts without a verified code."""
+    return {"text": text}
+
+
+def concept_of(codes: tuple[Code, ...], text: str) -> dict[str, Any]:
+    """A ``CodeableConcept`` with several codings of the same concept, and ``text``."""
+    return {"coding": [c.coding() for c in codes], "text": text}
+
+
+# --- LOINC ------------------------------------------------------------------------------------
+
+PROGRESS_NOTE = Code(LOINC, "11506-3", "Progress note", "DOMAIN.md section 5 [V]")
+BP_PANEL = Code(
+    LOINC, "85354-9", "Blood pressure panel with all children optional",
+    f"{_HL7_VITALS}: FHIR Blood Pressure profile (hl7.org/fhir/r4b/bp.html)",
+)
+SYSTOLIC = Code(LOINC, "8480-6", "Systolic blood pressure", "FHIR Blood Pressure profile component (hl7.org/fhir/r4b/bp.html)")
+DIASTOLIC = Code(LOINC, "8462-4", "Diastolic blood pressure", "FHIR Blood Pressure profile component (hl7.org/fhir/r4b/bp.html)")
+HEART_RATE = Code(LOINC, "8867-4", "Heart rate", _VS_RESULT)
+RESPIRATORY_RATE = Code(LOINC, "9279-1", "Respiratory rate", _VS_RESULT)
+BODY_WEIGHT = Code(LOINC, "29463-7", "Body weight", _VS_RESULT)
+#: SpO2: the FHIR core oxygen-saturation code, plus the pulse-oximetry code US Core adds.
+OXYGEN_SATURATION = Code(LOINC, "2708-6", "Oxygen saturation in Arterial blood", _VS_RESULT)
+PULSE_OXIMETRY = Code(
+    LOINC, "59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry",
+    "US Core Pulse Oximetry profile (hl7.org/fhir/us/core/STU7/StructureDefinition-us-core-pulse-oximetry)",
+)
+
+#: PHQ-9 answers 0-3 (LOINC answer list LL358-3), accepted on import for PHQ-9 items 1-9.
+#: Source: LL358-3 as expanded by tx.fhir.org (LOINC 2.82) in the MII PRO IG value set
+#: mii-vs-pro-phq-9-answer-list-ll358-3. Not verified for GAD-7, so GAD-7 takes valueInteger only.
+PHQ9_ANSWERS: dict[str, int] = {"LA6568-5": 0, "LA6569-3": 1, "LA6570-1": 2, "LA6571-9": 3}
+PHQ9_ANSWER_LIST_SOURCE = "LOINC LL358-3 (tx.fhir.org expansion, LOINC 2.82)"
+
+# --- SNOMED CT --------------------------------------------------------------------------------
+
+PSYCHOTHERAPY = Code(SNOMED, "75516001", "Psychotherapy", "DOMAIN.md section 5 [V]")
+CBT = Code(SNOMED, "228557008", "Cognitive and behavioral therapy", "DOMAIN.md section 5 [V]")
+ROUTE_IV = Code(SNOMED, "47625008", "Intravenous route", _ROUTES)
+ROUTE_IM = Code(SNOMED, "78421000", "Intramuscular route", _ROUTES)
+ROUTE_SUBLINGUAL = Code(SNOMED, "37839007", "Sublingual route", _ROUTES)
+ROUTE_NASAL = Code(SNOMED, "46713006", "Nasal route", _ROUTES)
+ROUTE_ORAL = Code(SNOMED, "26643006", "Oral route", _ROUTES)
+
+#: kapnotes Route value -> SNOMED CT route.
+ROUTES: dict[str, Code] = {
+    "iv": ROUTE_IV,
+    "im": ROUTE_IM,
+    "sublingual": ROUTE_SUBLINGUAL,
+    "intranasal": ROUTE_NASAL,
+    "oral": ROUTE_ORAL,
+}
+
+#: Intervention type -> code. CBT has its own code; integration work, exposure and motivational
+#: interviewing are forms of psychotherapy and carry the (broader, correct) psychotherapy code with
+#: their own name as text. Psychoeducation, mindfulness, safety planning, somatic work and plugin
+#: types have no verified code: text only.
+INTERVENTIONS: dict[str, Code] = {
+    "cbt_reframing": CBT,
+    "integration": PSYCHOTHERAPY,
+    "exposure": PSYCHOTHERAPY,
+    "motivational_interviewing": PSYCHOTHERAPY,
+}
+
+# --- RxNorm -----------------------------------------------------------------------------------
+
+#: esketamine Nasal Spray (SCDF). Source: RxNorm RxCUI 2201623 as published by ndclist.com
+#: (RxNorm source version 20AA_260601F, "Prescribable: YES (Active)"). Esketamine is given
+#: intranasally only (the model enforces it), so the dose-form concept is exact.
+ESKETAMINE_NASAL_SPRAY = Code(
+    RXNORM, "2201623", "esketamine Nasal Spray",
+    "RxNorm RxCUI 2201623 (SCDF), via ndclist.com/rxnorm/rxcui/2201623",
+)
+
+#: Agent -> RxNorm code, where verified (ketamine: see UNVERIFIED).
+AGENTS: dict[str, Code] = {"esketamine": ESKETAMINE_NASAL_SPRAY}
+
+# --- HL7 terminology --------------------------------------------------------------------------
+
+AMBULATORY = Code(
+    ACT_CODE, "AMB", "ambulatory",
+    "HL7 v3 ActCode, ValueSet encounter-class (terminology.hl7.org/ValueSet/encounter-class)",
+)
+VIRTUAL = Code(
+    ACT_CODE, "VR", "virtual",
+    "HL7 v3 ActCode, ValueSet encounter-class (terminology.hl7.org/ValueSet/encounter-class)",
+)
+#: kapnotes Modality value -> Encounter.class. Telehealth and chaperoned at-home sessions have
+#: no clinician in the room: virtual, not ambulatory.
+ENCOUNTER_CLASSES: dict[str, Code] = {
+    "in_person": AMBULATORY,
+    "telehealth": VIRTUAL,
+    "at_home_chaperoned": VIRTUAL,
+}
+VITAL_SIGNS = Code(
+    OBSERVATION_CATEGORY, "vital-signs", "Vital Signs",
+    "FHIR R4 observation-category (hl7.org/fhir/R4/codesystem-observation-category.html)",
+)
+SURVEY = Code(
+    OBSERVATION_CATEGORY, "survey", "Survey",
+    "FHIR R4 observation-category (hl7.org/fhir/R4/codesystem-observation-category.html)",
+)
+ENCOUNTER_DIAGNOSIS = Code(
+    CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis",
+    "FHIR ValueSet condition-category (hl7.org/fhir/r4b/valueset-condition-category.html)",
+)
+CONDITION_ACTIVE = Code(
+    CONDITION_CLINICAL, "active", "Active", "HL7 CodeSystem condition-clinical (terminology.hl7.org)",
+)
+MEDICAL_RECORD_NUMBER = Code(
+    IDENTIFIER_TYPE, "MR", "Medical record number",
+    "HL7 v2 table 0203 (terminology.hl7.org/CodeSystem/v2-0203), as used by US Core",
+)
+CLINICAL_NOTE = Code(
+    US_CORE_DOCREF_CATEGORY, "clinical-note", "Clinical Note",
+    "US Core CodeSystem us-core-documentreference-category (STU3.1.1-STU8)",
+)
+
+# --- UCUM units -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Unit:
+    """A UCUM unit: the code, and what a reader sees."""
+
+    code: str
+    display: str
+
+    def quantity(self, value: float | int) -> dict[str, Any]:
+        """A FHIR ``Quantity`` of ``value`` in this unit."""
+        return {"value": value, "unit": self.display, "system": UCUM, "code": self.code}
+
+
+MM_HG = Unit("mm[Hg]", "mmHg")
+PER_MINUTE = Unit("/min", "/min")
+PERCENT = Unit("%", "%")
+KILOGRAM = Unit("kg", "kg")
+MILLIGRAM = Unit("mg", "mg")
+MINUTE = Unit("min", "min")
+SCORE = Unit("{score}", "{score}")
+
+# --- sent as text only ----------------------------------------------------------------------
+
+#: Concepts sent as text because no code was verified: (concept, candidate code, why not sent).
+UNVERIFIED: tuple[tuple[str, str, str], ...] = (
+    (
+        "ketamine (racemic) Medication.code",
+        "RxNorm 6130",
+        "DOMAIN.md marks it single-source [1]; no public source confirming it was found",
+    ),
+    ("Encounter.type by session kind", "-", "no verified code for KAP session kinds"),
+    ("psychoeducation, mindfulness, safety planning, somatic work", "-", "no verified SNOMED CT code"),
+    ("adjunct medications (e.g. ondansetron)", "-", "free-text names in the record; no RxNorm lookup"),
+    ("MOAA/S and CADSS monitoring scores", "-", "the catalog has no verified LOINC code"),
+    ("adverse events, severity and outcome", "-", "no verified codes"),
+    ("score band (Observation.interpretation)", "-", "bands are instrument-specific words"),
+    ("C-SSRS risk level", "LOINC 93374-7", "single source in the instrument catalog"),
+    ("PHQ-9 item 10 (difficulty)", "-", "not verified in the catalog"),
+    ("clinician credentials (Practitioner.qualification)", "-", "free text in the record"),
+)
+
+# --- instrument codes (from the instrument catalog) ------------------------------------------
+
+
+def instrument_loinc(instrument: Instrument) -> LoincCodes | None:
+    """The instrument's LOINC codes, or None when it has none or they rest on one source only."""
+    codes = instrument.loinc
+    if codes is None or codes.single_source:
+        return None
+    return codes
+
+
+def questionnaire_url(instrument: Instrument, base: str) -> str:
+    """The canonical of an instrument's Questionnaire.
+
+    LOINC panels have the canonical the LOINC FHIR questionnaires use, ``http://loinc.org/q/<panel>``
+    (Regenstrief's PHQ-9 Questionnaire, ``url = http://loinc.org/q/44249-1``); other instruments
+    get one under the export's identifier base.
+    """
+    from kapnotes_fhir.ids import join
+
+    codes = instrument_loinc(instrument)
+    if codes is not None and codes.panel:
+        return f"{LOINC}/q/{codes.panel}"
+    return questionnaire_url_for_name(instrument.name, base)
+
+
+def questionnaire_url_for_name(name: str, base: str) -> str:
+    """The canonical of a Questionnaire for an instrument that is not registered."""
+    from kapnotes_fhir.ids import join
+
+    return join(base, "Questionnaire", name)
+
+
+def table() -> tuple[Code, ...]:
+    """Every code of this module's table (for tests and documentation)."""
+    return tuple(v for v in globals().values() if isinstance(v, Code))
+
+
+def allowed_codings() -> set[tuple[str, str]]:
+    """``(system, code)`` of every coding an export may contain: the table and the instruments."""
+    from kapnotes.plugins import registry
+
+    out = {(c.system, c.code) for c in table()}
+    for inst in registry().instruments:
+        codes = instrument_loinc(inst)
+        if codes is None:
+            continue
+        out.update((LOINC, c) for c in (codes.panel, codes.total) if c)
+        out.update((LOINC, c) for _, c in codes.items)
+    return out
+
+
+# --- required bindings of FHIR R4 resources (element values, not terminology) ----------------
+
+#: kapnotes CourseStatus -> EpisodeOfCare.status (hl7.org/fhir/R4/codesystem-episode-of-care-status).
+#: "discontinued" is "cancelled: withdrawn from service"; a completed course is "finished".
+EPISODE_STATUS: dict[str, str] = {
+    "planned": "planned",
+    "active": "active",
+    "completed": "finished",
+    "discontinued": "cancelled",
+}
+#: kapnotes NoteStatus -> DocumentReference.docStatus (hl7.org/fhir/R4/valueset-composition-status).
+DOC_STATUS: dict[str, str] = {"draft": "preliminary", "signed": "final", "amended": "amended"}
+#: kapnotes NoteStatus -> Observation.status (hl7.org/fhir/R4/valueset-observation-status):
+#: values in a draft note may still change.
+OBSERVATION_STATUS: dict[str, str] = {"draft": "preliminary", "signed": "final", "amended": "final"}
+#: kapnotes Sex -> Patient.gender (administrative-gender): intersex is "other".
+GENDER: dict[str, str] = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
+#: kapnotes SignatureRole -> Composition.attester.mode (hl7.org/fhir/R4/valueset-composition-attestation-mode):
+#: the author signs legally; a supervisor's co-signature is a professional attestation.
+ATTESTATION_MODE: dict[str, str] = {"author": "legal", "cosigner": "professional"}
+#: kapnotes SessionKind -> Encounter.type text (no verified code).
+SESSION_KIND_TEXT: dict[str, str] = {
+    "intake": "KAP intake session",
+    "preparation": "KAP preparation session",
+    "dosing": "KAP dosing (medicine) session",
+    "integration": "KAP integration session",
+    "follow-up": "KAP follow-up session",
+}

@@ -1,0 +1,184 @@
+"""What every resource builder needs: the clinic, its people, the settings of this export.
+
+Options are read from ``ExportOptions.extra`` (``kapnotes export`` fills it; the Python API takes
+any dict):
+
+``identifier_base``
+    Base URI of the clinic's identifier systems (default ``urn:kapnotes:<clinic id>``).
+``note_content``
+    What a note's DocumentReference carries: ``"docx,text"`` (the default of the Bundles),
+    ``"text"`` (the default of NDJSON: a Word file is ~40 kB and ~0.1 s per note), ``"docx"``
+    or ``"none"`` (no DocumentReferences at all).
+``note_format``
+    The note format to render (default: the format for the session kind, as ``kapnotes render``).
+``indent``
+    Indentation of Bundle JSON (default 2; ``0`` for one line).
+``session_id``
+    The note of ``fhir-document``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from kapnotes.errors import KapnotesError
+from kapnotes.exporting import ExportOptions, RecordView
+from kapnotes.model import Client, Clinic, Clinician, Document
+from kapnotes_fhir.ids import Refs, RefMode, Systems, identifier
+
+NOTE_CONTENT = ("docx", "text")
+
+
+class FhirExportError(KapnotesError):
+    """A FHIR export cannot be made as asked (bad option, unknown or unsigned session)."""
+
+
+@attrs.frozen
+class Settings:
+    """The options of one export, checked."""
+
+    identifier_base: str | None = None
+    note_content: tuple[str, ...] = NOTE_CONTENT
+    note_format: str | None = None
+    indent: int | None = 2
+
+    @classmethod
+    def from_options(cls, options: ExportOptions | None, *, note_content: tuple[str, ...]) -> Settings:
+        """Read ``options.extra``; a bad value is a :class:`FhirExportError` naming the option."""
+        extra: Mapping[str, Any] = options.extra if options is not None else {}
+        base = extra.get("identifier_base")
+        if base is not None and (not isinstance(base, str) or ":" not in base):
+            raise FhirExportError(f"identifier_base must be a URI, got {base!r}")
+        content = note_content
+        if "note_content" in extra:
+            content = _parse_content(extra["note_content"])
+        fmt = extra.get("note_format")
+        if fmt is not None:
+            from kapnotes.plugins import registry
+
+            registry().note_formats.get(fmt)  # an unknown name lists the known ones
+        indent = extra.get("indent", 2)
+        if indent is not None and (not isinstance(indent, int) or isinstance(indent, bool) or indent < 0):
+            raise FhirExportError(f"indent must be a non-negative integer, got {indent!r}")
+        return cls(base, content, fmt, indent or None)
+
+
+def _parse_content(value: object) -> tuple[str, ...]:
+    parts = value.split(",") if isinstance(value, str) else value
+    if not isinstance(parts, (list, tuple)):
+        raise FhirExportError(f"note_content must be 'docx,text', 'text', 'docx' or 'none', got {value!r}")
+    names = tuple(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    if names == ("none",):
+        return ()
+    bad = [n for n in names if n not in NOTE_CONTENT]
+    if bad or len(names) != len(parts):
+        raise FhirExportError(f"note_content must be 'docx,text', 'text', 'docx' or 'none', got {value!r}")
+    return tuple(n for n in NOTE_CONTENT if n in names)
+
+
+def as_view(record: RecordView | Document) -> RecordView:
+    """A :class:`RecordView` of ``record`` (a Document is viewed without psychotherapy notes)."""
+    if isinstance(record, Document):
+        return RecordView.of_document(record)
+    return record
+
+
+class ExportContext:
+    """The clinic, clinicians and clients of a view, with the settings and reference style."""
+
+    def __init__(self, view: RecordView, settings: Settings, *, mode: RefMode) -> None:
+        from kapnotes.plugins import registry
+
+        self.view = view
+        self.settings = settings
+        self.clinic: Clinic | None = view.clinic
+        self.clinicians: dict[str, Clinician] = {c.id: c for c in view.clinicians}
+        self.clients: dict[str, Client] = {c.id: c for c in view.clients}
+        clinic_id = view.clinic.id if view.clinic is not None else "kapnotes"
+        self.systems = Systems.for_clinic(clinic_id, settings.identifier_base)
+        self.refs = Refs(clinic_id, mode)
+        self.instruments = registry().instruments
+
+    # --- references ---------------------------------------------------------------------------
+
+    def ref(self, resource_type: str, key: str) -> dict[str, str]:
+        """A reference to the resource of ``resource_type`` with kapnotes key ``key``."""
+        return self.refs.ref(resource_type, key)
+
+    def organization(self) -> dict[str, str] | None:
+        """A reference to the clinic's Organization (None without a clinic)."""
+        return self.ref("Organization", self.clinic.id) if self.clinic is not None else None
+
+    def practitioner(self, clinician_id: str | None) -> dict[str, str] | None:
+        """A reference to a clinician's Practitioner (None if the view does not have them)."""
+        if clinician_id is None or clinician_id not in self.clinicians:
+            return None
+        return self.ref("Practitioner", clinician_id)
+
+    def patient(self, client_id: str) -> dict[str, str]:
+        return self.ref("Patient", client_id)
+
+    # --- identity -----------------------------------------------------------------------------
+
+    def new(
+        self,
+        resource_type: str,
+        key: str,
+        system: str,
+        body: dict[str, Any],
+        *,
+        identifiers: list[dict[str, Any]] | None = None,
+        single_identifier: bool = False,
+    ) -> Entry:
+        """A resource with its deterministic id and business identifier(s).
+
+        ``identifiers`` come before the kapnotes one (an MRN, an NPI); the first identifier is
+        what a transaction creates the resource conditionally on.
+        """
+        own = identifier(self.systems.of(system), key)
+        ids = [*(identifiers or []), own]
+        head: dict[str, Any] = {"resourceType": resource_type, "id": self.refs.id(resource_type, key)}
+        head["identifier"] = own if single_identifier else ids
+        first = ids[0]
+        return Entry({**head, **body}, (first["system"], first["value"]))
+
+
+@attrs.frozen
+class Entry:
+    """A resource and the identifier (system, value) it is conditionally created on."""
+
+    resource: dict[str, Any]
+    condition: tuple[str, str]
+
+    @property
+    def type(self) -> str:
+        return str(self.resource["resourceType"])
+
+    @property
+    def id(self) -> str:
+        return str(self.resource["id"])
+
+
+# --- value helpers ------------------------------------------------------------------------------
+
+
+def when(value: dt.datetime) -> str:
+    """A FHIR dateTime/instant (the record's times always carry a UTC offset)."""
+    return value.isoformat()
+
+
+def period(start: dt.datetime, end: dt.datetime | None) -> dict[str, str]:
+    """A FHIR Period."""
+    out = {"start": when(start)}
+    if end is not None:
+        out["end"] = when(end)
+    return out
+
+
+def prune(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without keys whose value is None or empty (FHIR forbids empty elements)."""
+    return {k: v for k, v in obj.items() if v is not None and v != [] and v != {} and v != ""}

@@ -1,0 +1,110 @@
+"""Identity of exported resources: deterministic UUIDs, business identifiers and references.
+
+* **Logical ids.** Every resource's id is a UUID v5 over a fixed namespace and
+  ``clinic id / resource type / kapnotes key`` (a session id, ``<session id>/vitals/3/bp``, ...).
+  The same record always gives the same ids, so two exports are the same bytes, and a resource
+  keeps its id from one export to the next.
+* **Business identifiers.** Every resource carries an ``identifier`` in a system of this clinic
+  (``urn:kapnotes:<clinic id>:session`` by default, or under ``options.extra["identifier_base"]``,
+  e.g. ``https://ehr.example.org/sid/kap``), and a transaction creates it conditionally on that
+  identifier (``ifNoneExist``), so that posting the same record twice creates nothing new.
+* **References.** In a Bundle a reference is the ``urn:uuid:`` fullUrl of the entry; in Bulk Data
+  NDJSON it is ``Type/id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+from urllib.parse import quote
+
+import attrs
+
+#: The namespace of every kapnotes FHIR UUID (uuid5 of the URL below, itself never resolved).
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://kapnotes.invalid/fhir/resource")
+
+DEFAULT_BASE = "urn:kapnotes"
+
+
+def join(base: str, *parts: str) -> str:
+    """``base`` extended by ``parts``: with ``/`` for a URL, with ``:`` for a URN."""
+    sep = "/" if "://" in base else ":"
+    return sep.join([base.rstrip("/:"), *parts])
+
+
+def resource_uuid(clinic_id: str, resource_type: str, key: str) -> str:
+    """The deterministic id of a resource: UUID v5 of ``clinic/type/key``."""
+    return str(uuid.uuid5(NAMESPACE, f"{clinic_id}/{resource_type}/{key}"))
+
+
+@attrs.frozen
+class Systems:
+    """The identifier systems of one clinic's export.
+
+    :ivar base: ``urn:kapnotes:<clinic id>`` unless the caller set ``identifier_base``.
+    """
+
+    base: str
+
+    @classmethod
+    def for_clinic(cls, clinic_id: str, base: str | None = None) -> Systems:
+        """The systems of ``clinic_id``: under ``base`` if given, else ``urn:kapnotes:<clinic>``."""
+        return cls(base.rstrip("/:") if base else join(DEFAULT_BASE, clinic_id))
+
+    def of(self, name: str) -> str:
+        """The system called ``name`` (``mrn``, ``session``, ``measure``, ...)."""
+        return join(self.base, name)
+
+    @property
+    def mrn(self) -> str:
+        return self.of("mrn")
+
+    @property
+    def measure(self) -> str:
+        return self.of("measure")
+
+    @property
+    def session(self) -> str:
+        return self.of("session")
+
+    @property
+    def document(self) -> str:
+        return self.of("document")
+
+
+def identifier(system: str, value: str, **extra: Any) -> dict[str, Any]:
+    """A FHIR ``Identifier``."""
+    return {**extra, "system": system, "value": value}
+
+
+def escape_token(value: str) -> str:
+    """A token search value with FHIR's search escapes (``\\``, ``|``, ``,``, ``$``)."""
+    for ch in ("\\", "|", ",", "$"):
+        value = value.replace(ch, "\\" + ch)
+    return value
+
+
+def if_none_exist(system: str, value: str) -> str:
+    """The ``ifNoneExist`` query of a conditional create on an identifier (URL-encoded)."""
+    token = f"{system}|{escape_token(value)}"
+    return "identifier=" + quote(token, safe=":/|@-._~")
+
+
+RefMode = Literal["urn", "relative"]
+
+
+@attrs.frozen
+class Refs:
+    """How references are written: ``urn:uuid:<id>`` inside a Bundle, ``Type/<id>`` in NDJSON."""
+
+    clinic_id: str
+    mode: RefMode = "urn"
+
+    def id(self, resource_type: str, key: str) -> str:
+        """The logical id of the resource of ``resource_type`` with kapnotes key ``key``."""
+        return resource_uuid(self.clinic_id, resource_type, key)
+
+    def ref(self, resource_type: str, key: str) -> dict[str, str]:
+        """A ``Reference`` to that resource."""
+        rid = self.id(resource_type, key)
+        return {"reference": f"urn:uuid:{rid}" if self.mode == "urn" else f"{resource_type}/{rid}"}

@@ -1,0 +1,114 @@
+"""Measures as FHIR: a QuestionnaireResponse with the items, and an Observation with the score.
+
+* ``QuestionnaireResponse``: ``questionnaire`` is the instrument's canonical
+  (``http://loinc.org/q/44249-1`` for PHQ-9), each answered item is
+  ``{"linkId": <item LOINC code, else "item-N">, "answer": [{"valueInteger": n}]}`` (unanswered
+  items are left out), ``identifier`` is the kapnotes measure id.
+* ``Observation`` (category ``survey``): code = the instrument's LOINC total, valueQuantity in
+  ``{score}`` (UCUM), interpretation = the band as text, ``derivedFrom`` -> the
+  QuestionnaireResponse. None when the responses give no total (incomplete), and for instruments
+  whose result is a level rather than a total (C-SSRS: its risk level as text).
+
+Instrument codes come from the instrument catalog (``Instrument.loinc``), read through
+:func:`kapnotes_fhir.codes.instrument_loinc`; the importer reads the same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kapnotes.instruments.base import Instrument
+from kapnotes.model import MeasureAdministration, Respondent, Session, TreatmentCourse
+from kapnotes_fhir import codes
+from kapnotes_fhir.codes import LOINC, instrument_loinc, text_concept
+from kapnotes_fhir.context import Entry, ExportContext, prune, when
+
+
+def link_id(instrument: Instrument, number: int) -> str:
+    """The linkId of item ``number``: its LOINC code where the catalog has one, else ``item-N``."""
+    loinc = instrument_loinc(instrument)
+    code = loinc.item(number) if loinc is not None else None
+    return code or f"item-{number}"
+
+
+def questionnaire_response(
+    ctx: ExportContext, course: TreatmentCourse, s: Session, m: MeasureAdministration, instrument: Instrument | None
+) -> Entry:
+    """The items of one administration."""
+    items = []
+    for n, value in enumerate(m.items, start=1):
+        if value is None:
+            continue
+        if instrument is not None and n <= len(instrument.items):
+            item = instrument.item(n)
+            items.append(prune({"linkId": link_id(instrument, n), "text": item.text or item.label,
+                                "answer": [{"valueInteger": value}]}))
+        else:
+            items.append({"linkId": f"item-{n}", "answer": [{"valueInteger": value}]})
+    patient = ctx.patient(course.client_id)
+    by_client = m.respondent is Respondent.CLIENT
+    author = patient if by_client else ctx.practitioner(m.administered_by)
+    canonical = (
+        codes.questionnaire_url(instrument, ctx.systems.base)
+        if instrument is not None
+        else codes.questionnaire_url_for_name(m.instrument, ctx.systems.base)
+    )
+    body = prune(
+        {
+            "questionnaire": canonical,
+            "status": "completed",
+            "subject": patient,
+            "encounter": ctx.ref("Encounter", s.id),
+            "authored": when(m.administered_at),
+            "author": author,
+            "source": patient if by_client else None,
+            "item": items,
+        }
+    )
+    return ctx.new("QuestionnaireResponse", m.id, "measure", body, single_identifier=True)
+
+
+def score_observation(
+    ctx: ExportContext, course: TreatmentCourse, s: Session, m: MeasureAdministration, instrument: Instrument
+) -> Entry | None:
+    """The score of one administration (None when there is none to send)."""
+    result = instrument.score(m.items)
+    loinc = instrument_loinc(instrument)
+    value: dict[str, Any]
+    if result.complete and result.total is not None:
+        text = f"{instrument.title} total score"
+        code = loinc.total if loinc is not None else None
+        value = {"valueQuantity": codes.SCORE.quantity(result.total)}
+    elif result.risk_level is not None:
+        text = f"{instrument.title} risk level"
+        code = loinc.risk_level if loinc is not None else None
+        value = {"valueCodeableConcept": text_concept(result.risk_level)}
+    else:
+        return None
+    concept = {"coding": [{"system": LOINC, "code": code}], "text": text} if code else text_concept(text)
+    body = prune(
+        {
+            "status": codes.OBSERVATION_STATUS[s.status.value],
+            "category": [codes.SURVEY.concept()],
+            "code": concept,
+            "subject": ctx.patient(course.client_id),
+            "encounter": ctx.ref("Encounter", s.id),
+            "effectiveDateTime": when(m.administered_at),
+            **value,
+            "interpretation": [text_concept(result.band)] if result.band else [],
+            "derivedFrom": [ctx.ref("QuestionnaireResponse", m.id)],
+        }
+    )
+    return ctx.new("Observation", f"{m.id}/score", "observation", body)
+
+
+def measures(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iterator[Entry]:
+    """QuestionnaireResponse and score Observation of every measure of a session."""
+    for m in s.measures:
+        instrument = ctx.instruments.get(m.instrument) if m.instrument in ctx.instruments else None
+        yield questionnaire_response(ctx, course, s, m, instrument)
+        if instrument is not None:
+            obs = score_observation(ctx, course, s, m, instrument)
+            if obs is not None:
+                yield obs

@@ -1,0 +1,103 @@
+"""The audit log: append-only rows chained by SHA-256, so that any alteration is detectable.
+
+Each row records when, who (actor), what (action), whose record (patient) and which object, and
+holds the previous row's hash; its own hash covers all of that. Triggers forbid ``UPDATE`` and
+``DELETE`` (HIPAA 164.312(b); ONC 170.315(d)(2): entries cannot be changed, and alteration must
+be detectable). :func:`verify_chain` recomputes the chain and names the first row that fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+
+GENESIS = "0" * 64
+
+
+class Action:
+    """The actions the audit log records."""
+
+    WRITE = "write"
+    SIGN = "sign"
+    ADDENDUM = "addendum"
+    EXPORT = "export"
+    READ_PSYCHOTHERAPY_NOTE = "read-psychotherapy-note"
+    WRITE_PSYCHOTHERAPY_NOTE = "write-psychotherapy-note"
+
+
+@attrs.frozen
+class Entry:
+    """One thing to record."""
+
+    action: str
+    object: str
+    patient: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def row_hash(
+    prev: str,
+    row_id: int,
+    at: str,
+    actor: str,
+    action: str,
+    patient: str | None,
+    obj: str,
+    detail: str | None,
+) -> str:
+    payload = json.dumps(
+        [prev, row_id, at, actor, action, patient, obj, detail],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def append(
+    conn: sqlite3.Connection, actor: str, entries: Iterable[Entry], *, at: str | None = None
+) -> int:
+    """Append entries to the chain; must run inside the caller's write transaction."""
+    last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    next_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    when = at or now_utc()
+    rows = []
+    for e in entries:
+        detail = json.dumps(e.detail, sort_keys=True, ensure_ascii=False) if e.detail else None
+        h = row_hash(prev, next_id, when, actor, e.action, e.patient, e.object, detail)
+        rows.append((next_id, when, actor, e.action, e.patient, e.object, detail, prev, h))
+        prev, next_id = h, next_id + 1
+    conn.executemany(
+        "INSERT INTO audit (id, at, actor, action, patient, object, detail, prev_hash, hash) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+    return len(rows)
+
+
+def verify_chain(conn: sqlite3.Connection) -> Iterator[str]:
+    """Problems with the chain, first one first (an altered, inserted or removed row)."""
+    prev, expected_id = GENESIS, 1
+    cur = conn.execute(
+        "SELECT id, at, actor, action, patient, object, detail, prev_hash, hash FROM audit ORDER BY id"
+    )
+    for row_id, at, actor, action, patient, obj, detail, prev_hash, h in cur:
+        if row_id != expected_id:
+            yield f"audit row {row_id}: expected row {expected_id} (a row was removed or inserted)"
+            return
+        if prev_hash != prev:
+            yield f"audit row {row_id}: previous hash does not match row {row_id - 1} (chain broken)"
+            return
+        if row_hash(prev, row_id, at, actor, action, patient, obj, detail) != h:
+            yield f"audit row {row_id}: content does not match its hash (row altered)"
+            return
+        prev, expected_id = h, expected_id + 1

@@ -1,0 +1,437 @@
+"""Writing a document into the store, inside one transaction, in batches.
+
+New sessions are inserted as drafts, their rows (vitals, measures, interventions) added, and only
+then given their recorded status, so the immutability triggers protect signed content from the
+first commit on. Every change is recorded in the audit chain in the same transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from kapnotes.errors import ImmutableError, StoreError
+from kapnotes.model import Document, NoteStatus, Session, TreatmentCourse
+from kapnotes.serialization import canonical_bytes, unstructure
+from kapnotes.store import audit
+from kapnotes.store.audit import Action, Entry
+from kapnotes.store.content import session_content_data, sha256_text
+from kapnotes.store.rows import course_without_sessions, narrative_text, utc_key, vitals_rows
+from kapnotes.store.scores import Score
+
+
+def to_json(obj: Any) -> str:
+    return canonical_bytes(obj).decode("utf-8")
+
+
+@attrs.frozen
+class SaveSummary:
+    """What a save did."""
+
+    clients: int
+    courses: int
+    sessions_written: int
+    sessions_unchanged: int
+    signatures_added: int
+    addenda_added: int
+    psychotherapy_notes: int
+
+
+class Writer:
+    """Writes one document inside an open transaction; records everything in the audit log."""
+
+    def __init__(self, conn: sqlite3.Connection, scores: dict[str, Score], actor: str) -> None:
+        self.conn = conn
+        self.scores = scores
+        self.actor = actor
+        self.entries: list[Entry] = []
+
+    def save(self, doc: Document) -> SaveSummary:
+        self._clinic_and_clinicians(doc)
+        self._clients(doc)
+        self._courses(doc.courses)
+        written, unchanged, sigs, addenda = self._sessions(doc.courses)
+        self._psychotherapy_notes(doc)
+        audit.append(self.conn, self.actor, self.entries)
+        return SaveSummary(
+            clients=len(doc.clients),
+            courses=len(doc.courses),
+            sessions_written=written,
+            sessions_unchanged=unchanged,
+            signatures_added=sigs,
+            addenda_added=addenda,
+            psychotherapy_notes=len(doc.psychotherapy_notes),
+        )
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _existing(self, sql: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """Rows keyed by their first column for ``ids``, in chunks under SQLite's variable limit."""
+        out: dict[str, tuple[Any, ...]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(sql.format(marks=marks), chunk):
+                out[row[0]] = row
+        return out
+
+    def _upsert_changed(
+        self,
+        table: str,
+        rows: list[tuple[Any, ...]],
+        columns: Sequence[str],
+        patient_col: int | None,
+    ) -> None:
+        """Insert or update rows whose ``doc`` (last column) changed, auditing each."""
+        existing = self._existing(
+            f"SELECT id, doc FROM [{table}] WHERE id IN ({{marks}})", [r[0] for r in rows]
+        )
+        changed = [r for r in rows if existing.get(r[0], (None, None))[1] != r[-1]]
+        cols = ", ".join(columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        self.conn.executemany(
+            f"INSERT INTO [{table}] ({cols}) VALUES ({','.join('?' * len(columns))}) "
+            f"ON CONFLICT(id) DO UPDATE SET {updates}",
+            changed,
+        )
+        kind = table.rstrip("s")
+        for r in changed:
+            patient = r[patient_col] if patient_col is not None else None
+            self.entries.append(Entry(Action.WRITE, f"{kind}:{r[0]}", patient))
+
+    # --- people and courses ----------------------------------------------------------------------
+
+    def _clinic_and_clinicians(self, doc: Document) -> None:
+        if doc.clinic is not None:
+            self._upsert_changed(
+                "clinic",
+                [(doc.clinic.id, doc.clinic.name, to_json(doc.clinic))],
+                ("id", "name", "doc"),
+                None,
+            )
+        self._upsert_changed(
+            "clinicians",
+            [(k.id, k.name, k.credentials, to_json(k)) for k in doc.clinicians],
+            ("id", "name", "credentials", "doc"),
+            None,
+        )
+
+    def _clients(self, doc: Document) -> None:
+        self._upsert_changed(
+            "clients",
+            [
+                (k.id, k.mrn, k.name.family, k.name.given, k.date_of_birth.isoformat(), to_json(k))
+                for k in doc.clients
+            ],
+            ("id", "mrn", "family_name", "given_name", "date_of_birth", "doc"),
+            0,
+        )
+
+    def _courses(self, courses: Sequence[TreatmentCourse]) -> None:
+        owners = self._existing(
+            "SELECT id, client_id FROM courses WHERE id IN ({marks})", [k.id for k in courses]
+        )
+        for course in courses:
+            row = owners.get(course.id)
+            if row is not None and row[1] != course.client_id:
+                raise StoreError(
+                    f"course {course.id!r} belongs to client {row[1]!r} in the store, not {course.client_id!r}"
+                )
+        self._upsert_changed(
+            "courses",
+            [
+                (
+                    k.id,
+                    k.client_id,
+                    k.started_on.isoformat(),
+                    k.status.value,
+                    to_json(course_without_sessions(k)),
+                )
+                for k in courses
+            ],
+            ("id", "client_id", "started_on", "status", "doc"),
+            1,
+        )
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    def _sessions(self, courses: Sequence[TreatmentCourse]) -> tuple[int, int, int, int]:
+        """Insert new sessions, replace changed drafts, refuse changes to signed ones."""
+        ids = [s.id for k in courses for s in k.sessions]
+        existing = self._existing(
+            "SELECT id, course_id, status, content_hash, doc FROM sessions WHERE id IN ({marks})",
+            ids,
+        )
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        reseq: list[tuple[int, str]] = []
+        statuses: list[tuple[str, str]] = []
+        signatures: list[tuple[str, Session, str]] = []
+        addenda: list[tuple[str, str, list[dict[str, Any]]]] = []
+        children = _Children(self.scores)
+        for course in courses:
+            for seq, s in enumerate(course.sessions):
+                data = unstructure(s)
+                doc = to_json(session_content_data(data))
+                content_hash = sha256_text(doc)
+                row = existing.get(s.id)
+                values = _session_values(s, content_hash, doc)
+                if row is not None and _same_content(s, course.id, row, doc):
+                    reseq.append((seq, s.id))
+                elif row is None:
+                    inserts.append((s.id, course.id, course.client_id, seq, *values))
+                    children.add(course, s)
+                    self.entries.append(Entry(Action.WRITE, f"session:{s.id}", course.client_id))
+                else:
+                    updates.append((seq, *values, s.id))
+                    children.add(course, s)
+                    self.entries.append(Entry(Action.WRITE, f"session:{s.id}", course.client_id))
+                if _status_changes(row, s):
+                    statuses.append((s.status.value, s.id))
+                signatures.append((course.client_id, s, content_hash))
+                if data.get("addenda"):
+                    addenda.append((course.client_id, s.id, data["addenda"]))
+        c = self.conn
+        if updates:
+            children.delete(c, [u[-1] for u in updates])
+        c.executemany(
+            "INSERT INTO sessions (id, course_id, client_id, seq, kind, start_utc, start, [end], "
+            "status, content_hash, narrative_text, doc) VALUES (?,?,?,?,?,?,?,?,'draft',?,?,?)",
+            inserts,
+        )
+        c.executemany(
+            "UPDATE sessions SET seq = ?, kind = ?, start_utc = ?, start = ?, [end] = ?, "
+            "content_hash = ?, narrative_text = ?, doc = ? WHERE id = ?",
+            updates,
+        )
+        c.executemany(
+            "UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", [(q, i, q) for q, i in reseq]
+        )
+        children.write(c)
+        sigs = self._signatures(signatures)
+        c.executemany("UPDATE sessions SET status = ? WHERE id = ?", statuses)
+        added = self._addenda(addenda)
+        return len(inserts) + len(updates), len(reseq), sigs, added
+
+    def _signatures(self, per_session: list[tuple[str, Session, str]]) -> int:
+        """Append new signatures; stored ones must come first and be unchanged (append-only)."""
+        wanted = [s.id for _, s, _ in per_session]
+        stored: dict[str, list[str]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for sid, doc in self.conn.execute(
+                f"SELECT session_id, doc FROM signatures WHERE session_id IN ({marks}) ORDER BY session_id, seq",
+                chunk,
+            ):
+                stored.setdefault(sid, []).append(doc)
+        rows = []
+        for client_id, s, content_hash in per_session:
+            have = stored.get(s.id, [])
+            docs = [to_json(unstructure(g)) for g in s.signatures]
+            if docs[: len(have)] != have:
+                raise ImmutableError(
+                    f"session {s.id!r}: its stored signatures cannot be changed or removed"
+                )
+            for seq in range(len(have), len(docs)):
+                g = s.signatures[seq]
+                if g.content_hash != content_hash:
+                    raise ImmutableError(
+                        f"session {s.id!r}: signature {seq} records content hash {g.content_hash[:12]}..., "
+                        f"but the session's content hashes to {content_hash[:12]}..."
+                    )
+                rows.append(
+                    (
+                        s.id,
+                        seq,
+                        g.clinician_id,
+                        g.role.value,
+                        utc_key(g.signed_at),
+                        g.content_hash,
+                        docs[seq],
+                    )
+                )
+                self.entries.append(
+                    Entry(
+                        Action.SIGN,
+                        f"session:{s.id}",
+                        client_id,
+                        {"role": g.role.value, "clinician": g.clinician_id},
+                    )
+                )
+        self.conn.executemany(
+            "INSERT INTO signatures (session_id, seq, clinician_id, role, signed_at, content_hash, doc) "
+            "VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
+        return len(rows)
+
+    def _addenda(self, per_session: list[tuple[str, str, list[dict[str, Any]]]]) -> int:
+        """Append addenda not yet stored; stored ones must be unchanged (append-only)."""
+        wanted = [sid for _, sid, _ in per_session]
+        stored: dict[str, dict[str, str]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for sid, aid, doc in self.conn.execute(
+                f"SELECT session_id, id, doc FROM addenda WHERE session_id IN ({marks})", chunk
+            ):
+                stored.setdefault(sid, {})[aid] = doc
+        rows = []
+        for client_id, sid, items in per_session:
+            have = stored.get(sid, {})
+            seq = len(have)
+            for a in items:
+                doc = to_json(a)
+                if a["id"] in have:
+                    if have[a["id"]] != doc:
+                        raise ImmutableError(
+                            f"addendum {a['id']!r} of session {sid!r} cannot change"
+                        )
+                    continue
+                rows.append(
+                    (a["id"], sid, seq, a["kind"], a["author_id"], _utc_text(a["written_at"]), doc)
+                )
+                self.entries.append(
+                    Entry(Action.ADDENDUM, f"addendum:{a['id']}", client_id, {"session": sid})
+                )
+                seq += 1
+        self.conn.executemany(
+            "INSERT INTO addenda (id, session_id, seq, kind, author_id, written_at, doc) VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
+        return len(rows)
+
+    def _psychotherapy_notes(self, doc: Document) -> None:
+        if not doc.psychotherapy_notes:
+            return
+        owner = {s.id: c.client_id for c in doc.courses for s in c.sessions}
+        rows = [
+            (n.id, n.session_id, n.author_id, utc_key(n.written_at), to_json(n))
+            for n in doc.psychotherapy_notes
+        ]
+        existing = self._existing(
+            "SELECT id, doc FROM psychotherapy_notes WHERE id IN ({marks})", [r[0] for r in rows]
+        )
+        changed = [r for r in rows if existing.get(r[0], (None, None))[1] != r[-1]]
+        self.conn.executemany(
+            "INSERT INTO psychotherapy_notes (id, session_id, author_id, written_at, doc) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, session_id = excluded.session_id, "
+            "author_id = excluded.author_id, written_at = excluded.written_at",
+            changed,
+        )
+        for r in changed:
+            self.entries.append(
+                Entry(
+                    Action.WRITE_PSYCHOTHERAPY_NOTE, f"psychotherapy-note:{r[0]}", owner.get(r[1])
+                )
+            )
+
+
+def _utc_text(iso: str) -> str:
+    import datetime as dt
+
+    return utc_key(dt.datetime.fromisoformat(iso))
+
+
+def _session_values(s: Session, content_hash: str, doc: str) -> tuple[Any, ...]:
+    return (
+        s.kind.value,
+        utc_key(s.start),
+        s.start.isoformat(),
+        s.end.isoformat() if s.end else None,
+        content_hash,
+        narrative_text(s),
+        doc,
+    )
+
+
+def _status_changes(row: tuple[Any, ...] | None, s: Session) -> bool:
+    """Whether to record ``s.status``: draft to signed or amended, signed to amended; never back."""
+    if s.status is NoteStatus.DRAFT:
+        return False
+    stored = NoteStatus.DRAFT.value if row is None else row[2]
+    return stored == NoteStatus.DRAFT.value or (
+        stored == NoteStatus.SIGNED.value and s.status is NoteStatus.AMENDED
+    )
+
+
+def _same_content(s: Session, course_id: str, row: tuple[Any, ...], doc: str) -> bool:
+    """Whether a stored session has the incoming content; raises if signed content would change."""
+    _, stored_course, status, _, stored_doc = row
+    if stored_course != course_id:
+        raise StoreError(f"session {s.id!r} belongs to course {stored_course!r} in the store")
+    if status != NoteStatus.DRAFT.value:
+        if stored_doc != doc or s.status is NoteStatus.DRAFT:
+            raise ImmutableError(
+                f"session {s.id!r} is signed; its content cannot change (write an addendum instead)"
+            )
+        return True
+    return bool(stored_doc == doc)
+
+
+class _Children:
+    """Rows of the tables that hang off sessions, gathered for one executemany each."""
+
+    def __init__(self, scores: dict[str, Score]) -> None:
+        self.scores = scores
+        self.vitals: list[tuple[Any, ...]] = []
+        self.interventions: list[tuple[str]] = []
+        self.measures: list[tuple[Any, ...]] = []
+        self.items: list[tuple[Any, ...]] = []
+
+    def add(self, course: TreatmentCourse, s: Session) -> None:
+        self.vitals += vitals_rows(s)
+        if s.interventions:
+            self.interventions.append((s.id,))
+        for m in s.measures:
+            total, band = self.scores[m.id]
+            self.measures.append(
+                (
+                    m.id,
+                    s.id,
+                    course.client_id,
+                    m.instrument,
+                    utc_key(m.administered_at),
+                    m.context.value,
+                    m.respondent.value,
+                    total,
+                    band,
+                )
+            )
+            self.items += [(m.id, n, v) for n, v in enumerate(m.items, start=1) if v is not None]
+
+    @staticmethod
+    def delete(c: sqlite3.Connection, session_ids: list[str]) -> None:
+        rows = [(sid,) for sid in session_ids]
+        c.executemany(
+            "DELETE FROM measure_items WHERE measure_id IN (SELECT id FROM measures WHERE session_id = ?)",
+            rows,
+        )
+        for table in ("measures", "vitals", "interventions"):
+            c.executemany(f"DELETE FROM [{table}] WHERE session_id = ?", rows)
+
+    def write(self, c: sqlite3.Connection) -> None:
+        c.executemany(
+            "INSERT INTO vitals (session_id, seq, at_utc, minutes_after_dose, systolic, diastolic, "
+            "heart_rate, spo2, respiratory_rate) VALUES (?,?,?,?,?,?,?,?,?)",
+            self.vitals,
+        )
+        # Each intervention's JSON is taken from its session's stored JSON by SQLite itself.
+        c.executemany(
+            "INSERT INTO interventions (session_id, seq, type, doc) "
+            "SELECT s.id, j.key, json_extract(j.value, '$.type'), j.value "
+            "FROM sessions s, json_each(s.doc, '$.interventions') j WHERE s.id = ?",
+            self.interventions,
+        )
+        c.executemany(
+            "INSERT INTO measures (id, session_id, client_id, instrument, administered_at_utc, "
+            "context, respondent, total, band) VALUES (?,?,?,?,?,?,?,?,?)",
+            self.measures,
+        )
+        c.executemany(
+            "INSERT INTO measure_items (measure_id, item, value) VALUES (?,?,?)", self.items
+        )
