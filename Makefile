@@ -11,7 +11,7 @@ DEMO_OUT ?= demo-out
 $(STAMP): pyproject.toml $(PLUGINS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' $(foreach p,$(dir $(PLUGINS)),-e './$(p)[test]')
+	$(BIN)/python -m pip install --quiet -e '.[dev,encryption]' $(foreach p,$(dir $(PLUGINS)),-e './$(p)[test]')
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -44,16 +44,15 @@ AGE = "AGE"
 #: Words never redacted on their own when they occur in a free-form name ("Support person (our
 #: chaperone)", "Dr. Lee Ames"): titles, particles, relationships and generic words. The whole
 #: name is still redacted as a phrase; structured name parts (given, family...) always are.
-NAME_STOPWORDS = frozenset(
-    """
+_STOPWORDS_TEXT = """
     dr doctor mr mrs ms mx miss prof rev sr jr ii iii iv md do phd psyd rn np pa lcsw lmft amft
     lpc lpcc the and of de del der di du da la le van von st
     mother father mom dad mum sister brother partner spouse wife husband friend son daughter
     aunt uncle grandmother grandfather grandma grandpa cousin neighbor neighbour roommate
     support person people contact emergency chaperone escort driver family relative guardian
     synthetic unknown none other client patient
-    """.split()
-)
+"""
+NAME_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 _SEP = r"[\s().-]{0,3}"
 
@@ -67,6 +66,12 @@ class Found:
     label: str
     replacement: str
     priority: int
+
+
+class Finder(Protocol):
+    """Anything that finds spans to replace in a text."""
+
+    def find(self, text: str) -> Iterator[Found]: ...
 
 
 @attrs.frozen
@@ -86,7 +91,9 @@ class Detector:
                 continue
             start, end = m.span(self.group)
             if start < end:
-                yield Found(start, end, self.label, self.replacement or f"[{self.label}]", self.priority)
+                yield Found(
+                    start, end, self.label, self.replacement or f"[{self.label}]", self.priority
+                )
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -133,19 +140,46 @@ def _code_like(m: re.Match[str]) -> bool:
 # --- the patterns ---------------------------------------------------------------------------------
 
 _I = re.IGNORECASE
+# "March" and "May" are also ordinary words: as month names they must be capitalized.
 _MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"(?:jan(?:uary)?|feb(?:ruary)?|(?-i:Mar(?:ch)?|MAR(?:CH)?|May|MAY)|apr(?:il)?|june?|july?|"
+    r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _AGE_N = r"(?P<n>9\d|1[0-2]\d)"
+#: A number followed by one of these is a quantity, not a telephone number ("100-1000 mg").
+_UNIT_AFTER = (
+    r"(?!\s*(?:mg|mcg|ug|g|kg|ml|mL|l|mmhg|bpm|min|mins|minutes|hours?|h|hrs?|s|sec|iu|units?|"
+    r"steps|%)\b)"
+)
+_ID_LABELS = (
+    r"MRN|MR\s?#|medical\s+record(?:\s+(?:number|no\.?|#))?|chart\s+(?:number|no\.?|#)"
+    r"|patient\s+(?:id|number|no\.?|#)|case\s+(?:number|no\.?|#)"
+    r"|account(?:\s+(?:number|no\.?|#))?|acct\.?(?:\s*(?:number|no\.?|#))?"
+    r"|member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)"
+    r"|beneficiary(?:\s+(?:id|number|no\.?|#))?|policy(?:\s+(?:number|no\.?|#))?"
+    r"|group\s+(?:number|no\.?|#)|insurance\s+(?:id|number|no\.?|#)"
+    r"|medicaid(?:\s+(?:id|number|no\.?|#))?|medicare(?:\s+(?:id|number|no\.?|#))?"
+    r"|licen[cs]e(?:\s+(?:number|no\.?|#|plate))?|certificate\s+(?:number|no\.?|#)"
+    r"|DEA(?:\s+(?:number|no\.?|#))?|NPI|plate|VIN"
+    r"|serial\s+(?:number|no\.?|#)|S/N|device\s+(?:id|identifier|serial|number)|IMEI|UDI"
+    r"|passport(?:\s+(?:number|no\.?|#))?|SSN|social\s+security(?:\s+(?:number|no\.?|#))?"
+)
 
 PATTERNS: tuple[Detector, ...] = (
     # (F) e-mail addresses
-    Detector(EMAIL, re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w-])", _I), 10),
+    Detector(
+        EMAIL,
+        re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w-])", _I),
+        10,
+    ),
     # (N) URLs: with a scheme or www., or a bare host name under a common top-level domain
-    Detector(URL, re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]]", _I), 11),
+    Detector(
+        URL,
+        re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]]", _I),
+        11,
+    ),
     Detector(
         URL,
         re.compile(
@@ -156,11 +190,11 @@ PATTERNS: tuple[Detector, ...] = (
         ),
         12,
     ),
-    # (O) IP addresses, checked by the ipaddress module
-    Detector(IP, re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]|\.\d)"), 13, check=_is_ip),
+    # (O) IP addresses, each candidate checked by the ipaddress module
+    Detector(IP, re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)"), 13, check=_is_ip),
     Detector(
         IP,
-        re.compile(r"(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|(?<=:):)(?![\w:])", _I),
+        re.compile(r"(?<![\w:])(?=[0-9a-f:]*:[0-9a-f]*:)[0-9a-f:]{2,39}(?![\w:])", _I),
         13,
         check=_is_ip,
     ),
@@ -175,29 +209,32 @@ PATTERNS: tuple[Detector, ...] = (
         ),
         15,
     ),
-    Detector(DATE, re.compile(r"(?<![\w/.])\d{4}([/.])\d{1,2}\1\d{1,2}(?![\w/]|\.\d)"), 15),
+    Detector(DATE, re.compile(r"(?<![\w/.])\d{4}([/.])\d{1,2}\1\d{1,2}(?!\w|[/.]\d)"), 15),
     Detector(
         DATE,
-        re.compile(r"(?<![\w/.-])(?P<a>\d{1,2})([/.-])(?P<b>\d{1,2})\2(?:\d{4}|\d{2})(?![\w/-]|\.\d)"),
+        re.compile(
+            r"(?<![\w/.-])(?P<a>\d{1,2})([/-])(?P<b>\d{1,2})\2(?:\d{4}|\d{2})(?!\w|[/-]\d|\.\d)"
+        ),
         16,
         check=_numeric_date,
     ),
     Detector(
         DATE,
-        re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?(?![\w])", _I),
+        re.compile(r"(?<![\w/.-])(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.\d{4}(?!\w|\.\d)"),
         16,
+        check=_numeric_date,
     ),
+    Detector(DATE, re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?(?!\w)", _I), 16),
     Detector(
-        DATE,
-        re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?(?![\w])", _I),
-        16,
+        DATE, re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?(?!\w)", _I), 16
     ),
     Detector(DATE, re.compile(rf"\b{_MONTH},?\s+\d{{4}}(?!\w)", _I), 17),
-    # a month/day without a year only where the context says it is a date ("on 3/14")
+    # a month/day without a year only where the words say it is a date ("on 3/14")
     Detector(
         DATE,
         re.compile(
-            r"\b(?:on|since|from|until|till|by|before|after|dated)\s+(?P<d>(?P<a>\d{1,2})/(?P<b>\d{1,2}))(?![\w/])",
+            r"\b(?:on|since|from|until|till|by|before|after|dated)\s+"
+            r"(?P<d>(?P<a>\d{1,2})/(?P<b>\d{1,2}))(?!\w|/\d)",
             _I,
         ),
         17,
@@ -207,52 +244,51 @@ PATTERNS: tuple[Detector, ...] = (
     # (C) ages over 89: only the number is replaced ("a 92-year-old" -> "a 90+-year-old")
     Detector(
         AGE,
-        re.compile(rf"(?<![\w.]){_AGE_N}\s*(?:-|\s)?\s*(?:years?|yrs?)\.?\s*(?:-|\s)?\s*old\b", _I),
+        re.compile(rf"(?<![\w.]){_AGE_N}\s*-?\s*(?:years?|yrs?)\.?\s*-?\s*old\b", _I),
         18,
         group="n",
         replacement="90+",
     ),
-    Detector(AGE, re.compile(rf"(?<![\w.]){_AGE_N}\s*(?:yo|y/o|y\.o\.)(?!\w)", _I), 18, group="n", replacement="90+"),
     Detector(
         AGE,
-        re.compile(rf"\b(?:age|aged|ages)\s*(?:of\s*|:\s*)?{_AGE_N}(?![\w.]|\.\d)", _I),
+        re.compile(rf"(?<![\w.]){_AGE_N}\s*(?:yo|y/o|y\.o\.)(?!\w)", _I),
+        18,
+        group="n",
+        replacement="90+",
+    ),
+    Detector(
+        AGE,
+        re.compile(rf"\b(?:age|aged|ages)\s*(?:of\s*|:\s*)?{_AGE_N}(?!\w|\.\d)", _I),
         18,
         group="n",
         replacement="90+",
     ),
     # (D, E) telephone and fax numbers: North American with separators, 10-11 digits in a row,
-    # local 7-digit, international with a leading +
+    # local 7-digit with a hyphen, international with a leading +
     Detector(
         PHONE,
         re.compile(
             r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
-            r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?(?![\w-])",
+            rf"(?:\s?(?:x|ext\.?|extension)\s?\d{{1,6}})?(?![\w-]){_UNIT_AFTER}",
             _I,
         ),
         20,
     ),
-    Detector(PHONE, re.compile(r"(?<![\w+.-])\+?1?\d{10}(?![\w-])"), 21),
-    Detector(PHONE, re.compile(r"(?<![\w./-])\d{3}[-.]\d{4}(?![\w-]|\.\d)"), 22),
+    Detector(PHONE, re.compile(r"(?<![\w+.,-])\+?1?\d{10}(?![\w-]|[.,]\d)"), 21),
+    Detector(PHONE, re.compile(rf"(?<![\w./-])\d{{3}}-\d{{4}}(?![\w-]|\.\d){_UNIT_AFTER}"), 22),
     Detector(
         PHONE,
         re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w-])"),
         22,
         check=_enough_digits(8),
     ),
-    # (H-M, R) numbers labelled as identifiers: MRN, account, member, policy, licence, plate, VIN,
-    # serial, device... (only the value is replaced)
+    # (H-M, R) values labelled as identifiers: MRN, account, member, policy, licence, plate, VIN,
+    # serial, device... Only the value is replaced, and only if it has a digit.
     Detector(
         ID,
         re.compile(
-            r"\b(?:MRN|MR\s?#|medical\s+record(?:\s+(?:number|no\.?|#))?|account(?:\s+(?:number|no\.?|#))?"
-            r"|acct\.?(?:\s*(?:#|no\.?))?|member(?:\s+(?:id|number|no\.?|#))|subscriber(?:\s+(?:id|number|#))"
-            r"|policy(?:\s+(?:number|no\.?|#))?|group\s+(?:number|no\.?|#)|beneficiary(?:\s+(?:id|number|#))?"
-            r"|medicaid(?:\s+(?:id|number|#))?|medicare(?:\s+(?:id|number|#))?|insurance\s+(?:id|number|#)"
-            r"|licen[cs]e(?:\s+(?:number|no\.?|#|plate))?|DEA(?:\s+(?:number|#))?|plate|VIN"
-            r"|serial(?:\s+(?:number|no\.?|#))?|S/N|device\s+(?:id|identifier|serial)|IMEI|UDI"
-            r"|passport(?:\s+(?:number|no\.?|#))?|patient\s+(?:id|number)|chart\s+(?:number|#)|case\s+(?:number|#)"
-            r"|SSN|social\s+security(?:\s+(?:number|no\.?|#))?)\b"
-            r"\s*(?:is|was|of|[:#=])?\s*#?\s*(?P<v>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)",
+            rf"\b(?:{_ID_LABELS})(?!\w)\s*(?:is|was|of|[:#=])?\s*#?\s*"
+            r"(?P<v>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)",
             _I,
         ),
         25,
@@ -260,12 +296,18 @@ PATTERNS: tuple[Detector, ...] = (
         check=lambda m: any(c.isdigit() for c in m.group("v")),
     ),
     # (M) MAC addresses (device identifiers)
-    Detector(ID, re.compile(r"(?<![\w:-])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![\w:-])", _I), 26),
-    # (H, R) record-number shapes: letters with 4+ digits (DEMO-107919), 6+ digits in a row,
-    # digit groups joined by hyphens (4417-2231-9987)
     Detector(
         ID,
-        re.compile(r"(?<![\w-])(?=[\w-]*[a-z])(?=[\w-]*\d)[a-z0-9]+(?:[-_][a-z0-9]+)*(?![\w-])", _I),
+        re.compile(r"(?<![\w:-])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![\w:-])", _I),
+        26,
+    ),
+    # (H, R) record-number shapes: letters with 4+ digits (DEMO-107919), 6+ digits in a row,
+    # groups of digits joined by hyphens (4417-2231-9987)
+    Detector(
+        ID,
+        re.compile(
+            r"(?<![\w-])(?=[\w-]*[a-z])(?=[\w-]*\d)[a-z0-9]+(?:[-_][a-z0-9]+)*(?![\w-])", _I
+        ),
         30,
         check=_code_like,
     ),
@@ -277,14 +319,16 @@ PATTERNS: tuple[Detector, ...] = (
         ADDRESS,
         re.compile(
             r"\b\d{1,6}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][\w'-]*\.?\s+){1,4}"
-            r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
-            r"|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Row|Alley)\b\.?"
-            r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|#)\.?\s*[A-Za-z0-9-]+)?"
+            r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place"
+            r"|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Row"
+            r"|Alley)\b\.?(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|#)\.?\s*[A-Za-z0-9-]+)?"
         ),
         36,
     ),
     Detector(ADDRESS, re.compile(r"\bP\.?\s?O\.?\s+Box\s+\d+\b", _I), 36),
-    Detector(ADDRESS, re.compile(r"\b(?:Apt|Apartment|Suite|Ste|Unit)\.?\s*#?\s*\d+[A-Za-z]?\b", _I), 37),
+    Detector(
+        ADDRESS, re.compile(r"\b(?:Apt|Apartment|Suite|Ste|Unit)\.?\s*#?\s*\d+[A-Za-z]?\b", _I), 37
+    ),
 )
 
 
@@ -307,15 +351,14 @@ def _trie(words: Iterable[str]) -> dict[str, Any]:
 
 
 def _emit(node: dict[str, Any], edge: Callable[[str, bool], str], first: bool = True) -> str:
-    """A regex matching exactly the words of a trie, longest first (so it is greedy)."""
-    end = "" in node
-    branches = [edge(ch, first) + _emit(child, edge, False) for ch, child in sorted(node.items()) if ch]
+    """A regex matching exactly the words of a trie; optional tails are greedy (longest wins)."""
+    branches = [
+        edge(ch, first) + _emit(child, edge, False) for ch, child in sorted(node.items()) if ch
+    ]
     if not branches:
         return ""
-    body = branches[0] if len(branches) == 1 and not end else "(?:" + "|".join(branches) + ")"
-    if end:
-        return (body if body.startswith("(?:") and len(branches) > 1 else f"(?:{body})") + "?"
-    return body
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 def _text_edge(ch: str, first: bool) -> str:
@@ -340,7 +383,7 @@ class KnownIdentifiers:
     def add(self, label: str, value: str) -> None:
         """Add a value as one phrase (matched whole, case-insensitively, at word boundaries)."""
         key = normalize(value)
-        if len(key) >= 2 and not key.isdigit() or len(key) >= 5:
+        if (len(key) >= 2 and not key.isdigit()) or len(key) >= 5:
             self.terms.setdefault(key, label)
 
     def add_name(self, value: str, *, structured: bool) -> None:
@@ -378,14 +421,15 @@ class KnownIdentifiers:
         if m:
             self.add(ZIP, m.group(1))
 
-    def detectors(self) -> list[Detector]:
-        out = []
+    def finders(self) -> list[Finder]:
+        """What finds these identifiers in text: known phrases, then known phone numbers."""
+        out: list[Finder] = []
         if self.terms:
             body = _emit(_trie(self.terms), _text_edge)
             regex = re.compile(
                 rf"(?<!\w)(?P<core>{body})(?:['’]s|s['’]|['’]|s)?(?!\w)", re.IGNORECASE
             )
-            out.append(_KnownTerms(self.terms, regex))
+            out.append(KnownTermFinder(self.terms, regex))
         if self.phones:
             body = _emit(_trie(self.phones), _digit_edge)
             regex = re.compile(rf"(?<![\d+])(?:\+?1{_SEP})?\(?{body}(?!\d)")
@@ -393,17 +437,16 @@ class KnownIdentifiers:
         return out
 
 
-class _KnownTerms(Detector):
-    """The trie of known phrases; the label comes from the phrase found."""
+class KnownTermFinder:
+    """Finds the known phrases (one trie-shaped regex); the label comes from the phrase found."""
 
     def __init__(self, terms: dict[str, str], regex: re.Pattern[str]) -> None:
-        super().__init__(NAME, regex, 0)
-        object.__setattr__(self, "_terms", terms)
+        self.terms = terms
+        self.regex = regex
 
     def find(self, text: str) -> Iterator[Found]:
-        terms: dict[str, str] = object.__getattribute__(self, "_terms")
         for m in self.regex.finditer(text):
-            label = terms.get(normalize(m.group("core")), NAME)
+            label = self.terms.get(normalize(m.group("core")), NAME)
             yield Found(m.start(), m.end(), label, f"[{label}]", 0)
 
 
@@ -414,12 +457,12 @@ class TextRedactor:
     """Replaces identifiers in free text by typed placeholders (``[NAME]``, ``[DATE]``...)."""
 
     def __init__(self, known: KnownIdentifiers | None = None) -> None:
-        self.detectors: tuple[Detector, ...] = (*(known.detectors() if known else ()), *PATTERNS)
+        self.finders: tuple[Finder, ...] = (*(known.finders() if known else ()), *PATTERNS)
 
     def redact(self, text: str) -> tuple[str, Counter[str]]:
         """The redacted text and how many of each label were replaced."""
         text = unicodedata.normalize("NFC", text)
-        chosen = _choose([f for d in self.detectors for f in d.find(text)])
+        chosen = _choose([f for d in self.finders for f in d.find(text)])
         counts: Counter[str] = Counter()
         parts, pos = [], 0
         for f in chosen:

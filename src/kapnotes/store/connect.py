@@ -51,6 +51,10 @@ def _encrypted(target: str, key: str | bytes, timeout_ms: int) -> Any:
             "an encryption key was given but SQLCipher is not installed: pip install 'kapnotes[encryption]'"
         ) from None
     conn = sqlcipher.connect(target, timeout=timeout_ms / 1000)
+    try:  # a wrong key is reported by our error, not by SQLCipher's log on stderr
+        conn.execute("PRAGMA cipher_log_level = NONE")
+    except sqlcipher.DatabaseError:  # pragma: no cover - older SQLCipher without the pragma
+        pass
     if isinstance(key, bytes):
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     else:

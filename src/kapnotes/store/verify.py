@@ -36,7 +36,10 @@ def verify(store: Store) -> VerifyReport:
     problems: list[str] = []
     for check in (_integrity, _foreign_keys, _triggers, _audit, _sessions, _addenda):
         problems += list(check(store))
-    count = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+
+    def count(sql: str) -> int:
+        return int(conn.execute(sql).fetchone()[0])
+
     return VerifyReport(
         problems=tuple(problems),
         audit_rows=count("SELECT count(*) FROM audit"),

@@ -109,6 +109,12 @@ class ExportContext:
         """A reference to the resource of ``resource_type`` with kapnotes key ``key``."""
         return self.refs.ref(resource_type, key)
 
+    def ref_to(self, entry: Entry) -> dict[str, str]:
+        """A reference to an entry already built."""
+        if self.refs.mode == "urn":
+            return {"reference": f"urn:uuid:{entry.id}"}
+        return {"reference": f"{entry.type}/{entry.id}"}
+
     def organization(self) -> dict[str, str] | None:
         """A reference to the clinic's Organization (None without a clinic)."""
         return self.ref("Organization", self.clinic.id) if self.clinic is not None else None

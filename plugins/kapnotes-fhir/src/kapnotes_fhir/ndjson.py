@@ -1,0 +1,63 @@
+"""FHIR Bulk Data NDJSON: one ``<ResourceType>.ndjson`` file per type, one resource per line.
+
+Written as the record streams: each resource is serialized and written the moment it is built,
+course by course, so memory holds one course whatever the size of the store (see
+``benchmarks/bench_ndjson.py`` for the measurements). References are ``Type/id``, as in a Bulk
+Data export. Files are written as ``.part`` and renamed when complete; ``.ndjson`` files of
+resource types this exporter writes but that this export did not produce are removed, so that a
+directory never mixes two exports.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TextIO
+
+from kapnotes.exporting import ExportOptions, RecordView
+from kapnotes.model import Document
+from kapnotes_fhir.context import ExportContext, Settings, as_view
+from kapnotes_fhir.record import record_entries
+
+#: Every resource type the exporter can write.
+RESOURCE_TYPES = (
+    "AdverseEvent", "Condition", "DocumentReference", "Encounter", "EpisodeOfCare", "Medication",
+    "MedicationAdministration", "Observation", "Organization", "Patient", "Practitioner",
+    "Procedure", "QuestionnaireResponse",
+)
+
+
+def line(resource: dict[str, object]) -> str:
+    """One NDJSON line (compact JSON, UTF-8 text, ``\\n``)."""
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def export_ndjson(record: RecordView | Document, options: ExportOptions | None, directory: Path) -> list[Path]:
+    """The ``fhir-ndjson`` exporter: write the files into ``directory``, return their paths."""
+    settings = Settings.from_options(options, note_content=("text",))
+    ctx = ExportContext(as_view(record), settings, mode="relative")
+    directory.mkdir(parents=True, exist_ok=True)
+    files: dict[str, TextIO] = {}
+    try:
+        for entry in record_entries(ctx):
+            f = files.get(entry.type)
+            if f is None:
+                f = files[entry.type] = (directory / f"{entry.type}.ndjson.part").open(
+                    "w", encoding="utf-8", newline="\n"
+                )
+            f.write(line(entry.resource))
+    except BaseException:
+        for f in files.values():
+            f.close()
+            Path(f.name).unlink(missing_ok=True)
+        raise
+    paths = []
+    for rtype, f in sorted(files.items()):
+        f.close()
+        final = directory / f"{rtype}.ndjson"
+        Path(f.name).replace(final)
+        paths.append(final)
+    for rtype in RESOURCE_TYPES:
+        if rtype not in files:
+            (directory / f"{rtype}.ndjson").unlink(missing_ok=True)
+    return paths
