@@ -25,7 +25,10 @@ from kapnotes.store import open_store
 from kapnotes.synthetic import build_document
 
 SESSIONS_PER_CLIENT = 11  # intake, preparation, 4 x (dosing, integration), follow-up
-TABLES = ("clinic", "clinicians", "clients", "courses", "sessions", "vitals", "interventions", "measures", "measure_items")
+TABLES = (
+    "clinic", "clinicians", "clients", "courses", "sessions", "signatures", "addenda", "vitals",
+    "interventions", "measures", "measure_items", "audit",
+)
 
 
 def fresh_store(path: Path):
@@ -48,6 +51,11 @@ def bench_import(tmp: Path, n_sessions: int, repeat: int) -> None:
     ours()  # warm up, and the rows the baseline will write
     src = sqlite3.connect(ours_path)
     rows = {t: src.execute(f"SELECT * FROM [{t}]").fetchall() for t in TABLES}
+    status_col = [c[1] for c in src.execute("PRAGMA table_info(sessions)")].index("status")
+    signed = [(r[status_col], r[0]) for r in rows["sessions"] if r[status_col] != "draft"]
+    # Like the store, the baseline inserts sessions as drafts and marks them signed last (the
+    # immutability triggers refuse rows added under a signed session).
+    rows["sessions"] = [(*r[:status_col], "draft", *r[status_col + 1 :]) for r in rows["sessions"]]
     src.close()
     counts = {t: len(r) for t, r in rows.items()}
 
@@ -63,6 +71,7 @@ def bench_import(tmp: Path, n_sessions: int, repeat: int) -> None:
             if rows[t]:
                 marks = ",".join("?" * len(rows[t][0]))
                 conn.executemany(f"INSERT INTO [{t}] VALUES ({marks})", rows[t])
+        conn.executemany("UPDATE sessions SET status = ? WHERE id = ?", signed)
         conn.execute("COMMIT")
         conn.close()
 

@@ -33,6 +33,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "kapnotes.default_plugins.note_formats",
     "kapnotes.default_plugins.exporters",
     "kapnotes.default_plugins.record_exporters",
+    "kapnotes.default_plugins.deidentified",
     "kapnotes.default_plugins.instruments",
     "kapnotes.default_plugins.rules",
     "kapnotes.default_plugins.outcomes",

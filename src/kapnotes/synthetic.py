@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import attrs
 
 from kapnotes.model import (
+    Addendum,
+    AddendumKind,
     Address,
     Adjunct,
     AdverseEvent,
@@ -482,7 +484,33 @@ def _intake(b: _Course, steps: int) -> Session:
         ),
         measures=b.measures(start, MeasureContext.BASELINE, 0, steps, sid),
     )
-    return _sign(s, b, start + dt.timedelta(hours=4))
+    signed = _sign(s, b, start + dt.timedelta(hours=4))
+    return _with_addendum(signed, b, start + dt.timedelta(days=1)) if b.idx % 4 == 0 else signed
+
+
+def _with_addendum(s: Session, b: _Course, when: dt.datetime) -> Session:
+    """A late entry after signing, itself signed (as kapnotes.lifecycle.add_addendum writes it)."""
+    from kapnotes.store.content import addendum_content_hash
+
+    tid = _therapist(b)
+    body = Addendum(
+        id=f"{s.id}-add-01",
+        kind=AddendumKind.ADDENDUM,
+        author_id=tid,
+        written_at=when,
+        text="Late entry: records from the referring psychiatrist received; two prior antidepressant "
+        "trials confirmed, as reported by the client.",
+    )
+    signature = Signature(
+        clinician_id=tid,
+        signer_name="Sam Ortiz" if tid == "th-ortiz" else "Riley Kim",
+        credentials="PsyD" if tid == "th-ortiz" else "AMFT",
+        role=SignatureRole.AUTHOR,
+        signed_at=when,
+        content_hash=addendum_content_hash(body),
+        statement="Electronically signed by the author of this addendum.",
+    )
+    return evolve(s, addenda=(evolve(body, signature=signature),))
 
 
 def _preparation(b: _Course) -> Session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -75,7 +76,24 @@ def db_option(f: F) -> F:
     )(f)
 
 
+KEY_ENV = "KAPNOTES_DB_KEY"
+KEY_FILE_ENV = "KAPNOTES_DB_KEY_FILE"
+
+
+def db_key() -> str | None:
+    """The key of an encrypted database: ``$KAPNOTES_DB_KEY_FILE`` (a file holding it, preferred:
+    it stays out of the process list and shell history) or ``$KAPNOTES_DB_KEY``."""
+    key_file = os.environ.get(KEY_FILE_ENV)
+    if key_file:
+        try:
+            return Path(key_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise KapnotesError(f"cannot read the key file named by ${KEY_FILE_ENV}: {exc.strerror}") from None
+    return os.environ.get(KEY_ENV) or None
+
+
 def open_db(db_path: Path | None, *, must_exist: bool = True) -> Any:
+    """Open the database the user chose (``--db``, ``$KAPNOTES_DB`` or ``./kapnotes.db``)."""
     from kapnotes.store import default_path, open_store
 
     path = db_path or default_path()
@@ -83,7 +101,7 @@ def open_db(db_path: Path | None, *, must_exist: bool = True) -> Any:
         raise KapnotesError(
             f"no database at {path} (import a record first: kapnotes import FILE, or set $KAPNOTES_DB)"
         )
-    return open_store(path)
+    return open_store(path, key=db_key())
 
 
 @click.group(
@@ -98,5 +116,7 @@ def cli() -> None:
     Start with the synthetic demo clinic:
       kapnotes demo --out demo-out
       kapnotes search ocean --db demo-out/kapnotes.db
-    The database is $KAPNOTES_DB or ./kapnotes.db unless --db is given.
+    The database is $KAPNOTES_DB or ./kapnotes.db unless --db is given; an encrypted one
+    takes its key from $KAPNOTES_DB_KEY_FILE (a file) or $KAPNOTES_DB_KEY. Writes are audited
+    as $KAPNOTES_ACTOR (default: your login name).
     """

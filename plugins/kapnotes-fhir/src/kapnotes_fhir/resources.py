@@ -428,4 +428,4 @@ def adverse_event(ctx: ExportContext, course: TreatmentCourse, s: Session, k: in
             "suspectEntity": [{"instance": ctx.ref("MedicationAdministration", f"{s.id}/dose")}],
         }
     )
-    return ctx.new("AdverseEvent", f"{s.id}/monitoring/{k}/adverse-event", "adverse-event", body)
+    return ctx.new("AdverseEvent", f"{s.id}/monitoring/{k}/adverse-event", "adverse-event", body, single_identifier=True)

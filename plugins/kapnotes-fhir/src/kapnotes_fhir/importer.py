@@ -1,0 +1,785 @@
+"""Import FHIR R4 QuestionnaireResponses (PHQ-9, GAD-7, ...) as measures of their sessions.
+
+What a patient portal sends, and how it is read (strictly, by this module; no FHIR library):
+
+* ``resourceType`` ``QuestionnaireResponse``, ``status`` ``completed`` or ``amended`` (other
+  statuses are refused), no ``modifierExtension`` (a modifier we do not understand must not be
+  ignored), no element R4 does not define.
+* The instrument: ``questionnaire`` (a canonical, ``|version`` allowed): the LOINC form
+  ``http://loinc.org/q/<panel code>`` or any URL ending in the panel code, or the kapnotes
+  canonical ``.../Questionnaire/<instrument name>``; without it, the instrument whose item codes
+  contain every ``linkId``. The codes come from the kapnotes instrument catalog, the same codes
+  the exporter writes.
+* The items: ``linkId`` = the item's LOINC code (a leading ``/`` as LHC-Forms writes it is
+  accepted) or ``item-N``; one answer, ``valueInteger`` (PHQ-9 items 1-9 also take the LOINC
+  answers LA6568-5 ... LA6571-9 as ``valueCoding``); groups (nested ``item``) are read through.
+  An item with the instrument's total code is checked against the computed total.
+* The patient: ``subject.reference`` (``Patient/<client id or exported id>``) or
+  ``subject.identifier`` (the MRN; ``mrn_system`` restricts the system).
+* The session: the ``encounter`` (reference ``Encounter/<session id or exported id>``, or
+  ``identifier`` with the session id); else the session of that patient whose time span contains
+  ``authored``; else an error.
+
+A **signed** target session is refused: a signed note is immutable (content hash, triggers), and
+a score added afterwards would change what was signed. Record it in a new session, or in an
+addendum. Every problem of every resource is reported at once, each with its JSON path (``$`` is
+the resource, ``$.entry[2].resource`` in a Bundle, ``$[4]`` the fifth NDJSON line), and nothing is
+written unless every resource can be imported; then all are saved in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import inspect
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kapnotes.errors import InvalidError, ModelError, NotFoundError, Problem
+from kapnotes.instruments.base import Instrument
+from kapnotes.model import (
+    Document,
+    MeasureAdministration,
+    NoteStatus,
+    Respondent,
+    Session,
+    TreatmentCourse,
+    evolve,
+    valid_id,
+)
+from kapnotes.store import Store
+from kapnotes_fhir import codes
+from kapnotes_fhir.ids import Systems, resource_uuid
+from kapnotes_fhir.scores import link_id
+
+#: The elements of an R4 QuestionnaireResponse (hl7.org/fhir/R4/questionnaireresponse.html).
+QR_ELEMENTS = frozenset(
+    {
+        "resourceType", "id", "meta", "implicitRules", "language", "text", "contained",
+        "extension", "modifierExtension", "identifier", "basedOn", "partOf", "questionnaire",
+        "status", "subject", "encounter", "authored", "author", "source", "item",
+    }
+)
+ITEM_ELEMENTS = frozenset({"id", "extension", "modifierExtension", "linkId", "definition", "text", "answer", "item"})
+ANSWER_VALUES = frozenset(
+    {
+        "valueBoolean", "valueDecimal", "valueInteger", "valueDate", "valueDateTime", "valueTime",
+        "valueString", "valueUri", "valueAttachment", "valueCoding", "valueQuantity", "valueReference",
+    }
+)
+STATUSES = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
+IMPORTED = frozenset({"completed", "amended"})
+DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+class TargetError(InvalidError):
+    """Well-formed responses that cannot be placed: unknown patient or session, or a signed note."""
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Located:
+    """A resource and where it is: its JSON path in its input, and the input's name."""
+
+    path: str
+    resource: Any
+    source: str | None = None
+
+
+def locate(data: Any, root: str = "$", source: str | None = None) -> list[Located]:
+    """The resources in ``data``: a resource, a Bundle (its entries) or a list of either."""
+    if isinstance(data, list):
+        out: list[Located] = []
+        for i, item in enumerate(data):
+            out += locate(item, f"{root}[{i}]", source)
+        return out
+    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        entries = data.get("entry", [])
+        if not isinstance(entries, list):
+            return [Located(f"{root}.entry", entries, source)]
+        return [
+            Located(f"{root}.entry[{i}].resource", e.get("resource") if isinstance(e, dict) else e, source)
+            for i, e in enumerate(entries)
+        ]
+    return [Located(root, data, source)]
+
+
+def read_file(path: Path) -> list[Located]:
+    """The resources of a JSON file (a resource or a Bundle) or an NDJSON file (line i is ``$[i]``)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidError([Problem("$", f"not UTF-8 text: {exc}")], source=str(path)) from None
+    lines = text.splitlines()
+    ndjson = path.suffix.lower() in (".ndjson", ".jsonl") or (len(lines) > 1 and _looks_ndjson(lines))
+    if not ndjson:
+        try:
+            return locate(json.loads(text), "$", str(path))
+        except json.JSONDecodeError as exc:
+            raise InvalidError([Problem("$", f"not JSON: {exc}")], source=str(path)) from None
+    out: list[Located] = []
+    problems = []
+    for i, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            out += locate(json.loads(raw), f"$[{i}]", str(path))
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(f"$[{i}]", f"line {i + 1} is not JSON: {exc}"))
+    if problems:
+        raise InvalidError(problems, source=str(path))
+    return out
+
+
+def _looks_ndjson(lines: list[str]) -> bool:
+    first = lines[0].strip()
+    return first.startswith("{") and first.endswith("}") and _parses(first)
+
+
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+# --- parsing one resource ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Ref:
+    """A reference or an identifier, as given."""
+
+    path: str
+    reference: str | None = None
+    system: str | None = None
+    value: str | None = None
+
+
+@attrs.frozen
+class Parsed:
+    """A well-formed QuestionnaireResponse."""
+
+    loc: Located
+    instrument: Instrument
+    items: tuple[int | None, ...]
+    subject: Ref
+    encounter: Ref | None
+    authored: dt.datetime | None
+    identifier: tuple[str | None, str] | None
+    by_clinician: bool
+    digest: str
+
+
+def _describe(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _Reader:
+    """Reads one resource, collecting every problem with its path."""
+
+    def __init__(self, loc: Located, instruments: Mapping[str, Instrument]) -> None:
+        self.loc = loc
+        self.root = loc.path
+        self.instruments = instruments
+        self.problems: list[Problem] = []
+
+    def problem(self, rel: str, message: str) -> None:
+        self.problems.append(Problem(self.root + rel, message))
+
+    def read(self) -> Parsed | None:
+        r = self.loc.resource
+        if not isinstance(r, dict):
+            self.problem("", f"expected a FHIR resource (a JSON object), got {_describe(r)}")
+            return None
+        if r.get("resourceType") != "QuestionnaireResponse":
+            self.problem(".resourceType", f"expected 'QuestionnaireResponse', got {_describe(r.get('resourceType'))}")
+            return None
+        for key in sorted(set(r) - QR_ELEMENTS):
+            self.problem(f".{key}", "not an element of an R4 QuestionnaireResponse")
+        if r.get("modifierExtension"):
+            self.problem(".modifierExtension", "modifier extensions are not understood, so the response is refused")
+        self._status(r.get("status"))
+        subject = self._ref(r, "subject", "Patient", required=True)
+        encounter = self._ref(r, "encounter", "Encounter", required=False)
+        authored = self._authored(r.get("authored"))
+        if encounter is None and authored is None and "authored" not in r:
+            self.problem("", "needs an encounter or an authored time to find its session")
+        identifier = self._identifier(r.get("identifier"))
+        answers = self._items(r.get("item"))
+        instrument = self._instrument(r.get("questionnaire"), answers)
+        items = self._responses(instrument, answers) if instrument is not None else None
+        if self.problems or instrument is None or items is None or subject is None:
+            return None
+        author = r.get("author")
+        by_clinician = isinstance(author, dict) and str(author.get("reference", "")).startswith("Practitioner/")
+        digest = hashlib.sha256(json.dumps(r, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+        return Parsed(self.loc, instrument, items, subject, encounter, authored, identifier, by_clinician, digest)
+
+    # -- top-level elements ------------------------------------------------------------------------
+
+    def _status(self, status: Any) -> None:
+        if not isinstance(status, str) or status not in STATUSES:
+            self.problem(".status", f"expected one of {', '.join(sorted(STATUSES))}, got {_describe(status)}")
+        elif status not in IMPORTED:
+            self.problem(".status", f"only completed or amended responses are imported, got {status!r}")
+
+    def _ref(self, r: dict[str, Any], name: str, rtype: str, *, required: bool) -> Ref | None:
+        value = r.get(name)
+        path = f".{name}"
+        if value is None:
+            if required:
+                self.problem(path, f"missing: the {rtype} this response is about")
+            return None
+        if not isinstance(value, dict):
+            self.problem(path, f"expected a Reference (a JSON object), got {_describe(value)}")
+            return None
+        reference = value.get("reference")
+        ident = value.get("identifier")
+        if reference is None and ident is None:
+            self.problem(path, "expected a reference or an identifier")
+            return None
+        if reference is not None and (not isinstance(reference, str) or not reference.strip()):
+            self.problem(f"{path}.reference", f"expected a string, got {_describe(reference)}")
+            return None
+        if isinstance(reference, str):
+            kind = _ref_parts(reference)[0] or rtype
+            if kind != rtype:
+                self.problem(f"{path}.reference", f"expected a reference to a {rtype}, got {reference!r}")
+                return None
+        system = val = None
+        if ident is not None:
+            if not isinstance(ident, dict) or not isinstance(ident.get("value"), str) or not ident["value"]:
+                self.problem(f"{path}.identifier", "expected an Identifier with a string value")
+                return None
+            system, val = ident.get("system"), ident["value"]
+            if system is not None and not isinstance(system, str):
+                self.problem(f"{path}.identifier.system", f"expected a URI string, got {_describe(system)}")
+                return None
+        return Ref(self.root + path, reference, system, val)
+
+    def _authored(self, value: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not DATETIME_RE.match(value):
+            self.problem(
+                ".authored",
+                f"expected a date-time with seconds and a UTC offset (2026-03-02T09:00:00-07:00), got {_describe(value)}",
+            )
+            return None
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            self.problem(".authored", f"not a valid date-time: {exc}")
+            return None
+
+    def _identifier(self, value: Any) -> tuple[str | None, str] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not isinstance(value.get("value"), str) or not value["value"]:
+            self.problem(".identifier", "expected an Identifier with a string value (R4: one, not a list)")
+            return None
+        system = value.get("system")
+        return (system if isinstance(system, str) else None, value["value"])
+
+    # -- items -------------------------------------------------------------------------------------
+
+    def _items(self, items: Any, path: str = ".item") -> list[tuple[str, str, Any, str]]:
+        """``(linkId, path of the answer value, value, kind)`` of every answered question."""
+        out: list[tuple[str, str, Any, str]] = []
+        if items is None and path == ".item":
+            self.problem(path, "missing: a response needs its items")
+            return out
+        if not isinstance(items, list) or (path == ".item" and not items):
+            self.problem(path, f"expected a non-empty list of items, got {_describe(items)}")
+            return out
+        for i, item in enumerate(items):
+            ip = f"{path}[{i}]"
+            if not isinstance(item, dict):
+                self.problem(ip, f"expected an item (a JSON object), got {_describe(item)}")
+                continue
+            for key in sorted(set(item) - ITEM_ELEMENTS):
+                self.problem(f"{ip}.{key}", "not an element of a QuestionnaireResponse item")
+            if item.get("modifierExtension"):
+                self.problem(f"{ip}.modifierExtension", "modifier extensions are not understood")
+            link = item.get("linkId")
+            if not isinstance(link, str) or not link.strip():
+                self.problem(f"{ip}.linkId", f"expected a string, got {_describe(link)}")
+                continue
+            if "item" in item:
+                out += self._items(item["item"], f"{ip}.item")
+            answers = item.get("answer")
+            if answers is None:
+                continue
+            if not isinstance(answers, list):
+                self.problem(f"{ip}.answer", f"expected a list, got {_describe(answers)}")
+                continue
+            if len(answers) > 1:
+                self.problem(f"{ip}.answer", f"expected one answer, got {len(answers)}")
+                continue
+            for j, ans in enumerate(answers):
+                ap = f"{ip}.answer[{j}]"
+                if not isinstance(ans, dict):
+                    self.problem(ap, f"expected an answer (a JSON object), got {_describe(ans)}")
+                    continue
+                values = [k for k in ans if k in ANSWER_VALUES]
+                extra = sorted(set(ans) - ANSWER_VALUES - {"id", "extension"})
+                for key in extra:
+                    self.problem(f"{ap}.{key}", "not expected in an answer")
+                if len(values) != 1:
+                    self.problem(ap, "expected exactly one value[x] (valueInteger)")
+                    continue
+                kind = values[0]
+                out.append((link.strip(), f"{ap}.{kind}", ans[kind], kind))
+        return out
+
+    def _instrument(self, questionnaire: Any, answers: list[tuple[str, str, Any, str]]) -> Instrument | None:
+        if questionnaire is not None:
+            if not isinstance(questionnaire, str) or not questionnaire.strip():
+                self.problem(".questionnaire", f"expected a canonical URL, got {_describe(questionnaire)}")
+                return None
+            found = instrument_for_canonical(questionnaire, self.instruments)
+            if found is None:
+                known = ", ".join(sorted(_canonicals(self.instruments)))
+                self.problem(".questionnaire", f"unknown questionnaire {questionnaire!r}; known: {known}")
+            return found
+        links = {_strip(link) for link, *_ in answers}
+        matches = [
+            i for i in self.instruments.values()
+            if links and links <= {link_id(i, n) for n in range(1, len(i.items) + 1)} | _total_codes(i)
+        ]
+        if len(matches) != 1:
+            self.problem(
+                ".questionnaire",
+                "missing, and the linkIds do not identify one instrument: give the questionnaire "
+                "(e.g. http://loinc.org/q/44249-1 for PHQ-9)",
+            )
+            return None
+        return matches[0]
+
+    def _responses(self, inst: Instrument, answers: list[tuple[str, str, Any, str]]) -> tuple[int | None, ...] | None:
+        numbers = {link_id(inst, n): n for n in range(1, len(inst.items) + 1)}
+        totals = _total_codes(inst)
+        given: dict[int, tuple[int, str]] = {}
+        total: tuple[int, str] | None = None
+        ok = True
+        for link, path, value, kind in answers:
+            key = _strip(link)
+            n = numbers.get(key)
+            if n is None and key not in totals:
+                self.problem(
+                    path.rsplit(".answer", 1)[0] + ".linkId",
+                    f"unknown item {link!r} of {inst.title}; expected {', '.join(numbers)}",
+                )
+                ok = False
+                continue
+            number = self._answer(inst, n, path, value, kind)
+            if number is None:
+                ok = False
+                continue
+            if n is None:
+                total = (number, path)
+            elif n in given:
+                self.problem(path.rsplit(".answer", 1)[0] + ".linkId", f"item {link!r} is answered twice")
+                ok = False
+            else:
+                given[n] = (number, path)
+        if not ok:
+            return None
+        length = max([inst.min_answers, *given])
+        responses = tuple(given[n][0] if n in given else None for n in range(1, length + 1))
+        for p in inst.validate(responses):
+            index = int(p.path[len("$.items["):-1]) if p.path.startswith("$.items[") else None
+            where = given[index + 1][1] if index is not None and index + 1 in given else ".item"
+            self.problem(where, p.message)
+            ok = False
+        if ok and total is not None:
+            result = inst.score(responses)
+            if result.total != total[0]:
+                self.problem(total[1], f"the total given ({total[0]}) is not the total of the items ({result.total})")
+                ok = False
+        return responses if ok else None
+
+    def _answer(self, inst: Instrument, n: int | None, path: str, value: Any, kind: str) -> int | None:
+        if kind == "valueInteger":
+            if not _is_int(value):
+                self.problem(path, f"expected an integer, got {_describe(value)}")
+                return None
+            return int(value)
+        if kind == "valueCoding" and inst.name == "phq9" and n is not None and n <= 9:
+            if isinstance(value, dict) and value.get("system") == codes.LOINC and value.get("code") in codes.PHQ9_ANSWERS:
+                return codes.PHQ9_ANSWERS[value["code"]]
+            self.problem(path, f"expected a LOINC answer of list LL358-3 ({', '.join(codes.PHQ9_ANSWERS)}), got {_describe(value)}")
+            return None
+        self.problem(path, f"expected valueInteger, got {kind}")
+        return None
+
+
+def _strip(link: str) -> str:
+    return link.lstrip("/")
+
+
+def _total_codes(inst: Instrument) -> set[str]:
+    loinc = codes.instrument_loinc(inst)
+    return {loinc.total} if loinc is not None and loinc.total else set()
+
+
+def _canonicals(instruments: Mapping[str, Instrument]) -> set[str]:
+    out = set()
+    for i in instruments.values():
+        loinc = codes.instrument_loinc(i)
+        out.add(f"{codes.LOINC}/q/{loinc.panel}" if loinc is not None and loinc.panel else f".../Questionnaire/{i.name}")
+    return out
+
+
+def instrument_for_canonical(canonical: str, instruments: Mapping[str, Instrument]) -> Instrument | None:
+    """The instrument a Questionnaire canonical names: by LOINC panel code or kapnotes name."""
+    url = canonical.strip().split("|", 1)[0].rstrip("/")
+    last = re.split(r"[/:]", url)[-1]
+    for inst in instruments.values():
+        loinc = codes.instrument_loinc(inst)
+        if loinc is not None and loinc.panel and last == loinc.panel:
+            return inst
+    for inst in instruments.values():
+        if last == inst.name and re.search(r"[/:]Questionnaire[/:]" + re.escape(inst.name) + "$", url):
+            return inst
+    return None
+
+
+# --- placing responses ----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ImportedMeasure:
+    """A measure imported (or found already there)."""
+
+    path: str
+    source: str | None
+    client_id: str
+    session_id: str
+    measure: MeasureAdministration
+
+
+@attrs.frozen
+class ImportSummary:
+    """What an import did: the measures added, and how many were already in the store."""
+
+    measures: tuple[ImportedMeasure, ...]
+    unchanged: int
+
+    @property
+    def added(self) -> int:
+        return len(self.measures)
+
+    @property
+    def sessions(self) -> int:
+        return len({m.session_id for m in self.measures})
+
+
+class _Placer:
+    """Finds each response's client and session in the store."""
+
+    def __init__(self, store: Store, mrn_system: str | None, identifier_base: str | None) -> None:
+        self.store = store
+        self.mrn_system = mrn_system
+        clinic = store.clinic()
+        self.clinic_id = clinic.id if clinic is not None else "kapnotes"
+        self.systems = Systems.for_clinic(self.clinic_id, identifier_base)
+        self._patient_uuids: dict[str, str] | None = None
+        self._sessions: dict[str, list[Session]] = {}
+        self.problems: list[Problem] = []
+
+    def client(self, ref: Ref) -> str | None:
+        found: set[str] = set()
+        if ref.reference is not None:
+            rid = _ref_id(ref.reference)
+            if rid in self._client_ids():
+                found.add(rid)
+            elif rid in self._uuids():
+                found.add(self._uuids()[rid])
+            else:
+                self.problems.append(Problem(f"{ref.path}.reference", f"no patient {ref.reference!r} in the store"))
+                return None
+        if ref.value is not None:
+            if self.mrn_system is not None and ref.system != self.mrn_system:
+                self.problems.append(
+                    Problem(f"{ref.path}.identifier.system", f"expected the MRN system {self.mrn_system!r}, got {ref.system!r}")
+                )
+                return None
+            by_mrn = self._by_mrn(ref.value)
+            if len(by_mrn) != 1:
+                what = "no patient" if not by_mrn else f"{len(by_mrn)} patients"
+                self.problems.append(Problem(f"{ref.path}.identifier.value", f"{what} with MRN {ref.value!r}"))
+                return None
+            found |= set(by_mrn)
+        if len(found) != 1:
+            self.problems.append(Problem(ref.path, "the reference and the identifier name different patients"))
+            return None
+        return found.pop()
+
+    def session(self, p: Parsed, client_id: str) -> Session | None:
+        sessions = self.client_sessions(client_id)
+        if p.encounter is not None:
+            return self._by_encounter(p.encounter, client_id, sessions)
+        assert p.authored is not None
+        hits = [s for s in sessions if s.end is not None and s.start <= p.authored <= s.end]
+        path = f"{p.loc.path}.authored"
+        if not hits:
+            self.problems.append(
+                Problem(path, f"no session of patient {client_id!r} spans {p.authored.isoformat()}; give the encounter")
+            )
+            return None
+        if len(hits) > 1:
+            ids = ", ".join(s.id for s in hits)
+            self.problems.append(Problem(path, f"{len(hits)} sessions span {p.authored.isoformat()} ({ids}); give the encounter"))
+            return None
+        return hits[0]
+
+    def _by_encounter(self, ref: Ref, client_id: str, sessions: list[Session]) -> Session | None:
+        wanted = _ref_id(ref.reference) if ref.reference is not None else ref.value
+        path = f"{ref.path}.reference" if ref.reference is not None else f"{ref.path}.identifier.value"
+        for s in sessions:
+            if wanted in (s.id, resource_uuid(self.clinic_id, "Encounter", s.id)):
+                return s
+        try:
+            _, other = self.store.session(str(wanted))
+        except NotFoundError:
+            self.problems.append(Problem(path, f"no session {wanted!r} in the store"))
+            return None
+        self.problems.append(Problem(path, f"session {other.id!r} is not a session of patient {client_id!r}"))
+        return None
+
+    def client_sessions(self, client_id: str) -> list[Session]:
+        if client_id not in self._sessions:
+            self._sessions[client_id] = self.store.client_sessions(client_id)
+        return self._sessions[client_id]
+
+    def _client_ids(self) -> set[str]:
+        return set(self._uuids().values())
+
+    def _uuids(self) -> dict[str, str]:
+        if self._patient_uuids is None:
+            self._patient_uuids = {resource_uuid(self.clinic_id, "Patient", c): c for c in self.store.client_ids()}
+        return self._patient_uuids
+
+    def _by_mrn(self, mrn: str) -> list[str]:
+        try:
+            rows = self.store.conn.execute("SELECT id FROM clients WHERE mrn = ? ORDER BY id", (mrn,)).fetchall()
+            return [r[0] for r in rows]
+        except sqlite3.Error:  # a store without the mrn column: read the clients
+            return [c for c in self.store.client_ids() if self.store.client(c).mrn == mrn]
+
+
+_REF_RE = re.compile(r"^(?:.*/)?([A-Z][A-Za-z]+)/([^/]+)(?:/_history/[^/]+)?$")
+
+
+def _ref_parts(reference: str) -> tuple[str | None, str]:
+    """``(resource type or None, id)`` of a literal reference (``Patient/x``, a URL, ``urn:uuid:``)."""
+    if reference.startswith("urn:uuid:"):
+        return None, reference[len("urn:uuid:"):]
+    m = _REF_RE.match(reference.strip())
+    if m is None:
+        return None, reference.strip()
+    return m.group(1), m.group(2)
+
+
+def _ref_id(reference: str) -> str:
+    return _ref_parts(reference)[1]
+
+
+def _measure(p: Parsed, session: Session, systems: Systems) -> MeasureAdministration:
+    if p.identifier is not None and p.identifier[0] == systems.measure and valid_id(p.identifier[1]) is None:
+        mid = p.identifier[1]
+    else:
+        mid = f"{session.id}-{p.instrument.name}-fhir-{p.digest[:12]}"
+    source = p.identifier[1] if p.identifier is not None else (p.loc.resource.get("id") or "without id")
+    return MeasureAdministration(
+        id=mid,
+        instrument=p.instrument.name,
+        administered_at=p.authored or session.start,
+        items=p.items,
+        respondent=Respondent.CLINICIAN if p.by_clinician else Respondent.CLIENT,
+        notes=f"Imported from FHIR QuestionnaireResponse {source}",
+    )
+
+
+def _same(a: MeasureAdministration, b: MeasureAdministration) -> bool:
+    return (a.instrument, a.items, a.administered_at) == (b.instrument, b.items, b.administered_at)
+
+
+# --- the API ----------------------------------------------------------------------------------------------
+
+
+def import_questionnaire_responses(
+    store: Store,
+    resources: Any,
+    *,
+    actor: str,
+    mrn_system: str | None = None,
+    identifier_base: str | None = None,
+) -> ImportSummary:
+    """Add the measures of ``resources`` to their sessions, all or nothing.
+
+    :param resources: a QuestionnaireResponse, a Bundle, a list of either, or
+        :class:`Located` resources (as :func:`read_file` returns).
+    :param actor: who imports (passed to the store, which records it in its audit log).
+    :param mrn_system: accept ``subject.identifier`` of this system only.
+    :param identifier_base: the ``identifier_base`` the record was exported with (to recognize
+        exported measure ids).
+    :raises InvalidError: a malformed resource (every problem, with its JSON path).
+    :raises TargetError: a response whose patient or session is not found, or whose session is
+        signed. Nothing is written in either case.
+    """
+    if not isinstance(actor, str) or not actor.strip():
+        raise ValueError("actor: say who imports (a user or clinician id)")
+    located = _as_located(resources)
+    from kapnotes.plugins import registry
+
+    instruments = {i.name: i for i in registry().instruments}
+    parsed: list[Parsed] = []
+    problems: list[Problem] = []
+    for loc in located:
+        reader = _Reader(loc, instruments)
+        result = reader.read()
+        problems += reader.problems
+        if result is not None:
+            parsed.append(result)
+    if problems:
+        raise _error(InvalidError, problems, located)
+    return _place(store, parsed, located, actor, mrn_system, identifier_base)
+
+
+def import_files(
+    store: Store, paths: Sequence[Path], *, actor: str, mrn_system: str | None = None, identifier_base: str | None = None
+) -> ImportSummary:
+    """:func:`import_questionnaire_responses` of the resources in JSON or NDJSON files."""
+    located: list[Located] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            located += read_file(Path(path))
+        except InvalidError as exc:
+            problems += [Problem(f"{path}:{p.path}" if len(paths) > 1 else p.path, p.message) for p in exc.problems]
+            if len(paths) == 1:
+                raise
+    if problems:
+        raise InvalidError(problems)
+    return import_questionnaire_responses(
+        store, located, actor=actor, mrn_system=mrn_system, identifier_base=identifier_base
+    )
+
+
+def _as_located(resources: Any) -> list[Located]:
+    if isinstance(resources, Located):
+        return [resources]
+    if isinstance(resources, list) and resources and all(isinstance(r, Located) for r in resources):
+        return list(resources)
+    if isinstance(resources, Iterable) and not isinstance(resources, (dict, list, str, bytes)):
+        resources = list(resources)
+    return locate(resources)
+
+
+def _error(cls: type[InvalidError], problems: list[Problem], located: list[Located]) -> InvalidError:
+    sources = {loc.source for loc in located}
+    if len(sources) == 1:
+        return cls(problems, source=next(iter(sources)))
+    by_path = {loc.path: loc.source for loc in located}
+    out = []
+    for p in problems:
+        src = next((s for path, s in by_path.items() if p.path.startswith(path) and s), None)
+        out.append(Problem(f"{src}:{p.path}" if src else p.path, p.message))
+    return cls(out)
+
+
+def _place(
+    store: Store,
+    parsed: list[Parsed],
+    located: list[Located],
+    actor: str,
+    mrn_system: str | None,
+    identifier_base: str | None,
+) -> ImportSummary:
+    placer = _Placer(store, mrn_system, identifier_base)
+    new: dict[str, list[tuple[Parsed, MeasureAdministration]]] = {}
+    added: list[ImportedMeasure] = []
+    unchanged = 0
+    for p in parsed:
+        client_id = placer.client(p.subject)
+        if client_id is None:
+            continue
+        s = placer.session(p, client_id)
+        if s is None:
+            continue
+        if s.status is not NoteStatus.DRAFT:
+            where = p.encounter.path if p.encounter is not None else f"{p.loc.path}.authored"
+            placer.problems.append(
+                Problem(
+                    where,
+                    f"session {s.id!r} is {s.status.value}: a signed note cannot change; record the "
+                    "score in a new session or an addendum",
+                )
+            )
+            continue
+        try:
+            m = _measure(p, s, placer.systems)
+        except ModelError as exc:
+            placer.problems += [pr.under(p.loc.path) for pr in exc.problems]
+            continue
+        pending = new.setdefault(s.id, [])
+        existing = next((x for x in s.measures if x.id == m.id), None) or next(
+            (x for _, x in pending if x.id == m.id), None
+        )
+        if existing is not None:
+            if _same(existing, m):
+                unchanged += 1
+                continue
+            placer.problems.append(Problem(p.loc.path, f"measure {m.id!r} of session {s.id!r} exists with other responses"))
+            continue
+        pending.append((p, m))
+        added.append(ImportedMeasure(p.loc.path, p.loc.source, client_id, s.id, m))
+    if placer.problems:
+        raise _error(TargetError, placer.problems, located)
+    if added:
+        _save(store, new, actor)
+    return ImportSummary(tuple(added), unchanged)
+
+
+def _save(store: Store, new: dict[str, list[tuple[Parsed, MeasureAdministration]]], actor: str) -> None:
+    """One Document with the changed courses, saved in one transaction."""
+    courses: dict[str, TreatmentCourse] = {}
+    for sid, items in new.items():
+        if not items:
+            continue
+        course, _ = store.session(sid)
+        course = courses.get(course.id, course)
+        sessions = tuple(
+            evolve(s, measures=(*s.measures, *(m for _, m in items))) if s.id == sid else s
+            for s in course.sessions
+        )
+        courses[course.id] = evolve(course, sessions=sessions)
+    clients = tuple(store.client(cid) for cid in sorted({c.client_id for c in courses.values()}))
+    doc = Document(
+        clinic=store.clinic(),
+        clinicians=tuple(store.clinicians().values()),
+        clients=clients,
+        courses=tuple(courses.values()),
+    )
+    save = store.save
+    if "actor" in inspect.signature(save).parameters:
+        save(doc, actor=actor)  # type: ignore[call-arg]
+    else:  # a store without an audit log yet
+        save(doc)

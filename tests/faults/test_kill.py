@@ -1,0 +1,157 @@
+"""SIGKILL an importing process at random moments: the store must always hold whole records only.
+
+One store takes every run. Run 0 imports unhindered and times the import; each later run imports
+new batches and revises the previous run's drafts, and is killed (``SIGKILL``: no cleanup, no
+rollback, a WAL with uncommitted frames left behind) after a delay drawn from a seeded RNG over
+the length of an import. After each kill the store must open, verify (library and CLI), and
+hold every client either not at all or whole, as one of the versions that was saved of it; every
+save the worker reported as done must be there; child rows, full-text index and audit must agree.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kapnotes.store import open_store
+from tests.faults import records, workers
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)"),
+]
+
+KILLS = 24
+BATCHES = 6
+PER_BATCH = 2
+SEED = 20260105
+
+
+def start_import(path: Path, run: int) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, workers.__file__, "import", str(path), str(run), str(BATCHES), str(PER_BATCH)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line == "ready\n", line + proc.communicate()[1]
+    return proc
+
+
+def run_clients(run: int) -> Iterator[tuple[int, str]]:
+    """(batch, client id) of every client a run imports."""
+    for b in range(BATCHES):
+        for c in workers.batch_doc(run, b, BATCHES, PER_BATCH).clients:
+            yield b, c.id
+
+
+def check_runs(path: Path, runs: range, committed: set[tuple[int, str, int]]) -> Counter[str]:
+    """Check every client of ``runs``; ``committed`` holds the saves reported done, as
+    (run, "new" or "rev", batch). Returns how many clients were absent, original or revised."""
+    seen: Counter[str] = Counter()
+    with open_store(path, create=False) as store:
+        records.assert_verifies(store, path)
+        records.assert_no_orphans(store)
+        records.assert_audit_covers(store)
+        records.assert_fts_intact(store)
+        stored = set(store.client_ids())
+        present = []
+        for run in runs:
+            for b, client_id in run_clients(run):
+                original = workers.batch_doc(run, b, BATCHES, PER_BATCH)
+                revised = workers.revise(original, workers.revision_tag(run))
+                must_be_there = (run, "new", b) in committed or (run + 1, "rev", b) in committed
+                if client_id not in stored:
+                    assert not must_be_there, f"{client_id}: its save was committed, then lost"
+                    seen["absent"] += 1
+                    continue
+                version = records.assert_client_whole(store, client_id, [original, revised])
+                if (run + 1, "rev", b) in committed:
+                    assert version == 1, f"{client_id}: its committed revision was lost"
+                seen[("original", "revised")[version]] += 1
+                present.append(client_id)
+        records.assert_children_match(store, present)
+    return seen
+
+
+def test_sigkill_during_import_leaves_whole_records(tmp_path: Path) -> None:
+    path = tmp_path / "kapnotes.db"
+    rng = random.Random(SEED)
+
+    proc = start_import(path, 0)  # run 0: unhindered, to time an import
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    duration = float(out.splitlines()[-1].split()[1])
+    committed = {(0, "new", b) for b in range(BATCHES)}
+    check_runs(path, range(1), committed)
+
+    outcomes: Counter[str] = Counter()
+    landed: list[str] = []
+    started = time.perf_counter()
+    for run in range(1, KILLS + 1):
+        proc = start_import(path, run)
+        time.sleep(rng.uniform(0, duration * 1.1))
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode in (-signal.SIGKILL, 0), err
+        assert "Traceback" not in err, err
+        lines = out.splitlines()
+        for line in lines:
+            if line.startswith("saved "):
+                _, kind, b = line.split()
+                committed.add((run, kind, int(b)))
+        landed.append("after the import" if lines and lines[-1].startswith("done") else
+                      f"after {len(lines)} progress lines")
+        outcomes += check_runs(path, range(run - 1, run + 1), committed)
+
+    # Everything, once more, from the first run to the last.
+    final = check_runs(path, range(KILLS + 1), committed)
+    elapsed = time.perf_counter() - started
+    mid_import = sum(1 for x in landed if x != "after the import")
+    print(
+        f"\n{KILLS} kills in {elapsed:.1f}s (import ~{duration:.2f}s); {mid_import} mid-import; "
+        f"landed: {Counter(landed)}; final store: {dict(final)}"
+    )
+    # The delays must actually have hit imports in progress, not only finished ones.
+    assert mid_import >= KILLS * 3 // 4
+    assert final["revised"] > 0 and final["absent"] > 0 and final["original"] > 0
+
+
+def test_sigkill_while_creating_the_store(tmp_path: Path) -> None:
+    """Killed while opening a new file (connect, WAL, migrations) or during its first save:
+    the file opens as a kapnotes store afterwards, empty or with the first batch whole."""
+    rng = random.Random(SEED + 1)
+    probe = tmp_path / "probe.db"
+    proc = start_import(probe, 0)
+    started = time.perf_counter()
+    first: list[str] = []
+    assert proc.stdout is not None
+    for _ in range(3):  # opened, saved new 0, saved new 1
+        first.append(proc.stdout.readline())
+    until_second_save = time.perf_counter() - started
+    proc.communicate(timeout=120)
+    assert first[-1] == "saved new 1\n"
+
+    kills = 10
+    for k in range(kills):
+        path = tmp_path / f"new-{k}.db"
+        proc = start_import(path, 0)
+        time.sleep(rng.uniform(0, until_second_save))
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate(timeout=60)
+        committed = {
+            (0, "new", int(line.split()[2])) for line in out.splitlines() if line.startswith("saved")
+        }
+        if not path.exists():  # killed before the file was made
+            continue
+        check_runs(path, range(1), committed)
