@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
 from kapnotes.model import Client, Document, Session, TreatmentCourse
-from kapnotes.serialization import structure
-from kapnotes.store import Store
-from kapnotes.store.rows import utc_key, vitals_rows
-from kapnotes.store.scores import score_document
+from kapnotes.plugins import registry
+from kapnotes.serialization import unstructure
+from kapnotes.store import Store, session_content_hash
+from kapnotes.store.rows import course_without_sessions, utc_key, vitals_rows
+from kapnotes.store.writer import to_json
 from kapnotes.store.verify import verify
 
 
@@ -22,33 +24,75 @@ def one_client(doc: Document, client_id: str) -> tuple[Client, tuple[TreatmentCo
     return doc.client(client_id), tuple(sorted(courses, key=lambda c: c.id))
 
 
-def assert_client_whole(store: Store, client_id: str, candidates: Sequence[Document]) -> int:
-    """The stored client, with all its courses and all their sessions (content, status,
-    signatures), equals the client in one of ``candidates``; returns that candidate's index."""
-    courses = tuple(sorted(store.courses_of(client_id), key=lambda c: c.id))
-    stored = (store.client(client_id), courses)
+def _stored_record(store: Store, client_id: str) -> list[Any]:
+    """A client as stored, in canonical JSON: client, courses, sessions (content hash, status,
+    position), signatures and addenda; what :func:`_expected_record` gives for the same record."""
+    conn = store.conn
+    row = conn.execute("SELECT doc FROM clients WHERE id = ?", (client_id,)).fetchone()
+    out: list[Any] = [row[0] if row else None]
+    for course_id, doc in conn.execute(
+        "SELECT id, doc FROM courses WHERE client_id = ? ORDER BY id", (client_id,)
+    ).fetchall():
+        sessions = conn.execute(
+            "SELECT id, seq, status, content_hash FROM sessions WHERE course_id = ? ORDER BY seq",
+            (course_id,),
+        ).fetchall()
+        lifecycle = [
+            [
+                [d for (d,) in conn.execute(f"SELECT doc FROM {t} WHERE session_id = ? ORDER BY seq", (sid,))]
+                for t in ("signatures", "addenda")
+            ]
+            for sid, *_ in sessions
+        ]
+        out.append((course_id, doc, sessions, lifecycle))
+    return out
+
+
+def _expected_record(client: Client, courses: Sequence[TreatmentCourse]) -> list[Any]:
+    out: list[Any] = [to_json(client)]
+    for course in courses:
+        sessions = [
+            (s.id, seq, s.status.value, session_content_hash(s))
+            for seq, s in enumerate(course.sessions)
+        ]
+        lifecycle = [
+            [[to_json(unstructure(x)) for x in items] for items in (s.signatures, s.addenda)]
+            for s in course.sessions
+        ]
+        out.append((course.id, to_json(course_without_sessions(course)), sessions, lifecycle))
+    return out
+
+
+def assert_client_whole(
+    store: Store, client_id: str, candidates: Sequence[Document]
+) -> tuple[int, tuple[TreatmentCourse, ...]]:
+    """The stored client, with all its courses and all their sessions (content, position,
+    status, signatures, addenda), is the client of one of ``candidates``, byte for byte in canonical
+    JSON; returns that candidate's index and its courses (which are then what is stored)."""
+    stored = _stored_record(store, client_id)
     for k, doc in enumerate(candidates):
-        if stored == one_client(doc, client_id):
-            return k
-    found = [(c.id, [(s.id, s.status.value, s.intention) for s in c.sessions]) for c in courses]
-    raise AssertionError(f"client {client_id} is not stored whole: {found}")
+        client, courses = one_client(doc, client_id)
+        if stored == _expected_record(client, courses):
+            return k, courses
+    summary = [(c[0], [(sid, status) for sid, _, status, _ in c[2]]) for c in stored[1:]]
+    raise AssertionError(f"client {client_id} is not stored whole: {summary}")
 
 
-def assert_children_match(store: Store, client_ids: Iterable[str]) -> int:
-    """Every stored session of these clients has exactly the child rows (vitals, measures and
-    their items, interventions, signatures) of its stored JSON; returns the sessions checked."""
+def assert_children_match(store: Store, courses: Iterable[TreatmentCourse]) -> int:
+    """Every session of these courses (as :func:`assert_client_whole` found them stored) has
+    exactly the child rows (vitals, measures and their items, interventions, signatures) of its
+    stored JSON; returns the sessions checked."""
     conn = store.conn
     checked = 0
-    for client_id in client_ids:
-        scores = score_document(store.document(client_ids=[client_id]))
-        for sid, status, content_hash, doc in conn.execute(
-            "SELECT id, status, content_hash, doc FROM sessions WHERE client_id = ?", (client_id,)
-        ).fetchall():
-            data = json.loads(doc)
-            session = structure(data, Session)
+    for course in courses:
+        for session in course.sessions:
+            sid = session.id
+            status, content_hash, doc = conn.execute(
+                "SELECT status, content_hash, doc FROM sessions WHERE id = ?", (sid,)
+            ).fetchone()
             _vitals(store, sid, session)
-            _interventions(store, sid, data)
-            _measures(store, sid, client_id, session, scores)
+            _interventions(store, sid, json.loads(doc))
+            _measures(store, sid, course.client_id, session)
             signatures = conn.execute(
                 "SELECT seq, content_hash, doc FROM signatures WHERE session_id = ? ORDER BY seq",
                 (sid,),
@@ -57,6 +101,7 @@ def assert_children_match(store: Store, client_ids: Iterable[str]) -> int:
             assert all(h == content_hash == json.loads(d)["content_hash"] for _, h, d in signatures), (
                 f"session {sid}: a signature row does not cover the stored content"
             )
+            assert len(signatures) == len(session.signatures)
             assert (status == "draft") == (not signatures), (
                 f"session {sid}: {status} with {len(signatures)} signature(s)"
             )
@@ -73,24 +118,25 @@ def _vitals(store: Store, sid: str, session: Session) -> None:
     assert rows == vitals_rows(session), f"session {sid}: vitals rows differ from its JSON"
 
 
-def _interventions(store: Store, sid: str, data: dict[str, object]) -> None:
+def _interventions(store: Store, sid: str, data: dict[str, Any]) -> None:
     rows = store.conn.execute(
         "SELECT seq, type, doc FROM interventions WHERE session_id = ? ORDER BY seq", (sid,)
     ).fetchall()
-    expected = data.get("interventions", [])
-    assert isinstance(expected, list)
     assert [(seq, t, json.loads(d)) for seq, t, d in rows] == [
-        (k, iv["type"], iv) for k, iv in enumerate(expected)
+        (k, iv["type"], iv) for k, iv in enumerate(data.get("interventions", []))
     ], f"session {sid}: intervention rows differ from its JSON"
 
 
-def _measures(
-    store: Store,
-    sid: str,
-    client_id: str,
-    session: Session,
-    scores: dict[str, tuple[float | None, str | None]],
-) -> None:
+def _score(instrument: str, items: Sequence[int | None]) -> tuple[float | None, str | None]:
+    """(total, band) as the store should have written them (an independent re-scoring)."""
+    instruments = registry().instruments
+    if instrument not in instruments:
+        return None, None
+    result = instruments.get(instrument).score(items)
+    return (result.total, result.band) if result.complete else (None, None)
+
+
+def _measures(store: Store, sid: str, client_id: str, session: Session) -> None:
     rows = store.conn.execute(
         "SELECT id, client_id, instrument, administered_at_utc, context, respondent, total, band "
         "FROM measures WHERE session_id = ? ORDER BY id",
@@ -104,7 +150,7 @@ def _measures(
             utc_key(m.administered_at),
             m.context.value,
             m.respondent.value,
-            *scores[m.id],
+            *_score(m.instrument, m.items),
         )
         for m in session.measures
     )
@@ -162,12 +208,15 @@ def assert_fts_intact(store: Store) -> None:
     conn.rollback()
 
 
-def assert_verifies(store: Store, path: Path) -> None:
-    """:func:`verify` passes, and so does ``kapnotes verify`` (exit 0, ``ok:``)."""
+def assert_verifies(store: Store, path: Path, *, env: dict[str, str] | None = None) -> None:
+    """:func:`verify` passes, and so does ``kapnotes verify`` (exit 0, ``ok:``), run with the
+    environment ``env`` (``None``: the store has a raw key, which the CLI cannot take)."""
     report = verify(store)
     assert report.ok, report.problems
+    if env is None and store.conn.__class__.__module__.startswith("sqlcipher3"):
+        return
     from kapnotes.cli import cli
 
-    result = CliRunner().invoke(cli, ["verify", "--db", str(path)])
+    result = CliRunner().invoke(cli, ["verify", "--db", str(path)], env=env or {})
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: "), result.output

@@ -106,6 +106,7 @@ def _say(line: str) -> None:
 
 def run_import(path: str, run: int, batches: int, per_batch: int) -> None:
     from kapnotes.store import open_store
+    from kapnotes.store.scores import score_document
 
     docs = [batch_doc(run, b, batches, per_batch) for b in range(batches)]
     revisions = (
@@ -113,6 +114,7 @@ def run_import(path: str, run: int, batches: int, per_batch: int) -> None:
         if run > 0
         else []
     )
+    score_document(docs[0])  # load the instrument plugins now, so that kills land in writes
     _say("ready")
     start = time.perf_counter()
     store = open_store(path, actor=f"import-run-{run}")
@@ -130,7 +132,10 @@ def run_import(path: str, run: int, batches: int, per_batch: int) -> None:
 def run_concurrent(path: str, who: str, writes: int) -> None:
     from kapnotes.store import open_store
 
+    from kapnotes.store.scores import score_document
+
     todo = [write_doc(w) for w in plan(who, writes)]
+    score_document(todo[0])  # load the instrument plugins before the race starts
     _say("ready")
     sys.stdin.readline()
     start = time.perf_counter()

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import check_required, client_view, codings, unresolved, validate, walk
+from kapnotes_fhir import codes
+from kapnotes_fhir.bundles import export_collection, export_document, export_transaction
+from kapnotes_fhir.context import FhirExportError
 
+from conftest import check_required, client_view, codings, unresolved, validate, walk
 from kapnotes.cli import cli
 from kapnotes.errors import KapnotesError
 from kapnotes.exporting import Authorization, ExportOptions, RecordView, export_record
 from kapnotes.model import NoteStatus
 from kapnotes.plugins import registry
 from kapnotes.synthetic import build_document
-from kapnotes_fhir import codes
-from kapnotes_fhir.bundles import export_collection, export_document, export_transaction
-from kapnotes_fhir.context import FhirExportError
 
 TEXT_ONLY = ExportOptions(extra={"note_content": "text"})
 CLIENTS = ["cl-001", "cl-002", "cl-003", "cl-004"]
@@ -107,7 +107,8 @@ def test_unverified_concepts_go_as_text_only(demo):
     meds = [r for r in resources(json.loads(text)) if r["resourceType"] == "Medication"]
     ketamine = [m for m in meds if m["code"].get("text") == "ketamine (racemic)"]
     assert ketamine and all("coding" not in m["code"] for m in ketamine)
-    assert all("lotNumber" in m["batch"] for m in ketamine)
+    doses = [m for m in ketamine if m["identifier"][0]["value"].endswith("/dose")]
+    assert doses and all(m["batch"]["lotNumber"].startswith("LOT-") for m in doses)
     for code in codes.table():
         assert code.source.strip(), code
 
@@ -137,10 +138,14 @@ def test_dose_vitals_and_notes_of_a_dosing_session(demo):
     assert iv["dosage"]["dose"] == {"value": 20.3, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
     assert "effectivePeriod" in iv  # an infusion over 40 minutes
     assert by_url[iv["medicationReference"]["reference"]]["batch"]["lotNumber"] == "LOT-26012"
-    docs = [r for r in resources(bundle) if r["resourceType"] == "DocumentReference"]
-    assert {d["docStatus"] for d in docs} == {"preliminary", "final"}
-    text = base64.b64decode(docs[2]["content"][0]["attachment"]["data"]).decode("utf-8")
-    assert "cl-003" not in text or "Casey" in text
+    docs = {r["identifier"][0]["value"]: r for r in resources(bundle) if r["resourceType"] == "DocumentReference"}
+    assert {d["docStatus"] for d in docs.values()} == {"preliminary", "final"}
+    dosing = docs["cl-003-dose-01"]
+    assert dosing["docStatus"] == "preliminary"  # a draft
+    assert by_url[dosing["context"]["encounter"][0]["reference"]]["identifier"][0]["value"] == "cl-003-dose-01"
+    text = base64.b64decode(dosing["content"][0]["attachment"]["data"]).decode("utf-8")
+    assert "LOT-26012" in text and "20.3 mg" in text and "DRAFT" in text
+    docs = list(docs.values())
     assert docs[0]["type"]["coding"][0]["code"] == "11506-3"
     assert docs[0]["category"][0]["coding"][0]["code"] == "clinical-note"
 
@@ -179,43 +184,39 @@ def test_psychotherapy_notes_never_appear_even_when_the_view_carries_them(demo_w
     auth = Authorization(reference="ROI-0001", purpose="continuity of care", granted_by="the client")
     view = RecordView.of_document(demo_with_notes, authorization=auth)
     assert view.psychotherapy_notes  # the view does carry them
-    outputs = [
-        export_collection(view, TEXT_ONLY),
-        export_transaction(view, TEXT_ONLY),
-        export_document(view, ExportOptions(extra={"session_id": "cl-001-intake-01"})),
+    documents = [
+        json.loads(export_collection(view, TEXT_ONLY)),
+        json.loads(export_transaction(view, TEXT_ONLY)),
+        json.loads(export_document(view, ExportOptions(extra={"session_id": "cl-001-intake-01"}))),
     ]
-    paths = export_record(view, "fhir-ndjson", directory=tmp_path / "nd")
-    outputs += [p.read_bytes() for p in paths]
-    for data in outputs:
-        text = data.decode("utf-8")
+    for p in export_record(view, "fhir-ndjson", directory=tmp_path / "nd"):
+        documents += [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
+    for d in documents:
+        text = json.dumps(d, ensure_ascii=False)
+        attachments = [base64.b64decode(b).decode("utf-8", "replace") for b in walk(d, "data")]
         for n in notes:
-            assert n.text not in text
             assert n.id not in text
-        assert "countertransference" not in text
-        # nor inside any attachment (the rendered notes)
-        for blob in walk(json.loads(text) if text.lstrip().startswith("{") and "\n{" not in text else {}, "data"):
-            assert b"countertransference" not in base64.b64decode(blob)
-    for p in paths:
-        for line in p.read_text(encoding="utf-8").splitlines():
-            for blob in walk(json.loads(line), "data"):
-                assert b"countertransference" not in base64.b64decode(blob)
+            for t in (text, *attachments):
+                assert n.text not in t
+                assert "countertransference" not in t
 
 
 # --- the document Bundle ------------------------------------------------------------------------------
 
 
 def _signed(doc):
-    return [(c.client_id, s.id) for c in doc.courses for s in c.sessions if s.status is not NoteStatus.DRAFT]
+    return [(c.client_id, s) for c in doc.courses for s in c.sessions if s.status is not NoteStatus.DRAFT]
 
 
 def test_document_of_every_signed_note_of_the_demo(demo):
     signed = _signed(demo)
     assert len(signed) == 8
-    for client_id, sid in signed:
+    for client_id, s in signed:
+        sid = s.id
         bundle = json.loads(export_document(client_view(demo, client_id), ExportOptions(extra={"session_id": sid})))
         validate(bundle)
         assert bundle["type"] == "document"
-        assert bundle["identifier"]["value"] == f"{sid}/v0"
+        assert bundle["identifier"]["value"] == f"{sid}/v{len(s.addenda)}"
         comp = bundle["entry"][0]["resource"]
         assert comp["resourceType"] == "Composition"
         assert comp["status"] == "final"

@@ -219,16 +219,16 @@ def _known_identifiers(doc: Document, keep_clinicians: bool) -> p.KnownIdentifie
     known = p.KnownIdentifiers()
     for obj in _walk(_record_parts(doc)):
         cls = type(obj)
+        if isinstance(obj, PersonName):
+            known.add_person_name(obj.given, obj.family, obj.middle, obj.preferred)
         for name in identifier_fields(cls):
             value = getattr(obj, name)
             for text in value if isinstance(value, tuple) else (value,):
                 if isinstance(text, str):
                     _add_known(known, cls, name, text)
-        if isinstance(obj, (Client, Clinician, Clinic)) and not (
-            keep_clinicians and isinstance(obj, (Clinician, Clinic))
-        ):
-            if len(obj.id) >= 4:
-                known.add(p.ID, obj.id)
+        provider = isinstance(obj, (Clinician, Clinic))
+        if (isinstance(obj, Client) or (provider and not keep_clinicians)) and len(obj.id) >= 4:
+            known.add(p.ID, obj.id)
         if not keep_clinicians and isinstance(obj, Clinician):
             known.add_name(obj.name, structured=False)
             if obj.npi:
@@ -293,9 +293,7 @@ class _Run:
         self.as_of = as_of
         self.restricted_zip3 = restricted_zip3
         self.redactor = redactor
-        self.dropped = (
-            _ALWAYS_DROPPED if keep_clinicians else _ALWAYS_DROPPED | _PROVIDER_FIELDS
-        )
+        self.dropped = _ALWAYS_DROPPED if keep_clinicians else _ALWAYS_DROPPED | _PROVIDER_FIELDS
         self.subject = "document"  # whose dates are being shifted (a client id)
         self.removed: Counter[str] = Counter()
         self.replaced: Counter[str] = Counter()
@@ -312,7 +310,7 @@ class _Run:
             out["clinic"] = self.obj(doc.clinic, data["clinic"])
         for key in ("clinicians", "clients", "courses"):
             if key in data:
-                items = [self.obj(o, d) for o, d in zip(getattr(doc, key), data[key])]
+                items = [self.obj(o, d) for o, d in zip(getattr(doc, key), data[key], strict=True)]
                 out[key] = sorted(items, key=lambda d: str(d.get("id", "")))
         excluded = {"psychotherapy_notes": len(doc.psychotherapy_notes)}
         out["deidentification"] = self.header(excluded)
@@ -412,14 +410,16 @@ class _Run:
 
     def value(self, owner: Any, key: str, value: Any, dval: Any) -> Any:
         """A value that is not itself a direct identifier."""
-        if isinstance(value, (enum.Enum, bool, int, float)) or value is None:
+        if isinstance(value, enum.Enum):
+            return value.value  # the plain string, as JSON will hold it
+        if isinstance(value, (bool, int, float)) or value is None:
             return dval
         if isinstance(value, dt.date):
             return self.date(value)
         if isinstance(value, str):
             return self.string(owner, key, value)
         if isinstance(value, tuple):
-            items = [self.value(owner, key, v, d) for v, d in zip(value, dval)]
+            items = [self.value(owner, key, v, d) for v, d in zip(value, dval, strict=True)]
             kept = [i for i in items if i is not _DROP and i != {}]
             return kept if kept else _DROP
         if attrs.has(type(value)):
@@ -435,7 +435,7 @@ class _Run:
             return [self.plain(d) for d in data]
         if isinstance(data, dict):
             return {k: self.plain(v) for k, v in data.items()}
-        return data
+        return data.value if isinstance(data, enum.Enum) else data
 
     # --- strings --------------------------------------------------------------------------------------
 

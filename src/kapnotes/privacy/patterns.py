@@ -55,6 +55,12 @@ _STOPWORDS_TEXT = """
 NAME_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 _SEP = r"[\s().-]{0,3}"
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def _needs(value: str | re.Pattern[str] | None) -> re.Pattern[str] | None:
+    """``needs="@"``: the text must hold one of these characters."""
+    return re.compile(f"[{re.escape(value)}]") if isinstance(value, str) else value
 
 
 @attrs.frozen
@@ -84,8 +90,12 @@ class Detector:
     group: str | int = 0
     check: Callable[[re.Match[str]], bool] | None = None
     replacement: str | None = None
+    #: The pattern cannot match unless this matches somewhere in the text (a fast skip).
+    needs: re.Pattern[str] | None = attrs.field(default=_ANY_DIGIT, converter=_needs)
 
     def find(self, text: str) -> Iterator[Found]:
+        if self.needs is not None and self.needs.search(text) is None:
+            return
         for m in self.regex.finditer(text):
             if self.check is not None and not self.check(m):
                 continue
@@ -131,10 +141,20 @@ _UNIT_RE = re.compile(
 )
 
 
+_LOT_RE = re.compile(r"(?:\blot|\bbatch)\s*(?:#|no\.?|number)?\s*[:#]?\s*$", re.IGNORECASE)
+
+
 def _code_like(m: re.Match[str]) -> bool:
-    """Letters mixed with at least four digits (``DEMO-107919``, ``A12B3456``), not ``1000mg``."""
+    """Letters mixed with at least four digits (``DEMO-107919``, ``A12B3456``), not ``1000mg``.
+
+    A medicine lot or batch number ("lot LOT-2601") identifies the medicine, not a person, and
+    is kept for safety reporting.
+    """
     token = m.group(0)
-    return not _UNIT_RE.match(token) and sum(c.isdigit() for c in token) >= 4
+    if _UNIT_RE.match(token) or sum(c.isdigit() for c in token) < 4:
+        return False
+    before = m.string[max(0, m.start() - 16) : m.start()]
+    return not (token.lower().startswith(("lot", "batch")) or _LOT_RE.search(before))
 
 
 # --- the patterns ---------------------------------------------------------------------------------
@@ -173,12 +193,14 @@ PATTERNS: tuple[Detector, ...] = (
         EMAIL,
         re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w-])", _I),
         10,
+        needs="@",
     ),
     # (N) URLs: with a scheme or www., or a bare host name under a common top-level domain
     Detector(
         URL,
         re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]]", _I),
         11,
+        needs=":.",
     ),
     Detector(
         URL,
@@ -189,6 +211,7 @@ PATTERNS: tuple[Detector, ...] = (
             _I,
         ),
         12,
+        needs=".",
     ),
     # (O) IP addresses, each candidate checked by the ipaddress module
     Detector(IP, re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)"), 13, check=_is_ip),
@@ -197,6 +220,7 @@ PATTERNS: tuple[Detector, ...] = (
         re.compile(r"(?<![\w:])(?=[0-9a-f:]*:[0-9a-f]*:)[0-9a-f:]{2,39}(?![\w:])", _I),
         13,
         check=_is_ip,
+        needs=":",
     ),
     # (G) social security numbers
     Detector(SSN, re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])"), 14),
@@ -226,7 +250,11 @@ PATTERNS: tuple[Detector, ...] = (
     ),
     Detector(DATE, re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?(?!\w)", _I), 16),
     Detector(
-        DATE, re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?(?!\w)", _I), 16
+        DATE,
+        re.compile(
+            rf"(?<![\w:.,/-]){_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?(?!\w)", _I
+        ),
+        16,
     ),
     Detector(DATE, re.compile(rf"\b{_MONTH},?\s+\d{{4}}(?!\w)", _I), 17),
     # a month/day without a year only where the words say it is a date ("on 3/14")
@@ -278,7 +306,9 @@ PATTERNS: tuple[Detector, ...] = (
     Detector(PHONE, re.compile(rf"(?<![\w./-])\d{{3}}-\d{{4}}(?![\w-]|\.\d){_UNIT_AFTER}"), 22),
     Detector(
         PHONE,
-        re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w-])"),
+        re.compile(
+            rf"(?<![\w+])\+[2-9]\d{{0,2}}(?:[\s.-]?\(?\d{{1,4}}\)?){{2,5}}(?![\w-]){_UNIT_AFTER}"
+        ),
         22,
         check=_enough_digits(8),
     ),
@@ -288,7 +318,7 @@ PATTERNS: tuple[Detector, ...] = (
         ID,
         re.compile(
             rf"\b(?:{_ID_LABELS})(?!\w)\s*(?:is|was|of|[:#=])?\s*#?\s*"
-            r"(?P<v>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)",
+            r"(?P<v>[^\W_](?:[\w-]*[^\W_])?)",
             _I,
         ),
         25,
@@ -300,6 +330,7 @@ PATTERNS: tuple[Detector, ...] = (
         ID,
         re.compile(r"(?<![\w:-])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![\w:-])", _I),
         26,
+        needs=":-",
     ),
     # (H, R) record-number shapes: letters with 4+ digits (DEMO-107919), 6+ digits in a row,
     # groups of digits joined by hyphens (4417-2231-9987)
@@ -397,6 +428,23 @@ class KnownIdentifiers:
             if len(word) >= 2 and (structured or word.lower() not in NAME_STOPWORDS):
                 self.add(NAME, word)
 
+    def add_person_name(
+        self, given: str, family: str, middle: str | None = None, preferred: str | None = None
+    ) -> None:
+        """A structured name: each part, and the ways the parts are written together."""
+        for part in (given, family, middle, preferred):
+            if part:
+                self.add_name(part, structured=True)
+        firsts = [f for f in (given, preferred) if f]
+        for first in firsts:
+            self.add(NAME, f"{first} {family}")
+            self.add(NAME, f"{family}, {first}")
+            self.add(NAME, f"{family} {first}")
+            if middle:
+                for m in (middle, f"{middle[0]}."):
+                    self.add(NAME, f"{first} {m} {family}")
+                    self.add(NAME, f"{family}, {first} {m}")
+
     def add_phone(self, value: str) -> None:
         """A telephone or fax number: matched by its digits, whatever separators the text uses."""
         digits = re.sub(r"\D", "", value)
@@ -456,11 +504,23 @@ class KnownTermFinder:
 class TextRedactor:
     """Replaces identifiers in free text by typed placeholders (``[NAME]``, ``[DATE]``...)."""
 
+    #: Results are remembered for this many distinct texts (records repeat many short strings).
+    CACHE_SIZE = 50_000
+
     def __init__(self, known: KnownIdentifiers | None = None) -> None:
         self.finders: tuple[Finder, ...] = (*(known.finders() if known else ()), *PATTERNS)
+        self._cache: dict[str, tuple[str, Counter[str]]] = {}
 
     def redact(self, text: str) -> tuple[str, Counter[str]]:
         """The redacted text and how many of each label were replaced."""
+        hit = self._cache.get(text)
+        if hit is None:
+            hit = self._redact(text)
+            if len(self._cache) < self.CACHE_SIZE:
+                self._cache[text] = hit
+        return hit[0], Counter(hit[1])
+
+    def _redact(self, text: str) -> tuple[str, Counter[str]]:
         text = unicodedata.normalize("NFC", text)
         chosen = _choose([f for d in self.finders for f in d.find(text)])
         counts: Counter[str] = Counter()

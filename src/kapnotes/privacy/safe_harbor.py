@@ -62,8 +62,8 @@ IDENTIFIERS: tuple[tuple[str, str, str], ...] = (
      "when labelled (plate, VIN) or shaped like an identifier"),
     ("M", "Device identifiers and serial numbers", "not in the model; redacted from free text "
      "when labelled (serial, device id) or shaped like an identifier, and MAC addresses"),
-    ("N", "Web URLs", "redacted from free text"),
-    ("O", "IP addresses", "IPv4 and IPv6 redacted from free text"),
+    ("N", "Web Universal Resource Locators (URLs)", "redacted from free text"),
+    ("O", "Internet Protocol (IP) addresses", "IPv4 and IPv6 redacted from free text"),
     ("P", "Biometric identifiers", "not in the model; cannot be detected in free text"),
     ("Q", "Full-face photographs and comparable images", "not in the model (no images)"),
     ("R", "Any other unique identifying number, characteristic, or code", "record ids replaced "

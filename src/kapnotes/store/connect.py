@@ -1,12 +1,23 @@
-"""Opening the SQLite connection: pragmas, and SQLCipher encryption when a key is given."""
+"""Opening the SQLite connection: pragmas, and SQLCipher encryption when a key is given.
+
+A key is either a passphrase (``str``, stretched by SQLCipher's PBKDF2) or a raw 256-bit key
+(``bytes`` of length 32, used as is). A key is never put into an error message. A key given for a
+plain database is refused (kapnotes neither encrypts a database in place nor opens it silently
+unencrypted); a plain open of an encrypted database is refused before SQLite reads it.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from kapnotes.errors import StoreError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+RAW_KEY_BYTES = 32
+INSTALL_HINT = "pip install 'kapnotes[encryption]'"
 
 
 class EncryptionError(StoreError):
@@ -17,55 +28,108 @@ def connect(path: Path | None, *, key: str | bytes | None, timeout_ms: int) -> A
     """A connection with foreign keys on, a busy timeout and (for files) WAL."""
     target = ":memory:" if path is None else str(path)
     if key is not None:
-        conn = _encrypted(target, key, timeout_ms)
+        conn, busy_error = _encrypted(path, target, key, timeout_ms)
     else:
-        conn = sqlite3.connect(target, timeout=timeout_ms / 1000)
-        if path is not None and _looks_encrypted(path):
-            conn.close()
+        if path is not None and _header(path) not in (b"", SQLITE_HEADER):
             raise EncryptionError(
-                f"{path} is encrypted (or not a SQLite database): open it with its key"
+                f"{path} is encrypted (or is not a SQLite database): open it with its key"
             )
-    conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if path is not None:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn, busy_error = sqlite3.connect(target, timeout=timeout_ms / 1000), sqlite3.OperationalError
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if path is not None:
+            _wal(conn, timeout_ms, busy_error)
+            conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
-def _looks_encrypted(path: Path) -> bool:
-    """A non-empty file that does not start with the SQLite header."""
+def _wal(conn: Any, timeout_ms: int, busy_error: type[Exception]) -> None:
+    """Put the database in WAL mode, waiting up to the busy timeout for the lock it needs.
+
+    Switching a database to WAL takes an exclusive lock, and SQLite does not call the busy
+    handler for it: when two processes create a store at once, the loser's ``PRAGMA
+    journal_mode = WAL`` fails at once with "database is locked". The mode is read first (a
+    database already in WAL, the usual case, needs no lock) and the switch retried until
+    ``timeout_ms``.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    pause = 0.001
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except busy_error as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def _header(path: Path) -> bytes:
+    """The first 16 bytes of ``path`` (empty when it is missing or empty)."""
     try:
         with path.open("rb") as f:
-            head = f.read(16)
+            return f.read(16)
     except FileNotFoundError:
-        return False
-    return bool(head) and head != b"SQLite format 3\x00"
+        return b""
 
 
-def _encrypted(target: str, key: str | bytes, timeout_ms: int) -> Any:
+def _key_pragma(key: str | bytes) -> str:
+    """``PRAGMA key`` for a passphrase or a raw key; raises (without the key) when unusable."""
+    if isinstance(key, bytes):
+        if len(key) != RAW_KEY_BYTES:
+            raise EncryptionError(
+                f"a raw encryption key must be {RAW_KEY_BYTES} bytes, not {len(key)} "
+                "(or give a passphrase as str)"
+            )
+        return f"PRAGMA key = \"x'{key.hex()}'\""
+    if not isinstance(key, str):
+        raise EncryptionError(
+            f"an encryption key must be str (a passphrase) or bytes, not {type(key).__name__}"
+        )
+    if not key:
+        raise EncryptionError("the encryption key is empty")
+    if "\x00" in key:
+        raise EncryptionError("the encryption passphrase contains a NUL character")
+    return "PRAGMA key = '" + key.replace("'", "''") + "'"
+
+
+def _encrypted(
+    path: Path | None, target: str, key: str | bytes, timeout_ms: int
+) -> tuple[Any, type[Exception]]:
+    pragma = _key_pragma(key)
+    if path is not None and _header(path) == SQLITE_HEADER:
+        raise EncryptionError(
+            f"{path} is not encrypted: open it without a key (kapnotes does not encrypt an "
+            "existing database in place; export the record and import it into a new, "
+            "encrypted store)"
+        )
     try:
         from sqlcipher3 import dbapi2 as sqlcipher  # type: ignore[import-not-found]
     except ImportError:
         raise EncryptionError(
-            "an encryption key was given but SQLCipher is not installed: pip install 'kapnotes[encryption]'"
+            f"an encryption key was given but SQLCipher is not installed: {INSTALL_HINT}"
         ) from None
     conn = sqlcipher.connect(target, timeout=timeout_ms / 1000)
-    try:  # a wrong key is reported by our error, not by SQLCipher's log on stderr
-        conn.execute("PRAGMA cipher_log_level = NONE")
-    except sqlcipher.DatabaseError:  # pragma: no cover - older SQLCipher without the pragma
-        pass
-    if isinstance(key, bytes):
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    else:
-        if not key:
-            raise EncryptionError("the encryption key is empty")
-        conn.execute("PRAGMA key = '" + key.replace("'", "''") + "'")
     try:
+        try:  # a wrong key is reported by our error, not by SQLCipher's log on stderr
+            conn.execute("PRAGMA cipher_log_level = NONE")
+        except sqlcipher.DatabaseError:  # pragma: no cover - older SQLCipher without the pragma
+            pass
+        conn.execute(pragma)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher.DatabaseError:
         conn.close()
         raise EncryptionError(
-            f"cannot open {target}: wrong key, or not an encrypted kapnotes database"
+            f"cannot open {target}: wrong key (or not an encrypted kapnotes database)"
         ) from None
-    return conn
+    except BaseException:
+        conn.close()
+        raise
+    return conn, sqlcipher.OperationalError

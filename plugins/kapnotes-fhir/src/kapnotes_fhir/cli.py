@@ -11,7 +11,7 @@ from kapnotes.cli.app import db_option, open_db
 
 @click.command("fhir-import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--actor", default=None, help="Who imports (recorded in the audit log) [default: fhir-import:$USER].")
+@click.option("--actor", default=None, help="Who imports (audit log) [default: $KAPNOTES_ACTOR or your login].")
 @click.option("--mrn-system", default=None, help="Accept subject identifiers of this system only.")
 @db_option
 def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | None, db_path: Path | None) -> None:
@@ -27,14 +27,11 @@ def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | No
     Example:
       kapnotes fhir-import portal-2026-03-02.ndjson --db clinic.db
     """
-    import getpass
-
     from kapnotes_fhir.importer import import_files
 
     store = open_db(db_path)
     try:
-        summary = import_files(store, files, actor=actor or f"fhir-import:{getpass.getuser()}",
-                               mrn_system=mrn_system)
+        summary = import_files(store, files, actor=actor or store.actor, mrn_system=mrn_system)
     finally:
         store.close()
     click.echo(

@@ -250,7 +250,6 @@ def questionnaire_url(instrument: Instrument, base: str) -> str:
     (Regenstrief's PHQ-9 Questionnaire, ``url = http://loinc.org/q/44249-1``); other instruments
     get one under the export's identifier base.
     """
-    from kapnotes_fhir.ids import join
 
     codes = instrument_loinc(instrument)
     if codes is not None and codes.panel:

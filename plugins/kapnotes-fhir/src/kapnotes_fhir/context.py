@@ -28,7 +28,7 @@ import attrs
 from kapnotes.errors import KapnotesError
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Client, Clinic, Clinician, Document
-from kapnotes_fhir.ids import Refs, RefMode, Systems, identifier
+from kapnotes_fhir.ids import RefMode, Refs, Systems, identifier
 
 NOTE_CONTENT = ("docx", "text")
 

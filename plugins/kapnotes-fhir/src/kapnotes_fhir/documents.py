@@ -28,6 +28,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+from kapnotes.model import Addendum as RecordAddendum
 from kapnotes.model import (
     AddendumKind,
     Client,
@@ -37,7 +38,6 @@ from kapnotes.model import (
     TreatmentCourse,
     evolve,
 )
-from kapnotes.model import Addendum as RecordAddendum
 from kapnotes.notes.document import (
     Block,
     BulletList,
@@ -331,8 +331,9 @@ def composition(
     ]
     signer = author_id(s)
     authors = [r for cid in ([signer] if signer else s.clinician_ids()) if (r := ctx.practitioner(cid)) is not None]
-    if not authors and ctx.organization() is not None:  # Composition.author is 1..*
-        authors = [ctx.organization()]
+    org = ctx.organization()
+    if not authors and org is not None:  # Composition.author is 1..*
+        authors = [org]
     amended = s.status is NoteStatus.AMENDED or any(a.kind is AddendumKind.AMENDMENT for a in s.addenda)
     body = prune(
         {

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any, Literal
 from urllib.parse import quote
@@ -32,6 +33,7 @@ def join(base: str, *parts: str) -> str:
     return sep.join([base.rstrip("/:"), *parts])
 
 
+@functools.lru_cache(maxsize=4096)  # the same patient, encounter, ... is referenced many times
 def resource_uuid(clinic_id: str, resource_type: str, key: str) -> str:
     """The deterministic id of a resource: UUID v5 of ``clinic/type/key``."""
     return str(uuid.uuid5(NAMESPACE, f"{clinic_id}/{resource_type}/{key}"))

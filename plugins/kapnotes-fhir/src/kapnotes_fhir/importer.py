@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import inspect
 import json
 import re
 import sqlite3
@@ -778,8 +777,4 @@ def _save(store: Store, new: dict[str, list[tuple[Parsed, MeasureAdministration]
         clients=clients,
         courses=tuple(courses.values()),
     )
-    save = store.save
-    if "actor" in inspect.signature(save).parameters:
-        save(doc, actor=actor)  # type: ignore[call-arg]
-    else:  # a store without an audit log yet
-        save(doc)
+    store.save(doc, actor=actor)

@@ -247,6 +247,7 @@ def _minutes(iv: Intervention) -> str | None:
 # --- medicine ---------------------------------------------------------------------------------------
 
 _AGENT_TEXT = {"ketamine": "ketamine (racemic)", "esketamine": "esketamine (Spravato) nasal spray"}
+_ROUTE_TEXT = {"iv": "IV", "im": "IM", "sublingual": "sublingual", "intranasal": "intranasal", "oral": "oral"}
 
 
 def _medication(ctx: ExportContext, key: str, concept: dict[str, Any], lot: str | None) -> Entry:
@@ -305,7 +306,7 @@ def medications(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iter
     yield _administration(
         ctx, key, course, s, effective,
         {
-            "text": f"{d.dose_mg:g} mg {d.route.value}{per_kg}{infusion}",
+            "text": f"{d.dose_mg:g} mg {_ROUTE_TEXT[d.route.value]}{per_kg}{infusion}",
             "route": _route(d.route.value),
             "dose": codes.MILLIGRAM.quantity(d.dose_mg),
         },
@@ -338,7 +339,7 @@ def _booster(
     r = b.route.value if b.route is not None else route
     yield _administration(
         ctx, key, course, s, {"effectiveDateTime": when(b.at)},
-        {"text": f"booster {b.dose_mg:g} mg {r}", "route": _route(r), "dose": codes.MILLIGRAM.quantity(b.dose_mg)},
+        {"text": f"booster {b.dose_mg:g} mg {_ROUTE_TEXT[r]}", "route": _route(r), "dose": codes.MILLIGRAM.quantity(b.dose_mg)},
         note=f"Booster: {b.reason}" if b.reason else "Booster",
     )
 

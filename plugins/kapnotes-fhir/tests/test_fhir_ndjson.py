@@ -1,0 +1,134 @@
+"""Bulk Data NDJSON: one file per type, every line a valid resource, written as the record streams."""
+
+from __future__ import annotations
+
+import gc
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from kapnotes_fhir import codes
+from kapnotes_fhir.ndjson import export_ndjson
+
+from conftest import check_required, codings
+from kapnotes.exporting import ExportOptions, RecordView, export_record
+from kapnotes.synthetic import build_document
+
+
+def read(paths: list[Path]) -> dict[str, list[dict]]:
+    out = {}
+    for p in paths:
+        assert p.name.endswith(".ndjson")
+        lines = p.read_text(encoding="utf-8").split("\n")
+        assert lines[-1] == ""  # every line ends with \n
+        out[p.name[: -len(".ndjson")]] = [json.loads(line) for line in lines[:-1]]
+    return out
+
+
+def test_ndjson_files_parse_line_by_line_and_validate(demo, tmp_path):
+    from fhir.resources.R4B import get_fhir_model_class
+
+    paths = export_record(RecordView.of_document(demo), "fhir-ndjson", directory=tmp_path)
+    assert paths == sorted(paths)
+    by_type = read(paths)
+    assert {"Patient", "Encounter", "Observation", "QuestionnaireResponse", "DocumentReference",
+            "MedicationAdministration", "Medication", "Procedure", "EpisodeOfCare", "Condition"} <= set(by_type)
+    ids = set()
+    allowed = codes.allowed_codings() | {(codes.ICD10CM, i.code) for c in demo.courses for i in c.indications}
+    for rtype, resources in by_type.items():
+        model = get_fhir_model_class(rtype)
+        for r in resources:
+            assert r["resourceType"] == rtype
+            model.model_validate(r)
+            check_required(r)
+            ids.add(f"{rtype}/{r['id']}")
+            for c in codings(r):
+                assert (c["system"], c["code"]) in allowed
+    assert len(by_type["Patient"]) == 4
+    assert len(by_type["Encounter"]) == 44
+    # Bulk Data references are Type/id and resolve inside the export
+    refs = [ref for rs in by_type.values() for r in rs for ref in _refs(r)]
+    assert refs and all(not ref.startswith("urn:") for ref in refs)
+    assert set(refs) <= ids
+    # the default note content of NDJSON is text (Word is opt-in)
+    doc = by_type["DocumentReference"][0]
+    assert [c["attachment"]["contentType"] for c in doc["content"]] == ["text/plain; charset=utf-8"]
+
+
+def _refs(obj):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "reference":
+                yield v
+            else:
+                yield from _refs(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _refs(v)
+
+
+def test_ndjson_is_deterministic_and_replaces_an_earlier_export(demo, tmp_path):
+    view = RecordView.of_document(demo)
+    a = export_ndjson(view, ExportOptions(), tmp_path / "a")
+    b = export_ndjson(view, ExportOptions(), tmp_path / "b")
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    stale = tmp_path / "a" / "AdverseEvent.ndjson"
+    assert stale.exists()
+    other = tmp_path / "a" / "notes.txt"
+    other.write_text("mine", encoding="utf-8")
+    small = build_document(clients=3, dosings=0)  # no dosing: no adverse events, no medication
+    paths = export_ndjson(RecordView.of_document(small), ExportOptions(extra={"note_content": "none"}), tmp_path / "a")
+    assert not stale.exists()
+    assert other.exists()  # not ours: left alone
+    assert not list((tmp_path / "a").glob("*.part"))
+    assert {p.name for p in paths} == {p.name for p in (tmp_path / "a").glob("*.ndjson")}
+
+
+def test_a_failing_export_leaves_no_partial_files(demo, tmp_path):
+    def courses():
+        yield demo.courses[0]
+        raise RuntimeError("store went away")
+
+    view = RecordView(clinic=demo.clinic, clinicians=demo.clinicians, clients=demo.clients, courses=courses)
+    with pytest.raises(RuntimeError):
+        export_ndjson(view, ExportOptions(), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _streamed_view(clients: int) -> RecordView:
+    """A view whose courses are built one client at a time, as a store streams them."""
+    people = build_document(clients=clients, dosings=4)
+    return RecordView(
+        clinic=people.clinic,
+        clinicians=people.clinicians,
+        clients=people.clients,
+        courses=lambda: (c for i in range(clients) for c in build_document(clients=1, first_client=i).courses),
+    )
+
+
+def _measure(clients: int, tmp_path: Path) -> tuple[int, int, int]:
+    """(peak traced memory, memory still held after the export, bytes written)."""
+    view = _streamed_view(clients)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        paths = export_ndjson(view, ExportOptions(extra={"note_content": "none"}), tmp_path / str(clients))
+        peak = tracemalloc.get_traced_memory()[1]
+        gc.collect()  # also empties CPython's free lists, which tracemalloc counts as in use
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return peak, kept, sum(p.stat().st_size for p in paths)
+
+
+def test_memory_stays_flat_as_the_record_grows(tmp_path):
+    _measure(2, tmp_path / "warm-up")
+    _, small_kept, small_written = _measure(8, tmp_path)
+    peak, kept, written = _measure(64, tmp_path)  # 8x the sessions
+    assert written > 7 * small_written
+    # nothing of the record is kept once written ...
+    assert kept < 64_000 and abs(kept - small_kept) < 16_000, (small_kept, kept)
+    # ... and the peak is a small fraction of the output (a list of the resources would be more
+    # than the output itself); the benchmark shows it flat from 10k to 100k sessions
+    assert peak < 0.05 * written, (peak, written)
