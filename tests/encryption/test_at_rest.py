@@ -16,6 +16,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from tests.encryption.conftest import PASSPHRASE, RAW_KEY
+from tests.faults import records
 
 from kapnotes.cli.app import KEY_ENV
 from kapnotes.lifecycle import add_addendum, sign
@@ -24,8 +26,6 @@ from kapnotes.store import Store, open_store
 from kapnotes.store.connect import SQLITE_HEADER
 from kapnotes.store.rows import narrative_text
 from kapnotes.synthetic import build_document
-from tests.encryption.conftest import PASSPHRASE, RAW_KEY
-from tests.faults import records
 
 SUFFIXES = ("", "-wal", "-shm")
 
@@ -53,7 +53,9 @@ def needles(doc: Document) -> set[bytes]:
 
 
 def files(path: Path) -> dict[str, bytes]:
-    return {sfx: Path(f"{path}{sfx}").read_bytes() for sfx in SUFFIXES if Path(f"{path}{sfx}").exists()}
+    return {
+        sfx: Path(f"{path}{sfx}").read_bytes() for sfx in SUFFIXES if Path(f"{path}{sfx}").exists()
+    }
 
 
 def leaks(path: Path, wanted: set[bytes]) -> dict[str, list[bytes]]:
@@ -78,7 +80,9 @@ def fill(path: Path, key: str | bytes | None, record: Document) -> Store:
     store.conn.execute("PRAGMA wal_autocheckpoint = 0")
     store.save(record)
     sign(store, "cl-001-dose-01", "dr-ames")
-    add_addendum(store, "cl-001-dose-01", "dr-ames", "Addendum: called the client at home next day.")
+    add_addendum(
+        store, "cl-001-dose-01", "dr-ames", "Addendum: called the client at home next day."
+    )
     return store
 
 
@@ -141,10 +145,6 @@ def test_encrypted_store_files_hold_no_plaintext(
         assert again.search("ocean")
 
 
-class Rollback(Exception):
-    pass
-
-
 def test_wal_readers_and_a_writer_at_once(db_path: Path, demo_doc: Document) -> None:
     """WAL under SQLCipher: a reader sees the last commit while a write transaction is open."""
     writer = open_store(db_path, key=PASSPHRASE)
@@ -153,11 +153,11 @@ def test_wal_readers_and_a_writer_at_once(db_path: Path, demo_doc: Document) -> 
     try:
         names = "SELECT family_name FROM clients ORDER BY id"
         before = reader.conn.execute(names).fetchall()
-        with pytest.raises(Rollback), writer.write() as conn:
-            conn.execute("UPDATE clients SET family_name = 'Changed'")
-            assert reader.conn.execute(names).fetchall() == before  # not blocked, nor dirty
-            assert reader.search("ocean")
-            raise Rollback
+        writer.conn.execute("BEGIN IMMEDIATE")
+        writer.conn.execute("UPDATE clients SET family_name = 'Changed'")
+        assert reader.conn.execute(names).fetchall() == before  # not blocked, nor dirty
+        assert reader.search("ocean")
+        writer.conn.execute("ROLLBACK")
         assert writer.conn.execute(names).fetchall() == before
     finally:
         reader.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.encryption.conftest import PASSPHRASE, RAW_KEY
 
 from kapnotes.exporting import Authorization
 from kapnotes.lifecycle import add_addendum, cosign, sign
@@ -14,7 +15,6 @@ from kapnotes.serialization import dumps
 from kapnotes.store import Store, open_store
 from kapnotes.store.verify import verify
 from kapnotes.synthetic import build_document
-from tests.encryption.conftest import PASSPHRASE, RAW_KEY
 
 
 def test_read_back_exactly_what_was_saved(encrypted: Store, demo_doc: Document) -> None:
@@ -61,9 +61,14 @@ def test_psychotherapy_notes_stay_apart_and_their_reads_are_audited(db_path: Pat
     doc = build_document(clients=2, with_process_notes=True)
     with open_store(db_path, key=RAW_KEY) as s:
         s.save(doc)
-        assert dumps(s.document()) == dumps(Document(
-            clinic=doc.clinic, clinicians=doc.clinicians, clients=doc.clients, courses=doc.courses
-        ))
+        assert dumps(s.document()) == dumps(
+            Document(
+                clinic=doc.clinic,
+                clinicians=doc.clinicians,
+                clients=doc.clients,
+                courses=doc.courses,
+            )
+        )
         auth = Authorization(reference="AUTH-1", purpose="continuity of care", granted_by="client")
         notes = s.psychotherapy_notes([c.id for c in doc.clients], authorization=auth)
         assert notes == doc.psychotherapy_notes

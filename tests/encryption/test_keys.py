@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.encryption.conftest import PASSPHRASE, RAW_KEY
 
 from kapnotes.cli import cli
 from kapnotes.cli.app import KEY_ENV, KEY_FILE_ENV
@@ -21,7 +22,6 @@ from kapnotes.serialization import dumps
 from kapnotes.store import open_store
 from kapnotes.store.connect import INSTALL_HINT, EncryptionError
 from kapnotes.store.verify import verify
-from tests.encryption.conftest import PASSPHRASE, RAW_KEY
 
 OTHER_RAW_KEY = bytes(32)
 
@@ -135,7 +135,9 @@ def test_a_key_for_a_plain_store_is_refused(
     make(db_path, None, demo_doc)
     before = digest(db_path)
     capfd.readouterr()
-    with pytest.raises(EncryptionError, match=r"clinic\.db is not encrypted: open it without a key") as e:
+    with pytest.raises(
+        EncryptionError, match=r"clinic\.db is not encrypted: open it without a key"
+    ) as e:
         open_store(db_path, key=key)
     assert_secret_absent(e.value, key)
     assert capfd.readouterr() == ("", "")
@@ -242,7 +244,9 @@ def test_cli_opens_an_encrypted_store_with_the_key_from_the_environment(
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        pytest.param({}, "is encrypted (or is not a SQLite database): open it with its key", id="no-key"),
+        pytest.param(
+            {}, "is encrypted (or is not a SQLite database): open it with its key", id="no-key"
+        ),
         pytest.param({KEY_ENV: "a wrong passphrase"}, "wrong key", id="wrong-key"),
     ],
 )

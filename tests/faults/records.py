@@ -14,8 +14,8 @@ from kapnotes.plugins import registry
 from kapnotes.serialization import unstructure
 from kapnotes.store import Store, session_content_hash
 from kapnotes.store.rows import course_without_sessions, utc_key, vitals_rows
-from kapnotes.store.writer import to_json
 from kapnotes.store.verify import verify
+from kapnotes.store.writer import to_json
 
 
 def one_client(doc: Document, client_id: str) -> tuple[Client, tuple[TreatmentCourse, ...]]:
@@ -39,7 +39,12 @@ def _stored_record(store: Store, client_id: str) -> list[Any]:
         ).fetchall()
         lifecycle = [
             [
-                [d for (d,) in conn.execute(f"SELECT doc FROM {t} WHERE session_id = ? ORDER BY seq", (sid,))]
+                [
+                    d
+                    for (d,) in conn.execute(
+                        f"SELECT doc FROM {t} WHERE session_id = ? ORDER BY seq", (sid,)
+                    )
+                ]
                 for t in ("signatures", "addenda")
             ]
             for sid, *_ in sessions
@@ -98,9 +103,9 @@ def assert_children_match(store: Store, courses: Iterable[TreatmentCourse]) -> i
                 (sid,),
             ).fetchall()
             assert [seq for seq, _, _ in signatures] == list(range(len(signatures)))
-            assert all(h == content_hash == json.loads(d)["content_hash"] for _, h, d in signatures), (
-                f"session {sid}: a signature row does not cover the stored content"
-            )
+            assert all(
+                h == content_hash == json.loads(d)["content_hash"] for _, h, d in signatures
+            ), f"session {sid}: a signature row does not cover the stored content"
             assert len(signatures) == len(session.signatures)
             assert (status == "draft") == (not signatures), (
                 f"session {sid}: {status} with {len(signatures)} signature(s)"
@@ -201,8 +206,9 @@ def assert_audit_covers(store: Store) -> None:
 def assert_fts_intact(store: Store) -> None:
     """The full-text index agrees with the sessions table (FTS5 ``integrity-check``)."""
     conn = store.conn
-    assert conn.execute("SELECT count(*) FROM sessions_fts").fetchone()[0] == (
-        conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    assert (
+        conn.execute("SELECT count(*) FROM sessions_fts").fetchone()[0]
+        == (conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
     )
     conn.execute("INSERT INTO sessions_fts(sessions_fts) VALUES ('integrity-check')")
     conn.rollback()

@@ -1,11 +1,12 @@
 """SIGKILL an importing process at random moments: the store must always hold whole records only.
 
-One store takes every run. Runs 0 and 1 import unhindered (run 1 times an import); each run
-imports new batches and revises the previous run's drafts, and from run 2 on is killed (``SIGKILL``: no cleanup, no
-rollback, a WAL with uncommitted frames left behind) after a delay drawn from a seeded RNG over
-the length of an import. After each kill the store must open, verify (library and CLI), and
-hold every client either not at all or whole, as one of the versions that was saved of it; every
-save the worker reported as done must be there; child rows, full-text index and audit must agree.
+One store takes every run. Each run imports new batches (one ``store.save`` each) and re-saves
+the previous run's batches with their drafts revised. Runs 0 and 1 go unhindered (run 1 times
+an import); every later run is killed (``SIGKILL``: no cleanup, no rollback, a WAL with
+uncommitted frames left behind) after a delay drawn from a seeded RNG over the length of an
+import. After each kill the store must open and verify (library and CLI), and hold every client
+either not at all or whole, as one of the versions saved of it; every save the worker reported
+as done must be there; child rows, full-text index and audit log must agree with the records.
 """
 
 from __future__ import annotations
@@ -39,7 +40,15 @@ SEED = 20260105
 
 def start_import(path: Path, run: int) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, workers.__file__, "import", str(path), str(run), str(BATCHES), str(PER_BATCH)],
+        [
+            sys.executable,
+            workers.__file__,
+            "import",
+            str(path),
+            str(run),
+            str(BATCHES),
+            str(PER_BATCH),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -50,7 +59,7 @@ def start_import(path: Path, run: int) -> subprocess.Popen[str]:
     return proc
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def versions(run: int, batch: int) -> tuple[Document, Document]:
     """The batch as run ``run`` saves it, and as run ``run + 1`` revises it."""
     original = workers.batch_doc(run, batch, BATCHES, PER_BATCH)
@@ -155,7 +164,7 @@ def test_sigkill_while_creating_the_store(tmp_path: Path) -> None:
     proc.communicate(timeout=120)
     assert first[-1] == "saved new 1\n"
 
-    kills = 10
+    kills, landed = 10, Counter[int]()
     for k in range(kills):
         path = tmp_path / f"new-{k}.db"
         proc = start_import(path, 0)
@@ -163,8 +172,12 @@ def test_sigkill_while_creating_the_store(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate(timeout=60)
         committed = {
-            (0, "new", int(line.split()[2])) for line in out.splitlines() if line.startswith("saved")
+            (0, "new", int(line.split()[2]))
+            for line in out.splitlines()
+            if line.startswith("saved")
         }
+        landed[len(committed)] += 1
         if not path.exists():  # killed before the file was made
             continue
         check_runs(path, range(1), committed)
+    print(f"\n{kills} kills while creating a store; saves done when killed: {dict(landed)}")

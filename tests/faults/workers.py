@@ -110,7 +110,10 @@ def run_import(path: str, run: int, batches: int, per_batch: int) -> None:
 
     docs = [batch_doc(run, b, batches, per_batch) for b in range(batches)]
     revisions = (
-        [revise(batch_doc(run - 1, b, batches, per_batch), revision_tag(run - 1)) for b in range(batches)]
+        [
+            revise(batch_doc(run - 1, b, batches, per_batch), revision_tag(run - 1))
+            for b in range(batches)
+        ]
         if run > 0
         else []
     )
@@ -131,7 +134,6 @@ def run_import(path: str, run: int, batches: int, per_batch: int) -> None:
 
 def run_concurrent(path: str, who: str, writes: int) -> None:
     from kapnotes.store import open_store
-
     from kapnotes.store.scores import score_document
 
     todo = [write_doc(w) for w in plan(who, writes)]
@@ -141,7 +143,9 @@ def run_concurrent(path: str, who: str, writes: int) -> None:
     start = time.perf_counter()
     store = open_store(path, actor=f"writer-{who}")
     for i, doc in enumerate(todo):
-        if i and i % REOPEN_EVERY == 0:  # opening (WAL pragma, migration check) under contention too
+        if (
+            i and i % REOPEN_EVERY == 0
+        ):  # opening (WAL pragma, migration check) under contention too
             store.close()
             store = open_store(path, actor=f"writer-{who}")
         store.save(doc)

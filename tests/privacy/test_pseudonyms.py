@@ -99,6 +99,7 @@ def test_clinicians_can_be_kept_on_request(small_doc):
     assert "Dr. Lee Ames" in names
     assert {c["id"] for c in out["clinicians"]} == {c.id for c in small_doc.clinicians}
     assert out["clinic"]["name"].startswith("Juniper Ridge")
+    assert out["clinic"]["id"] == small_doc.clinic.id
     assert "lines" not in out["clinic"]["address"]  # the clinic's street is still below a state
     assert out["deidentification"]["clinicians"] == "kept"
     assert all("name" not in c for c in out["clients"])

@@ -191,7 +191,7 @@ def test_signed_session_cannot_change_but_takes_addenda(store, demo_doc):
         written_at=signed.end,
         text="Late entry: called client.",
     )
-    with_add = attrs.evolve(signed, addenda=(add,))
+    with_add = attrs.evolve(signed, addenda=(*signed.addenda, add))
     doc2 = attrs.evolve(
         demo_doc,
         courses=(
@@ -201,14 +201,14 @@ def test_signed_session_cannot_change_but_takes_addenda(store, demo_doc):
     )
     assert store.save(doc2).addenda_added == 1
     _, back = store.session(signed.id)
-    assert back.addenda == (add,)
+    assert back.addenda == (*signed.addenda, add)
     changed_add = attrs.evolve(add, text="rewritten")
     doc3 = attrs.evolve(
         demo_doc,
         courses=(
             attrs.evolve(
                 course,
-                sessions=(attrs.evolve(signed, addenda=(changed_add,)), *course.sessions[1:]),
+                sessions=(attrs.evolve(signed, addenda=(*signed.addenda, changed_add)), *course.sessions[1:]),
             ),
             *demo_doc.courses[1:],
         ),

@@ -161,14 +161,7 @@ def deidentify(
         ``deidentification`` block (method, date policy, review notice, version, counts).
     :raises DeidentificationError: for a missing or short secret or an unknown option.
     """
-    if dates not in ("shift", "year"):
-        raise DeidentificationError(f"dates must be 'shift' or 'year', got {dates!r}")
-    if isinstance(max_shift_days, bool) or not isinstance(max_shift_days, int):
-        raise DeidentificationError(f"max_shift_days must be an integer, got {max_shift_days!r}")
-    if not 1 <= max_shift_days <= MAX_SHIFT_LIMIT:
-        raise DeidentificationError(
-            f"max_shift_days must be from 1 to {MAX_SHIFT_LIMIT}, got {max_shift_days}"
-        )
+    _check_options(dates, max_shift_days)
     run = _Run(
         Keyed(check_secret(secret)),
         dates=dates,
@@ -181,7 +174,29 @@ def deidentify(
     return run.document(doc)
 
 
+def _check_options(dates: object, max_shift_days: object) -> None:
+    if dates not in ("shift", "year"):
+        raise DeidentificationError(f"dates must be 'shift' or 'year', got {dates!r}")
+    if isinstance(max_shift_days, bool) or not isinstance(max_shift_days, int):
+        raise DeidentificationError(f"max_shift_days must be an integer, got {max_shift_days!r}")
+    if not 1 <= max_shift_days <= MAX_SHIFT_LIMIT:
+        raise DeidentificationError(
+            f"max_shift_days must be from 1 to {MAX_SHIFT_LIMIT}, got {max_shift_days}"
+        )
+
+
 # --- what the record knows about its people -------------------------------------------------------
+
+
+_IDENTIFIERS_OF: dict[type, frozenset[str]] = {}
+
+
+def _identifiers_of(cls: type) -> frozenset[str]:
+    """The fields of ``cls`` marked as direct identifiers (45 CFR 164.514(b)(2)(i))."""
+    found = _IDENTIFIERS_OF.get(cls)
+    if found is None:
+        found = _IDENTIFIERS_OF[cls] = frozenset(identifier_fields(cls))
+    return found
 
 
 def _walk(obj: Any) -> Iterator[Any]:
@@ -204,7 +219,7 @@ def _latest_record_date(doc: Document) -> dt.date | None:
     """The latest date or date-time of the record, birth dates and other identifiers excepted."""
     latest: dt.date | None = None
     for obj in _walk(_record_parts(doc)):
-        ids = set(identifier_fields(type(obj)))
+        ids = _identifiers_of(type(obj))
         for a in attrs.fields(type(obj)):
             value = getattr(obj, a.name)
             if a.name in ids or not isinstance(value, dt.date):
@@ -215,35 +230,46 @@ def _latest_record_date(doc: Document) -> dt.date | None:
 
 
 def _known_identifiers(doc: Document, keep_clinicians: bool) -> p.KnownIdentifiers:
-    """Every identifier the record holds in a marked field, to be found again in free text."""
+    """Every identifier the record holds, to be found again in free text."""
     known = p.KnownIdentifiers()
     for obj in _walk(_record_parts(doc)):
-        cls = type(obj)
-        if isinstance(obj, PersonName):
-            known.add_person_name(obj.given, obj.family, obj.middle, obj.preferred)
-        for name in identifier_fields(cls):
-            value = getattr(obj, name)
-            for text in value if isinstance(value, tuple) else (value,):
-                if isinstance(text, str):
-                    _add_known(known, cls, name, text)
-        provider = isinstance(obj, (Clinician, Clinic))
-        if (isinstance(obj, Client) or (provider and not keep_clinicians)) and len(obj.id) >= 4:
+        _add_marked_fields(known, obj)
+        if isinstance(obj, Client):
             known.add(p.ID, obj.id)
-        if not keep_clinicians and isinstance(obj, Clinician):
-            known.add_name(obj.name, structured=False)
-            if obj.npi:
-                known.add(p.ID, obj.npi)
-            if obj.email:
-                known.add(p.EMAIL, obj.email)
-        if not keep_clinicians and isinstance(obj, Clinic):
-            known.add(p.NAME, obj.name)
-            if obj.phone:
-                known.add_phone(obj.phone)
+        elif isinstance(obj, (Clinician, Clinic)) and not keep_clinicians:
+            _add_provider(known, obj)
     for course in doc.courses:
         known.add(p.ID, course.id)
         for s in course.sessions:
             known.add(p.ID, s.id)
     return known
+
+
+def _add_marked_fields(known: p.KnownIdentifiers, obj: Any) -> None:
+    """The values of the fields of ``obj`` marked ``identifier=True``."""
+    cls = type(obj)
+    if isinstance(obj, PersonName):
+        known.add_person_name(obj.given, obj.family, obj.middle, obj.preferred)
+    for name in _identifiers_of(cls):
+        value = getattr(obj, name)
+        for text in value if isinstance(value, tuple) else (value,):
+            if isinstance(text, str):
+                _add_known(known, cls, name, text)
+
+
+def _add_provider(known: p.KnownIdentifiers, obj: Clinician | Clinic) -> None:
+    """A clinician's or the clinic's identity (removed unless ``keep_clinicians``)."""
+    known.add(p.ID, obj.id)
+    if obj.npi:
+        known.add(p.ID, obj.npi)
+    if isinstance(obj, Clinician):
+        known.add_name(obj.name, structured=False)
+        if obj.email:
+            known.add(p.EMAIL, obj.email)
+    else:
+        known.add(p.NAME, obj.name)
+        if obj.phone:
+            known.add_phone(obj.phone)
 
 
 def _add_known(known: p.KnownIdentifiers, cls: type, name: str, text: str) -> None:
@@ -370,7 +396,7 @@ class _Run:
         elif isinstance(getattr(obj, "client_id", None), str):
             self.subject = obj.client_id
         try:
-            ids = set(identifier_fields(cls))
+            ids = _identifiers_of(cls)
             names = {a.name for a in attrs.fields(cls)}
             out: dict[str, Any] = {}
             for key, dval in data.items():
@@ -443,7 +469,7 @@ class _Run:
         """An id, a reference, a coded value, or free text."""
         namespace = _namespace(owner, key)
         if namespace is not None:
-            if namespace == "clinician" and self.keep_clinicians:
+            if namespace in ("clinician", "clinic") and self.keep_clinicians:
                 return value
             self.replaced[f"pseudonym.{namespace}"] += 1
             return self.keyed.pseudonym(namespace, value)

@@ -411,9 +411,17 @@ class KnownIdentifiers:
         self.terms: dict[str, str] = {}
         self.phones: set[str] = set()
 
+    #: Longer values are not matched as one phrase (their parts and words still are).
+    MAX_TERM = 300
+
     def add(self, label: str, value: str) -> None:
-        """Add a value as one phrase (matched whole, case-insensitively, at word boundaries)."""
+        """Add a value as one phrase (matched whole, case-insensitively, at word boundaries).
+
+        Too-short values are left out: a one-letter initial, a number of fewer than 5 digits.
+        """
         key = normalize(value)
+        if len(key) > self.MAX_TERM:
+            return
         if (len(key) >= 2 and not key.isdigit()) or len(key) >= 5:
             self.terms.setdefault(key, label)
 

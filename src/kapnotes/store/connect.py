@@ -8,6 +8,7 @@ unencrypted); a plain open of an encrypted database is refused before SQLite rea
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from pathlib import Path
@@ -34,7 +35,10 @@ def connect(path: Path | None, *, key: str | bytes | None, timeout_ms: int) -> A
             raise EncryptionError(
                 f"{path} is encrypted (or is not a SQLite database): open it with its key"
             )
-        conn, busy_error = sqlite3.connect(target, timeout=timeout_ms / 1000), sqlite3.OperationalError
+        conn, busy_error = (
+            sqlite3.connect(target, timeout=timeout_ms / 1000),
+            sqlite3.OperationalError,
+        )
     try:
         conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -50,11 +54,11 @@ def connect(path: Path | None, *, key: str | bytes | None, timeout_ms: int) -> A
 def _wal(conn: Any, timeout_ms: int, busy_error: type[Exception]) -> None:
     """Put the database in WAL mode, waiting up to the busy timeout for the lock it needs.
 
-    Switching a database to WAL takes an exclusive lock, and SQLite does not call the busy
-    handler for it: when two processes create a store at once, the loser's ``PRAGMA
-    journal_mode = WAL`` fails at once with "database is locked". The mode is read first (a
-    database already in WAL, the usual case, needs no lock) and the switch retried until
-    ``timeout_ms``.
+    ``PRAGMA journal_mode = WAL`` reads the header in a read transaction, then upgrades it to a
+    write; SQLite does not call the busy handler for that upgrade, so while another connection
+    writes to a database not yet in WAL (processes racing to create a store) it fails at once
+    with "database is locked". The mode is read first (a store already in WAL, the usual case,
+    needs no lock) and the switch retried until ``timeout_ms``.
     """
     deadline = time.monotonic() + timeout_ms / 1000
     pause = 0.001
@@ -111,17 +115,17 @@ def _encrypted(
             "encrypted store)"
         )
     try:
-        from sqlcipher3 import dbapi2 as sqlcipher  # type: ignore[import-not-found]
+        from sqlcipher3 import dbapi2 as sqlcipher  # type: ignore[import-not-found, import-untyped]
     except ImportError:
         raise EncryptionError(
             f"an encryption key was given but SQLCipher is not installed: {INSTALL_HINT}"
         ) from None
     conn = sqlcipher.connect(target, timeout=timeout_ms / 1000)
     try:
-        try:  # a wrong key is reported by our error, not by SQLCipher's log on stderr
+        # A wrong key is reported by our error, not by SQLCipher's log on stderr (older
+        # SQLCipher versions have no such pragma).
+        with contextlib.suppress(sqlcipher.DatabaseError):
             conn.execute("PRAGMA cipher_log_level = NONE")
-        except sqlcipher.DatabaseError:  # pragma: no cover - older SQLCipher without the pragma
-            pass
         conn.execute(pragma)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher.DatabaseError:
