@@ -129,6 +129,7 @@ def test_encrypted_store_files_hold_no_plaintext(
     store = fill(path, key, record)
     try:
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA temp_store").fetchone()[0] == 2  # temp data in memory
         reach(store, stage)
         on_disk = files(path)
         assert on_disk[""][:16] != SQLITE_HEADER

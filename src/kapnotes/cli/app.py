@@ -80,15 +80,27 @@ KEY_ENV = "KAPNOTES_DB_KEY"
 KEY_FILE_ENV = "KAPNOTES_DB_KEY_FILE"
 
 
-def db_key() -> str | None:
-    """The key of an encrypted database: ``$KAPNOTES_DB_KEY_FILE`` (a file holding it, preferred:
-    it stays out of the process list and shell history) or ``$KAPNOTES_DB_KEY``."""
+def db_key() -> str | bytes | None:
+    """The key of an encrypted database: ``$KAPNOTES_DB_KEY_FILE`` (a file holding it; preferred,
+    as an environment variable is visible to child processes) or ``$KAPNOTES_DB_KEY``.
+
+    The file holds a passphrase (one trailing newline is ignored) or a raw 32-byte key written
+    as ``hex:`` and 64 hexadecimal digits.
+    """
     key_file = os.environ.get(KEY_FILE_ENV)
     if key_file:
         try:
-            return Path(key_file).read_text(encoding="utf-8").strip()
+            text = Path(key_file).read_text(encoding="utf-8")
         except OSError as exc:
             raise KapnotesError(f"cannot read the key file named by ${KEY_FILE_ENV}: {exc.strerror}") from None
+        text = text[:-1] if text.endswith("\n") else text
+        text = text[:-1] if text.endswith("\r") else text
+        if text.startswith("hex:"):
+            try:
+                return bytes.fromhex(text[4:])
+            except ValueError:
+                raise KapnotesError(f"the key file named by ${KEY_FILE_ENV} has an invalid hex: key") from None
+        return text
     return os.environ.get(KEY_ENV) or None
 
 

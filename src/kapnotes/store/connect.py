@@ -111,8 +111,7 @@ def _encrypted(
     if path is not None and _header(path) == SQLITE_HEADER:
         raise EncryptionError(
             f"{path} is not encrypted: open it without a key (kapnotes does not encrypt an "
-            "existing database in place; export the record and import it into a new, "
-            "encrypted store)"
+            "existing database in place)"
         )
     try:
         from sqlcipher3 import dbapi2 as sqlcipher  # type: ignore[import-not-found, import-untyped]
@@ -128,6 +127,7 @@ def _encrypted(
             conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(pragma)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA temp_store = MEMORY")  # no sort or index spill in a temp file
     except sqlcipher.DatabaseError:
         conn.close()
         raise EncryptionError(

@@ -568,13 +568,22 @@ def open_store(
     try:
         db = Database(conn, execute_plugins=False)
         _migrate(db)
-    except sqlite3.DatabaseError as exc:
+    except _database_errors() as exc:
         conn.close()
         raise StoreError(f"cannot open {p or ':memory:'} as a kapnotes database: {exc}") from None
     except BaseException:
         conn.close()
         raise
     return Store(db, p, actor or default_actor())
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """SQLite's database errors, and SQLCipher's when it is installed (its own classes)."""
+    try:
+        from sqlcipher3 import dbapi2 as sqlcipher  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError:
+        return (sqlite3.DatabaseError,)
+    return (sqlite3.DatabaseError, sqlcipher.DatabaseError)
 
 
 def _migrate(db: Database) -> None:
