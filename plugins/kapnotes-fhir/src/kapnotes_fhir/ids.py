@@ -33,7 +33,7 @@ def join(base: str, *parts: str) -> str:
     return sep.join([base.rstrip("/:"), *parts])
 
 
-@functools.lru_cache(maxsize=4096)  # the same patient, encounter, ... is referenced many times
+@functools.lru_cache(maxsize=256)  # references repeat within a course: a small cache is enough
 def resource_uuid(clinic_id: str, resource_type: str, key: str) -> str:
     """The deterministic id of a resource: UUID v5 of ``clinic/type/key``."""
     return str(uuid.uuid5(NAMESPACE, f"{clinic_id}/{resource_type}/{key}"))

@@ -17,6 +17,7 @@ from typing import TextIO
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Document
 from kapnotes_fhir.context import ExportContext, Settings, as_view
+from kapnotes_fhir.ids import resource_uuid
 from kapnotes_fhir.record import record_entries
 
 #: Every resource type the exporter can write.
@@ -60,4 +61,5 @@ def export_ndjson(record: RecordView | Document, options: ExportOptions | None, 
     for rtype in RESOURCE_TYPES:
         if rtype not in files:
             (directory / f"{rtype}.ndjson").unlink(missing_ok=True)
+    resource_uuid.cache_clear()  # the id cache is bounded; an export leaves nothing behind
     return paths
