@@ -16,8 +16,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.encryption.conftest import PASSPHRASE, RAW_KEY
-from tests.faults import records
 
 from kapnotes.cli.app import KEY_ENV
 from kapnotes.lifecycle import add_addendum, sign
@@ -26,6 +24,8 @@ from kapnotes.store import Store, open_store
 from kapnotes.store.connect import SQLITE_HEADER
 from kapnotes.store.rows import narrative_text
 from kapnotes.synthetic import build_document
+from tests.encryption.conftest import PASSPHRASE, RAW_KEY
+from tests.faults import records
 
 SUFFIXES = ("", "-wal", "-shm")
 

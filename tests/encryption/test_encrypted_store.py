@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.encryption.conftest import PASSPHRASE, RAW_KEY
 
 from kapnotes.exporting import Authorization
 from kapnotes.lifecycle import add_addendum, cosign, sign
@@ -15,6 +14,7 @@ from kapnotes.serialization import dumps
 from kapnotes.store import Store, open_store
 from kapnotes.store.verify import verify
 from kapnotes.synthetic import build_document
+from tests.encryption.conftest import PASSPHRASE, RAW_KEY
 
 
 def test_read_back_exactly_what_was_saved(encrypted: Store, demo_doc: Document) -> None:

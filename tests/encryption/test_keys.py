@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.encryption.conftest import PASSPHRASE, RAW_KEY
 
 from kapnotes.cli import cli
 from kapnotes.cli.app import KEY_ENV, KEY_FILE_ENV
@@ -22,6 +21,7 @@ from kapnotes.serialization import dumps
 from kapnotes.store import open_store
 from kapnotes.store.connect import INSTALL_HINT, EncryptionError
 from kapnotes.store.verify import verify
+from tests.encryption.conftest import PASSPHRASE, RAW_KEY
 
 OTHER_RAW_KEY = bytes(32)
 

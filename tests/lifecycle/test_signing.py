@@ -12,7 +12,14 @@ from click.testing import CliRunner
 
 from kapnotes.cli import cli
 from kapnotes.errors import ImmutableError
-from kapnotes.lifecycle import SigningError, SigningRefused, add_addendum, cosign, needs_cosignature, sign
+from kapnotes.lifecycle import (
+    SigningError,
+    SigningRefused,
+    add_addendum,
+    cosign,
+    needs_cosignature,
+    sign,
+)
 from kapnotes.model import AddendumKind, NoteStatus, SignatureRole
 from kapnotes.rendering import render
 from kapnotes.store import open_store, session_content_hash
@@ -115,8 +122,8 @@ def test_cosignature_by_the_supervisor_of_a_pre_licensed_author(demo_store):
     assert not needs_cosignature(demo_store, done)
     with pytest.raises(SigningError, match="already co-signed"):
         cosign(demo_store, "cl-002-integ-01", "th-ortiz")
+    sign(demo_store, "cl-001-integ-01", "th-ortiz")
     with pytest.raises(SigningError, match="is licensed"):
-        sign(demo_store, "cl-001-integ-01", "th-ortiz")
         cosign(demo_store, "cl-001-integ-01", "th-ortiz")
 
 

@@ -12,8 +12,8 @@ from kapnotes.errors import ImmutableError, InvalidError, StoreError
 from kapnotes.model import Addendum, AddendumKind, Document
 from kapnotes.serialization import dumps, from_data
 from kapnotes.store import db as store_db
-from kapnotes.store import writer as store_writer
 from kapnotes.store import open_store
+from kapnotes.store import writer as store_writer
 from kapnotes.store.migrations import migrations
 
 TABLES = {
