@@ -119,8 +119,15 @@ def render_all(
                 on_done(path)
             yield path
         return
-    size = max(1, len(ids) // (n_workers * 4))
+    # Small chunks keep both cores busy to the end (a chunk is a few seconds of work at most);
+    # warming up here first means forked workers inherit loaded modules and prepared templates.
+    size = max(2, len(ids) // (n_workers * 12))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    first = _render_one(store, ids[0], out_dir, format, to, tpl)
+    if on_done:
+        on_done(first)
+    yield first
+    chunks[0] = chunks[0][1:]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
         jobs = [(str(store.path), c, str(out_dir), format, to, tpl) for c in chunks]
