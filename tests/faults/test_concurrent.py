@@ -72,11 +72,17 @@ def test_two_writers_lose_nothing(tmp_path: Path) -> None:
         saves = sorted({(r["id"], r["actor"], r["at"]) for r in audit})
         per_writer = Counter(actor for actor, _ in {(a, t) for _, a, t in saves})
         assert per_writer == {f"writer-{who}": WRITES for who in WRITERS}
-        # And they really ran at the same time: the log switches writer again and again.
+        # And they really ran at the same time: the log switches writer again and again, and
+        # each writer's saves span the other's (how often the scheduler alternates them depends
+        # on the machine's load: 30-60 switches were seen on two busy cores, so ask for 10).
         actors = [a for _, a, _ in saves]
         switches = sum(1 for x, y in itertools.pairwise(actors) if x != y)
         print(f"the audit log switches writer {switches} times")
-        assert switches >= 50, switches
+        assert switches >= 10, switches
+        for who in WRITERS:
+            mine = [i for i, a in enumerate(actors) if a == f"writer-{who}"]
+            others = [i for i, a in enumerate(actors) if a != f"writer-{who}"]
+            assert mine[0] < others[-1] and others[0] < mine[-1], f"writer {who} ran alone"
 
         courses: list[TreatmentCourse] = []
         # Own clients: every one there, as its writer last wrote it.
