@@ -54,6 +54,7 @@ from kapnotes.model import (
     SessionKind,
     TreatmentCourse,
 )
+from kapnotes.references import cite
 
 __all__ = [
     "LOWER_IS_BETTER",
@@ -91,11 +92,10 @@ Verdict = Literal["improved", "deteriorated", "no reliable change"]
 
 #: Response: a reduction of at least 50 % from baseline.
 RESPONSE_REDUCTION = 0.5
-RESPONSE_SOURCE = (
-    ">= 50 % reduction from baseline: DOMAIN.md section 4; the convention of depression trials, "
-    "e.g. McInnes LA et al. 2022, J Affect Disord, doi:10.1016/j.jad.2021.12.097 (ketamine IV "
-    "therapy in community clinics, PHQ-9 response >= 50 % and remission < 5) and the esketamine "
-    "TRANSFORM trials (MADRS response >= 50 %)"
+RESPONSE_SOURCE = cite(
+    "mcinnes-2022", "hull-2022",
+    note=">= 50 % reduction from baseline, the convention of depression trials (also the "
+    "esketamine TRANSFORM trials, MADRS response >= 50 %)",
 )
 
 #: |RCI| above this is reliable change (p < .05, two-tailed): Jacobson NS, Truax P. Clinical

@@ -305,13 +305,13 @@ def test_consent_rule_runs_on_dosing_sessions_only() -> None:
 # --- (f) sedation and SpO2 ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("score", "fires"), [(3, False), (2, True), (0, True)])
+@pytest.mark.parametrize(("score", "fires"), [(4, False), (3, True), (0, True)])
 def test_moaas_at_or_below_the_threshold(score: int, fires: bool) -> None:
     mon = (vitals(-10), vitals(15), Sedation(at=at(30), score=score), vitals(60))
     f = found("KAP-SEDATION", dose_session(monitoring=mon))
     assert triples(f) == ([("KAP-SEDATION-001", "warning", f"{M}[2].score")] if fires else [])
     if fires:
-        assert f[0].message.startswith(f"MOAA/S {score} at 30 min after the dose (at or below 2)")
+        assert f[0].message.startswith(f"MOAA/S {score} at 30 min after the dose (at or below 3)")
 
 
 def test_moaas_recorded_as_a_measure() -> None:

@@ -4,37 +4,9 @@ Every threshold comes from the :class:`~kapnotes.rules.config.ClinicConfig` (def
 :data:`kapnotes.rules.config.SOURCES`); findings quote the source of the value they applied.
 Codes are stable: a code never changes meaning (new checks get new codes).
 
-=========================  ==================  ========  ==============================================
-rule                       code                severity  finding
-=========================  ==================  ========  ==============================================
-suicide-risk-safety-plan   KAP-RISK-001        blocking  a suicide screen is positive and no risk
-                                                         assessment is documented
-                           KAP-RISK-002        blocking  a suicide screen is positive and no safety plan
-                                                         is documented
-                           KAP-RISK-004        blocking  the C-SSRS screener cannot be scored
-risk-level-safety-plan     KAP-RISK-003        blocking  the clinician rates risk moderate or above and
-                                                         no safety plan is documented
-suicide-item-unanswered    KAP-RISK-005        warning   a suicide item is unanswered / the C-SSRS is
-                                                         incomplete
-predose-vitals             KAP-PREDOSE-001     warning   no pre-dose vitals (or no BP / HR among them)
-                           KAP-PREDOSE-002     warning   last pre-dose BP at or above the go/no-go limit
-                           KAP-PREDOSE-003     warning   last pre-dose HR at or above the go/no-go limit
-dose-limit                 KAP-DOSE-001        warning   ketamine above the clinic's mg/kg maximum for
-                                                         the route
-                           KAP-DOSE-002        warning   no body weight: mg/kg cannot be checked
-                           KAP-DOSE-003        warning   esketamine above the clinic's maximum (mg)
-esketamine-rems            KAP-REMS-001        blocking  no BP at 40 +/- 5 minutes after esketamine
-                           KAP-REMS-002        blocking  under 120 minutes of monitoring after esketamine
-                           KAP-REMS-003        blocking  no BP before esketamine
-kap-consent                KAP-CONSENT-001     blocking  dosing without KAP informed consent in force
-sedation-depth             KAP-SEDATION-001    warning   MOAA/S at or below the clinic's threshold
-oxygen-saturation          KAP-SPO2-001        warning   SpO2 below the clinic's minimum
-touch-consent              KAP-TOUCH-001       blocking  touch used without consent to touch in force
-                           KAP-TOUCH-002       blocking  touch used after the client declined it that day
-discharge-criteria         KAP-DISCHARGE-001   warning   dosing session without a discharge record
-                           KAP-DISCHARGE-002   warning   discharged with criteria not met
-discharge-escort           KAP-DISCHARGE-003   warning   discharged with no escort or transport recorded
-=========================  ==================  ========  ==============================================
+The codes, their severity and what each finding says are in :data:`CODES` (and, generated
+from it, in ``docs/clinical.md``). Blocking findings stop signing: they are what a label, the
+REMS or the clinic's own policy makes mandatory; warnings ask for a look.
 
 A safety plan is documented when the session has a
 :class:`~kapnotes.model.SafetyPlanning` intervention or ``risk.safety_plan_reviewed`` is true.
@@ -50,6 +22,7 @@ from kapnotes.model.course import Consent, ConsentKind
 from kapnotes.model.dosing import Agent, DosingRecord, Route, Sedation, Vitals
 from kapnotes.model.interventions import SafetyPlanning, SomaticWork
 from kapnotes.model.session import Session, SessionKind
+from kapnotes.references import cite
 from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, item_value
 
 __all__ = ["BUILTIN_RULES"]
@@ -67,18 +40,54 @@ SUICIDE_ITEMS: tuple[tuple[str, str, int, str], ...] = (
 )
 CSSRS = "cssrs-screener"
 
+#: Every code a built-in rule emits: ``code -> (severity, what the finding means)``. A code
+#: never changes meaning; new checks get new codes.
+CODES: dict[str, tuple[Severity, str]] = {
+    "KAP-RISK-001": (BLOCKING, "a suicide screen is positive and no risk assessment is documented"),
+    "KAP-RISK-002": (BLOCKING, "a suicide screen is positive and no safety plan is documented"),
+    "KAP-RISK-003": (BLOCKING, "the clinician rates risk moderate or above and no safety plan is "
+                     "documented"),
+    "KAP-RISK-004": (BLOCKING, "the C-SSRS screener cannot be scored"),
+    "KAP-RISK-005": (WARNING, "a suicide item is unanswered, or the C-SSRS is incomplete"),
+    "KAP-PREDOSE-001": (WARNING, "no pre-dose vitals (or no BP / HR among them)"),
+    "KAP-PREDOSE-002": (WARNING, "last pre-dose BP at or above the go/no-go limit"),
+    "KAP-PREDOSE-003": (WARNING, "last pre-dose HR at or above the go/no-go limit"),
+    "KAP-DOSE-001": (WARNING, "ketamine above the clinic's mg/kg maximum for the route"),
+    "KAP-DOSE-002": (WARNING, "no body weight: mg/kg cannot be checked"),
+    "KAP-DOSE-003": (WARNING, "esketamine above the clinic's maximum (mg)"),
+    "KAP-REMS-001": (BLOCKING, "no BP at 40 +/- 5 minutes after esketamine"),
+    "KAP-REMS-002": (BLOCKING, "under 120 minutes of monitoring after esketamine"),
+    "KAP-REMS-003": (BLOCKING, "no BP before esketamine"),
+    "KAP-CONSENT-001": (BLOCKING, "dosing without KAP informed consent in force"),
+    "KAP-SEDATION-001": (WARNING, "MOAA/S at or below the clinic's threshold"),
+    "KAP-SPO2-001": (WARNING, "SpO2 below the clinic's minimum"),
+    "KAP-TOUCH-001": (BLOCKING, "touch used without consent to touch in force"),
+    "KAP-TOUCH-002": (BLOCKING, "touch used after the client declined it that day"),
+    "KAP-DISCHARGE-001": (WARNING, "dosing session without a discharge record"),
+    "KAP-DISCHARGE-002": (WARNING, "discharged with criteria not met"),
+    "KAP-DISCHARGE-003": (WARNING, "discharged with no escort or transport recorded"),
+}
+
+
+def _code(code: str) -> tuple[Severity, str]:
+    """``(severity, code)`` of a catalogued code, for ``ctx.finding(*_code("KAP-..."), ...)``."""
+    return CODES[code][0], code
+
 # Sources of requirements that are not thresholds.
-_CONSENT_SOURCE = (
-    "Informed consent before treatment (AMA Code of Medical Ethics, Opinion 2.1.1); ketamine "
-    "for mood disorders is off-label (Sanacora et al. JAMA Psychiatry 2017;74(4):399-405); "
-    "DOMAIN.md section 1 (the consents a KAP course records)"
+_CONSENT_SOURCE = cite(
+    "ama-2.1.1", "sanacora-2017",
+    note="informed consent before treatment; ketamine for mood disorders is off-label",
 )
-_TOUCH_SOURCE = "Consent to touch in psychedelic-assisted care: DOMAIN.md section 1 [1]"
-_DISCHARGE_SOURCE = (
-    "SPRAVATO prescribing information (assess when the patient is clinically stable and ready "
-    "to leave; patients need someone to drive them home; no driving until the next day); "
-    "applied to racemic ketamine by kapnotes; DOMAIN.md section 1 (discharge readiness, "
-    "escort/ride home)"
+_TOUCH_SOURCE = cite(
+    "mithoefer-2017",
+    note="touch in psychedelic-assisted therapy is agreed beforehand; kapnotes blocks touch "
+    "without a consent to touch in force",
+)
+_DISCHARGE_SOURCE = cite(
+    "spravato-pi", "spravatohcp-dosing",
+    note="assess when the patient is clinically stable and ready to leave; patients need "
+    "someone to drive them home; no driving until the next day. Applied to racemic ketamine "
+    "by kapnotes",
 )
 
 
@@ -171,7 +180,7 @@ def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
             except ScoringError as exc:
                 problems = "; ".join(str(p) for p in exc.problems)
                 yield ctx.finding(
-                    BLOCKING, "KAP-RISK-004",
+                    *_code("KAP-RISK-004"),
                     f"The C-SSRS screener cannot be scored ({problems}), so the suicide risk "
                     "level is unknown: correct the responses.",
                     ctx.at("measures", k, "items"),
@@ -181,13 +190,13 @@ def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
         source = ctx.config.source(key)
         if s.risk is None:
             yield ctx.finding(
-                BLOCKING, "KAP-RISK-001",
+                *_code("KAP-RISK-001"),
                 f"{what}: document a suicide risk assessment in this session.",
                 path, source=source,
             )
         if not planned:
             yield ctx.finding(
-                BLOCKING, "KAP-RISK-002",
+                *_code("KAP-RISK-002"),
                 f"{what}: document a safety plan in this session ({_PLAN_HINT}).",
                 path, source=source,
             )
@@ -211,7 +220,7 @@ def _risk_level(ctx: RuleContext) -> Iterator[Finding]:
         return
     if not has_safety_plan(ctx.session):
         yield ctx.finding(
-            BLOCKING, "KAP-RISK-003",
+            *_code("KAP-RISK-003"),
             f"The risk assessment rates suicide risk {risk.level.value}: document a safety plan "
             f"in this session ({_PLAN_HINT}).",
             ctx.at("risk", "level"),
@@ -234,7 +243,7 @@ def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
         for instrument, title, number, key in SUICIDE_ITEMS:
             if name == instrument and item_value(m, number) is None:
                 yield ctx.finding(
-                    WARNING, "KAP-RISK-005",
+                    *_code("KAP-RISK-005"),
                     f"{title} item {number} (suicidal thoughts) is not answered: ask about it "
                     "directly and record the answer.",
                     ctx.at("measures", k, "items", number - 1)
@@ -249,7 +258,7 @@ def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
                 continue  # KAP-RISK-004
             if result is not None and not result.complete:
                 yield ctx.finding(
-                    WARNING, "KAP-RISK-005",
+                    *_code("KAP-RISK-005"),
                     f"The C-SSRS screener is incomplete: risk is at least {result.risk_level} "
                     "and could be higher; ask the remaining questions.",
                     ctx.at("measures", k, "items"),
@@ -283,7 +292,7 @@ def _predose(ctx: RuleContext) -> Iterator[Finding]:
     where = ctx.at("dosing", "monitoring")
     if not pre:
         yield ctx.finding(
-            WARNING, "KAP-PREDOSE-001",
+            *_code("KAP-PREDOSE-001"),
             "No vitals are recorded before the dose: the go/no-go decision is undocumented.",
             where, source=ctx.config.source("go_no_go.systolic_below"),
         )
@@ -294,7 +303,7 @@ def _predose(ctx: RuleContext) -> Iterator[Finding]:
                if not found]
     if missing:
         yield ctx.finding(
-            WARNING, "KAP-PREDOSE-001",
+            *_code("KAP-PREDOSE-001"),
             f"No pre-dose {' or '.join(missing)} is recorded: the go/no-go decision is "
             "undocumented.",
             where, source=ctx.config.source("go_no_go.systolic_below"),
@@ -309,7 +318,7 @@ def _predose(ctx: RuleContext) -> Iterator[Finding]:
         ):
             if value >= limit:
                 yield ctx.finding(
-                    WARNING, "KAP-PREDOSE-002",
+                    *_code("KAP-PREDOSE-002"),
                     f"Last pre-dose blood pressure {v.systolic}/{v.diastolic} mmHg ({when}): "
                     f"{attr} {value} is at or above the clinic's go/no-go limit (dose only "
                     f"below {limit}).",
@@ -320,7 +329,7 @@ def _predose(ctx: RuleContext) -> Iterator[Finding]:
         assert v.heart_rate is not None
         if v.heart_rate >= limits.heart_rate_below:
             yield ctx.finding(
-                WARNING, "KAP-PREDOSE-003",
+                *_code("KAP-PREDOSE-003"),
                 f"Last pre-dose heart rate {v.heart_rate}/min ({_when(d, v.at)}) is at or above "
                 f"the clinic's go/no-go limit (dose only below {limits.heart_rate_below}).",
                 ctx.at("dosing", "monitoring", i, "heart_rate"),
@@ -370,7 +379,7 @@ def _dose(ctx: RuleContext) -> Iterator[Finding]:
             total += mg
             if total > limits.esketamine_max_mg + _EPSILON:
                 yield ctx.finding(
-                    WARNING, "KAP-DOSE-003",
+                    *_code("KAP-DOSE-003"),
                     f"Esketamine {_num(total)} mg in this session is above the clinic's "
                     f"maximum of {_num(limits.esketamine_max_mg)} mg.",
                     ctx.at(*parts), source=ctx.config.source("dose.esketamine_max_mg"),
@@ -384,7 +393,7 @@ def _dose(ctx: RuleContext) -> Iterator[Finding]:
     weight = d.body_weight_kg
     if weight is None:
         yield ctx.finding(
-            WARNING, "KAP-DOSE-002",
+            *_code("KAP-DOSE-002"),
             "No body weight is recorded, so the dose in mg/kg cannot be checked against the "
             "clinic's maximum.",
             ctx.at("dosing", "body_weight_kg"),
@@ -404,7 +413,7 @@ def _dose(ctx: RuleContext) -> Iterator[Finding]:
             if total / weight > limit + _EPSILON:
                 how = f"{' + '.join(given)} = {_num(total)} mg" if len(given) > 1 else f"{given[0]} mg"
                 yield ctx.finding(
-                    WARNING, "KAP-DOSE-001",
+                    *_code("KAP-DOSE-001"),
                     f"Ketamine {_ROUTE_LABELS[route]} {how} for {_num(weight)} kg is "
                     f"{_mg_per_kg(total / weight)} mg/kg, above the clinic's maximum of "
                     f"{_mg_per_kg(limit)} mg/kg for this route.",
@@ -440,7 +449,7 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
            if isinstance(v, Vitals) and v.systolic is not None]
     if not any(v.at < d.administered_at for _i, v in bps):
         yield ctx.finding(
-            BLOCKING, "KAP-REMS-003",
+            *_code("KAP-REMS-003"),
             "No blood pressure is recorded before esketamine was given (SPRAVATO REMS: BP "
             "before administration).",
             ctx.at("dosing", "monitoring"), source=ctx.config.source("esketamine.bp_check_minutes"),
@@ -451,7 +460,7 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
         after = [_num(d.minutes_after_dose(v.at)) for _i, v in bps if v.at >= d.administered_at]
         seen = f"BP recorded at {', '.join(after)} min" if after else "no BP after the dose"
         yield ctx.finding(
-            BLOCKING, "KAP-REMS-001",
+            *_code("KAP-REMS-001"),
             f"No blood pressure between {lo} and {hi} minutes after esketamine ({seen}); the "
             f"SPRAVATO REMS asks for BP at about {cfg.bp_check_minutes} minutes.",
             ctx.at("dosing", "monitoring"),
@@ -469,7 +478,7 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
     minutes = d.minutes_after_dose(end)
     if minutes < cfg.min_monitoring_minutes:
         yield ctx.finding(
-            BLOCKING, "KAP-REMS-002",
+            *_code("KAP-REMS-002"),
             f"Monitoring after esketamine lasted {_num(max(minutes, 0))} minutes (to the last "
             f"entry or discharge); at least {cfg.min_monitoring_minutes} minutes are required.",
             ctx.at(*parts), source=ctx.config.source("esketamine.min_monitoring_minutes"),
@@ -532,7 +541,7 @@ def _kap_consent(ctx: RuleContext) -> Iterator[Finding]:
     first = ctx.course.dosing_sessions[:1] == (ctx.session,)
     which = "the first dosing session" if first else "a dosing session"
     yield ctx.finding(
-        BLOCKING, "KAP-CONSENT-001",
+        *_code("KAP-CONSENT-001"),
         f"No KAP informed consent in force on {day.isoformat()} for {which} ({why}).",
         path,
     )
@@ -562,7 +571,7 @@ def _sedation(ctx: RuleContext) -> Iterator[Finding]:
         for i, e in enumerate(d.monitoring):
             if isinstance(e, Sedation) and e.score <= at_most:
                 yield ctx.finding(
-                    WARNING, "KAP-SEDATION-001",
+                    *_code("KAP-SEDATION-001"),
                     f"MOAA/S {e.score} at {_when(d, e.at)} (at or below {at_most}): deeper "
                     "sedation than expected; record airway checks and the response.",
                     ctx.at("dosing", "monitoring", i, "score"), source=source,
@@ -571,7 +580,7 @@ def _sedation(ctx: RuleContext) -> Iterator[Finding]:
         level = item_value(m, 1)
         if level is not None and level <= at_most:
             yield ctx.finding(
-                WARNING, "KAP-SEDATION-001",
+                *_code("KAP-SEDATION-001"),
                 f"MOAA/S {level} at {_when(d, m.administered_at)} (at or below {at_most}): "
                 "deeper sedation than expected; record airway checks and the response.",
                 ctx.at("measures", k, "items", 0), source=source,
@@ -580,7 +589,7 @@ def _sedation(ctx: RuleContext) -> Iterator[Finding]:
 
 SEDATION_DEPTH = Rule(
     name="sedation-depth",
-    description="MOAA/S stays above the clinic's threshold (default: warns at 2 or below).",
+    description="MOAA/S stays above the clinic's threshold (default: warns at 3 or below).",
     check=_sedation,
     applies_to=DOSING,
     source="thresholds: ClinicConfig.monitoring.moaas_at_most",
@@ -596,7 +605,7 @@ def _spo2(ctx: RuleContext) -> Iterator[Finding]:
     for i, e in enumerate(d.monitoring):
         if isinstance(e, Vitals) and e.spo2 is not None and e.spo2 < minimum:
             yield ctx.finding(
-                WARNING, "KAP-SPO2-001",
+                *_code("KAP-SPO2-001"),
                 f"SpO2 {e.spo2}% at {_when(d, e.at)} is below the clinic's minimum of "
                 f"{minimum}%: record the response (stimulation, airway, oxygen).",
                 ctx.at("dosing", "monitoring", i, "spo2"),
@@ -631,7 +640,7 @@ def _touch(ctx: RuleContext) -> Iterator[Finding]:
         if not ok:
             for k in touched:
                 yield ctx.finding(
-                    BLOCKING, "KAP-TOUCH-001",
+                    *_code("KAP-TOUCH-001"),
                     f"Touch is documented but no consent to touch is in force on "
                     f"{day.isoformat()} ({why}).",
                     ctx.at("interventions", k, "touch_used"),
@@ -640,7 +649,7 @@ def _touch(ctx: RuleContext) -> Iterator[Finding]:
     if prep is not None and prep.consent_to_touch is False:
         for k in touched:
             yield ctx.finding(
-                BLOCKING, "KAP-TOUCH-002",
+                *_code("KAP-TOUCH-002"),
                 "Touch is documented although the client declined touch at this session's "
                 "preparation.",
                 ctx.at("interventions", k, "touch_used"),
@@ -670,13 +679,13 @@ def _discharge(ctx: RuleContext) -> Iterator[Finding]:
         return
     if d.discharge is None:
         yield ctx.finding(
-            WARNING, "KAP-DISCHARGE-001",
+            *_code("KAP-DISCHARGE-001"),
             "No discharge is recorded: record when the client was assessed as ready to leave.",
             ctx.at("dosing", "discharge"),
         )
     elif not d.discharge.criteria_met:
         yield ctx.finding(
-            WARNING, "KAP-DISCHARGE-002",
+            *_code("KAP-DISCHARGE-002"),
             f"The client left at {_when(d, d.discharge.at)} with discharge criteria not met: "
             "document the reason and the plan.",
             ctx.at("dosing", "discharge", "criteria_met"),
@@ -699,7 +708,7 @@ def _escort(ctx: RuleContext) -> Iterator[Finding]:
         return
     if not d.discharge.escort and not d.discharge.transport:
         yield ctx.finding(
-            WARNING, "KAP-DISCHARGE-003",
+            *_code("KAP-DISCHARGE-003"),
             "No escort or transport is recorded at discharge: the client must not drive until "
             "the next day.",
             ctx.at("dosing", "discharge", "escort"),

@@ -9,7 +9,7 @@ follow-up as its own question (93269-9), and keeps every answer a plain yes/no.
 Skip logic of the screener: items 3-5 are asked only after a yes to item 2, and item 6b only
 after a yes to item 6; items skipped by that logic may be left None and count as "no".
 
-Triage (Columbia screener with triage points; DOMAIN.md [1]):
+Triage (Columbia screener with triage points, [ref:columbia-triage]):
   high     - yes to item 4 or 5, or yes to 6 with 6b yes (behaviour within the past 3 months)
   moderate - yes to item 3, or yes to 6 with 6b no (behaviour over 3 months ago)
   low      - yes to item 1 or 2 only
@@ -17,7 +17,7 @@ Triage (Columbia screener with triage points; DOMAIN.md [1]):
 The high-risk anchors are confirmed by the Columbia Lighthouse Project's triage page ("the most
 worrisome answers are a recent (past month) yes to items 4 or 5 ... and/or any recent (3 months)
 behavior"); the low/moderate split (including "6 over 3 months ago -> moderate") rests on
-DOMAIN.md and one public implementation of the Columbia triage form.
+one public implementation of the Columbia triage form (single source).
 """
 
 from __future__ import annotations
@@ -34,16 +34,13 @@ from kapnotes.instruments.base import (
     ScoreResult,
 )
 from kapnotes.instruments.catalog._common import YES_NO, interpretation, list_items, missing
+from kapnotes.references import cite
 
-SOURCE = (
-    "Posner K, Brown GK, Stanley B, et al. The Columbia-Suicide Severity Rating Scale: initial "
-    "validity and internal consistency findings from three multisite studies with adolescents "
-    "and adults. Am J Psychiatry. 2011;168(12):1266-1277; Columbia Lighthouse Project, C-SSRS "
-    "Screener with triage points"
-)
-TRIAGE_SOURCE = (
-    "Columbia Lighthouse Project triage (cssrs.columbia.edu: recent yes to 4 or 5, or behaviour "
-    "in the past 3 months, is the most worrisome); low/moderate split per DOMAIN.md [1]"
+SOURCE = cite("posner-2011", "columbia-triage")
+TRIAGE_SOURCE = cite(
+    "columbia-triage",
+    note="recent yes to 4 or 5, or behaviour in the past 3 months, is the most worrisome; the "
+    "low/moderate split rests on one public implementation",
 )
 RISK_LEVELS = ("none", "low", "moderate", "high")
 
@@ -180,10 +177,12 @@ CSSRS_SCREENER = Instrument(
     # LOINC item codes 93246-7 ... 93269-9 and risk level 93374-7: linkIds of the C-SSRS
     # QuestionnaireResponse example in the HL7 US Behavioral Health Profiles IG (CI build,
     # "C-SSRS-example-1", screen version per cms.gov). 93374-7 "Suicide risk level" (class
-    # SURVEY.CSSRS): DOMAIN.md [1], also in the LOINC 2.82 table via healthassure.in. Marked
-    # single-source as DOMAIN.md asks; the IG is a continuous build, not a published version.
+    # SURVEY.CSSRS): several independent FHIR IGs and applications, and the LOINC 2.82 table
+    # via healthassure.in; 93373-9 is the screener-recent panel in two public Questionnaires.
+    # Item codes rest on the IG example, a continuous build, not a published version.
     loinc=LoincCodes(
-        source="HL7 US Behavioral Health Profiles IG (CI build) C-SSRS example; DOMAIN.md [1]",
+        source=cite("hl7-bhp-ig", "loinc"),
+        panel="93373-9",
         items=tuple((n, code) for n, (_label, code) in enumerate(_ITEMS, 1)),
         risk_level="93374-7",
         single_source=True,

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from kapnotes.instruments.base import Band, Instrument, Item, LoincCodes
 from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, sum_scorer
+from kapnotes.references import cite
 
-SOURCE = (
-    "Spitzer RL, Kroenke K, Williams JBW, Lowe B. A brief measure for assessing generalized "
-    "anxiety disorder: the GAD-7. Arch Intern Med. 2006;166(10):1092-1097"
-)
+SOURCE = cite("spitzer-2006")
 
 _WORDING = (
     ("nervousness", "Feeling nervous, anxious or on edge"),
@@ -19,7 +17,7 @@ _WORDING = (
     ("irritability", "Becoming easily annoyed or irritable"),
     ("dread", "Feeling afraid as if something awful might happen"),
 )
-# LOINC. Panel 69737-5 and total 70274-6: DOMAIN.md [V]; 70274-6 is also in the HL7 Personal
+# LOINC. Panel 69737-5 and total 70274-6 ([ref:loinc]); 70274-6 is also in the HL7 Personal
 # Health Records IG value set observation-scored-assessment-score-codes. Item codes: loinc.org
 # panel 69729-2 (PHQ-SADS), which lists these seven GAD-7 questions with the GAD-7 total
 # 70274-6; the same codes are the linkIds of published FHIR GAD-7 Questionnaires.

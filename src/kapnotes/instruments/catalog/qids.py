@@ -27,17 +27,13 @@ from kapnotes.instruments.catalog._common import (
     total_headline,
     total_under_policy,
 )
+from kapnotes.references import cite
 
-SOURCE = (
-    "Rush AJ, Trivedi MH, Ibrahim HM, et al. The 16-Item Quick Inventory of Depressive "
-    "Symptomatology (QIDS), clinician rating (QIDS-C), and self-report (QIDS-SR): a "
-    "psychometric evaluation in patients with chronic major depression. Biol Psychiatry. "
-    "2003;54(5):573-583"
-)
+SOURCE = cite("rush-2003")
 # Bands: the IDS/QIDS site's interpretation table (ids-qids.org/interpretation.html, "adapted
 # from Rush et al. 2003, Trivedi et al. 2004"): QIDS-SR 0-5 none, 6-10 mild, 11-15 moderate,
-# 16-20 severe, 21-27 very severe. DOMAIN.md [V] agrees.
-BAND_SOURCE = "ids-qids.org interpretation table (Rush et al. 2003; Trivedi et al. 2004)"
+# 16-20 severe, 21-27 very severe.
+BAND_SOURCE = cite("ids-qids", note="interpretation table (Rush et al. 2003; Trivedi et al. 2004)")
 
 #: (domain key, items, label): sleep, appetite/weight and psychomotor take the highest item.
 DOMAINS: tuple[tuple[str, tuple[int, ...], str], ...] = (
@@ -126,7 +122,7 @@ QIDS_SR16 = Instrument(
     ),
     # Item 12 is "thoughts of death or suicide" in the QIDS-SR16 item order of Rush et al. 2003,
     # as listed by the cliot R package (qids_depression_score, Q12) and the Rivet QIDS-SR-16
-    # template (domain list). DOMAIN.md marked it [?]; verified against those two listings.
+    # template (domain list): two listings.
     critical_items=(
         CriticalItem(
             12, 1,
@@ -140,7 +136,7 @@ QIDS_SR16 = Instrument(
     # LOINC: no QIDS-SR16 code was found in LOINC, a FHIR IG or an EHR vendor spec: not verified.
     loinc=None,
     # Remission QIDS-SR16 <= 5: STAR*D (Trivedi MH et al. Am J Psychiatry 2006;163:28-40;
-    # Rush AJ et al. Am J Psychiatry 2006;163:1905-1917); DOMAIN.md section 4.
-    remission=Remission(5, "STAR*D: Trivedi et al. 2006, Am J Psychiatry 163:28-40"),
+    # Rush AJ et al. Am J Psychiatry 2006;163:1905-1917).
+    remission=Remission(5, cite("trivedi-2006", note="STAR*D remission QIDS-SR16 <= 5")),
     aliases=("QIDS-SR16", "QIDS-SR", "QIDS", "QIDS-SR-16", "QIDS16"),
 )

@@ -1,4 +1,4 @@
-"""The KAP dosing-session record (DOMAIN.md section 3), for dosing sessions.
+"""The KAP dosing-session record, for dosing sessions.
 
 Session information is the note's facts table (date, time, duration, modality, location,
 clinicians with roles, people present), shown at the top of every note.
