@@ -120,6 +120,12 @@ _ENTRIES: tuple[Reference, ...] = (
        "3 months. The low/moderate split (item 3 -> moderate, behaviour over 3 months ago -> "
        "moderate) is from one public implementation of the triage form only",
        "single source"),
+    _r("columbia-since-last-visit", "Posner K, Brent D, Lucas C, et al.",
+       "Columbia-Suicide Severity Rating Scale (C-SSRS), Since Last Visit, version 1/14/09",
+       "The Research Foundation for Mental Hygiene, Inc.", 2009, "https://cssrs.columbia.edu",
+       "the since-last-visit version keeps the five ideation questions (1-2 always, 3-5 after "
+       "a yes to 2) and asks about suicidal behaviour since the last visit; read in two public "
+       "copies of the form"),
     _r("loinc", "Regenstrief Institute", "LOINC", "loinc.org", None, "https://loinc.org",
        "PHQ-9 panel 44249-1, total 44261-6, items 44250-9 ... 44260-8, difficulty item "
        "69722-7; GAD-7 panel 69737-5, total 70274-6; C-SSRS screener (recent) panel 93373-9, "
@@ -137,6 +143,13 @@ _ENTRIES: tuple[Reference, ...] = (
        "Scale (CADSS)", "J Trauma Stress. 11(1):125-136", 1998, "(DOI not checked)",
        "23 subject-rated items scored 0-4 (total 0-92); 5 observer items not in the total "
        "(Bremner's administration instructions, 2014)"),
+    _r("rodrigues-2021", "Rodrigues NB, McIntyre RS, Lipsitz O, et al.",
+       "A simplified 6-item clinician administered dissociative symptom scale (CADSS-6) for "
+       "monitoring dissociative effects of sub-anesthetic ketamine infusions",
+       "J Affect Disord. 282:160-164", 2021, "doi:10.1016/j.jad.2020.12.119",
+       "CADSS-6 = items 1, 2, 6, 7, 15 and 22 of the 23-item CADSS (each 0-4, total 0-24); "
+       "read in the abstract (PubMed and the Capital Region of Denmark repository). The "
+       "authors state it is not yet validated"),
     _r("chernik-1990", "Chernik DA, Gillings D, Laine H, et al.",
        "Validity and reliability of the Observer's Assessment of Alertness/Sedation Scale: "
        "study with intravenous midazolam", "J Clin Psychopharmacol. 10(4):244-251", 1990,
@@ -203,6 +216,15 @@ _ENTRIES: tuple[Reference, ...] = (
        "patients are monitored for at least two hours and until sedation, dissociation and "
        "respiratory depression resolve; certified settings have a prescriber onsite during "
        "administration and monitoring, and healthcare providers and a pulse oximeter onsite"),
+    _r("spravato-monitoring-form", "Janssen Pharmaceuticals",
+       "SPRAVATO REMS Patient Monitoring Form - Outpatient Use Only", "SPRAVATO REMS", 2021,
+       "https://www.spravatorems.com",
+       "per session, submitted within 7 days: first treatment?; concomitant benzodiazepines, "
+       "non-benzodiazepine sedative hypnotics, psychostimulants, MAOIs (yes/no); monitoring "
+       "provider; dose 56/84/other and lot; total minutes; when the patient would have been "
+       "ready to leave; vitals acceptable before administration and before session "
+       "completion; BP before, 40 minutes after and before completion; sedation, "
+       "dissociation, respiratory depression. Read in two public copies of the 11/2021 form"),
     _r("spravatohcp-dosing", "Janssen Pharmaceuticals", "SPRAVATO dosing and administration",
        "spravatohcp.com", None, "https://www.spravatohcp.com/dosing-and-administration",
        "day 1 starting dose 56 mg; 84 mg only after a 56 mg start; monitor respiratory status "

@@ -13,12 +13,12 @@ from kapnotes.instruments.catalog import ALL, BY_NAME
 from kapnotes.instruments.catalog._common import sum_scorer
 
 EXPECTED_NAMES = [
-    "phq9", "gad7", "pcl5", "qids-sr16", "madrs", "bdi2", "cssrs-screener", "cadss", "moaas",
-    "meq30",
+    "phq9", "gad7", "pcl5", "qids-sr16", "madrs", "bdi2", "cssrs-screener",
+    "cssrs-since-last-visit", "cadss", "cadss-6", "moaas", "meq30",
 ]
 
 
-def test_catalog_has_the_ten_instruments() -> None:
+def test_catalog_has_the_twelve_instruments() -> None:
     assert [i.name for i in ALL] == EXPECTED_NAMES
     assert set(BY_NAME) == set(EXPECTED_NAMES)
 

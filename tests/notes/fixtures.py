@@ -32,6 +32,7 @@ from kapnotes.model import (
     CourseStatus,
     Discharge,
     Dissociation,
+    DissociationScale,
     Distortion,
     DosingRecord,
     EmotionRating,
@@ -243,7 +244,7 @@ def dosing_record() -> DosingRecord:
                          resolved_at=at(10, 5)),
             Vitals(at=at(10, 10), systolic=133, diastolic=84, heart_rate=77, spo2=99,
                    respiratory_rate=15),
-            Dissociation(at=at(10, 10), total=23),
+            Dissociation(at=at(10, 10), total=23, scale=DissociationScale.CADSS_6),
             Observation(at=at(10, 30), text="Humming along to the music; hands relaxed."),
         ),
         discharge=Discharge(

@@ -267,7 +267,7 @@ def test_the_monitoring_timeline_is_one_table_with_minutes_since_the_dose(
     assert rows["40"]["BP (mmHg)"] == "133/84"
     assert (rows["40"]["HR (/min)"], rows["40"]["SpO2 (%)"], rows["40"]["RR (/min)"]) == (
         "77", "99", "15")
-    assert rows["40"]["CADSS"] == "23"
+    assert rows["40"]["CADSS"] == "23 (CADSS-6)"  # the short form is named
     # pre-dose vitals are negative; the adjunct given then is an event of the same row
     assert rows["-10"]["BP (mmHg)"] == "124/79"
     assert rows["-10"]["Events / notes"] == "Adjunct: ondansetron 4 mg Oral"

@@ -19,7 +19,7 @@ def test_defaults() -> None:
         160, 90, 100,
     )
     limits = c.dose.max_mg_per_kg
-    assert [limits.for_route(r) for r in Route] == [0.75, 0.75, 3.0, 1.5, 3.0]
+    assert [limits.for_route(r) for r in Route] == [0.75, 0.75, 7.0, 1.5, 3.0]
     assert c.dose.esketamine_max_mg == 84.0
     assert (c.esketamine.bp_check_minutes, c.esketamine.bp_check_tolerance_minutes,
             c.esketamine.min_monitoring_minutes) == (40, 5, 120)
@@ -41,7 +41,7 @@ def test_every_threshold_cites_a_source() -> None:
         assert "[ref:" in source, key
     assert "(not verified) [ref:kapnotes-default]" in SOURCES["go_no_go.systolic_below"]
     # unverified defaults say so
-    for key in ("dose.max_mg_per_kg.sublingual", "dose.max_mg_per_kg.intranasal"):
+    for key in ("dose.max_mg_per_kg.intranasal",):
         assert "NOT VERIFIED" in SOURCES[key]
 
 

@@ -130,8 +130,8 @@ def test_go_no_go_limits_come_from_the_config() -> None:
         (Route.IM, 52.6, True),
         (Route.IV, 52.5, False),
         (Route.IV, 53.0, True),
-        (Route.SUBLINGUAL, 210.0, False),  # 3.0 mg/kg
-        (Route.SUBLINGUAL, 210.5, True),
+        (Route.SUBLINGUAL, 490.0, False),  # 7.0 mg/kg
+        (Route.SUBLINGUAL, 490.5, True),
         (Route.ORAL, 210.5, True),
         (Route.INTRANASAL, 105.0, False),  # 1.5 mg/kg
         (Route.INTRANASAL, 105.5, True),

@@ -110,12 +110,41 @@ class Sedation(MonitoringEvent):
     score: int = field(check=in_range(0, 5))
 
 
+class DissociationScale(str, Enum):
+    """Which CADSS form a dissociation total is on."""
+
+    CADSS = "cadss"  # 23 subject-rated items x 0-4 = 0-92 (Bremner et al. 1998)
+    CADSS_6 = "cadss-6"  # CADSS items 1, 2, 6, 7, 15, 22 x 0-4 = 0-24 (Rodrigues et al. 2021)
+
+    @property
+    def label(self) -> str:
+        """``CADSS`` / ``CADSS-6``, for notes."""
+        return self.value.upper()
+
+
+#: The highest total of each form.
+DISSOCIATION_MAX: dict[DissociationScale, int] = {
+    DissociationScale.CADSS: 92,
+    DissociationScale.CADSS_6: 24,
+}
+
+
 @model
 class Dissociation(MonitoringEvent):
-    """CADSS total (23 items x 0-4 = 0-92). Source: Bremner et al. (1998), J Trauma Stress 11(1)."""
+    """A CADSS total: the 23-item CADSS (0-92; Bremner et al. 1998, J Trauma Stress 11(1)) or,
+    with ``scale="cadss-6"``, the six-item short form (0-24; Rodrigues et al. 2021)."""
 
     type: ClassVar[str] = "cadss"
     total: int = field(check=in_range(0, 92))
+    scale: DissociationScale | None = None  # None: the 23-item CADSS (as in format 1.0)
+
+    def _invariants(self) -> list[Problem]:
+        scale = self.scale or DissociationScale.CADSS
+        top = DISSOCIATION_MAX[scale]
+        if self.total > top:
+            return [problem("total", f"a {scale.value.upper()} total is 0-{top}, "
+                            f"got {self.total}")]
+        return []
 
 
 class Severity(str, Enum):

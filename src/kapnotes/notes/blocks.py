@@ -744,7 +744,7 @@ class _Row:
     at: dt.datetime
     vitals: Vitals | None = None
     moaas: int | None = None
-    cadss: int | None = None
+    cadss: str | None = None
     events: list[str] = attrs.Factory(list)
 
     def takes(self, entry: object) -> bool:
@@ -763,7 +763,8 @@ class _Row:
         elif isinstance(entry, Sedation):
             self.moaas = entry.score
         elif isinstance(entry, Dissociation):
-            self.cadss = entry.total
+            scale = f" ({format_value(entry.scale)})" if entry.scale is not None else ""
+            self.cadss = f"{entry.total}{scale}"
         else:
             self.events.append(str(entry))
 

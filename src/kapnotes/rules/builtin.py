@@ -38,7 +38,11 @@ SUICIDE_ITEMS: tuple[tuple[str, str, int, str], ...] = (
     ("qids-sr16", "QIDS-SR16", 12, "suicide.qids_sr16_item12_at_least"),
     ("madrs", "MADRS", 10, "suicide.madrs_item10_at_least"),
 )
-CSSRS = "cssrs-screener"
+#: The C-SSRS screeners whose triage level the suicide rules read.
+CSSRS: dict[str, str] = {
+    "cssrs-screener": "C-SSRS screener",
+    "cssrs-since-last-visit": "C-SSRS since last visit",
+}
 
 #: Every code a built-in rule emits: ``code -> (severity, what the finding means)``. A code
 #: never changes meaning; new checks get new codes.
@@ -159,7 +163,7 @@ def _suicide_triggers(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
             if value is not None and value >= at_least:
                 what = f"{title} item {number} is {value} (threshold >= {at_least})"
                 yield ctx.at("measures", k, "items", number - 1), what, key
-        if name == CSSRS and m.items:
+        if name in CSSRS and m.items:
             try:
                 result = ctx.score(m)
             except ScoringError:
@@ -167,21 +171,21 @@ def _suicide_triggers(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
             level = result.risk_level if result is not None else None
             if level is not None and level in cfg.cssrs_levels:
                 lower = " at least" if result is not None and not result.complete else ""
-                what = f"C-SSRS screener risk is{lower} {level}"
+                what = f"{CSSRS[name]} risk is{lower} {level}"
                 yield ctx.at("measures", k), what, "suicide.cssrs_levels"
 
 
 def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.session
     for k, m in enumerate(s.measures):
-        if ctx.instrument_name(m) == CSSRS:
+        if ctx.instrument_name(m) in CSSRS:
             try:
                 ctx.score(m)
             except ScoringError as exc:
                 problems = "; ".join(str(p) for p in exc.problems)
                 yield ctx.finding(
                     *_code("KAP-RISK-004"),
-                    f"The C-SSRS screener cannot be scored ({problems}), so the suicide risk "
+                    f"The {CSSRS[ctx.instrument_name(m)]} cannot be scored ({problems}), so the suicide risk "
                     "level is unknown: correct the responses.",
                     ctx.at("measures", k, "items"),
                 )
@@ -251,7 +255,7 @@ def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
                     else ctx.at("measures", k, "items"),
                     source=ctx.config.source(key),
                 )
-        if name == CSSRS and m.items:
+        if name in CSSRS and m.items:
             try:
                 result = ctx.score(m)
             except ScoringError:
@@ -259,7 +263,7 @@ def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
             if result is not None and not result.complete:
                 yield ctx.finding(
                     *_code("KAP-RISK-005"),
-                    f"The C-SSRS screener is incomplete: risk is at least {result.risk_level} "
+                    f"The {CSSRS[name]} is incomplete: risk is at least {result.risk_level} "
                     "and could be higher; ask the remaining questions.",
                     ctx.at("measures", k, "items"),
                     source=ctx.config.source("suicide.cssrs_levels"),
@@ -493,7 +497,8 @@ ESKETAMINE_REMS = Rule(
     ),
     check=_esketamine,
     applies_to=DOSING,
-    source="SPRAVATO prescribing information and REMS; thresholds: ClinicConfig.esketamine",
+    source=cite("spravato-pi", "spravato-rems", "spravato-monitoring-form",
+                note="thresholds: ClinicConfig.esketamine"),
     codes=("KAP-REMS-001", "KAP-REMS-002", "KAP-REMS-003"),
 )
 

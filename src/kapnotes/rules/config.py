@@ -8,7 +8,7 @@ A clinic sets its own policy in a JSON file (only the values it changes)::
     {
       "policy": "Juniper Ridge KAP SOP v3 (2026)",
       "go_no_go": {"systolic_below": 150, "diastolic_below": 95},
-      "dose": {"max_mg_per_kg": {"im": 1.0, "sublingual": 4.0}},
+      "dose": {"max_mg_per_kg": {"im": 1.0, "sublingual": 6.0}},
       "suicide": {"madrs_item10_at_least": 1}
     }
 
@@ -134,10 +134,12 @@ SOURCES: dict[str, str] = {
     "dose.max_mg_per_kg.im": _IM + ". Default 0.75 mg/kg: IM bioavailability is close to IV, so "
     "the IV ceiling applies; below the 0.9 mg/kg subcutaneous ceiling of KADS. KAP-specific IM "
     "ranges (e.g. Dore et al. 2019) were not verified",
-    "dose.max_mg_per_kg.sublingual": _ANDRADE_2019 + ". Default 3.0 mg/kg: the IV ceiling "
-    "(0.75 mg/kg) at ~25% bioavailability. NOT VERIFIED for sublingual use (sublingual "
-    "bioavailability is quoted at 16-30% by secondary sources); conservative within the "
-    "reported oral range",
+    "dose.max_mg_per_kg.sublingual": cite(
+        "hull-2022", "andrade-2019",
+        note="a published at-home sublingual program starts at about 5 mg/kg (Hull); oral "
+        "doses in the literature reach 7.0 mg/kg (Andrade). Default 7.0 mg/kg: the top of the "
+        "published range, so the usual starting dose is not flagged",
+    ),
     "dose.max_mg_per_kg.oral": _ANDRADE_2019 + ". Default 3.0 mg/kg: the IV ceiling at 25% "
     "bioavailability (derived, not a published maximum)",
     "dose.max_mg_per_kg.intranasal": "Racemic intranasal ketamine: "
@@ -195,8 +197,8 @@ class MaxMgPerKg:
     iv: float | None = field(default=0.75, check=_MG_PER_KG)
     # Chilukuri 2014 (IM 0.25-0.5), KADS 2023 (SC 0.5-0.9): IM ~ IV bioavailability -> 0.75.
     im: float | None = field(default=0.75, check=_MG_PER_KG)
-    # NOT VERIFIED: IV ceiling / ~25% bioavailability (Andrade 2019 for oral): 3.0.
-    sublingual: float | None = field(default=3.0, check=_MG_PER_KG)
+    # Hull 2022 (at-home sublingual, ~5 mg/kg start); Andrade 2019 (oral up to 7.0 mg/kg).
+    sublingual: float | None = field(default=7.0, check=_MG_PER_KG)
     # Andrade 2019: oral 2.0-2.5 mg/kg ~ IV 0.5 mg/kg; IV ceiling 0.75 at 25% -> 3.0 (derived).
     oral: float | None = field(default=3.0, check=_MG_PER_KG)
     # NOT VERIFIED: racemic intranasal, ~45% bioavailability -> 1.5 (conservative).

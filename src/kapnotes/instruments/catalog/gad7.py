@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kapnotes.instruments.base import Band, Instrument, Item, LoincCodes
+from kapnotes.instruments.base import Band, Instrument, Item, LoincCodes, Remission
 from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, sum_scorer
 from kapnotes.references import cite
 
@@ -57,6 +57,11 @@ GAD7 = Instrument(
         panel="69737-5",
         total="70274-6",
         items=tuple(enumerate(_ITEM_LOINC, 1)),
+    ),
+    # Remission: follow-up < 5 with a baseline >= 10, as in published KAP outcome work.
+    remission=Remission(
+        4, cite("hull-2022", note="total < 5, judged when the baseline is >= 10"),
+        baseline_at_least=10,
     ),
     aliases=("GAD-7", "GAD 7"),
 )

@@ -123,7 +123,10 @@ PHQ9 = Instrument(
     # Remission "< 5": HEDIS DRR-E (NCQA) defines remission as a PHQ-9 below 5 (as summarized
     # by health-plan HEDIS pages; the NCQA text itself was not read); the same cut-off in KAP
     # outcome work (Hull et al. 2022, with a baseline >= 10: see the outcomes module).
-    remission=Remission(4, cite("ncqa-drr", "hull-2022", note="total < 5")),
+    remission=Remission(
+        4, cite("ncqa-drr", "hull-2022", note="total < 5, judged when the baseline is >= 10"),
+        baseline_at_least=10,
+    ),
     # Prorating: Arrieta J et al. 2017, J Clin Psychol, doi:10.1002/jclp.22390 (up to two
     # missing items replaced by the mean of the completed ones), as summarized by the
     # documentation of the qscorer R package (scoring_phq9); the paper itself was not read.
