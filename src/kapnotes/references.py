@@ -200,7 +200,7 @@ _ENTRIES: tuple[Reference, ...] = (
        "SPRAVATO (esketamine) nasal spray, prescribing information", "US FDA label", None,
        "DailyMed set id d81a6a79-a74a-44b7-822c-0dfa3036eaed",
        "section 2: TRD induction weeks 1-4 twice per week (day 1 starting dose 56 mg, then "
-       "56 or 84 mg), maintenance weeks 5-8 weekly, from week 9 every 2 weeks or weekly; BP "
+       "56 or 84 mg; 28 mg at 65 years or older), maintenance weeks 5-8 weekly, from week 9 every 2 weeks or weekly; BP "
        "before dosing and about 40 minutes after; boxed warning and 5.1/5.2: monitor at least "
        "2 hours, then assess readiness to leave; contraindications: aneurysmal vascular "
        "disease (including thoracic and abdominal aorta, intracranial and peripheral "

@@ -569,6 +569,8 @@ def _vitals_timeline(
             yield Sedation(at=at, score=4 if m == 15 else 5)
         if m == 40 or (m == 45 and not esketamine):
             yield Dissociation(at=at, total=rng.randint(8, 24))
+        if m == 120 and esketamine:  # resolved before discharge (SPRAVATO REMS)
+            yield Dissociation(at=at, total=0)
         if m == 30 and hypertensive:
             yield AdverseEvent(
                 at=at,
@@ -582,9 +584,17 @@ def _vitals_timeline(
             )
 
 
+def _dose_day(b: _Course, k: int) -> int:
+    """Course day of dosing session ``k``: weekly, but esketamine twice weekly (label induction:
+    twice weekly in weeks 1-4, on days 0 and 3 of each week)."""
+    if b.p.agent is Agent.ESKETAMINE:
+        return 7 + ((k - 1) // 2) * 7 + ((k - 1) % 2) * 3
+    return 7 + (k - 1) * 7
+
+
 def _dosing(b: _Course, k: int, steps: int) -> Session:
     p = b.p
-    day = 7 + (k - 1) * 7
+    day = _dose_day(b, k)
     start = b.at(day, 9)
     sid = b.sid("dose", k)
     t0 = start + dt.timedelta(minutes=20)
@@ -732,7 +742,7 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
 
 
 def _integration(b: _Course, k: int) -> Session:
-    day = 7 + (k - 1) * 7 + 2
+    day = _dose_day(b, k) + 2
     start = b.at(day, 15)
     sid = b.sid("integ", k)
     cbt = CBTReframing(

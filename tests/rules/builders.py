@@ -92,11 +92,12 @@ def dosing(**kw: Any) -> DosingRecord:
 
 
 def esketamine(**kw: Any) -> DosingRecord:
-    """Esketamine 84 mg with BP before, at 40 minutes, and monitoring to 120 minutes."""
+    """Esketamine 56 mg (the day-1 dose) with BP before, at 40 minutes, and monitoring to 120
+    minutes."""
     fields: dict[str, Any] = {
         "agent": Agent.ESKETAMINE,
         "route": Route.INTRANASAL,
-        "dose_mg": 84.0,
+        "dose_mg": 56.0,
         "body_weight_kg": None,
         "monitoring": (vitals(-10), vitals(40), vitals(90), vitals(120)),
         "discharge": discharge(125),

@@ -156,8 +156,10 @@ def test_check_session_paths() -> None:
     assert in_doc == evaluate(doc, session_ids=[s.id])
     alone = check_session(s)
     assert {f.path.split(".")[1] for f in alone} == {"dosing"}  # "$.dosing..."
-    # without its course the consent rule cannot check; everything else is the same
-    assert [f.code for f in alone] == [f.code for f in in_doc if f.code != "KAP-CONSENT-001"]
+    # without its course the consent and esketamine-schedule rules cannot check; everything
+    # else is the same
+    needs_course = {"KAP-CONSENT-001", "KAP-ESK-001", "KAP-ESK-002"}
+    assert [f.code for f in alone] == [f.code for f in in_doc if f.code not in needs_course]
     with_course = check_session(s, course=course)  # paths rooted at the course
     assert {f.path for f in with_course if f.code == "KAP-CONSENT-001"} == {"$.consents"}
     assert all(f.path.startswith("$.sessions[1].") for f in with_course

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TypeVar
 
 from kapnotes.instruments.base import ScoringError
 from kapnotes.model.course import Consent, ConsentKind
-from kapnotes.model.dosing import Agent, DosingRecord, Route, Sedation, Vitals
+from kapnotes.model.dosing import Agent, Dissociation, DosingRecord, Route, Sedation, Vitals
 from kapnotes.model.interventions import SafetyPlanning, SomaticWork
 from kapnotes.model.session import Session, SessionKind
 from kapnotes.references import cite
@@ -62,6 +63,17 @@ CODES: dict[str, tuple[Severity, str]] = {
     "KAP-REMS-001": (BLOCKING, "no BP at 40 +/- 5 minutes after esketamine"),
     "KAP-REMS-002": (BLOCKING, "under 120 minutes of monitoring after esketamine"),
     "KAP-REMS-003": (BLOCKING, "no BP before esketamine"),
+    "KAP-REMS-004": (BLOCKING, "no SpO2 (pulse oximetry) recorded after esketamine"),
+    "KAP-REMS-005": (BLOCKING, "no BP before the esketamine session was completed"),
+    "KAP-REMS-006": (BLOCKING, "sedation not resolved (last MOAA/S below 5) at discharge"),
+    "KAP-REMS-007": (BLOCKING, "dissociation not resolved (last CADSS above the clinic's "
+                     "threshold) at discharge"),
+    "KAP-REMS-008": (BLOCKING, "respiratory depression not resolved (last SpO2 below the "
+                     "minimum) at discharge"),
+    "KAP-REMS-009": (BLOCKING, "last BP before completion outside the acceptable range"),
+    "KAP-ESK-001": (WARNING, "first esketamine dose above the label's day-1 starting dose"),
+    "KAP-ESK-002": (WARNING, "fewer esketamine sessions in an induction week than the label's "
+                    "twice weekly"),
     "KAP-CONSENT-001": (BLOCKING, "dosing without KAP informed consent in force"),
     "KAP-SEDATION-001": (WARNING, "MOAA/S at or below the clinic's threshold"),
     "KAP-SPO2-001": (WARNING, "SpO2 below the clinic's minimum"),
@@ -470,6 +482,28 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
             ctx.at("dosing", "monitoring"),
             source=ctx.config.source("esketamine.bp_check_minutes"),
         )
+    if not any(isinstance(v, Vitals) and v.spo2 is not None and v.at >= d.administered_at
+               for v in d.monitoring):
+        yield ctx.finding(
+            *_code("KAP-REMS-004"),
+            "No SpO2 is recorded after esketamine: the SPRAVATO REMS requires a pulse oximeter "
+            "and monitoring of respiratory status (pulse oximetry) at each session.",
+            ctx.at("dosing", "monitoring"),
+            source=cite("spravato-rems", "spravatohcp-dosing"),
+        )
+    end = _completion(ctx.session)
+    within = cfg.completion_bp_within_minutes
+    if not any(d.minutes_after_dose(v.at) > hi and v.at <= end
+               and (end - v.at).total_seconds() / 60.0 <= within for _i, v in bps):
+        yield ctx.finding(
+            *_code("KAP-REMS-005"),
+            f"No blood pressure is recorded before the session was completed (after the "
+            f"{cfg.bp_check_minutes}-minute check and within {within} minutes of "
+            f"{'discharge' if d.discharge else 'the end of monitoring'}); the REMS monitoring "
+            "form records BP prior to treatment session completion.",
+            ctx.at("dosing", "monitoring"),
+            source=ctx.config.source("esketamine.completion_bp_within_minutes"),
+        )
     # Monitoring runs from administration to the last monitoring entry or discharge.
     ends: list[tuple[dt.datetime, tuple[str | int, ...]]] = []
     if d.monitoring:
@@ -492,14 +526,193 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
 ESKETAMINE_REMS = Rule(
     name="esketamine-rems",
     description=(
-        "Esketamine sessions record BP before the dose and at 40 +/- 5 minutes, and at least "
-        "120 minutes of monitoring."
+        "Esketamine sessions record BP before the dose, at 40 +/- 5 minutes and before "
+        "completion, pulse oximetry, and at least 120 minutes of monitoring."
     ),
     check=_esketamine,
     applies_to=DOSING,
     source=cite("spravato-pi", "spravato-rems", "spravato-monitoring-form",
                 note="thresholds: ClinicConfig.esketamine"),
-    codes=("KAP-REMS-001", "KAP-REMS-002", "KAP-REMS-003"),
+    codes=("KAP-REMS-001", "KAP-REMS-002", "KAP-REMS-003", "KAP-REMS-004", "KAP-REMS-005"),
+)
+
+
+def _completion(s: Session) -> dt.datetime:
+    """When the session's monitoring ended: discharge, else the last entry, else the dose."""
+    d = s.dosing
+    assert d is not None
+    if d.discharge is not None:
+        return d.discharge.at
+    if d.monitoring:
+        return d.monitoring[-1].at
+    return d.administered_at
+
+
+_T = TypeVar("_T")
+
+
+def _last(entries: list[tuple[int, _T]]) -> tuple[int, _T] | None:
+    return entries[-1] if entries else None
+
+
+def _esketamine_resolution(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE:
+        return
+    cfg, end = ctx.config.esketamine, _completion(ctx.session)
+    when = "discharge" if d.discharge is not None else "the end of monitoring"
+    after = [(i, e) for i, e in enumerate(d.monitoring)
+             if d.administered_at <= e.at <= end]
+    sed = _last([(i, e) for i, e in after if isinstance(e, Sedation)])
+    if sed is not None and sed[1].score < cfg.sedation_resolved_at_least:
+        i, e = sed
+        yield ctx.finding(
+            *_code("KAP-REMS-006"),
+            f"The last MOAA/S before {when} is {e.score} ({_when(d, e.at)}): sedation has not "
+            f"resolved (MOAA/S {cfg.sedation_resolved_at_least}); the REMS requires monitoring "
+            "until it does.",
+            ctx.at("dosing", "monitoring", i, "score"),
+            source=ctx.config.source("esketamine.sedation_resolved_at_least"),
+        )
+    dis = _last([(i, e) for i, e in after if isinstance(e, Dissociation)])
+    if dis is not None and dis[1].total > cfg.dissociation_resolved_at_most:
+        i, e2 = dis
+        yield ctx.finding(
+            *_code("KAP-REMS-007"),
+            f"The last CADSS before {when} is {e2.total} ({_when(d, e2.at)}): dissociation has "
+            f"not resolved (at most {cfg.dissociation_resolved_at_most}); the REMS requires "
+            "monitoring until it does.",
+            ctx.at("dosing", "monitoring", i, "total"),
+            source=ctx.config.source("esketamine.dissociation_resolved_at_most"),
+        )
+    vit = [(i, e) for i, e in after if isinstance(e, Vitals)]
+    ox = _last([(i, v) for i, v in vit if v.spo2 is not None])
+    minimum = ctx.config.monitoring.spo2_min
+    if ox is not None and ox[1].spo2 is not None and ox[1].spo2 < minimum:
+        i, v = ox
+        yield ctx.finding(
+            *_code("KAP-REMS-008"),
+            f"The last SpO2 before {when} is {v.spo2}% ({_when(d, v.at)}), below {minimum}%: "
+            "respiratory depression has not resolved; the REMS requires monitoring until it "
+            "does.",
+            ctx.at("dosing", "monitoring", i, "spo2"),
+            source=cite("spravato-rems") + "; " + ctx.config.source("monitoring.spo2_min"),
+        )
+    bp = _last([(i, v) for i, v in vit if v.systolic is not None and v.diastolic is not None])
+    limits = ctx.config.go_no_go
+    if bp is not None:
+        i, v = bp
+        assert v.systolic is not None and v.diastolic is not None
+        high = [(a, val, lim, key) for a, val, lim, key in (
+            ("systolic", v.systolic, limits.systolic_below, "go_no_go.systolic_below"),
+            ("diastolic", v.diastolic, limits.diastolic_below, "go_no_go.diastolic_below"),
+        ) if val >= lim]
+        if high:
+            a, _val, lim, key = high[0]
+            yield ctx.finding(
+                *_code("KAP-REMS-009"),
+                f"The last blood pressure before {when} is {v.systolic}/{v.diastolic} mmHg "
+                f"({_when(d, v.at)}): {a} at or above {lim}. The REMS monitoring form asks "
+                "whether vital signs were acceptable before session completion; keep "
+                "monitoring until BP is at a safe level.",
+                ctx.at("dosing", "monitoring", i, a),
+                source=cite("spravato-monitoring-form", "spravatohcp-dosing") + "; "
+                + ctx.config.source(key),
+            )
+
+
+ESKETAMINE_RESOLUTION = Rule(
+    name="esketamine-resolution",
+    description=(
+        "An esketamine session ends only after sedation, dissociation and respiratory "
+        "depression resolve and BP is acceptable (the last readings before discharge)."
+    ),
+    check=_esketamine_resolution,
+    applies_to=DOSING,
+    source=cite("spravato-rems", "spravato-monitoring-form",
+                note="thresholds: ClinicConfig.esketamine, monitoring, go_no_go"),
+    codes=("KAP-REMS-006", "KAP-REMS-007", "KAP-REMS-008", "KAP-REMS-009"),
+)
+
+
+def _age_on(ctx: RuleContext, day: dt.date) -> int | None:
+    course, doc = ctx.course, ctx.document
+    if course is None or doc is None:
+        return None
+    try:
+        born = doc.client(course.client_id).date_of_birth
+    except KeyError:
+        return None
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _esketamine_sessions(ctx: RuleContext) -> list[Session]:
+    if ctx.course is None:
+        return []
+    found = [s for s in ctx.course.dosing_sessions
+             if s.dosing is not None and s.dosing.agent is Agent.ESKETAMINE]
+    return sorted(found, key=lambda s: s.dosing.administered_at if s.dosing else s.start)
+
+
+def _esketamine_schedule(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE:
+        return
+    sessions = _esketamine_sessions(ctx)
+    if not sessions or all(s.id != ctx.session.id for s in sessions):
+        return
+    cfg = ctx.config.esketamine
+    first = sessions[0]
+    assert first.dosing is not None
+    if first.id == ctx.session.id:
+        age = _age_on(ctx, d.administered_at.date())
+        key = ("esketamine.first_dose_mg_65_plus" if age is not None and age >= 65
+               else "esketamine.first_dose_mg")
+        start = ctx.config.get(key)
+        if d.dose_mg > start + _EPSILON:
+            older = f" (the client is {age})" if age is not None and age >= 65 else ""
+            yield ctx.finding(
+                *_code("KAP-ESK-001"),
+                f"Esketamine {_num(d.dose_mg)} mg on the first treatment day{older}: the label's "
+                f"day-1 starting dose is {_num(start)} mg; document the prescriber's rationale.",
+                ctx.at("dosing", "dose_mg"), source=ctx.config.source(key),
+            )
+        return
+
+    def week(s: Session) -> int:
+        assert s.dosing is not None and first.dosing is not None
+        return (s.dosing.administered_at.date() - first.dosing.administered_at.date()).days // 7 + 1
+
+    mine = week(ctx.session)
+    earlier_same_week = [s for s in sessions if week(s) == mine
+                         and s.dosing is not None and s.dosing.administered_at < d.administered_at]
+    previous = mine - 1
+    if earlier_same_week or not 1 <= previous <= cfg.induction_weeks:
+        return
+    n = sum(1 for s in sessions if week(s) == previous)
+    if n < cfg.induction_sessions_per_week:
+        yield ctx.finding(
+            *_code("KAP-ESK-002"),
+            f"Week {previous} of esketamine induction had {n} session(s): the label's "
+            f"induction is {cfg.induction_sessions_per_week} sessions per week (twice weekly) "
+            f"in weeks 1-{cfg.induction_weeks}; document the reason for the schedule.",
+            ctx.at("dosing", "administered_at"),
+            source=ctx.config.source("esketamine.induction_sessions_per_week"),
+        )
+
+
+ESKETAMINE_SCHEDULE = Rule(
+    name="esketamine-schedule",
+    description=(
+        "The first esketamine dose is the label's day-1 starting dose, and induction is twice "
+        "weekly in weeks 1-4."
+    ),
+    check=_esketamine_schedule,
+    applies_to=DOSING,
+    source=cite("spravato-pi", note="thresholds: ClinicConfig.esketamine"),
+    codes=("KAP-ESK-001", "KAP-ESK-002"),
 )
 
 
@@ -738,6 +951,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     PREDOSE_VITALS,
     DOSE_LIMIT,
     ESKETAMINE_REMS,
+    ESKETAMINE_RESOLUTION,
+    ESKETAMINE_SCHEDULE,
     KAP_CONSENT,
     SEDATION_DEPTH,
     OXYGEN_SATURATION,

@@ -86,6 +86,27 @@ _SPRAVATO_OBSERVATION = cite(
     note="boxed warning and section 2: monitor for at least 2 hours at each session, then "
     "assess readiness to leave",
 )
+_COMPLETION_BP = cite(
+    "spravato-monitoring-form", "kapnotes-default",
+    note="the REMS monitoring form records BP before treatment session completion; kapnotes "
+    "reads 'before completion' as a BP after the 40-minute check and at most 30 minutes "
+    "before discharge (no published window)",
+)
+_FIRST_DOSE = cite(
+    "spravato-pi", "spravatohcp-dosing",
+    note="section 2: the day-1 starting dose is 56 mg (28 mg at 65 years or older); 84 mg only "
+    "after a 56 mg start",
+)
+_INDUCTION = cite(
+    "spravato-pi",
+    note="section 2: induction twice per week in weeks 1-4, then weekly in weeks 5-8",
+)
+_RESOLVED = cite(
+    "spravato-rems", "jnj-sedation",
+    note="monitor at least two hours and until sedation, dissociation and respiratory "
+    "depression resolve; sedation resolves to MOAA/S 5. A dissociation total above 0 is not "
+    "resolved (kapnotes' strict reading of 'resolution'; set your clinic's own)",
+)
 _SPO2 = cite(
     "jnj-respiratory",
     note="phase 3 trials counted SpO2 < 93%; the SPRAVATO label requires pulse oximetry but "
@@ -149,6 +170,13 @@ SOURCES: dict[str, str] = {
     "esketamine.bp_check_minutes": _SPRAVATO_BP,
     "esketamine.bp_check_tolerance_minutes": _SPRAVATO_BP,
     "esketamine.min_monitoring_minutes": _SPRAVATO_OBSERVATION,
+    "esketamine.completion_bp_within_minutes": _COMPLETION_BP,
+    "esketamine.first_dose_mg": _FIRST_DOSE,
+    "esketamine.first_dose_mg_65_plus": _FIRST_DOSE,
+    "esketamine.induction_weeks": _INDUCTION,
+    "esketamine.induction_sessions_per_week": _INDUCTION,
+    "esketamine.sedation_resolved_at_least": _RESOLVED,
+    "esketamine.dissociation_resolved_at_most": _RESOLVED,
     "monitoring.spo2_min": _SPO2,
     "monitoring.moaas_at_most": _MOAAS,
     "suicide.phq9_item9_at_least": _PHQ9_ITEM9,
@@ -221,7 +249,9 @@ class DoseLimits:
 
 @model
 class EsketamineMonitoring:
-    """SPRAVATO REMS monitoring: BP at ~40 minutes, at least 2 hours of observation."""
+    """SPRAVATO label and REMS: BP before, at ~40 minutes and before completion; at least 2
+    hours of observation and until sedation and dissociation resolve; the day-1 dose and the
+    induction schedule."""
 
     # SPRAVATO PI 5.6 / REMS: BP 40 minutes after administration.
     bp_check_minutes: int = field(default=40, check=in_range(1, 240, unit="minutes"))
@@ -229,6 +259,17 @@ class EsketamineMonitoring:
     bp_check_tolerance_minutes: int = field(default=5, check=in_range(0, 60, unit="minutes"))
     # SPRAVATO PI boxed warning: at least 2 hours.
     min_monitoring_minutes: int = field(default=120, check=in_range(1, 720, unit="minutes"))
+    # REMS monitoring form: BP before session completion; the window is kapnotes' default.
+    completion_bp_within_minutes: int = field(default=30, check=in_range(1, 240, unit="minutes"))
+    # SPRAVATO PI section 2: day-1 starting dose 56 mg (28 mg at 65 or older).
+    first_dose_mg: float = field(default=56.0, check=positive(1000, unit="mg"))
+    first_dose_mg_65_plus: float = field(default=28.0, check=positive(1000, unit="mg"))
+    # SPRAVATO PI section 2: induction twice weekly in weeks 1-4.
+    induction_weeks: int = field(default=4, check=in_range(0, 52, unit="weeks"))
+    induction_sessions_per_week: int = field(default=2, check=in_range(1, 7))
+    # REMS: until sedation and dissociation resolve (MOAA/S 5; CADSS 0, kapnotes' reading).
+    sedation_resolved_at_least: int = field(default=5, check=in_range(0, 5))
+    dissociation_resolved_at_most: int = field(default=0, check=in_range(0, 92))
 
 
 @model
