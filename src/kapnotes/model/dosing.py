@@ -11,7 +11,16 @@ from enum import Enum
 from typing import ClassVar, Union
 
 from kapnotes.errors import Problem
-from kapnotes.model._base import aware, field, in_range, model, non_blank, positive, problem
+from kapnotes.model._base import (
+    aware,
+    field,
+    in_range,
+    model,
+    non_blank,
+    positive,
+    problem,
+    valid_id,
+)
 
 
 class Agent(str, Enum):
@@ -170,6 +179,21 @@ class AdverseEvent(MonitoringEvent):
         return []
 
 
+class CheckInStatus(str, Enum):
+    OK = "ok"
+    CONCERN = "concern"  # the chaperone called the clinician
+
+
+@model
+class CheckIn(MonitoringEvent):
+    """A chaperone's visual check-in during an at-home session (format 1.1)."""
+
+    type: ClassVar[str] = "check_in"
+    by: str = field(check=non_blank, identifier=True)
+    status: CheckInStatus = CheckInStatus.OK
+    notes: str | None = None
+
+
 @model
 class Observation(MonitoringEvent):
     """A free-text observation (chaperone check-in, client statement, ...)."""
@@ -178,13 +202,14 @@ class Observation(MonitoringEvent):
     text: str = field(check=non_blank)
 
 
-MonitoringEntry = Union[Vitals, Sedation, Dissociation, AdverseEvent, Observation]
+MonitoringEntry = Union[Vitals, Sedation, Dissociation, AdverseEvent, Observation, CheckIn]
 MONITORING_TYPES: tuple[type[MonitoringEvent], ...] = (
     Vitals,
     Sedation,
     Dissociation,
     AdverseEvent,
     Observation,
+    CheckIn,
 )
 
 
@@ -203,7 +228,12 @@ class Discharge:
 
 @model
 class DosingRecord:
-    """The medicine given in a dosing session, its monitoring timeline and discharge."""
+    """The medicine given in a dosing session, its monitoring timeline and discharge.
+
+    :ivar ordering_clinician_id: the prescriber who ordered the dose (format 1.1).
+    :ivar administering_clinician_id: who gave it, or supervised self-administration (1.1).
+    :ivar monitoring_clinician_id: who monitored the client (the REMS form's provider) (1.1).
+    """
 
     agent: Agent
     route: Route
@@ -217,6 +247,9 @@ class DosingRecord:
     preparation: Preparation | None = None
     monitoring: tuple[MonitoringEntry, ...] = ()
     discharge: Discharge | None = None
+    ordering_clinician_id: str | None = field(default=None, check=valid_id)
+    administering_clinician_id: str | None = field(default=None, check=valid_id)
+    monitoring_clinician_id: str | None = field(default=None, check=valid_id)
 
     @property
     def mg_per_kg(self) -> float | None:
