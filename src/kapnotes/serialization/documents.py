@@ -98,7 +98,7 @@ def from_data(data: Any, *, source: str | None = None) -> Document:
     if doc.format_version != FORMAT_VERSION:
         # Upgrade within the major version: every field added since 1.0 is optional, so an
         # older document is already a valid current one (docs/format.md, "Versions").
-        doc = attrs.evolve(doc, format_version=FORMAT_VERSION)
+        doc = attrs.evolve(doc, format_version=FORMAT_VERSION)  # type: ignore[misc]
     from kapnotes.validation import check_against_registry
 
     problems = check_against_registry(doc)
