@@ -77,6 +77,17 @@ from kapnotes.model import (
     Vitals,
     evolve,
 )
+from kapnotes.model.prescreen import (
+    AntidepressantTrial,
+    Contraindication,
+    ContraindicationAnswer,
+    ContraindicationScreen,
+    Medication,
+    MedicationClass,
+    PreScreen,
+    ScreenAnswer,
+    TrialOutcome,
+)
 
 TZ = dt.timezone(dt.timedelta(hours=-7), "MST")  # a fixed offset: deterministic everywhere
 
@@ -431,6 +442,33 @@ def _sign(s: Session, b: _Course, when: dt.datetime) -> Session:
     return evolve(s, status=NoteStatus.SIGNED, signatures=tuple(sigs))
 
 
+def _intake_pre_screen(b: _Course) -> PreScreen:
+    """The medical pre-screen at intake: no allergies, no contraindication, one antidepressant
+    taken, two adequate prior trials (the treatment-resistance criterion)."""
+    return PreScreen(
+        no_known_allergies=True,
+        contraindications=ContraindicationScreen(
+            answers=tuple(
+                ContraindicationAnswer(condition=c, answer=ScreenAnswer.NO)
+                for c in Contraindication
+            ),
+            screened_by="dr-ames",
+            screened_on=b.at(0, 9).date(),
+        ),
+        medications=(
+            Medication(name="sertraline", dose="100 mg daily",
+                       classes=(MedicationClass.ANTIDEPRESSANT,)),
+        ),
+        antidepressant_trials=(
+            AntidepressantTrial(agent="escitalopram", dose="20 mg daily", weeks=10,
+                                adequate=True, outcome=TrialOutcome.NO_RESPONSE),
+            AntidepressantTrial(agent="bupropion XL", dose="300 mg daily", weeks=8,
+                                adequate=True, outcome=TrialOutcome.PARTIAL_RESPONSE),
+        ),
+        height_cm=170.0,
+    )
+
+
 def _intake(b: _Course, steps: int) -> Session:
     p = b.p
     sid = b.sid("intake", 1)
@@ -457,6 +495,7 @@ def _intake(b: _Course, steps: int) -> Session:
             protective_factors=("children", "engaged in care"),
             safety_plan_reviewed=True,
         ),
+        pre_screen=_intake_pre_screen(b),
         plan=Plan(
             next_steps=("Preparation session", "Obtain medical clearance"),
             homework=("Write three intentions",),
@@ -615,6 +654,15 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
         respiratory_rate=14,
     )  # type: ignore[union-attr]
     end = start + dt.timedelta(minutes=180)
+    last = [e for e in monitoring if isinstance(e, Vitals)][-1]
+    closing = Vitals(  # the reading the discharge rests on, 10 minutes before it
+        at=end - dt.timedelta(minutes=20),
+        systolic=last.systolic,
+        diastolic=last.diastolic,
+        heart_rate=last.heart_rate,
+        spo2=98,
+        respiratory_rate=14,
+    )
     at_risk = p.at_risk_session == k
     dosing = DosingRecord(
         agent=p.agent,
@@ -645,7 +693,10 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
             consent_to_touch=True,
             go_decision=True,
         ),
-        monitoring=(pre, *monitoring),
+        monitoring=(pre, *monitoring, closing),
+        ordering_clinician_id="dr-ames",
+        administering_clinician_id="dr-ames",
+        monitoring_clinician_id="dr-ames",
         discharge=Discharge(
             at=end - dt.timedelta(minutes=10),
             criteria_met=True,

@@ -281,8 +281,12 @@ def test_the_monitoring_timeline_is_one_table_with_minutes_since_the_dose(
     )
     assert rows["25"]["Events / notes"] == "Booster: 12.5 mg IM (little effect after 25 minutes)"
     assert rows["60"]["Events / notes"] == "Observation: Humming along to the music; hands relaxed."
+    assert rows["75"]["Events / notes"] == (
+        "Chaperone check-in (Chaperone Placeholder): Concern; called the clinician about chills; "
+        "settled"
+    )
     assert rows["145"]["Events / notes"] == "Discharge (criteria met)"
-    assert [r[0] for r in t.rows] == ["-10", "0", "15", "20", "25", "40", "60", "145"]
+    assert [r[0] for r in t.rows] == ["-10", "0", "15", "20", "25", "40", "60", "75", "145"]
 
 
 def test_the_timeline_dates_rows_of_another_day(dosing_session: Session) -> None:
@@ -318,6 +322,9 @@ def test_medicine(dosing_ctx: NoteContext) -> None:
         "Lot number": "LOT-SYN-7731",
         "Infusion duration": "12 min",
         "Total dose incl. boosters": "65 mg",
+        "Ordered by": "Dr. Lee Ames",
+        "Administered by": "Alex Bell",
+        "Monitored by": "Riley Kim",
     }
     tables = {b.caption: b for b in note.section("medicine").blocks if isinstance(b, Table)}
     assert tables["Boosters"].rows == (

@@ -23,6 +23,7 @@ from kapnotes.model import (
     MeasureAdministration,
     PersonName,
     Preparation,
+    PreScreen,
     Role,
     Route,
     Sedation,
@@ -84,6 +85,7 @@ def dosing(**kw: Any) -> DosingRecord:
             vitals(30),
             vitals(60),
             vitals(90),
+            vitals(140),
         ),
         "discharge": discharge(),
     }
@@ -116,6 +118,7 @@ def session(kind: SessionKind = SessionKind.DOSING, sid: str = "s-dose-01", **kw
     }
     if kind is SessionKind.DOSING:
         fields["dosing"] = dosing()
+        fields["pre_screen"] = PreScreen(medications=())  # reviewed: takes no medications
     fields.update(kw)
     return Session(**fields)
 

@@ -38,6 +38,9 @@ DEMO_FINDINGS = [
     # cl-002's third dosing session: PHQ-9 item 9 = 1 and a moderate risk rating, no safety plan.
     ("blocking", "KAP-RISK-002", "cl-002-dose-03", "$.courses[1].sessions[6].measures[0].items[8]"),
     ("blocking", "KAP-RISK-003", "cl-002-dose-03", "$.courses[1].sessions[6].risk.level"),
+    # ... and the dose given at that risk needs the prescriber's documented review.
+    ("warning", "KAP-GO-002", "cl-002-dose-03",
+     "$.courses[1].sessions[6].dosing.preparation.go_decision"),
 ]
 
 
@@ -67,7 +70,7 @@ def test_larger_demo_blocks_exactly_the_at_risk_sessions() -> None:
 
 def test_session_ids_filter(demo_doc: Document) -> None:
     found = evaluate(demo_doc, session_ids=["cl-002-dose-03"])
-    assert [f.code for f in found] == ["KAP-RISK-002", "KAP-RISK-003"]
+    assert [f.code for f in found] == ["KAP-RISK-002", "KAP-RISK-003", "KAP-GO-002"]
     assert evaluate(demo_doc, session_ids=[]) == []
     with pytest.raises(NotFoundError, match="no session 'nope'"):
         evaluate(demo_doc, session_ids=["cl-001-dose-01", "nope"])
@@ -75,7 +78,8 @@ def test_session_ids_filter(demo_doc: Document) -> None:
 
 def test_config_is_passed_to_rules(demo_doc: Document) -> None:
     cfg = ClinicConfig.from_data({"dose": {"max_mg_per_kg": {"im": 1.0, "sublingual": 3.5}}})
-    assert [f.code for f in evaluate(demo_doc, cfg)] == ["KAP-RISK-002", "KAP-RISK-003"]
+    assert [f.code for f in evaluate(demo_doc, cfg)] == ["KAP-RISK-002", "KAP-RISK-003",
+                                                         "KAP-GO-002"]
 
 
 # --- order, paths, declared codes ---------------------------------------------------------------
@@ -236,6 +240,7 @@ def test_a_rule_failing_halfway_loses_its_findings_and_others_still_run(plugin) 
         ("KAP-RISK-001", "suicide-risk-safety-plan"),
         ("KAP-RISK-002", "suicide-risk-safety-plan"),
         (RULE_ERROR, "test-half"),
+        ("KAP-GO-002", "suicide-risk-and-dosing"),
     ]
     assert "ValueError: second half failed" in found[2].message
 

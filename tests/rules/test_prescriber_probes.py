@@ -163,3 +163,192 @@ def test_twice_weekly_induction_passes() -> None:
     days = (0, 3, 7, 10, 14, 17, 21, 24, 28, 35)
     sessions = _course_of_esketamine(*[(d, 56.0) for d in days])
     assert only(run(*sessions), "KAP-ESK") == []
+
+
+# =============================================================================================
+# Racemic ketamine: observation, discharge against the timeline, go decision, pregnancy,
+# suicide risk and the go decision / dosing at home
+# =============================================================================================
+
+
+def test_discharge_20_minutes_after_an_im_dose_is_too_early() -> None:
+    from .builders import discharge, dosing
+
+    d = dosing(monitoring=(vitals(-10), vitals(10), vitals(15)), discharge=discharge(20))
+    f = found("KAP-OBS", session(dosing=d))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-OBS-001", "warning")]
+    assert "20 min" in f[0].message and "60" in f[0].message
+
+
+def test_observation_boundary() -> None:
+    from .builders import discharge, dosing
+
+    mon = (vitals(-10), vitals(30), vitals(55))
+    assert found("KAP-OBS", session(dosing=dosing(monitoring=mon, discharge=discharge(60)))) == []
+    f = found("KAP-OBS", session(dosing=dosing(monitoring=mon, discharge=discharge(59))))
+    assert [x.code for x in f] == ["KAP-OBS-001"]
+
+
+def test_discharge_criteria_met_without_recent_vitals_is_flagged() -> None:
+    from .builders import discharge, dosing
+
+    d = dosing(monitoring=(vitals(-10), vitals(15), vitals(30)), discharge=discharge(150))
+    f = found("KAP-DISCHARGE-004", session(dosing=d))  # last vitals 120 min before discharge
+    assert len(f) == 1 and "120 min before discharge" in f[0].message
+    ok = dosing(monitoring=(vitals(-10), vitals(15), vitals(120)), discharge=discharge(150))
+    assert found("KAP-DISCHARGE-004", session(dosing=ok)) == []  # exactly 30 min
+
+
+def test_a_no_go_decision_with_the_dose_given_blocks() -> None:
+    from kapnotes.model import Preparation
+
+    from .builders import dosing
+
+    d = dosing(preparation=Preparation(consent_reviewed=True, go_decision=False))
+    f = found("KAP-GO", session(dosing=d))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-GO-001", "blocking")]
+    assert f[0].path.endswith(".dosing.preparation.go_decision")
+
+
+def test_a_positive_pregnancy_test_with_the_dose_given_blocks() -> None:
+    from kapnotes.model import PregnancyTest, Preparation, PreScreen
+
+    from .builders import dosing
+
+    free_text = dosing(preparation=Preparation(go_decision=True, pregnancy_test="Positive (urine hCG)"))
+    f = found("KAP-PREG", session(dosing=free_text))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-PREG-001", "blocking")]
+    coded = session(pre_screen=PreScreen(pregnancy_test=PregnancyTest.POSITIVE))
+    assert [x.code for x in found("KAP-PREG", coded)] == ["KAP-PREG-001"]
+    negative = dosing(preparation=Preparation(go_decision=True, pregnancy_test="negative"))
+    assert found("KAP-PREG", session(dosing=negative)) == []
+    assert found("KAP-PREG", session(pre_screen=PreScreen(pregnancy_test=PregnancyTest.NEGATIVE))) == []
+
+
+def _at_risk():
+    from kapnotes.model import Ideation, RiskAssessment, RiskLevel
+
+    return RiskAssessment(suicidal_ideation=Ideation.ACTIVE, level=RiskLevel.MODERATE,
+                          safety_plan_reviewed=True)
+
+
+def test_elevated_suicide_risk_flags_the_go_decision() -> None:
+    f = found("KAP-GO", session(risk=_at_risk()))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-GO-002", "warning")]
+    assert "go decision" in f[0].message
+
+
+def test_elevated_suicide_risk_blocks_dosing_at_home() -> None:
+    from kapnotes.model import Modality
+
+    s = session(risk=_at_risk(), modality=Modality.AT_HOME_CHAPERONED)
+    got = {x.code: x.severity.value for x in run(s) if x.code in ("KAP-GO-002", "KAP-HOME-003")}
+    assert got == {"KAP-GO-002": "warning", "KAP-HOME-003": "blocking"}
+
+
+# --- at home: no in-clinic discharge rules; chaperone check-ins every 15 minutes ---------------
+
+
+def _home(entries, **kw):
+    from kapnotes.model import Modality
+
+    from .builders import dosing
+
+    d = dosing(route=__import__("kapnotes.model", fromlist=["Route"]).Route.SUBLINGUAL,
+               dose_mg=350.0, monitoring=entries, discharge=None, **kw)
+    return session(dosing=d, modality=Modality.AT_HOME_CHAPERONED)
+
+
+def _checkins(*minutes):
+    from kapnotes.model import CheckIn
+
+    return tuple(CheckIn(at=at(m), by="Chaperone (synthetic)") for m in minutes)
+
+
+def test_at_home_sessions_get_no_in_clinic_discharge_rules() -> None:
+    entries = (vitals(-10), *_checkins(15, 30, 45, 60, 75, 90, 105, 120))
+    f = run(_home(entries))
+    assert [x.code for x in f if x.code.startswith(("KAP-DISCHARGE", "KAP-OBS", "KAP-HOME"))] == []
+
+
+def test_at_home_without_check_ins_is_flagged() -> None:
+    f = found("KAP-HOME", _home((vitals(-10),)))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-HOME-001", "warning")]
+
+
+def test_at_home_check_in_gap_at_the_interval_boundary() -> None:
+    ok = (vitals(-10), *_checkins(15, 30, 45, 60))
+    assert found("KAP-HOME", _home(ok)) == []  # every 15 min
+    gap = (vitals(-10), *_checkins(15, 31, 45, 60))
+    f = found("KAP-HOME", _home(gap))  # 16 min from 15 to 31
+    assert [x.code for x in f] == ["KAP-HOME-002"]
+    assert "16 min" in f[0].message
+
+
+# =============================================================================================
+# The pre-screen: concomitant medications (REMS form), contraindications, NPO for esketamine
+# =============================================================================================
+
+
+def test_esketamine_without_a_medication_review_blocks() -> None:
+    f = found("KAP-REMS-010", session(dosing=esketamine(), pre_screen=None))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-REMS-010", "blocking")]
+    assert "benzodiazepines" in f[0].message
+
+
+def test_esketamine_with_a_benzodiazepine_is_flagged_for_the_rems_form() -> None:
+    from kapnotes.model import Medication, MedicationClass, PreScreen
+
+    screen = PreScreen(medications=(
+        Medication(name="clonazepam", classes=(MedicationClass.BENZODIAZEPINE,)),
+        Medication(name="sertraline", classes=(MedicationClass.ANTIDEPRESSANT,)),
+    ))
+    f = found("KAP-REMS-01", session(dosing=esketamine(), pre_screen=screen))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-REMS-011", "warning")]
+    assert "clonazepam" in f[0].message
+    none = PreScreen(medications=())
+    assert found("KAP-REMS-01", session(dosing=esketamine(), pre_screen=none)) == []
+
+
+def test_the_medication_list_of_an_earlier_session_answers_the_form() -> None:
+    from kapnotes.model import PreScreen, SessionKind
+
+    from .builders import later
+
+    intake = session(SessionKind.INTAKE, "s-intake", pre_screen=PreScreen(medications=()))
+    dose = later(session(dosing=esketamine()), 1, "s-dose")
+    assert only(run(intake, dose), "KAP-REMS-01") == []
+
+
+def test_a_contraindication_answered_yes_blocks_dosing() -> None:
+    from kapnotes.model import (
+        Contraindication,
+        ContraindicationAnswer,
+        ContraindicationScreen,
+        PreScreen,
+        ScreenAnswer,
+    )
+
+    def screen(condition, answer=ScreenAnswer.YES):
+        return PreScreen(medications=(), contraindications=ContraindicationScreen(
+            answers=(ContraindicationAnswer(condition=condition, answer=answer),),
+            screened_by="dr-a"))
+
+    avm = screen(Contraindication.ARTERIOVENOUS_MALFORMATION)
+    f = found("KAP-CONTRA", session(dosing=esketamine(), pre_screen=avm))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-CONTRA-001", "blocking")]
+    assert "Arteriovenous malformation" in f[0].message and "[ref:spravato-pi]" in f[0].source
+    psychosis = screen(Contraindication.PSYCHOSIS_OR_MANIA)
+    assert [x.code for x in found("KAP-CONTRA", session(pre_screen=psychosis))] == ["KAP-CONTRA-001"]
+    no = screen(Contraindication.PSYCHOSIS_OR_MANIA, ScreenAnswer.NO)
+    assert found("KAP-CONTRA", session(pre_screen=no)) == []
+
+
+def test_esketamine_after_a_meal_is_flagged() -> None:
+    from kapnotes.model import Preparation, PreScreen
+
+    eat = esketamine(preparation=Preparation(go_decision=True, fasting_hours=1.5))
+    f = found("KAP-NPO", session(dosing=eat, pre_screen=PreScreen(medications=())))
+    assert [(x.code, x.severity.value) for x in f] == [("KAP-NPO-001", "warning")]
+    ok = esketamine(preparation=Preparation(go_decision=True, fasting_hours=2))
+    assert found("KAP-NPO", session(dosing=ok)) == []

@@ -37,6 +37,7 @@ from kapnotes.model import (
     AdverseEvent,
     Agent,
     CBTReframing,
+    CheckIn,
     Clinician,
     ConsentKind,
     Dissociation,
@@ -647,7 +648,8 @@ def medicine_rows(d: DosingRecord) -> Rows:
         ("Route", format_value(d.route)),
         ("Dose", mg(d.dose_mg)),
         ("Body weight", f"{format_number(d.body_weight_kg)} kg" if d.body_weight_kg else ""),
-        ("Dose per body weight", mg_per_kg(d)),
+        # esketamine is dosed in fixed mg, never by weight: no mg/kg row
+        ("Dose per body weight", mg_per_kg(d) if d.agent is not Agent.ESKETAMINE else ""),
         ("Time given", format_datetime(d.administered_at)),
         ("Lot number", d.lot_number or ""),
         ("Infusion duration", format_minutes(d.infusion_minutes) if d.infusion_minutes else ""),
@@ -698,7 +700,65 @@ def medicine_topic(ctx: NoteContext) -> Blocks:
     d = _dosing(ctx)
     if d is None:
         return ()
-    return (*fields_block(medicine_rows(d)), *boosters_table(d), *adjuncts_table(d))
+    who = [
+        (label, clinician_name(ctx, cid))
+        for label, cid in (
+            ("Ordered by", d.ordering_clinician_id),
+            ("Administered by", d.administering_clinician_id),
+            ("Monitored by", d.monitoring_clinician_id),
+        )
+        if cid
+    ]
+    return (*fields_block([*medicine_rows(d), *who]), *boosters_table(d), *adjuncts_table(d))
+
+
+def _yes_no_unknown(answer: Enum) -> str:
+    return format_value(answer)
+
+
+def pre_screen_topic(ctx: NoteContext) -> Blocks:
+    """The medical pre-screen: allergies, contraindications, medications, prior antidepressant
+    trials, pregnancy test, height and BMI."""
+    p = ctx.session.pre_screen
+    if p is None:
+        return ()
+    out: list[Block] = []
+    rows: Rows = []
+    if p.no_known_allergies:
+        rows.append(("Allergies", "No known allergies"))
+    if p.pregnancy_test is not None:
+        rows.append(("Pregnancy test", format_value(p.pregnancy_test)))
+    if p.height_cm is not None:
+        rows.append(("Height", f"{format_number(p.height_cm)} cm"))
+        weight = ctx.session.dosing.body_weight_kg if ctx.session.dosing is not None else None
+        bmi = p.bmi(weight)
+        if bmi is not None:
+            rows.append(("BMI", format_number(bmi)))
+    if p.medications is not None and not p.medications:
+        rows.append(("Medications", "None taken (reviewed)"))
+    out += fields_block(rows)
+    if p.allergies:
+        out += table(("Substance", "Reaction", "Severity"),
+                     ((a.substance, a.reaction or "", format_value(a.severity))
+                      for a in p.allergies), "Allergies")
+    screen = p.contraindications
+    if screen is not None:
+        by = clinician_name(ctx, screen.screened_by) if screen.screened_by else MISSING
+        on = format_value(screen.screened_on) if screen.screened_on else MISSING
+        out += table(("Condition", "Answer", "Notes"),
+                     ((a.condition.label, _yes_no_unknown(a.answer), a.notes or "")
+                      for a in screen.answers),
+                     f"Contraindication screen (screened by {by}, {on})")
+    if p.medications:
+        out += table(("Medication", "Dose", "Classes"),
+                     ((m.name, m.dose or "", format_value(m.classes)) for m in p.medications),
+                     "Current medications")
+    if p.antidepressant_trials:
+        out += table(("Agent", "Dose", "Weeks", "Adequate", "Outcome"),
+                     ((t.agent, t.dose or "", format_value(t.weeks), format_value(t.adequate),
+                       format_value(t.outcome)) for t in p.antidepressant_trials),
+                     "Prior antidepressant trials")
+    return tuple(out)
 
 
 def _preparation_topic(names: tuple[str, ...]) -> Callable[[NoteContext], Blocks]:
@@ -803,6 +863,9 @@ def _timeline_entries(d: DosingRecord) -> list[tuple[dt.datetime, object]]:
             out.append((e.at, adverse_event_text(e)))
         elif isinstance(e, Observation):
             out.append((e.at, f"Observation: {e.text}"))
+        elif isinstance(e, CheckIn):
+            notes = f"; {e.notes}" if e.notes else ""
+            out.append((e.at, f"Chaperone check-in ({e.by}): {format_value(e.status)}{notes}"))
         else:
             out.append((e.at, e))
     out += list(_medication_events(d))
@@ -1216,6 +1279,9 @@ def _p(prefix: str, names: Iterable[str]) -> tuple[str, ...]:
 
 
 _MEDICINE_FIELDS = (
+    "ordering_clinician_id",
+    "administering_clinician_id",
+    "monitoring_clinician_id",
     "agent",
     "route",
     "dose_mg",
@@ -1248,6 +1314,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("baseline_checks", "Pre-dose checks", _preparation_topic(BASELINE_CHECKS),
           _p("dosing.preparation", BASELINE_CHECKS)),
     Topic("medicine", "Medicine", medicine_topic, _p("dosing", _MEDICINE_FIELDS)),
+    Topic("pre_screen", "Medical pre-screen", pre_screen_topic, ("pre_screen",)),
     Topic("monitoring", "Monitoring timeline", monitoring_topic, ("dosing.monitoring",)),
     Topic("discharge", "Discharge", discharge_topic, ("dosing.discharge",)),
     Topic("measures", "Measures", measures_topic, ("measures",)),
@@ -1309,6 +1376,12 @@ DISPLAY: Mapping[str, Display] = {
     "end": lambda ctx, v: format_clock(v),
     "dosing.monitoring.at": lambda ctx, v: format_clock(v),
     "clinicians.clinician_id": clinician_name,
+    "dosing.ordering_clinician_id": clinician_name,
+    "dosing.administering_clinician_id": clinician_name,
+    "dosing.monitoring_clinician_id": clinician_name,
+    "pre_screen.contraindications.screened_by": clinician_name,
+    "pre_screen.contraindications.answers.condition": lambda ctx, v: v.label,
+    "pre_screen.height_cm": lambda ctx, v: f"{format_number(v)} cm",
     "measures.administered_by": clinician_name,
     "addenda.author_id": clinician_name,
     "addenda.kind": lambda ctx, v: str(v.value),

@@ -20,9 +20,25 @@ from typing import TypeVar
 
 from kapnotes.instruments.base import ScoringError
 from kapnotes.model.course import Consent, ConsentKind
-from kapnotes.model.dosing import Agent, Dissociation, DosingRecord, Route, Sedation, Vitals
+from kapnotes.model.dosing import (
+    Agent,
+    CheckIn,
+    Dissociation,
+    DosingRecord,
+    Route,
+    Sedation,
+    Vitals,
+)
 from kapnotes.model.interventions import SafetyPlanning, SomaticWork
-from kapnotes.model.session import Session, SessionKind
+from kapnotes.model.prescreen import (
+    Contraindication,
+    Medication,
+    MedicationClass,
+    PregnancyTest,
+    PreScreen,
+    ScreenAnswer,
+)
+from kapnotes.model.session import Modality, Session, SessionKind
 from kapnotes.references import cite
 from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, item_value
 
@@ -71,6 +87,23 @@ CODES: dict[str, tuple[Severity, str]] = {
     "KAP-REMS-008": (BLOCKING, "respiratory depression not resolved (last SpO2 below the "
                      "minimum) at discharge"),
     "KAP-REMS-009": (BLOCKING, "last BP before completion outside the acceptable range"),
+    "KAP-REMS-010": (BLOCKING, "esketamine without a reviewed medication list (the REMS form's "
+                     "concomitant-medication questions)"),
+    "KAP-REMS-011": (WARNING, "esketamine with a concomitant benzodiazepine, sedative hypnotic, "
+                     "psychostimulant or MAOI"),
+    "KAP-NPO-001": (WARNING, "esketamine with less fasting than the label advises"),
+    "KAP-CONTRA-001": (BLOCKING, "dosing with a contraindication answered yes on the pre-screen"),
+    "KAP-OBS-001": (WARNING, "discharged sooner after the last dose than the clinic's minimum "
+                    "observation"),
+    "KAP-DISCHARGE-004": (WARNING, "discharge criteria met without recent vitals"),
+    "KAP-GO-001": (BLOCKING, "dose given although the go decision was no"),
+    "KAP-PREG-001": (BLOCKING, "dosing with a positive pregnancy test"),
+    "KAP-GO-002": (WARNING, "dosing at elevated suicide risk: the go decision needs the "
+                     "prescriber's review"),
+    "KAP-HOME-003": (BLOCKING, "at-home dosing at elevated suicide risk"),
+    "KAP-HOME-001": (WARNING, "at-home session without chaperone check-ins"),
+    "KAP-HOME-002": (WARNING, "a gap between chaperone check-ins longer than the clinic's "
+                     "interval"),
     "KAP-ESK-001": (WARNING, "first esketamine dose above the label's day-1 starting dose"),
     "KAP-ESK-002": (WARNING, "fewer esketamine sessions in an induction week than the label's "
                     "twice weekly"),
@@ -891,9 +924,13 @@ TOUCH_CONSENT = Rule(
 # =============================================================================================
 
 
+def _at_home(s: Session) -> bool:
+    return s.modality is Modality.AT_HOME_CHAPERONED
+
+
 def _discharge(ctx: RuleContext) -> Iterator[Finding]:
     d = ctx.session.dosing
-    if d is None:
+    if d is None or _at_home(ctx.session):
         return
     if d.discharge is None:
         yield ctx.finding(
@@ -922,7 +959,7 @@ DISCHARGE_CRITERIA = Rule(
 
 def _escort(ctx: RuleContext) -> Iterator[Finding]:
     d = ctx.session.dosing
-    if d is None or d.discharge is None:
+    if d is None or d.discharge is None or _at_home(ctx.session):
         return
     if not d.discharge.escort and not d.discharge.transport:
         yield ctx.finding(
@@ -943,6 +980,355 @@ DISCHARGE_ESCORT = Rule(
 )
 
 
+# =============================================================================================
+# Observation, discharge against the timeline, the go decision, pregnancy
+# =============================================================================================
+
+
+def _last_dose_at(d: DosingRecord) -> dt.datetime:
+    return max([d.administered_at, *(b.at for b in d.boosters)])
+
+
+def _observation(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.discharge is None or _at_home(ctx.session):
+        return
+    cfg = ctx.config.observation
+    if d.agent is not Agent.ESKETAMINE:  # esketamine: KAP-REMS-002 (120 minutes)
+        last = _last_dose_at(d)
+        minutes = (d.discharge.at - last).total_seconds() / 60.0
+        if minutes < cfg.min_minutes:
+            which = "the last dose" if d.boosters else "the dose"
+            yield ctx.finding(
+                *_code("KAP-OBS-001"),
+                f"Discharged {_num(minutes)} min after {which}: the clinic's minimum observation "
+                f"is {cfg.min_minutes} minutes.",
+                ctx.at("dosing", "discharge", "at"),
+                source=ctx.config.source("observation.min_minutes"),
+            )
+    readings = [v for v in d.monitoring if isinstance(v, Vitals) and v.at <= d.discharge.at]
+    if d.discharge.criteria_met and readings:
+        gap = (d.discharge.at - readings[-1].at).total_seconds() / 60.0
+        if gap > cfg.last_vitals_within_minutes:
+            yield ctx.finding(
+                *_code("KAP-DISCHARGE-004"),
+                f"Discharge criteria are marked met, but the last vitals were {_num(gap)} min "
+                f"before discharge (the clinic asks for vitals within "
+                f"{cfg.last_vitals_within_minutes} minutes): record the vitals the discharge "
+                "rests on.",
+                ctx.at("dosing", "discharge", "criteria_met"),
+                source=ctx.config.source("observation.last_vitals_within_minutes"),
+            )
+
+
+OBSERVATION = Rule(
+    name="observation-and-discharge",
+    description=(
+        "In-clinic sessions observe the client for the clinic's minimum after the last dose, "
+        "and a discharge with criteria met rests on recent vitals."
+    ),
+    check=_observation,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.observation",
+    codes=("KAP-OBS-001", "KAP-DISCHARGE-004"),
+)
+
+
+def _go_decision(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.preparation is None or d.preparation.go_decision is not False:
+        return
+    yield ctx.finding(
+        *_code("KAP-GO-001"),
+        "The preparation records a no-go decision, yet a dose was given: correct the record or "
+        "document why the decision changed and who made it.",
+        ctx.at("dosing", "preparation", "go_decision"),
+    )
+
+
+GO_DECISION = Rule(
+    name="go-decision",
+    description="No dose is given after a documented no-go decision.",
+    check=_go_decision,
+    applies_to=DOSING,
+    source=cite("kapnotes-default", note="the clinic's own go/no-go decision binds the dose"),
+    codes=("KAP-GO-001",),
+)
+
+_NEGATED = ("negative", "not positive", "neg ")
+
+
+def _free_text_positive(text: str | None) -> bool:
+    if not text:
+        return False
+    t = f" {text.lower()} "
+    return "positive" in t and not any(n in t for n in _NEGATED)
+
+
+def _pregnancy(ctx: RuleContext) -> Iterator[Finding]:
+    s = ctx.session
+    if s.pre_screen is not None and s.pre_screen.pregnancy_test is PregnancyTest.POSITIVE:
+        yield ctx.finding(
+            *_code("KAP-PREG-001"),
+            "The pre-screen records a positive pregnancy test: ketamine and esketamine are not "
+            "given in pregnancy; do not dose.",
+            ctx.at("pre_screen", "pregnancy_test"),
+        )
+        return
+    prep = s.dosing.preparation if s.dosing is not None else None
+    if prep is not None and _free_text_positive(prep.pregnancy_test):
+        yield ctx.finding(
+            *_code("KAP-PREG-001"),
+            f"The preparation records the pregnancy test as {prep.pregnancy_test!r}: ketamine "
+            "and esketamine are not given in pregnancy; do not dose (record the result as a "
+            "coded pre-screen result).",
+            ctx.at("dosing", "preparation", "pregnancy_test"),
+        )
+
+
+PREGNANCY = Rule(
+    name="pregnancy",
+    description="No dosing with a positive pregnancy test (coded, or free text reading positive).",
+    check=_pregnancy,
+    applies_to=DOSING,
+    source=cite("sanacora-2017", "hull-2022", "spravato-pi",
+                note="pregnancy is screened before ketamine and excluded from at-home programs; "
+                "the SPRAVATO label advises against use in pregnancy"),
+    codes=("KAP-PREG-001",),
+)
+
+
+def _elevated_risk(ctx: RuleContext) -> str | None:
+    """Why the session's suicide risk is elevated (None when it is not)."""
+    risk = ctx.session.risk
+    if risk is not None and risk.level in ctx.config.suicide.risk_levels:
+        return f"the risk assessment rates suicide risk {risk.level.value}"
+    for _path, what, _key in _suicide_triggers(ctx):
+        return what
+    return None
+
+
+def _risk_and_dosing(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None:
+        return
+    why = _elevated_risk(ctx)
+    if why is None:
+        return
+    where = (ctx.at("dosing", "preparation", "go_decision") if d.preparation is not None
+             else ctx.at("dosing"))
+    yield ctx.finding(
+        *_code("KAP-GO-002"),
+        f"A dose was given although {why}: the go decision needs the prescriber's documented "
+        "review of the risk.",
+        where, source=ctx.config.source("suicide.risk_levels"),
+    )
+    if _at_home(ctx.session):
+        yield ctx.finding(
+            *_code("KAP-HOME-003"),
+            f"At-home dosing although {why}: published at-home programs exclude clients with "
+            "recent suicidal intent or attempt; dose in clinic, or not at all.",
+            ctx.at("modality"),
+            source=cite("hull-2022", note="exclusion of recent suicidal intent or attempt"),
+        )
+
+
+RISK_AND_DOSING = Rule(
+    name="suicide-risk-and-dosing",
+    description=(
+        "At elevated suicide risk the go decision is flagged for the prescriber's review, and "
+        "at-home dosing is blocked."
+    ),
+    check=_risk_and_dosing,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.suicide",
+    codes=("KAP-GO-002", "KAP-HOME-003"),
+)
+
+
+def _check_ins(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or not _at_home(ctx.session):
+        return
+    interval = ctx.config.at_home.check_in_interval_minutes
+    source = ctx.config.source("at_home.check_in_interval_minutes")
+    checks = [(i, e) for i, e in enumerate(d.monitoring)
+              if isinstance(e, CheckIn) and e.at >= d.administered_at]
+    if not checks:
+        yield ctx.finding(
+            *_code("KAP-HOME-001"),
+            f"No chaperone check-ins are recorded after the dose: record the chaperone's visual "
+            f"check-ins (at least every {interval} minutes).",
+            ctx.at("dosing", "monitoring"), source=source,
+        )
+        return
+    previous = d.administered_at
+    for i, e in checks:
+        gap = (e.at - previous).total_seconds() / 60.0
+        if gap > interval:
+            yield ctx.finding(
+                *_code("KAP-HOME-002"),
+                f"{_num(gap)} min between chaperone check-ins (to {_when(d, e.at)}): the clinic "
+                f"asks for a check-in at least every {interval} minutes.",
+                ctx.at("dosing", "monitoring", i, "at"), source=source,
+            )
+        previous = e.at
+
+
+CHECK_INS = Rule(
+    name="at-home-check-ins",
+    description="At-home sessions record the chaperone's check-ins at the clinic's interval.",
+    check=_check_ins,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.at_home",
+    codes=("KAP-HOME-001", "KAP-HOME-002"),
+)
+
+
+# =============================================================================================
+# The pre-screen: concomitant medications, contraindications, fasting
+# =============================================================================================
+
+
+def _screen_with(ctx: RuleContext, attr: str) -> tuple[PreScreen, str] | None:
+    """The latest pre-screen (this session's, else an earlier one of the course) with ``attr``
+    recorded, and its path."""
+    s = ctx.session
+    if s.pre_screen is not None and getattr(s.pre_screen, attr) is not None:
+        return s.pre_screen, ctx.at("pre_screen", attr)
+    if ctx.course is None:
+        return None
+    earlier = [(k, x) for k, x in enumerate(ctx.course.sessions)
+               if x.pre_screen is not None and getattr(x.pre_screen, attr) is not None
+               and x.start < s.start]
+    if not earlier:
+        return None
+    k, x = max(earlier, key=lambda kx: kx[1].start)
+    assert x.pre_screen is not None
+    return x.pre_screen, ctx.at_course("sessions", k, "pre_screen", attr)
+
+
+_REMS_CLASSES = (MedicationClass.BENZODIAZEPINE, MedicationClass.SEDATIVE_HYPNOTIC,
+                 MedicationClass.PSYCHOSTIMULANT, MedicationClass.MAOI)
+
+
+def _concomitant(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE:
+        return
+    found = _screen_with(ctx, "medications")
+    if found is None:
+        yield ctx.finding(
+            *_code("KAP-REMS-010"),
+            "No reviewed medication list: the SPRAVATO REMS monitoring form asks whether the "
+            "patient takes benzodiazepines, non-benzodiazepine sedative hypnotics, "
+            "psychostimulants or MAOIs; record the medications in the pre-screen.",
+            ctx.at("pre_screen", "medications"),
+        )
+        return
+    screen, path = found
+    assert screen.medications is not None
+    hits: list[tuple[int, Medication, MedicationClass]] = [
+        (j, m, c) for j, m in enumerate(screen.medications) for c in _REMS_CLASSES
+        if c in m.classes
+    ]
+    if hits:
+        listed = ", ".join(f"{m.name} ({c.label.lower()})" for _j, m, c in hits)
+        yield ctx.finding(
+            *_code("KAP-REMS-011"),
+            f"Concomitant {listed}: monitor sedation and blood pressure closely and answer yes "
+            "on the REMS monitoring form.",
+            f"{path}[{hits[0][0]}].classes",
+            source=cite("spravato-monitoring-form", "spravato-pi",
+                        note="CNS depressants increase sedation; psychostimulants and MAOIs "
+                        "raise blood pressure"),
+        )
+
+
+CONCOMITANT_MEDICATIONS = Rule(
+    name="esketamine-concomitant-medications",
+    description=(
+        "Esketamine sessions rest on a reviewed medication list, and a concomitant "
+        "benzodiazepine, sedative hypnotic, psychostimulant or MAOI is flagged."
+    ),
+    check=_concomitant,
+    applies_to=DOSING,
+    source=cite("spravato-monitoring-form"),
+    codes=("KAP-REMS-010", "KAP-REMS-011"),
+)
+
+#: Which screened conditions contraindicate which agent.
+CONTRAINDICATIONS: dict[Agent, tuple[Contraindication, ...]] = {
+    Agent.ESKETAMINE: (
+        Contraindication.ANEURYSMAL_VASCULAR_DISEASE,
+        Contraindication.ARTERIOVENOUS_MALFORMATION,
+        Contraindication.INTRACEREBRAL_HAEMORRHAGE,
+        Contraindication.KETAMINE_HYPERSENSITIVITY,
+    ),
+    Agent.KETAMINE: tuple(Contraindication),
+}
+_CONTRA_SOURCES = {
+    Agent.ESKETAMINE: cite("spravato-pi", note="section 4, contraindications"),
+    Agent.KETAMINE: cite("sanacora-2017", "hull-2022",
+                         note="screened before racemic ketamine; the clinic's SOP decides"),
+}
+
+
+def _contraindications(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None:
+        return
+    found = _screen_with(ctx, "contraindications")
+    if found is None:
+        return
+    screen, path = found
+    assert screen.contraindications is not None
+    for j, a in enumerate(screen.contraindications.answers):
+        if a.answer is ScreenAnswer.YES and a.condition in CONTRAINDICATIONS[d.agent]:
+            yield ctx.finding(
+                *_code("KAP-CONTRA-001"),
+                f"{a.condition.label} is answered yes on the pre-screen: a contraindication to "
+                f"{d.agent.value}; do not dose without the prescriber's documented decision.",
+                f"{path}.answers[{j}].answer",
+                source=_CONTRA_SOURCES[d.agent],
+            )
+
+
+CONTRAINDICATIONS_RULE = Rule(
+    name="contraindications",
+    description="No dosing with a contraindication to the agent answered yes on the pre-screen.",
+    check=_contraindications,
+    applies_to=DOSING,
+    source=cite("spravato-pi", "sanacora-2017"),
+    codes=("KAP-CONTRA-001",),
+)
+
+
+def _fasting(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE or d.preparation is None:
+        return
+    hours, least = d.preparation.fasting_hours, ctx.config.esketamine.fasting_hours_at_least
+    if hours is not None and hours < least:
+        yield ctx.finding(
+            *_code("KAP-NPO-001"),
+            f"Fasting {_num(hours)} h before esketamine: the label advises no food for at least "
+            f"{_num(least)} hours (nausea and vomiting).",
+            ctx.at("dosing", "preparation", "fasting_hours"),
+            source=ctx.config.source("esketamine.fasting_hours_at_least"),
+        )
+
+
+FASTING = Rule(
+    name="esketamine-fasting",
+    description="Esketamine is given after the fasting the label advises (2 hours, no food).",
+    check=_fasting,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.esketamine.fasting_hours_at_least",
+    codes=("KAP-NPO-001",),
+)
+
+
 #: Every built-in rule, registered by :mod:`kapnotes.default_plugins.rules`.
 BUILTIN_RULES: tuple[Rule, ...] = (
     SUICIDE_RISK_SAFETY_PLAN,
@@ -959,4 +1345,12 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     TOUCH_CONSENT,
     DISCHARGE_CRITERIA,
     DISCHARGE_ESCORT,
+    OBSERVATION,
+    GO_DECISION,
+    PREGNANCY,
+    RISK_AND_DOSING,
+    CHECK_INS,
+    CONCOMITANT_MEDICATIONS,
+    CONTRAINDICATIONS_RULE,
+    FASTING,
 )

@@ -36,12 +36,14 @@ from kapnotes.references import cite
 
 __all__ = [
     "SOURCES",
+    "AtHome",
     "ClinicConfig",
     "DoseLimits",
     "EsketamineMonitoring",
     "GoNoGo",
     "MaxMgPerKg",
     "MonitoringLimits",
+    "Observation",
     "SuicideRisk",
 ]
 
@@ -106,6 +108,20 @@ _RESOLVED = cite(
     note="monitor at least two hours and until sedation, dissociation and respiratory "
     "depression resolve; sedation resolves to MOAA/S 5. A dissociation total above 0 is not "
     "resolved (kapnotes' strict reading of 'resolution'; set your clinic's own)",
+)
+_OBSERVATION = cite(
+    "kapnotes-default", "sanacora-2017",
+    note="racemic ketamine has no labelled psychiatric monitoring: the clinic's SOP sets the "
+    "minimum observation after the last dose (default 60 minutes) and how recent the vitals "
+    "behind a discharge must be (default 30 minutes)",
+)
+_CHECK_IN = cite(
+    "kapnotes-default", "hull-2022",
+    note="at-home programs dose with a physically present monitor; kapnotes' default asks for "
+    "a chaperone check-in at least every 15 minutes from the dose to the end of monitoring",
+)
+_NPO = cite(
+    "spravato-pi", note="section 2: avoid food for at least 2 hours before administration"
 )
 _SPO2 = cite(
     "jnj-respiratory",
@@ -178,6 +194,10 @@ SOURCES: dict[str, str] = {
     "esketamine.sedation_resolved_at_least": _RESOLVED,
     "esketamine.dissociation_resolved_at_most": _RESOLVED,
     "monitoring.spo2_min": _SPO2,
+    "observation.min_minutes": _OBSERVATION,
+    "observation.last_vitals_within_minutes": _OBSERVATION,
+    "at_home.check_in_interval_minutes": _CHECK_IN,
+    "esketamine.fasting_hours_at_least": _NPO,
     "monitoring.moaas_at_most": _MOAAS,
     "suicide.phq9_item9_at_least": _PHQ9_ITEM9,
     "suicide.qids_sr16_item12_at_least": _QIDS_ITEM12,
@@ -267,6 +287,8 @@ class EsketamineMonitoring:
     # SPRAVATO PI section 2: induction twice weekly in weeks 1-4.
     induction_weeks: int = field(default=4, check=in_range(0, 52, unit="weeks"))
     induction_sessions_per_week: int = field(default=2, check=in_range(1, 7))
+    # SPRAVATO PI section 2: avoid food for at least 2 hours before dosing.
+    fasting_hours_at_least: float = field(default=2.0, check=in_range(0, 24, unit="hours"))
     # REMS: until sedation and dissociation resolve (MOAA/S 5; CADSS 0, kapnotes' reading).
     sedation_resolved_at_least: int = field(default=5, check=in_range(0, 5))
     dissociation_resolved_at_most: int = field(default=0, check=in_range(0, 92))
@@ -280,6 +302,24 @@ class MonitoringLimits:
     spo2_min: int = field(default=93, check=in_range(50, 100, unit="%"))
     # MOAA/S <= 3: moderate or greater sedation (Janssen medical information, phase 3).
     moaas_at_most: int = field(default=3, check=in_range(0, 5))
+
+
+@model
+class Observation:
+    """In-clinic observation after dosing (clinic SOP; no published psychiatric minimum)."""
+
+    # kapnotes default: at least 60 minutes after the last dose before discharge.
+    min_minutes: int = field(default=60, check=in_range(0, 720, unit="minutes"))
+    # kapnotes default: discharge rests on vitals at most 30 minutes old.
+    last_vitals_within_minutes: int = field(default=30, check=in_range(1, 720, unit="minutes"))
+
+
+@model
+class AtHome:
+    """At-home (chaperoned) sessions: how often the chaperone checks in."""
+
+    # kapnotes default: a check-in at least every 15 minutes.
+    check_in_interval_minutes: int = field(default=15, check=in_range(1, 240, unit="minutes"))
 
 
 @model
@@ -311,6 +351,8 @@ class ClinicConfig:
     dose: DoseLimits = field(factory=DoseLimits)
     esketamine: EsketamineMonitoring = field(factory=EsketamineMonitoring)
     monitoring: MonitoringLimits = field(factory=MonitoringLimits)
+    observation: Observation = field(factory=Observation)
+    at_home: AtHome = field(factory=AtHome)
     suicide: SuicideRisk = field(factory=SuicideRisk)
 
     _default: ClassVar[ClinicConfig | None] = None

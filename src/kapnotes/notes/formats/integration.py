@@ -24,7 +24,8 @@ SPEC = FormatSpec(
         SectionSpec(
             "presentation",
             "Presentation",
-            ("presenting_concerns", *PRESENTATION, "client_experience", "set_and_setting"),
+            ("presenting_concerns", *PRESENTATION, "client_experience", "set_and_setting",
+             "pre_screen"),
         ),
         SectionSpec("themes", "Themes, insights and meaning", ("integration",)),
         SectionSpec("cbt", "CBT work", ("cbt",)),

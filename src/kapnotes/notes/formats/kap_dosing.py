@@ -27,8 +27,8 @@ SPEC = FormatSpec(
         SectionSpec(
             "baseline",
             "Baseline",
-            ("presenting_concerns", "baseline_vitals", "mental_status", "baseline_checks",
-             "measures", "risk"),
+            ("presenting_concerns", "baseline_vitals", "mental_status", "pre_screen",
+             "baseline_checks", "measures", "risk"),
         ),
         SectionSpec("medicine", "Medicine", ("medicine",)),
         SectionSpec("monitoring", "Monitoring timeline", ("monitoring",)),
