@@ -508,7 +508,10 @@ def test_signed_note(dosing_ctx: NoteContext) -> None:
     note = soap.SPEC.build(dosing_ctx)
     assert note.status == "amended"
     assert note.author == "Riley Kim"
-    author, cosigner = note.signatures
+    author, cosigner, attestation = note.signatures
+    # the ordering prescriber has not attested yet: the line is there, unsigned
+    assert (attestation.signer, attestation.role, attestation.signed_at) == (
+        "Dr. Lee Ames", "prescriber attestation", None)
     assert (author.signer, author.credentials, author.role) == ("Riley Kim", "AMFT", "author")
     assert author.signed_at == fixtures.at(14, 12)
     assert author.content_hash == fixtures.HASH_A
@@ -525,7 +528,8 @@ def test_a_draft_has_status_draft_and_unsigned_blocks(dosing_session: Session) -
         assert all(s.signed_at is None and s.content_hash is None for s in note.signatures)
         # the author is pre-licensed, so the supervisor's co-signature is expected too
         assert [(s.signer, s.role) for s in note.signatures] == [
-            ("Riley Kim", "author"), ("Sam Ortiz", "co-signer (supervisor)")]
+            ("Riley Kim", "author"), ("Sam Ortiz", "co-signer (supervisor)"),
+            ("Dr. Lee Ames", "prescriber attestation")]
         assert dict(note.facts)["Note status"] == "Draft"
         assert note.addenda == ()
 

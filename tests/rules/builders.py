@@ -28,6 +28,7 @@ from kapnotes.model import (
     Route,
     Sedation,
     Session,
+    SessionClinician,
     SessionKind,
     TreatmentCourse,
     Vitals,
@@ -88,6 +89,7 @@ def dosing(**kw: Any) -> DosingRecord:
             vitals(140),
         ),
         "discharge": discharge(),
+        "ordering_clinician_id": "dr-a",
     }
     fields.update(kw)
     return DosingRecord(**fields)
@@ -118,6 +120,7 @@ def session(kind: SessionKind = SessionKind.DOSING, sid: str = "s-dose-01", **kw
     }
     if kind is SessionKind.DOSING:
         fields["dosing"] = dosing()
+        fields["clinicians"] = (SessionClinician(clinician_id="dr-a", role=Role.PRESCRIBER),)
         fields["pre_screen"] = PreScreen(medications=())  # reviewed: takes no medications
     fields.update(kw)
     return Session(**fields)

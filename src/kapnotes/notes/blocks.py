@@ -111,7 +111,8 @@ ENUM_LABELS: Mapping[type[Enum], Mapping[str, str]] = {
     Route: {"iv": "IV", "im": "IM"},
     SessionKind: {"follow-up": "Follow-up"},
     Agent: {"ketamine": "Ketamine (racemic)", "esketamine": "Esketamine"},
-    SignatureRole: {"author": "author", "cosigner": "co-signer (supervisor)"},
+    SignatureRole: {"author": "author", "cosigner": "co-signer (supervisor)",
+                    "prescriber_attestation": "prescriber attestation"},
     MeasureContext: {"pre_dose": "Pre-dose", "post_dose": "Post-dose", "follow_up": "Follow-up"},
     ConsentKind: {"kap_informed_consent": "KAP informed consent"},
     FollowThrough: {"not_done": "Not done"},
@@ -407,18 +408,30 @@ def _draft_author(ctx: NoteContext) -> str | None:
 
 
 def signature_blocks(ctx: NoteContext) -> tuple[SignatureBlock, ...]:
-    """The session's signatures; for a draft, unsigned blocks for its author (and supervisor)."""
+    """Every signature line: the session's signatures, and unsigned lines for those still due
+    (a draft's author and, for a pre-licensed author, the supervisor; a dosing record's
+    ordering prescriber, who attests the medical part)."""
+    s = ctx.session
+    blocks = _signature_lines(ctx)
+    ordering = s.dosing.ordering_clinician_id if s.dosing is not None else None
+    attested = any(sig.role is SignatureRole.PRESCRIBER_ATTESTATION for sig in s.signatures)
+    if ordering is not None and not attested:
+        blocks.append(_unsigned(ctx, ordering, SignatureRole.PRESCRIBER_ATTESTATION))
+    return tuple(blocks)
+
+
+def _signature_lines(ctx: NoteContext) -> list[SignatureBlock]:
     s = ctx.session
     if s.signatures:
-        return tuple(signature_block(sig) for sig in s.signatures)
+        return [signature_block(sig) for sig in s.signatures]
     author = _draft_author(ctx)
     if author is None:
-        return (SignatureBlock(signer="", credentials="", role=format_value(SignatureRole.AUTHOR)),)
+        return [SignatureBlock(signer="", credentials="", role=format_value(SignatureRole.AUTHOR))]
     blocks = [_unsigned(ctx, author, SignatureRole.AUTHOR)]
     clinician = ctx.clinicians.get(author)
     if clinician is not None and not clinician.licensed and clinician.supervisor_id:
         blocks.append(_unsigned(ctx, clinician.supervisor_id, SignatureRole.COSIGNER))
-    return tuple(blocks)
+    return blocks
 
 
 def _unsigned(ctx: NoteContext, clinician_id: str, role: SignatureRole) -> SignatureBlock:

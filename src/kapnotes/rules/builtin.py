@@ -30,6 +30,8 @@ from kapnotes.model.dosing import (
     Vitals,
 )
 from kapnotes.model.interventions import SafetyPlanning, SomaticWork
+from kapnotes.model.lifecycle import NoteStatus
+from kapnotes.model.people import Role
 from kapnotes.model.prescreen import (
     Contraindication,
     Medication,
@@ -104,6 +106,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "KAP-HOME-001": (WARNING, "at-home session without chaperone check-ins"),
     "KAP-HOME-002": (WARNING, "a gap between chaperone check-ins longer than the clinic's "
                      "interval"),
+    "KAP-ATTEST-001": (BLOCKING, "the dosing record names no ordering clinician who is a "
+                       "prescriber"),
+    "KAP-ATTEST-002": (BLOCKING, "esketamine session without a prescriber among its clinicians "
+                       "(the REMS requires a prescriber onsite)"),
+    "KAP-ATTEST-003": (WARNING, "a signed dosing note awaits a signature role the clinic's "
+                       "policy requires"),
     "KAP-ESK-001": (WARNING, "first esketamine dose above the label's day-1 starting dose"),
     "KAP-ESK-002": (WARNING, "fewer esketamine sessions in an induction week than the label's "
                     "twice weekly"),
@@ -1329,6 +1337,67 @@ FASTING = Rule(
 )
 
 
+# =============================================================================================
+# Who did what: ordering prescriber, prescriber onsite, the signatures the policy requires
+# =============================================================================================
+
+
+def _is_prescriber(ctx: RuleContext, clinician_id: str) -> bool | None:
+    """Whether the clinician holds the prescriber role (None: no document to look it up)."""
+    if ctx.document is None:
+        return None
+    found = next((c for c in ctx.document.clinicians if c.id == clinician_id), None)
+    return found is not None and Role.PRESCRIBER in found.roles
+
+
+def _attestation(ctx: RuleContext) -> Iterator[Finding]:
+    s, d = ctx.session, ctx.session.dosing
+    if d is None:
+        return
+    ordering = d.ordering_clinician_id
+    if ordering is None or _is_prescriber(ctx, ordering) is False:
+        why = ("no ordering clinician is named" if ordering is None
+               else f"the ordering clinician {ordering} is not a prescriber")
+        yield ctx.finding(
+            *_code("KAP-ATTEST-001"),
+            f"The dosing record cannot be signed: {why}. Name the prescriber who ordered the "
+            "dose.",
+            ctx.at("dosing", "ordering_clinician_id"),
+        )
+    if d.agent is Agent.ESKETAMINE and not s.clinician_ids(Role.PRESCRIBER):
+        yield ctx.finding(
+            *_code("KAP-ATTEST-002"),
+            "No prescriber is among the session's clinicians: the SPRAVATO REMS requires a "
+            "prescriber onsite during administration and monitoring.",
+            ctx.at("clinicians"),
+            source=cite("spravato-rems"),
+        )
+    if s.status is not NoteStatus.DRAFT:
+        have = {sig.role for sig in s.signatures}
+        for role in ctx.config.signing.dosing_roles:
+            if role not in have:
+                yield ctx.finding(
+                    *_code("KAP-ATTEST-003"),
+                    f"The signed dosing note awaits its {role.value.replace('_', ' ')} "
+                    "signature (clinic policy).",
+                    ctx.at("signatures"),
+                    source=ctx.config.source("signing.dosing_roles"),
+                )
+
+
+DOSING_ATTESTATION = Rule(
+    name="dosing-attestation",
+    description=(
+        "A dosing record names its ordering prescriber; esketamine has a prescriber onsite; a "
+        "signed dosing note carries every signature role the clinic's policy requires."
+    ),
+    check=_attestation,
+    applies_to=DOSING,
+    source=cite("spravato-rems", note="policy: ClinicConfig.signing"),
+    codes=("KAP-ATTEST-001", "KAP-ATTEST-002", "KAP-ATTEST-003"),
+)
+
+
 #: Every built-in rule, registered by :mod:`kapnotes.default_plugins.rules`.
 BUILTIN_RULES: tuple[Rule, ...] = (
     SUICIDE_RISK_SAFETY_PLAN,
@@ -1353,4 +1422,5 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     CONCOMITANT_MEDICATIONS,
     CONTRAINDICATIONS_RULE,
     FASTING,
+    DOSING_ATTESTATION,
 )

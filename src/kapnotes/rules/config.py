@@ -31,6 +31,7 @@ import attrs
 from kapnotes.errors import InvalidError, Problem
 from kapnotes.model._base import each, field, in_range, model, positive
 from kapnotes.model.dosing import Route
+from kapnotes.model.lifecycle import SignatureRole
 from kapnotes.model.session import RiskLevel
 from kapnotes.references import cite
 
@@ -44,6 +45,7 @@ __all__ = [
     "MaxMgPerKg",
     "MonitoringLimits",
     "Observation",
+    "SigningPolicy",
     "SuicideRisk",
 ]
 
@@ -123,6 +125,12 @@ _CHECK_IN = cite(
 _NPO = cite(
     "spravato-pi", note="section 2: avoid food for at least 2 hours before administration"
 )
+_SIGNING = cite(
+    "spravato-rems", "kapnotes-default",
+    note="the REMS requires a prescriber onsite during administration and monitoring; "
+    "kapnotes' default policy: a dosing note is signed by its author and attested by the "
+    "prescriber for the medical part",
+)
 _SPO2 = cite(
     "jnj-respiratory",
     note="phase 3 trials counted SpO2 < 93%; the SPRAVATO label requires pulse oximetry but "
@@ -197,6 +205,7 @@ SOURCES: dict[str, str] = {
     "observation.min_minutes": _OBSERVATION,
     "observation.last_vitals_within_minutes": _OBSERVATION,
     "at_home.check_in_interval_minutes": _CHECK_IN,
+    "signing.dosing_roles": _SIGNING,
     "esketamine.fasting_hours_at_least": _NPO,
     "monitoring.moaas_at_most": _MOAAS,
     "suicide.phq9_item9_at_least": _PHQ9_ITEM9,
@@ -323,6 +332,17 @@ class AtHome:
 
 
 @model
+class SigningPolicy:
+    """Which signature roles a dosing note needs (kapnotes default: author and the
+    prescriber's attestation of the medical part)."""
+
+    dosing_roles: tuple[SignatureRole, ...] = (
+        SignatureRole.AUTHOR,
+        SignatureRole.PRESCRIBER_ATTESTATION,
+    )
+
+
+@model
 class SuicideRisk:
     """When a session must document a suicide risk assessment and a safety plan."""
 
@@ -353,6 +373,7 @@ class ClinicConfig:
     monitoring: MonitoringLimits = field(factory=MonitoringLimits)
     observation: Observation = field(factory=Observation)
     at_home: AtHome = field(factory=AtHome)
+    signing: SigningPolicy = field(factory=SigningPolicy)
     suicide: SuicideRisk = field(factory=SuicideRisk)
 
     _default: ClassVar[ClinicConfig | None] = None
