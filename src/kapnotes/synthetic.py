@@ -771,6 +771,13 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
         measures=b.measures(
             start, MeasureContext.PRE_DOSE, k, steps, sid, item9=1 if at_risk else 0
         ),
+        plan=Plan(
+            next_steps=(
+                "Integration session in two days",
+                f"Dosing session {k + 1} as scheduled" if k < b.dosings else
+                "Review the course at follow-up",
+            ),
+        ),
         dosing=dosing,
     )
     if k == 1 and p.route is not Route.INTRANASAL:

@@ -371,6 +371,12 @@ def test_kap_dosing_without_adverse_events_says_so(dosing_session: Session) -> N
     quiet = tuple(e for e in dosing_session.dosing.monitoring if e.type != "adverse_event")
     s = attrs.evolve(dosing_session, dosing=attrs.evolve(dosing_session.dosing, monitoring=quiet))
     note = kap_dosing.SPEC.build(fixtures.context(s))
+    # the adjunct (ondansetron) is named beside "no adverse events"
+    assert note.section("adverse_events").blocks == (Paragraph(
+        "No adverse events recorded. Adjunct medication given: ondansetron 4 mg "
+        "(history of motion sickness)."),)
+    bare = attrs.evolve(s, dosing=attrs.evolve(s.dosing, adjuncts=()))
+    note = kap_dosing.SPEC.build(fixtures.context(bare))
     assert note.section("adverse_events").blocks == (Paragraph("No adverse events recorded."),)
 
 

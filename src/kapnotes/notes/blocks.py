@@ -635,7 +635,8 @@ def mg_per_kg(d: DosingRecord) -> str:
 
 def medicine_summary(d: DosingRecord) -> str:
     """``Ketamine (racemic) 51 mg IM (0.75 mg/kg)``."""
-    per_kg = f" ({mg_per_kg(d)})" if d.body_weight_kg is not None else ""
+    per_kg = (f" ({mg_per_kg(d)})"
+              if d.body_weight_kg is not None and d.agent is not Agent.ESKETAMINE else "")
     return f"{format_value(d.agent)} {mg(d.dose_mg)} {format_value(d.route)}{per_kg}"
 
 
@@ -950,7 +951,25 @@ def adverse_events_view(ctx: NoteContext) -> Blocks:
         if isinstance(e, AdverseEvent)
     )
     columns = ("Min", "Time", "Event", "Severity", "Action", "Resolved")
-    return table(columns, rows, "Adverse events")
+    found = table(columns, rows, "Adverse events")
+    if found or not d.adjuncts:
+        return found
+    given = "; ".join(
+        f"{a.name} {_adjunct_dose(a.dose, a.unit)}" + (f" ({a.reason})" if a.reason else "")
+        for a in d.adjuncts
+    )
+    return (Paragraph(f"No adverse events recorded. Adjunct medication given: {given}."),)
+
+
+def diagnosis_view(ctx: NoteContext) -> Blocks:
+    """``Diagnosis: F33.2 Major depressive disorder, ...``: the course's indications, primary
+    first (a view of the course)."""
+    course = ctx.course
+    if course is None or not course.indications:
+        return ()
+    ordered = sorted(course.indications, key=lambda i: not i.primary)
+    text = "; ".join(f"{i.code} {i.display}" for i in ordered)
+    return (Paragraph(f"Diagnosis: {text}"),)
 
 
 def vitals_summary(v: Vitals) -> str:
@@ -1345,6 +1364,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("consents_on_file", "Consents on file", consents_view),
     Topic("course_goals", "Treatment goals", goals_view),
     Topic("course_problems", "Problems", problems_view),
+    Topic("diagnosis", "Diagnosis", diagnosis_view),
     Topic("linked_dosing", "Dosing session", linked_dosing_view),
     Topic("dosing_intention", "Intention for the dosing session", dosing_intention_view),
     Topic("findings", "Safety findings", findings_view),

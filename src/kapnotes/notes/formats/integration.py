@@ -33,7 +33,7 @@ SPEC = FormatSpec(
             "commitments", "Commitments and follow-through", ("follow_through", "commitments")
         ),
         SectionSpec("other_interventions", "Other interventions", ("interventions",), empty=None),
-        SectionSpec("assessment", "Assessment", (*ASSESSMENT, "measures")),
+        SectionSpec("assessment", "Assessment", ("diagnosis", *ASSESSMENT, "measures")),
         SectionSpec("plan", "Plan", ("plan",)),
     ),
     omitted=OMITTED,

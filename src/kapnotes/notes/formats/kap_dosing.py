@@ -39,7 +39,7 @@ SPEC = FormatSpec(
         SectionSpec("experience", "Client experience", ("client_experience", "observations")),
         SectionSpec("interventions", "Interventions", (*INTERVENTIONS, "follow_through")),
         SectionSpec("discharge", "Discharge readiness and escort", ("discharge",)),
-        SectionSpec("assessment", "Assessment", ("assessment",)),
+        SectionSpec("assessment", "Assessment", ("diagnosis", "assessment")),
         SectionSpec("plan", "Integration plan", PLAN),
     ),
     omitted=OMITTED,
