@@ -19,6 +19,7 @@ from kapnotes.model import (
     AddendumKind,
     Clinician,
     NoteStatus,
+    Role,
     Session,
     Signature,
     SignatureRole,
@@ -34,6 +35,10 @@ AUTHOR_STATEMENT = (
 )
 COSIGN_STATEMENT = "Reviewed and co-signed by the supervising clinician."
 ADDENDUM_STATEMENT = "Electronically signed by the author of this addendum."
+ATTEST_STATEMENT = (
+    "I ordered this treatment, was available onsite during administration and monitoring, and "
+    "attest to the medical content of this record."
+)
 
 
 class SigningError(KapnotesError):
@@ -120,6 +125,39 @@ def cosign(
         raise SigningError(f"session {session_id!r} is already co-signed")
     signature = _signature(session, supervisor, SignatureRole.COSIGNER, at, statement)
     store.append_signature(session_id, signature, session.status, actor=supervisor_id)
+    return evolve(session, signatures=(*session.signatures, signature))
+
+
+def attest(
+    store: Store,
+    session_id: str,
+    prescriber_id: str,
+    *,
+    at: dt.datetime | None = None,
+    statement: str = ATTEST_STATEMENT,
+) -> Session:
+    """Add the prescriber's attestation of the medical part to a signed dosing note.
+
+    The prescriber must hold the prescriber role, and be the dosing record's ordering clinician
+    when one is named; which roles a dosing note needs is clinic policy
+    (``ClinicConfig.signing``, checked by the ``dosing-attestation`` rule).
+    """
+    _, session = store.session(session_id)
+    if not any(s.role is SignatureRole.AUTHOR for s in session.signatures):
+        raise SigningError(f"session {session_id!r} has no author signature to attest")
+    prescriber = _clinician(store, prescriber_id)
+    if Role.PRESCRIBER not in prescriber.roles:
+        raise SigningError(f"{prescriber.name} is not a prescriber")
+    ordering = session.dosing.ordering_clinician_id if session.dosing is not None else None
+    if ordering is not None and ordering != prescriber_id:
+        raise SigningError(
+            f"{prescriber.name} did not order this dose (the ordering clinician is {ordering})"
+        )
+    if any(s.role is SignatureRole.PRESCRIBER_ATTESTATION for s in session.signatures):
+        raise SigningError(f"session {session_id!r} is already attested by its prescriber")
+    signature = _signature(session, prescriber, SignatureRole.PRESCRIBER_ATTESTATION, at,
+                           statement)
+    store.append_signature(session_id, signature, session.status, actor=prescriber_id)
     return evolve(session, signatures=(*session.signatures, signature))
 
 

@@ -2,18 +2,29 @@
 
 For each *outcome* instrument a course used, :func:`instrument_outcome` gives:
 
-* **baseline**: the last complete score administered *before the first dosing session starts*
-  (a pre-dose score taken inside the first dosing session does not count: it is part of the
-  dosing visit). When there is none (no dosing session yet, or nothing complete before it), the
-  fallback is the first complete score whose context is ``baseline``. ``baseline_rule`` says
-  which rule chose it (``pre-first-dosing`` or ``context-baseline``).
+* **baseline**, by the rule chosen in ``OutcomeParams.baseline`` (a documented choice, since
+  a fall before any ketamine would otherwise count as response):
+
+  - ``pre-first-dosing`` (default): the last complete score administered *before the first
+    dosing session starts* (a pre-dose score taken inside the first dosing session does not
+    count: it is part of the dosing visit);
+  - ``intake``: the first complete score of the course;
+  - ``first-dose-day``: the last complete score on the day of the first dose, administered
+    before it (the esketamine trials take the day-1 pre-dose score); without one, the
+    ``pre-first-dosing`` rule applies.
+
+  When the rule finds none (no dosing session yet, or nothing complete before it), the fallback
+  is the first complete score whose context is ``baseline``. ``baseline_rule`` says which rule
+  chose it (``pre-first-dosing``, ``intake``, ``first-dose-day`` or ``context-baseline``).
 * **latest**: the last complete score administered after the baseline (a "follow-up").
 * **change** (latest - baseline; negative is improvement) and **percent change** (None for a
   baseline of 0).
 * **response**: a reduction of at least ``response_reduction`` (50 %) of the baseline, compared
   exactly (``Fraction``), so a drop of exactly 50 % is a response.
 * **remission**: latest total <= the remission threshold (:class:`RemissionRule`), taken from the
-  instrument's own ``remission`` data unless :class:`OutcomeParams` overrides it.
+  instrument's own ``remission`` data unless :class:`OutcomeParams` overrides it; where the rule
+  requires an elevated baseline (PHQ-9 and GAD-7: >= 10, Hull et al. 2022), a course below it
+  is not remission-evaluable (None).
 * **reliable change index** (Jacobson & Truax 1991): ``SE = s1 * sqrt(1 - r)``,
   ``S_diff = sqrt(2) * SE``, ``RCI = (x2 - x1) / S_diff``, reliable when ``|RCI| > 1.96``. The
   ``s1`` and ``r`` used, their source and whether they were verified are kept in the result.
@@ -54,6 +65,7 @@ from kapnotes.model import (
     SessionKind,
     TreatmentCourse,
 )
+from kapnotes.references import cite
 
 __all__ = [
     "LOWER_IS_BETTER",
@@ -82,7 +94,9 @@ __all__ = [
 ]
 
 InstrumentLookup = Callable[[str], "Instrument | None"]
-BaselineRule = Literal["pre-first-dosing", "context-baseline"]
+BaselineRule = Literal["pre-first-dosing", "context-baseline", "intake", "first-dose-day"]
+#: The baseline rules a caller may choose (``OutcomeParams.baseline``); see the module docstring.
+BASELINE_CHOICES: tuple[str, ...] = ("pre-first-dosing", "intake", "first-dose-day")
 Verdict = Literal["improved", "deteriorated", "no reliable change"]
 
 # =============================================================================================
@@ -91,11 +105,10 @@ Verdict = Literal["improved", "deteriorated", "no reliable change"]
 
 #: Response: a reduction of at least 50 % from baseline.
 RESPONSE_REDUCTION = 0.5
-RESPONSE_SOURCE = (
-    ">= 50 % reduction from baseline: DOMAIN.md section 4; the convention of depression trials, "
-    "e.g. McInnes LA et al. 2022, J Affect Disord, doi:10.1016/j.jad.2021.12.097 (ketamine IV "
-    "therapy in community clinics, PHQ-9 response >= 50 % and remission < 5) and the esketamine "
-    "TRANSFORM trials (MADRS response >= 50 %)"
+RESPONSE_SOURCE = cite(
+    "mcinnes-2022", "hull-2022",
+    note=">= 50 % reduction from baseline, the convention of depression trials (also the "
+    "esketamine TRANSFORM trials, MADRS response >= 50 %)",
 )
 
 #: |RCI| above this is reliable change (p < .05, two-tailed): Jacobson NS, Truax P. Clinical
@@ -107,19 +120,27 @@ RCI_SOURCE = "Jacobson & Truax 1991, J Consult Clin Psychol 59(1):12-19"
 
 @attrs.frozen
 class RemissionRule:
-    """Remission at a single time point: ``total <= max_total``."""
+    """Remission at a single time point: ``total <= max_total``, judged only when the baseline
+    is at least ``baseline_at_least`` (when set)."""
 
     max_total: Number
     source: str
+    baseline_at_least: Number | None = None
 
     @property
     def text(self) -> str:
-        """``≤ 10``."""
-        return f"≤ {_num(self.max_total)}"
+        """``≤ 10``, or ``≤ 4 (baseline ≥ 10)``."""
+        if self.baseline_at_least is None:
+            return f"≤ {_num(self.max_total)}"
+        return f"≤ {_num(self.max_total)} (baseline ≥ {_num(self.baseline_at_least)})"
 
     def met(self, total: Number) -> bool:
         """Whether ``total`` is in remission."""
         return total <= self.max_total
+
+    def evaluable(self, baseline: Number) -> bool:
+        """Whether remission is judged for a course with this baseline."""
+        return self.baseline_at_least is None or baseline >= self.baseline_at_least
 
 
 #: MADRS remission thresholds in use. The instrument's default (``madrs.remission``) is <= 10;
@@ -266,6 +287,11 @@ class OutcomeParams:
     :ivar rci_critical: ``|RCI|`` above this is reliable change.
     :ivar lower_is_better: more instrument names (plugin instruments) to treat as outcome
         measures where a lower total is better.
+    :ivar baseline: which score is the baseline: ``pre-first-dosing`` (default: the last
+        complete score before the first dosing session starts), ``intake`` (the first complete
+        score of the course) or ``first-dose-day`` (the last complete score on the first dosing
+        day before the first dose, the esketamine trials' convention). Each falls back as the
+        module docstring says, and the outcome's ``baseline_rule`` names the rule that chose.
     """
 
     response_reduction: float = attrs.field(default=RESPONSE_REDUCTION)
@@ -276,6 +302,14 @@ class OutcomeParams:
     )
     rci_critical: float = RCI_CRITICAL
     lower_is_better: frozenset[str] = frozenset()
+    baseline: BaselineRule = attrs.field(default="pre-first-dosing")
+
+    @baseline.validator
+    def _baseline(self, _attr: object, value: str) -> None:
+        if value not in BASELINE_CHOICES:
+            raise ValueError(
+                f"baseline must be one of {', '.join(BASELINE_CHOICES)}, got {value!r}"
+            )
 
     @response_reduction.validator
     def _reduction(self, _attr: object, value: float) -> None:
@@ -287,7 +321,9 @@ class OutcomeParams:
         if instrument.name in self.remission:
             return self.remission[instrument.name]
         own = instrument.remission
-        return RemissionRule(own.max_total, own.source) if own is not None else None
+        if own is None:
+            return None
+        return RemissionRule(own.max_total, own.source, own.baseline_at_least)
 
     def reliability_of(self, name: str) -> ReliableChangeParams | None:
         """The RCI parameters of instrument ``name``, or None."""
@@ -564,11 +600,21 @@ def score_points(course: TreatmentCourse, inst: Instrument) -> tuple[ScorePoint,
 
 
 def select_baseline(
-    points: Sequence[ScorePoint], course: TreatmentCourse
+    points: Sequence[ScorePoint], course: TreatmentCourse,
+    rule: BaselineRule = "pre-first-dosing",
 ) -> tuple[ScorePoint | None, BaselineRule | None]:
     """The baseline score and the rule that chose it (see the module docstring)."""
     usable = [p for p in points if p.usable]
+    if rule == "intake" and usable:
+        return usable[0], "intake"
     first = first_dosing_session(course)
+    dose_at = first_dose_at(course)
+    if rule == "first-dose-day" and dose_at is not None:
+        same_day = [p for p in usable
+                    if p.administered_at < dose_at
+                    and p.administered_at.astimezone(dose_at.tzinfo).date() == dose_at.date()]
+        if same_day:
+            return same_day[-1], "first-dose-day"
     if first is not None:
         before = [p for p in usable if p.administered_at < first.start]
         if before:
@@ -647,7 +693,7 @@ def instrument_outcome(
 ) -> InstrumentOutcome:
     """The outcome of ``instrument`` over ``course`` (see the module docstring for the rules)."""
     points = score_points(course, instrument)
-    baseline, rule = select_baseline(points, course)
+    baseline, rule = select_baseline(points, course, params.baseline)
     later = _after(points, baseline) if baseline is not None else []
     latest = later[-1] if later else None
     dose_at = first_dose_at(course)
@@ -667,7 +713,8 @@ def instrument_outcome(
             change=x2 - x1,
             percent_change=percent_change(x1, x2),
             response=meets_response(x1, x2, params.response_reduction),
-            remission=remission_rule.met(x2) if remission_rule is not None else None,
+            remission=remission_rule.met(x2)
+            if remission_rule is not None and remission_rule.evaluable(x1) else None,
             reliable_change=reliable_change(x1, x2, rel, params.rci_critical) if rel else None,
             first_response=first,
             days_to_response=_days_between(dose_at, first.administered_at)

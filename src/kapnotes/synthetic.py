@@ -77,6 +77,17 @@ from kapnotes.model import (
     Vitals,
     evolve,
 )
+from kapnotes.model.prescreen import (
+    AntidepressantTrial,
+    Contraindication,
+    ContraindicationAnswer,
+    ContraindicationScreen,
+    Medication,
+    MedicationClass,
+    PreScreen,
+    ScreenAnswer,
+    TrialOutcome,
+)
 
 TZ = dt.timezone(dt.timedelta(hours=-7), "MST")  # a fixed offset: deterministic everywhere
 
@@ -431,6 +442,33 @@ def _sign(s: Session, b: _Course, when: dt.datetime) -> Session:
     return evolve(s, status=NoteStatus.SIGNED, signatures=tuple(sigs))
 
 
+def _intake_pre_screen(b: _Course) -> PreScreen:
+    """The medical pre-screen at intake: no allergies, no contraindication, one antidepressant
+    taken, two adequate prior trials (the treatment-resistance criterion)."""
+    return PreScreen(
+        no_known_allergies=True,
+        contraindications=ContraindicationScreen(
+            answers=tuple(
+                ContraindicationAnswer(condition=c, answer=ScreenAnswer.NO)
+                for c in Contraindication
+            ),
+            screened_by="dr-ames",
+            screened_on=b.at(0, 9).date(),
+        ),
+        medications=(
+            Medication(name="sertraline", dose="100 mg daily",
+                       classes=(MedicationClass.ANTIDEPRESSANT,)),
+        ),
+        antidepressant_trials=(
+            AntidepressantTrial(agent="escitalopram", dose="20 mg daily", weeks=10,
+                                adequate=True, outcome=TrialOutcome.NO_RESPONSE),
+            AntidepressantTrial(agent="bupropion XL", dose="300 mg daily", weeks=8,
+                                adequate=True, outcome=TrialOutcome.PARTIAL_RESPONSE),
+        ),
+        height_cm=170.0,
+    )
+
+
 def _intake(b: _Course, steps: int) -> Session:
     p = b.p
     sid = b.sid("intake", 1)
@@ -457,6 +495,7 @@ def _intake(b: _Course, steps: int) -> Session:
             protective_factors=("children", "engaged in care"),
             safety_plan_reviewed=True,
         ),
+        pre_screen=_intake_pre_screen(b),
         plan=Plan(
             next_steps=("Preparation session", "Obtain medical clearance"),
             homework=("Write three intentions",),
@@ -569,6 +608,8 @@ def _vitals_timeline(
             yield Sedation(at=at, score=4 if m == 15 else 5)
         if m == 40 or (m == 45 and not esketamine):
             yield Dissociation(at=at, total=rng.randint(8, 24))
+        if m == 120 and esketamine:  # resolved before discharge (SPRAVATO REMS)
+            yield Dissociation(at=at, total=0)
         if m == 30 and hypertensive:
             yield AdverseEvent(
                 at=at,
@@ -582,9 +623,17 @@ def _vitals_timeline(
             )
 
 
+def _dose_day(b: _Course, k: int) -> int:
+    """Course day of dosing session ``k``: weekly, but esketamine twice weekly (label induction:
+    twice weekly in weeks 1-4, on days 0 and 3 of each week)."""
+    if b.p.agent is Agent.ESKETAMINE:
+        return 7 + ((k - 1) // 2) * 7 + ((k - 1) % 2) * 3
+    return 7 + (k - 1) * 7
+
+
 def _dosing(b: _Course, k: int, steps: int) -> Session:
     p = b.p
-    day = 7 + (k - 1) * 7
+    day = _dose_day(b, k)
     start = b.at(day, 9)
     sid = b.sid("dose", k)
     t0 = start + dt.timedelta(minutes=20)
@@ -605,6 +654,15 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
         respiratory_rate=14,
     )  # type: ignore[union-attr]
     end = start + dt.timedelta(minutes=180)
+    last = [e for e in monitoring if isinstance(e, Vitals)][-1]
+    closing = Vitals(  # the reading the discharge rests on, 10 minutes before it
+        at=end - dt.timedelta(minutes=20),
+        systolic=last.systolic,
+        diastolic=last.diastolic,
+        heart_rate=last.heart_rate,
+        spo2=98,
+        respiratory_rate=14,
+    )
     at_risk = p.at_risk_session == k
     dosing = DosingRecord(
         agent=p.agent,
@@ -635,7 +693,10 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
             consent_to_touch=True,
             go_decision=True,
         ),
-        monitoring=(pre, *monitoring),
+        monitoring=(pre, *monitoring, closing),
+        ordering_clinician_id="dr-ames",
+        administering_clinician_id="dr-ames",
+        monitoring_clinician_id="dr-ames",
         discharge=Discharge(
             at=end - dt.timedelta(minutes=10),
             criteria_met=True,
@@ -710,6 +771,13 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
         measures=b.measures(
             start, MeasureContext.PRE_DOSE, k, steps, sid, item9=1 if at_risk else 0
         ),
+        plan=Plan(
+            next_steps=(
+                "Integration session in two days",
+                f"Dosing session {k + 1} as scheduled" if k < b.dosings else
+                "Review the course at follow-up",
+            ),
+        ),
         dosing=dosing,
     )
     if k == 1 and p.route is not Route.INTRANASAL:
@@ -732,7 +800,7 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
 
 
 def _integration(b: _Course, k: int) -> Session:
-    day = 7 + (k - 1) * 7 + 2
+    day = _dose_day(b, k) + 2
     start = b.at(day, 15)
     sid = b.sid("integ", k)
     cbt = CBTReframing(

@@ -13,12 +13,12 @@ from kapnotes.instruments.catalog import ALL, BY_NAME
 from kapnotes.instruments.catalog._common import sum_scorer
 
 EXPECTED_NAMES = [
-    "phq9", "gad7", "pcl5", "qids-sr16", "madrs", "bdi2", "cssrs-screener", "cadss", "moaas",
-    "meq30",
+    "phq9", "gad7", "pcl5", "qids-sr16", "madrs", "bdi2", "cssrs-screener",
+    "cssrs-since-last-visit", "cadss", "cadss-6", "moaas", "meq30",
 ]
 
 
-def test_catalog_has_the_ten_instruments() -> None:
+def test_catalog_has_the_twelve_instruments() -> None:
     assert [i.name for i in ALL] == EXPECTED_NAMES
     assert set(BY_NAME) == set(EXPECTED_NAMES)
 
@@ -93,7 +93,7 @@ def test_suicide_items_are_critical(name: str, item: int, threshold: int) -> Non
 @pytest.mark.parametrize(
     ("name", "panel", "total", "items"),
     [
-        ("phq9", "44249-1", "44261-6", {1: "44250-9", 8: "44253-3", 9: "44260-8", 10: None}),
+        ("phq9", "44249-1", "44261-6", {1: "44250-9", 8: "44253-3", 9: "44260-8", 10: "69722-7"}),
         ("gad7", "69737-5", "70274-6", {1: "69725-0", 7: "69736-7"}),
         ("bdi2", None, "89209-1", {9: None}),
         ("pcl5", "101697-1", "101698-9", {1: None}),

@@ -78,7 +78,7 @@ def test_qids_missing_item_blanks_its_domain_and_the_total() -> None:
     assert result.subscales["sleep"] is None
     assert result.subscales["sad_mood"] == 1
     assert result.total is None
-    assert str(result.completeness) == "15/16"
+    assert str(result.completeness) == "13/14"  # 12 single items + one of 6/7 + one of 8/9
     assert result.flagged("incomplete")
 
 

@@ -267,7 +267,7 @@ def test_the_monitoring_timeline_is_one_table_with_minutes_since_the_dose(
     assert rows["40"]["BP (mmHg)"] == "133/84"
     assert (rows["40"]["HR (/min)"], rows["40"]["SpO2 (%)"], rows["40"]["RR (/min)"]) == (
         "77", "99", "15")
-    assert rows["40"]["CADSS"] == "23"
+    assert rows["40"]["CADSS"] == "23 (CADSS-6)"  # the short form is named
     # pre-dose vitals are negative; the adjunct given then is an event of the same row
     assert rows["-10"]["BP (mmHg)"] == "124/79"
     assert rows["-10"]["Events / notes"] == "Adjunct: ondansetron 4 mg Oral"
@@ -281,8 +281,12 @@ def test_the_monitoring_timeline_is_one_table_with_minutes_since_the_dose(
     )
     assert rows["25"]["Events / notes"] == "Booster: 12.5 mg IM (little effect after 25 minutes)"
     assert rows["60"]["Events / notes"] == "Observation: Humming along to the music; hands relaxed."
+    assert rows["75"]["Events / notes"] == (
+        "Chaperone check-in (Chaperone Placeholder): Concern; called the clinician about chills; "
+        "settled"
+    )
     assert rows["145"]["Events / notes"] == "Discharge (criteria met)"
-    assert [r[0] for r in t.rows] == ["-10", "0", "15", "20", "25", "40", "60", "145"]
+    assert [r[0] for r in t.rows] == ["-10", "0", "15", "20", "25", "40", "60", "75", "145"]
 
 
 def test_the_timeline_dates_rows_of_another_day(dosing_session: Session) -> None:
@@ -318,6 +322,9 @@ def test_medicine(dosing_ctx: NoteContext) -> None:
         "Lot number": "LOT-SYN-7731",
         "Infusion duration": "12 min",
         "Total dose incl. boosters": "65 mg",
+        "Ordered by": "Dr. Lee Ames",
+        "Administered by": "Alex Bell",
+        "Monitored by": "Riley Kim",
     }
     tables = {b.caption: b for b in note.section("medicine").blocks if isinstance(b, Table)}
     assert tables["Boosters"].rows == (
@@ -364,6 +371,12 @@ def test_kap_dosing_without_adverse_events_says_so(dosing_session: Session) -> N
     quiet = tuple(e for e in dosing_session.dosing.monitoring if e.type != "adverse_event")
     s = attrs.evolve(dosing_session, dosing=attrs.evolve(dosing_session.dosing, monitoring=quiet))
     note = kap_dosing.SPEC.build(fixtures.context(s))
+    # the adjunct (ondansetron) is named beside "no adverse events"
+    assert note.section("adverse_events").blocks == (Paragraph(
+        "No adverse events recorded. Adjunct medication given: ondansetron 4 mg "
+        "(history of motion sickness)."),)
+    bare = attrs.evolve(s, dosing=attrs.evolve(s.dosing, adjuncts=()))
+    note = kap_dosing.SPEC.build(fixtures.context(bare))
     assert note.section("adverse_events").blocks == (Paragraph("No adverse events recorded."),)
 
 
@@ -501,7 +514,10 @@ def test_signed_note(dosing_ctx: NoteContext) -> None:
     note = soap.SPEC.build(dosing_ctx)
     assert note.status == "amended"
     assert note.author == "Riley Kim"
-    author, cosigner = note.signatures
+    author, cosigner, attestation = note.signatures
+    # the ordering prescriber has not attested yet: the line is there, unsigned
+    assert (attestation.signer, attestation.role, attestation.signed_at) == (
+        "Dr. Lee Ames", "prescriber attestation", None)
     assert (author.signer, author.credentials, author.role) == ("Riley Kim", "AMFT", "author")
     assert author.signed_at == fixtures.at(14, 12)
     assert author.content_hash == fixtures.HASH_A
@@ -518,7 +534,8 @@ def test_a_draft_has_status_draft_and_unsigned_blocks(dosing_session: Session) -
         assert all(s.signed_at is None and s.content_hash is None for s in note.signatures)
         # the author is pre-licensed, so the supervisor's co-signature is expected too
         assert [(s.signer, s.role) for s in note.signatures] == [
-            ("Riley Kim", "author"), ("Sam Ortiz", "co-signer (supervisor)")]
+            ("Riley Kim", "author"), ("Sam Ortiz", "co-signer (supervisor)"),
+            ("Dr. Lee Ames", "prescriber attestation")]
         assert dict(note.facts)["Note status"] == "Draft"
         assert note.addenda == ()
 

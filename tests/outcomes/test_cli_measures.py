@@ -131,7 +131,7 @@ def test_outcomes_one_client_one_instrument(runner, db) -> None:
     r = run(runner, "outcomes", "--db", str(db), "--client", "cl-002", "--instrument", "PHQ-9")
     assert r.exit_code == 0
     assert "GAD-7" not in r.output
-    assert "change -3 (-16.7%); response No (≥50% reduction); remission No (≤ 4)" in r.output
+    assert "change -3 (-16.7%); response No (≥50% reduction); remission No (≤ 4 (baseline ≥ 10))" in r.output
     assert "time to response not reached" in r.output
 
 

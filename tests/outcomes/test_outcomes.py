@@ -298,7 +298,8 @@ def test_summary_by_instrument_has_responders_and_non_responders(summary) -> Non
     assert (phq.n_remission_evaluable, phq.n_remission, phq.remission_rate) == (4, 0, 0.0)
     gad = rows["gad7"]  # 14->5 and 17->7 respond; 12->11 and 16->9 (43.8 %) do not
     assert (gad.n_response, gad.n_response_evaluable) == (2, 4)
-    assert gad.n_remission_evaluable == 0 and gad.remission_rate is None  # no threshold
+    # GAD-7 remission (< 5 with baseline >= 10): all four baselines are >= 10, none remits
+    assert (gad.n_remission_evaluable, gad.n_remission, gad.remission_rate) == (4, 0, 0.0)
     pcl = rows["pcl5"]  # cl-003 only: 52 -> 28 is 46.2 %
     assert (pcl.n_courses, pcl.n_response) == (1, 0)
 

@@ -41,7 +41,7 @@ def test_the_note_has_the_outcomes_table_with_a_row_per_instrument(note) -> None
     phq = table.rows[0]
     assert phq[1] == "16 (2026-01-19)" and phq[2] == "7 (2026-03-23)"
     assert (phq[3], phq[4], phq[5]) == ("-9", "-56.2%", "Yes (≥50% reduction)")
-    assert phq[6] == "No (≤ 4)" and phq[7].startswith("RCI -2.55: improved")
+    assert phq[6] == "No (≤ 4 (baseline ≥ 10))" and phq[7].startswith("RCI -2.55: improved")
     assert table.rows[2][5] == "No (≥50% reduction)"  # PCL-5 52 -> 28
 
 

@@ -151,11 +151,11 @@ def test_demo_builds_database_and_record(runner, tmp_path):
 def test_check_reports_safety_findings_and_blocks(runner, tmp_path, record_file):
     r = runner.invoke(cli, ["check", str(record_file)])
     assert r.exit_code == 1  # a blocking finding stops signing: non-zero
-    assert "2 finding(s), 2 blocking" in r.output
+    assert "3 finding(s), 2 blocking" in r.output  # and the go decision at that risk (warning)
     assert "BLOCKING KAP-RISK-002 cl-002-dose-03 $.courses[1].sessions[6].measures[0].items[8]" in r.output
     js = runner.invoke(cli, ["check", str(record_file), "--json"])
     findings = json.loads(js.output)
-    assert {f["code"] for f in findings} == {"KAP-RISK-002", "KAP-RISK-003"}
+    assert {f["code"] for f in findings} == {"KAP-RISK-002", "KAP-RISK-003", "KAP-GO-002"}
     db = tmp_path / "k.db"
     invoke(runner, "import", str(record_file), "--db", str(db))
     ok = runner.invoke(cli, ["check", "--db", str(db), "--client", "cl-001"])

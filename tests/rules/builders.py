@@ -23,10 +23,12 @@ from kapnotes.model import (
     MeasureAdministration,
     PersonName,
     Preparation,
+    PreScreen,
     Role,
     Route,
     Sedation,
     Session,
+    SessionClinician,
     SessionKind,
     TreatmentCourse,
     Vitals,
@@ -84,19 +86,22 @@ def dosing(**kw: Any) -> DosingRecord:
             vitals(30),
             vitals(60),
             vitals(90),
+            vitals(140),
         ),
         "discharge": discharge(),
+        "ordering_clinician_id": "dr-a",
     }
     fields.update(kw)
     return DosingRecord(**fields)
 
 
 def esketamine(**kw: Any) -> DosingRecord:
-    """Esketamine 84 mg with BP before, at 40 minutes, and monitoring to 120 minutes."""
+    """Esketamine 56 mg (the day-1 dose) with BP before, at 40 minutes, and monitoring to 120
+    minutes."""
     fields: dict[str, Any] = {
         "agent": Agent.ESKETAMINE,
         "route": Route.INTRANASAL,
-        "dose_mg": 84.0,
+        "dose_mg": 56.0,
         "body_weight_kg": None,
         "monitoring": (vitals(-10), vitals(40), vitals(90), vitals(120)),
         "discharge": discharge(125),
@@ -115,6 +120,8 @@ def session(kind: SessionKind = SessionKind.DOSING, sid: str = "s-dose-01", **kw
     }
     if kind is SessionKind.DOSING:
         fields["dosing"] = dosing()
+        fields["clinicians"] = (SessionClinician(clinician_id="dr-a", role=Role.PRESCRIBER),)
+        fields["pre_screen"] = PreScreen(medications=())  # reviewed: takes no medications
     fields.update(kw)
     return Session(**fields)
 

@@ -130,8 +130,8 @@ def test_go_no_go_limits_come_from_the_config() -> None:
         (Route.IM, 52.6, True),
         (Route.IV, 52.5, False),
         (Route.IV, 53.0, True),
-        (Route.SUBLINGUAL, 210.0, False),  # 3.0 mg/kg
-        (Route.SUBLINGUAL, 210.5, True),
+        (Route.SUBLINGUAL, 490.0, False),  # 7.0 mg/kg
+        (Route.SUBLINGUAL, 490.5, True),
         (Route.ORAL, 210.5, True),
         (Route.INTRANASAL, 105.0, False),  # 1.5 mg/kg
         (Route.INTRANASAL, 105.5, True),
@@ -196,9 +196,15 @@ def test_esketamine_needs_no_weight() -> None:
 
 
 def esk(*minutes_with_bp, end=125, discharge_at=None):
-    monitoring = (vitals(-10), *(vitals(m) for m in minutes_with_bp))
+    """BP before the dose, at ``minutes_with_bp``, and 5 minutes before completion (KAP-REMS-005);
+    an observation at ``end``."""
+    entries = [vitals(-10), *(vitals(m) for m in minutes_with_bp)]
+    done = max((m for m in (end, discharge_at) if m is not None), default=None)
+    if done is not None:
+        entries.append(vitals(done - 5))
     if end is not None:
-        monitoring += (Observation(at=at(end), text="resting"),)
+        entries.append(Observation(at=at(end), text="resting"))
+    monitoring = tuple(sorted(entries, key=lambda e: e.at))
     return session(dosing=esketamine(
         monitoring=monitoring,
         discharge=discharge(discharge_at) if discharge_at is not None else None,
@@ -216,7 +222,7 @@ def test_bp_at_40_plus_or_minus_5(minute: int, fires: bool) -> None:
     if fires:
         assert f[0].message == (
             f"No blood pressure between 35 and 45 minutes after esketamine (BP recorded at "
-            f"{minute}, 90 min); the SPRAVATO REMS asks for BP at about 40 minutes."
+            f"{minute}, 90, 120 min); the SPRAVATO REMS asks for BP at about 40 minutes."
         )
 
 
@@ -233,7 +239,7 @@ def test_the_window_comes_from_the_config() -> None:
 @pytest.mark.parametrize(("end", "fires"), [(119, True), (120, False)])
 def test_monitoring_for_120_minutes(end: int, fires: bool) -> None:
     f = found("KAP-REMS", esk(40, end=end))
-    assert triples(f) == ([("KAP-REMS-002", "blocking", f"{M}[2].at")] if fires else [])
+    assert triples(f) == ([("KAP-REMS-002", "blocking", f"{M}[3].at")] if fires else [])
     if fires:
         assert f[0].message.startswith("Monitoring after esketamine lasted 119 minutes")
 
@@ -305,13 +311,13 @@ def test_consent_rule_runs_on_dosing_sessions_only() -> None:
 # --- (f) sedation and SpO2 ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("score", "fires"), [(3, False), (2, True), (0, True)])
+@pytest.mark.parametrize(("score", "fires"), [(4, False), (3, True), (0, True)])
 def test_moaas_at_or_below_the_threshold(score: int, fires: bool) -> None:
     mon = (vitals(-10), vitals(15), Sedation(at=at(30), score=score), vitals(60))
     f = found("KAP-SEDATION", dose_session(monitoring=mon))
     assert triples(f) == ([("KAP-SEDATION-001", "warning", f"{M}[2].score")] if fires else [])
     if fires:
-        assert f[0].message.startswith(f"MOAA/S {score} at 30 min after the dose (at or below 2)")
+        assert f[0].message.startswith(f"MOAA/S {score} at 30 min after the dose (at or below 3)")
 
 
 def test_moaas_recorded_as_a_measure() -> None:

@@ -38,6 +38,9 @@ DEMO_FINDINGS = [
     # cl-002's third dosing session: PHQ-9 item 9 = 1 and a moderate risk rating, no safety plan.
     ("blocking", "KAP-RISK-002", "cl-002-dose-03", "$.courses[1].sessions[6].measures[0].items[8]"),
     ("blocking", "KAP-RISK-003", "cl-002-dose-03", "$.courses[1].sessions[6].risk.level"),
+    # ... and the dose given at that risk needs the prescriber's documented review.
+    ("warning", "KAP-GO-002", "cl-002-dose-03",
+     "$.courses[1].sessions[6].dosing.preparation.go_decision"),
 ]
 
 
@@ -67,7 +70,7 @@ def test_larger_demo_blocks_exactly_the_at_risk_sessions() -> None:
 
 def test_session_ids_filter(demo_doc: Document) -> None:
     found = evaluate(demo_doc, session_ids=["cl-002-dose-03"])
-    assert [f.code for f in found] == ["KAP-RISK-002", "KAP-RISK-003"]
+    assert [f.code for f in found] == ["KAP-RISK-002", "KAP-RISK-003", "KAP-GO-002"]
     assert evaluate(demo_doc, session_ids=[]) == []
     with pytest.raises(NotFoundError, match="no session 'nope'"):
         evaluate(demo_doc, session_ids=["cl-001-dose-01", "nope"])
@@ -75,7 +78,8 @@ def test_session_ids_filter(demo_doc: Document) -> None:
 
 def test_config_is_passed_to_rules(demo_doc: Document) -> None:
     cfg = ClinicConfig.from_data({"dose": {"max_mg_per_kg": {"im": 1.0, "sublingual": 3.5}}})
-    assert [f.code for f in evaluate(demo_doc, cfg)] == ["KAP-RISK-002", "KAP-RISK-003"]
+    assert [f.code for f in evaluate(demo_doc, cfg)] == ["KAP-RISK-002", "KAP-RISK-003",
+                                                         "KAP-GO-002"]
 
 
 # --- order, paths, declared codes ---------------------------------------------------------------
@@ -156,8 +160,10 @@ def test_check_session_paths() -> None:
     assert in_doc == evaluate(doc, session_ids=[s.id])
     alone = check_session(s)
     assert {f.path.split(".")[1] for f in alone} == {"dosing"}  # "$.dosing..."
-    # without its course the consent rule cannot check; everything else is the same
-    assert [f.code for f in alone] == [f.code for f in in_doc if f.code != "KAP-CONSENT-001"]
+    # without its course the consent and esketamine-schedule rules cannot check; everything
+    # else is the same
+    needs_course = {"KAP-CONSENT-001", "KAP-ESK-001", "KAP-ESK-002"}
+    assert [f.code for f in alone] == [f.code for f in in_doc if f.code not in needs_course]
     with_course = check_session(s, course=course)  # paths rooted at the course
     assert {f.path for f in with_course if f.code == "KAP-CONSENT-001"} == {"$.consents"}
     assert all(f.path.startswith("$.sessions[1].") for f in with_course
@@ -234,6 +240,7 @@ def test_a_rule_failing_halfway_loses_its_findings_and_others_still_run(plugin) 
         ("KAP-RISK-001", "suicide-risk-safety-plan"),
         ("KAP-RISK-002", "suicide-risk-safety-plan"),
         (RULE_ERROR, "test-half"),
+        ("KAP-GO-002", "suicide-risk-and-dosing"),
     ]
     assert "ValueError: second half failed" in found[2].message
 

@@ -176,10 +176,15 @@ class LoincCodes:
 
 @attrs.frozen
 class Remission:
-    """Remission as a single-timepoint threshold: total <= ``max_total``."""
+    """Remission as a single-timepoint threshold: total <= ``max_total``.
+
+    :ivar baseline_at_least: remission is judged only for a course whose baseline is at least
+        this (PHQ-9 and GAD-7 >= 10 in KAP outcome work); below it, remission is not evaluable.
+    """
 
     max_total: int
     source: str
+    baseline_at_least: int | None = None
 
 
 @attrs.frozen

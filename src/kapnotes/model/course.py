@@ -29,7 +29,7 @@ class CourseStatus(str, Enum):
 
 
 class ConsentKind(str, Enum):
-    """Consents a KAP course records (DOMAIN.md section 1)."""
+    """Consents a KAP course records: informed consent to KAP, and consent to touch."""
 
     KAP_INFORMED_CONSENT = "kap_informed_consent"
     CONSENT_TO_TOUCH = "consent_to_touch"

@@ -11,7 +11,16 @@ from enum import Enum
 from typing import ClassVar, Union
 
 from kapnotes.errors import Problem
-from kapnotes.model._base import aware, field, in_range, model, non_blank, positive, problem
+from kapnotes.model._base import (
+    aware,
+    field,
+    in_range,
+    model,
+    non_blank,
+    positive,
+    problem,
+    valid_id,
+)
 
 
 class Agent(str, Enum):
@@ -110,12 +119,41 @@ class Sedation(MonitoringEvent):
     score: int = field(check=in_range(0, 5))
 
 
+class DissociationScale(str, Enum):
+    """Which CADSS form a dissociation total is on."""
+
+    CADSS = "cadss"  # 23 subject-rated items x 0-4 = 0-92 (Bremner et al. 1998)
+    CADSS_6 = "cadss-6"  # CADSS items 1, 2, 6, 7, 15, 22 x 0-4 = 0-24 (Rodrigues et al. 2021)
+
+    @property
+    def label(self) -> str:
+        """``CADSS`` / ``CADSS-6``, for notes."""
+        return self.value.upper()
+
+
+#: The highest total of each form.
+DISSOCIATION_MAX: dict[DissociationScale, int] = {
+    DissociationScale.CADSS: 92,
+    DissociationScale.CADSS_6: 24,
+}
+
+
 @model
 class Dissociation(MonitoringEvent):
-    """CADSS total (23 items x 0-4 = 0-92). Source: Bremner et al. (1998), J Trauma Stress 11(1)."""
+    """A CADSS total: the 23-item CADSS (0-92; Bremner et al. 1998, J Trauma Stress 11(1)) or,
+    with ``scale="cadss-6"``, the six-item short form (0-24; Rodrigues et al. 2021)."""
 
     type: ClassVar[str] = "cadss"
     total: int = field(check=in_range(0, 92))
+    scale: DissociationScale | None = None  # None: the 23-item CADSS (as in format 1.0)
+
+    def _invariants(self) -> list[Problem]:
+        scale = self.scale or DissociationScale.CADSS
+        top = DISSOCIATION_MAX[scale]
+        if self.total > top:
+            return [problem("total", f"a {scale.value.upper()} total is 0-{top}, "
+                            f"got {self.total}")]
+        return []
 
 
 class Severity(str, Enum):
@@ -141,6 +179,21 @@ class AdverseEvent(MonitoringEvent):
         return []
 
 
+class CheckInStatus(str, Enum):
+    OK = "ok"
+    CONCERN = "concern"  # the chaperone called the clinician
+
+
+@model
+class CheckIn(MonitoringEvent):
+    """A chaperone's visual check-in during an at-home session (format 1.1)."""
+
+    type: ClassVar[str] = "check_in"
+    by: str = field(check=non_blank, identifier=True)
+    status: CheckInStatus = CheckInStatus.OK
+    notes: str | None = None
+
+
 @model
 class Observation(MonitoringEvent):
     """A free-text observation (chaperone check-in, client statement, ...)."""
@@ -149,13 +202,14 @@ class Observation(MonitoringEvent):
     text: str = field(check=non_blank)
 
 
-MonitoringEntry = Union[Vitals, Sedation, Dissociation, AdverseEvent, Observation]
+MonitoringEntry = Union[Vitals, Sedation, Dissociation, AdverseEvent, Observation, CheckIn]
 MONITORING_TYPES: tuple[type[MonitoringEvent], ...] = (
     Vitals,
     Sedation,
     Dissociation,
     AdverseEvent,
     Observation,
+    CheckIn,
 )
 
 
@@ -174,7 +228,12 @@ class Discharge:
 
 @model
 class DosingRecord:
-    """The medicine given in a dosing session, its monitoring timeline and discharge."""
+    """The medicine given in a dosing session, its monitoring timeline and discharge.
+
+    :ivar ordering_clinician_id: the prescriber who ordered the dose (format 1.1).
+    :ivar administering_clinician_id: who gave it, or supervised self-administration (1.1).
+    :ivar monitoring_clinician_id: who monitored the client (the REMS form's provider) (1.1).
+    """
 
     agent: Agent
     route: Route
@@ -188,6 +247,9 @@ class DosingRecord:
     preparation: Preparation | None = None
     monitoring: tuple[MonitoringEntry, ...] = ()
     discharge: Discharge | None = None
+    ordering_clinician_id: str | None = field(default=None, check=valid_id)
+    administering_clinician_id: str | None = field(default=None, check=valid_id)
+    monitoring_clinician_id: str | None = field(default=None, check=valid_id)
 
     @property
     def mg_per_kg(self) -> float | None:

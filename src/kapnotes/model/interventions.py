@@ -31,7 +31,7 @@ class Intervention:
 class Distortion(str, Enum):
     """Cognitive distortions after Burns (1980), *Feeling Good*. Burns lists ten; "jumping to
     conclusions" is kept as its two kinds (mind reading, fortune telling), as clinicians record
-    them, which makes eleven members (as in DOMAIN.md)."""
+    them, which makes eleven members."""
 
     ALL_OR_NOTHING = "all_or_nothing"
     OVERGENERALIZATION = "overgeneralization"

@@ -25,6 +25,7 @@ class NoteStatus(str, Enum):
 class SignatureRole(str, Enum):
     AUTHOR = "author"
     COSIGNER = "cosigner"  # supervisor attestation for a pre-licensed clinician
+    PRESCRIBER_ATTESTATION = "prescriber_attestation"  # the prescriber attests the medical part
 
 
 @model

@@ -12,6 +12,7 @@ from kapnotes.model.interventions import Intervention
 from kapnotes.model.lifecycle import Addendum, NoteStatus, Signature, SignatureRole
 from kapnotes.model.measures import MeasureAdministration
 from kapnotes.model.people import Role
+from kapnotes.model.prescreen import PreScreen
 
 
 class SessionKind(str, Enum):
@@ -133,6 +134,7 @@ class Session:
     risk: RiskAssessment | None = None
     plan: Plan | None = None
     dosing: DosingRecord | None = None
+    pre_screen: PreScreen | None = None
     interventions: tuple[Intervention, ...] = ()
     measures: tuple[MeasureAdministration, ...] = field(
         default=(), check=unique_by(lambda m: m.id, "measure id")

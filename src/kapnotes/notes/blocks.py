@@ -37,6 +37,7 @@ from kapnotes.model import (
     AdverseEvent,
     Agent,
     CBTReframing,
+    CheckIn,
     Clinician,
     ConsentKind,
     Dissociation,
@@ -110,7 +111,8 @@ ENUM_LABELS: Mapping[type[Enum], Mapping[str, str]] = {
     Route: {"iv": "IV", "im": "IM"},
     SessionKind: {"follow-up": "Follow-up"},
     Agent: {"ketamine": "Ketamine (racemic)", "esketamine": "Esketamine"},
-    SignatureRole: {"author": "author", "cosigner": "co-signer (supervisor)"},
+    SignatureRole: {"author": "author", "cosigner": "co-signer (supervisor)",
+                    "prescriber_attestation": "prescriber attestation"},
     MeasureContext: {"pre_dose": "Pre-dose", "post_dose": "Post-dose", "follow_up": "Follow-up"},
     ConsentKind: {"kap_informed_consent": "KAP informed consent"},
     FollowThrough: {"not_done": "Not done"},
@@ -406,18 +408,30 @@ def _draft_author(ctx: NoteContext) -> str | None:
 
 
 def signature_blocks(ctx: NoteContext) -> tuple[SignatureBlock, ...]:
-    """The session's signatures; for a draft, unsigned blocks for its author (and supervisor)."""
+    """Every signature line: the session's signatures, and unsigned lines for those still due
+    (a draft's author and, for a pre-licensed author, the supervisor; a dosing record's
+    ordering prescriber, who attests the medical part)."""
+    s = ctx.session
+    blocks = _signature_lines(ctx)
+    ordering = s.dosing.ordering_clinician_id if s.dosing is not None else None
+    attested = any(sig.role is SignatureRole.PRESCRIBER_ATTESTATION for sig in s.signatures)
+    if ordering is not None and not attested:
+        blocks.append(_unsigned(ctx, ordering, SignatureRole.PRESCRIBER_ATTESTATION))
+    return tuple(blocks)
+
+
+def _signature_lines(ctx: NoteContext) -> list[SignatureBlock]:
     s = ctx.session
     if s.signatures:
-        return tuple(signature_block(sig) for sig in s.signatures)
+        return [signature_block(sig) for sig in s.signatures]
     author = _draft_author(ctx)
     if author is None:
-        return (SignatureBlock(signer="", credentials="", role=format_value(SignatureRole.AUTHOR)),)
+        return [SignatureBlock(signer="", credentials="", role=format_value(SignatureRole.AUTHOR))]
     blocks = [_unsigned(ctx, author, SignatureRole.AUTHOR)]
     clinician = ctx.clinicians.get(author)
     if clinician is not None and not clinician.licensed and clinician.supervisor_id:
         blocks.append(_unsigned(ctx, clinician.supervisor_id, SignatureRole.COSIGNER))
-    return tuple(blocks)
+    return blocks
 
 
 def _unsigned(ctx: NoteContext, clinician_id: str, role: SignatureRole) -> SignatureBlock:
@@ -621,7 +635,8 @@ def mg_per_kg(d: DosingRecord) -> str:
 
 def medicine_summary(d: DosingRecord) -> str:
     """``Ketamine (racemic) 51 mg IM (0.75 mg/kg)``."""
-    per_kg = f" ({mg_per_kg(d)})" if d.body_weight_kg is not None else ""
+    per_kg = (f" ({mg_per_kg(d)})"
+              if d.body_weight_kg is not None and d.agent is not Agent.ESKETAMINE else "")
     return f"{format_value(d.agent)} {mg(d.dose_mg)} {format_value(d.route)}{per_kg}"
 
 
@@ -647,7 +662,8 @@ def medicine_rows(d: DosingRecord) -> Rows:
         ("Route", format_value(d.route)),
         ("Dose", mg(d.dose_mg)),
         ("Body weight", f"{format_number(d.body_weight_kg)} kg" if d.body_weight_kg else ""),
-        ("Dose per body weight", mg_per_kg(d)),
+        # esketamine is dosed in fixed mg, never by weight: no mg/kg row
+        ("Dose per body weight", mg_per_kg(d) if d.agent is not Agent.ESKETAMINE else ""),
         ("Time given", format_datetime(d.administered_at)),
         ("Lot number", d.lot_number or ""),
         ("Infusion duration", format_minutes(d.infusion_minutes) if d.infusion_minutes else ""),
@@ -698,7 +714,65 @@ def medicine_topic(ctx: NoteContext) -> Blocks:
     d = _dosing(ctx)
     if d is None:
         return ()
-    return (*fields_block(medicine_rows(d)), *boosters_table(d), *adjuncts_table(d))
+    who = [
+        (label, clinician_name(ctx, cid))
+        for label, cid in (
+            ("Ordered by", d.ordering_clinician_id),
+            ("Administered by", d.administering_clinician_id),
+            ("Monitored by", d.monitoring_clinician_id),
+        )
+        if cid
+    ]
+    return (*fields_block([*medicine_rows(d), *who]), *boosters_table(d), *adjuncts_table(d))
+
+
+def _yes_no_unknown(answer: Enum) -> str:
+    return format_value(answer)
+
+
+def pre_screen_topic(ctx: NoteContext) -> Blocks:
+    """The medical pre-screen: allergies, contraindications, medications, prior antidepressant
+    trials, pregnancy test, height and BMI."""
+    p = ctx.session.pre_screen
+    if p is None:
+        return ()
+    out: list[Block] = []
+    rows: Rows = []
+    if p.no_known_allergies:
+        rows.append(("Allergies", "No known allergies"))
+    if p.pregnancy_test is not None:
+        rows.append(("Pregnancy test", format_value(p.pregnancy_test)))
+    if p.height_cm is not None:
+        rows.append(("Height", f"{format_number(p.height_cm)} cm"))
+        weight = ctx.session.dosing.body_weight_kg if ctx.session.dosing is not None else None
+        bmi = p.bmi(weight)
+        if bmi is not None:
+            rows.append(("BMI", format_number(bmi)))
+    if p.medications is not None and not p.medications:
+        rows.append(("Medications", "None taken (reviewed)"))
+    out += fields_block(rows)
+    if p.allergies:
+        out += table(("Substance", "Reaction", "Severity"),
+                     ((a.substance, a.reaction or "", format_value(a.severity))
+                      for a in p.allergies), "Allergies")
+    screen = p.contraindications
+    if screen is not None:
+        by = clinician_name(ctx, screen.screened_by) if screen.screened_by else MISSING
+        on = format_value(screen.screened_on) if screen.screened_on else MISSING
+        out += table(("Condition", "Answer", "Notes"),
+                     ((a.condition.label, _yes_no_unknown(a.answer), a.notes or "")
+                      for a in screen.answers),
+                     f"Contraindication screen (screened by {by}, {on})")
+    if p.medications:
+        out += table(("Medication", "Dose", "Classes"),
+                     ((m.name, m.dose or "", format_value(m.classes)) for m in p.medications),
+                     "Current medications")
+    if p.antidepressant_trials:
+        out += table(("Agent", "Dose", "Weeks", "Adequate", "Outcome"),
+                     ((t.agent, t.dose or "", format_value(t.weeks), format_value(t.adequate),
+                       format_value(t.outcome)) for t in p.antidepressant_trials),
+                     "Prior antidepressant trials")
+    return tuple(out)
 
 
 def _preparation_topic(names: tuple[str, ...]) -> Callable[[NoteContext], Blocks]:
@@ -744,7 +818,7 @@ class _Row:
     at: dt.datetime
     vitals: Vitals | None = None
     moaas: int | None = None
-    cadss: int | None = None
+    cadss: str | None = None
     events: list[str] = attrs.Factory(list)
 
     def takes(self, entry: object) -> bool:
@@ -763,7 +837,8 @@ class _Row:
         elif isinstance(entry, Sedation):
             self.moaas = entry.score
         elif isinstance(entry, Dissociation):
-            self.cadss = entry.total
+            scale = f" ({format_value(entry.scale)})" if entry.scale is not None else ""
+            self.cadss = f"{entry.total}{scale}"
         else:
             self.events.append(str(entry))
 
@@ -802,6 +877,9 @@ def _timeline_entries(d: DosingRecord) -> list[tuple[dt.datetime, object]]:
             out.append((e.at, adverse_event_text(e)))
         elif isinstance(e, Observation):
             out.append((e.at, f"Observation: {e.text}"))
+        elif isinstance(e, CheckIn):
+            notes = f"; {e.notes}" if e.notes else ""
+            out.append((e.at, f"Chaperone check-in ({e.by}): {format_value(e.status)}{notes}"))
         else:
             out.append((e.at, e))
     out += list(_medication_events(d))
@@ -873,7 +951,25 @@ def adverse_events_view(ctx: NoteContext) -> Blocks:
         if isinstance(e, AdverseEvent)
     )
     columns = ("Min", "Time", "Event", "Severity", "Action", "Resolved")
-    return table(columns, rows, "Adverse events")
+    found = table(columns, rows, "Adverse events")
+    if found or not d.adjuncts:
+        return found
+    given = "; ".join(
+        f"{a.name} {_adjunct_dose(a.dose, a.unit)}" + (f" ({a.reason})" if a.reason else "")
+        for a in d.adjuncts
+    )
+    return (Paragraph(f"No adverse events recorded. Adjunct medication given: {given}."),)
+
+
+def diagnosis_view(ctx: NoteContext) -> Blocks:
+    """``Diagnosis: F33.2 Major depressive disorder, ...``: the course's indications, primary
+    first (a view of the course)."""
+    course = ctx.course
+    if course is None or not course.indications:
+        return ()
+    ordered = sorted(course.indications, key=lambda i: not i.primary)
+    text = "; ".join(f"{i.code} {i.display}" for i in ordered)
+    return (Paragraph(f"Diagnosis: {text}"),)
 
 
 def vitals_summary(v: Vitals) -> str:
@@ -1215,6 +1311,9 @@ def _p(prefix: str, names: Iterable[str]) -> tuple[str, ...]:
 
 
 _MEDICINE_FIELDS = (
+    "ordering_clinician_id",
+    "administering_clinician_id",
+    "monitoring_clinician_id",
     "agent",
     "route",
     "dose_mg",
@@ -1247,6 +1346,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("baseline_checks", "Pre-dose checks", _preparation_topic(BASELINE_CHECKS),
           _p("dosing.preparation", BASELINE_CHECKS)),
     Topic("medicine", "Medicine", medicine_topic, _p("dosing", _MEDICINE_FIELDS)),
+    Topic("pre_screen", "Medical pre-screen", pre_screen_topic, ("pre_screen",)),
     Topic("monitoring", "Monitoring timeline", monitoring_topic, ("dosing.monitoring",)),
     Topic("discharge", "Discharge", discharge_topic, ("dosing.discharge",)),
     Topic("measures", "Measures", measures_topic, ("measures",)),
@@ -1264,6 +1364,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("consents_on_file", "Consents on file", consents_view),
     Topic("course_goals", "Treatment goals", goals_view),
     Topic("course_problems", "Problems", problems_view),
+    Topic("diagnosis", "Diagnosis", diagnosis_view),
     Topic("linked_dosing", "Dosing session", linked_dosing_view),
     Topic("dosing_intention", "Intention for the dosing session", dosing_intention_view),
     Topic("findings", "Safety findings", findings_view),
@@ -1308,6 +1409,12 @@ DISPLAY: Mapping[str, Display] = {
     "end": lambda ctx, v: format_clock(v),
     "dosing.monitoring.at": lambda ctx, v: format_clock(v),
     "clinicians.clinician_id": clinician_name,
+    "dosing.ordering_clinician_id": clinician_name,
+    "dosing.administering_clinician_id": clinician_name,
+    "dosing.monitoring_clinician_id": clinician_name,
+    "pre_screen.contraindications.screened_by": clinician_name,
+    "pre_screen.contraindications.answers.condition": lambda ctx, v: v.label,
+    "pre_screen.height_cm": lambda ctx, v: f"{format_number(v)} cm",
     "measures.administered_by": clinician_name,
     "addenda.author_id": clinician_name,
     "addenda.kind": lambda ctx, v: str(v.value),

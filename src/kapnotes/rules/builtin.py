@@ -4,37 +4,9 @@ Every threshold comes from the :class:`~kapnotes.rules.config.ClinicConfig` (def
 :data:`kapnotes.rules.config.SOURCES`); findings quote the source of the value they applied.
 Codes are stable: a code never changes meaning (new checks get new codes).
 
-=========================  ==================  ========  ==============================================
-rule                       code                severity  finding
-=========================  ==================  ========  ==============================================
-suicide-risk-safety-plan   KAP-RISK-001        blocking  a suicide screen is positive and no risk
-                                                         assessment is documented
-                           KAP-RISK-002        blocking  a suicide screen is positive and no safety plan
-                                                         is documented
-                           KAP-RISK-004        blocking  the C-SSRS screener cannot be scored
-risk-level-safety-plan     KAP-RISK-003        blocking  the clinician rates risk moderate or above and
-                                                         no safety plan is documented
-suicide-item-unanswered    KAP-RISK-005        warning   a suicide item is unanswered / the C-SSRS is
-                                                         incomplete
-predose-vitals             KAP-PREDOSE-001     warning   no pre-dose vitals (or no BP / HR among them)
-                           KAP-PREDOSE-002     warning   last pre-dose BP at or above the go/no-go limit
-                           KAP-PREDOSE-003     warning   last pre-dose HR at or above the go/no-go limit
-dose-limit                 KAP-DOSE-001        warning   ketamine above the clinic's mg/kg maximum for
-                                                         the route
-                           KAP-DOSE-002        warning   no body weight: mg/kg cannot be checked
-                           KAP-DOSE-003        warning   esketamine above the clinic's maximum (mg)
-esketamine-rems            KAP-REMS-001        blocking  no BP at 40 +/- 5 minutes after esketamine
-                           KAP-REMS-002        blocking  under 120 minutes of monitoring after esketamine
-                           KAP-REMS-003        blocking  no BP before esketamine
-kap-consent                KAP-CONSENT-001     blocking  dosing without KAP informed consent in force
-sedation-depth             KAP-SEDATION-001    warning   MOAA/S at or below the clinic's threshold
-oxygen-saturation          KAP-SPO2-001        warning   SpO2 below the clinic's minimum
-touch-consent              KAP-TOUCH-001       blocking  touch used without consent to touch in force
-                           KAP-TOUCH-002       blocking  touch used after the client declined it that day
-discharge-criteria         KAP-DISCHARGE-001   warning   dosing session without a discharge record
-                           KAP-DISCHARGE-002   warning   discharged with criteria not met
-discharge-escort           KAP-DISCHARGE-003   warning   discharged with no escort or transport recorded
-=========================  ==================  ========  ==============================================
+The codes, their severity and what each finding says are in :data:`CODES` (and, generated
+from it, in ``docs/clinical.md``). Blocking findings stop signing: they are what a label, the
+REMS or the clinic's own policy makes mandatory; warnings ask for a look.
 
 A safety plan is documented when the session has a
 :class:`~kapnotes.model.SafetyPlanning` intervention or ``risk.safety_plan_reviewed`` is true.
@@ -44,12 +16,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TypeVar
 
 from kapnotes.instruments.base import ScoringError
 from kapnotes.model.course import Consent, ConsentKind
-from kapnotes.model.dosing import Agent, DosingRecord, Route, Sedation, Vitals
+from kapnotes.model.dosing import (
+    Agent,
+    CheckIn,
+    Dissociation,
+    DosingRecord,
+    Route,
+    Sedation,
+    Vitals,
+)
 from kapnotes.model.interventions import SafetyPlanning, SomaticWork
-from kapnotes.model.session import Session, SessionKind
+from kapnotes.model.lifecycle import NoteStatus
+from kapnotes.model.people import Role
+from kapnotes.model.prescreen import (
+    Contraindication,
+    Medication,
+    MedicationClass,
+    PregnancyTest,
+    PreScreen,
+    ScreenAnswer,
+)
+from kapnotes.model.session import Modality, Session, SessionKind
+from kapnotes.references import cite
 from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, item_value
 
 __all__ = ["BUILTIN_RULES"]
@@ -65,20 +57,94 @@ SUICIDE_ITEMS: tuple[tuple[str, str, int, str], ...] = (
     ("qids-sr16", "QIDS-SR16", 12, "suicide.qids_sr16_item12_at_least"),
     ("madrs", "MADRS", 10, "suicide.madrs_item10_at_least"),
 )
-CSSRS = "cssrs-screener"
+#: The C-SSRS screeners whose triage level the suicide rules read.
+CSSRS: dict[str, str] = {
+    "cssrs-screener": "C-SSRS screener",
+    "cssrs-since-last-visit": "C-SSRS since last visit",
+}
+
+#: Every code a built-in rule emits: ``code -> (severity, what the finding means)``. A code
+#: never changes meaning; new checks get new codes.
+CODES: dict[str, tuple[Severity, str]] = {
+    "KAP-RISK-001": (BLOCKING, "a suicide screen is positive and no risk assessment is documented"),
+    "KAP-RISK-002": (BLOCKING, "a suicide screen is positive and no safety plan is documented"),
+    "KAP-RISK-003": (BLOCKING, "the clinician rates risk moderate or above and no safety plan is "
+                     "documented"),
+    "KAP-RISK-004": (BLOCKING, "the C-SSRS screener cannot be scored"),
+    "KAP-RISK-005": (WARNING, "a suicide item is unanswered, or the C-SSRS is incomplete"),
+    "KAP-PREDOSE-001": (WARNING, "no pre-dose vitals (or no BP / HR among them)"),
+    "KAP-PREDOSE-002": (WARNING, "last pre-dose BP at or above the go/no-go limit"),
+    "KAP-PREDOSE-003": (WARNING, "last pre-dose HR at or above the go/no-go limit"),
+    "KAP-DOSE-001": (WARNING, "ketamine above the clinic's mg/kg maximum for the route"),
+    "KAP-DOSE-002": (WARNING, "no body weight: mg/kg cannot be checked"),
+    "KAP-DOSE-003": (WARNING, "esketamine above the clinic's maximum (mg)"),
+    "KAP-REMS-001": (BLOCKING, "no BP at 40 +/- 5 minutes after esketamine"),
+    "KAP-REMS-002": (BLOCKING, "under 120 minutes of monitoring after esketamine"),
+    "KAP-REMS-003": (BLOCKING, "no BP before esketamine"),
+    "KAP-REMS-004": (BLOCKING, "no SpO2 (pulse oximetry) recorded after esketamine"),
+    "KAP-REMS-005": (BLOCKING, "no BP before the esketamine session was completed"),
+    "KAP-REMS-006": (BLOCKING, "sedation not resolved (last MOAA/S below 5) at discharge"),
+    "KAP-REMS-007": (BLOCKING, "dissociation not resolved (last CADSS above the clinic's "
+                     "threshold) at discharge"),
+    "KAP-REMS-008": (BLOCKING, "respiratory depression not resolved (last SpO2 below the "
+                     "minimum) at discharge"),
+    "KAP-REMS-009": (BLOCKING, "last BP before completion outside the acceptable range"),
+    "KAP-REMS-010": (BLOCKING, "esketamine without a reviewed medication list (the REMS form's "
+                     "concomitant-medication questions)"),
+    "KAP-REMS-011": (WARNING, "esketamine with a concomitant benzodiazepine, sedative hypnotic, "
+                     "psychostimulant or MAOI"),
+    "KAP-NPO-001": (WARNING, "esketamine with less fasting than the label advises"),
+    "KAP-CONTRA-001": (BLOCKING, "dosing with a contraindication answered yes on the pre-screen"),
+    "KAP-OBS-001": (WARNING, "discharged sooner after the last dose than the clinic's minimum "
+                    "observation"),
+    "KAP-DISCHARGE-004": (WARNING, "discharge criteria met without recent vitals"),
+    "KAP-GO-001": (BLOCKING, "dose given although the go decision was no"),
+    "KAP-PREG-001": (BLOCKING, "dosing with a positive pregnancy test"),
+    "KAP-GO-002": (WARNING, "dosing at elevated suicide risk: the go decision needs the "
+                     "prescriber's review"),
+    "KAP-HOME-003": (BLOCKING, "at-home dosing at elevated suicide risk"),
+    "KAP-HOME-001": (WARNING, "at-home session without chaperone check-ins"),
+    "KAP-HOME-002": (WARNING, "a gap between chaperone check-ins longer than the clinic's "
+                     "interval"),
+    "KAP-ATTEST-001": (BLOCKING, "the dosing record names no ordering clinician who is a "
+                       "prescriber"),
+    "KAP-ATTEST-002": (BLOCKING, "esketamine session without a prescriber among its clinicians "
+                       "(the REMS requires a prescriber onsite)"),
+    "KAP-ATTEST-003": (WARNING, "a signed dosing note awaits a signature role the clinic's "
+                       "policy requires"),
+    "KAP-ESK-001": (WARNING, "first esketamine dose above the label's day-1 starting dose"),
+    "KAP-ESK-002": (WARNING, "fewer esketamine sessions in an induction week than the label's "
+                    "twice weekly"),
+    "KAP-CONSENT-001": (BLOCKING, "dosing without KAP informed consent in force"),
+    "KAP-SEDATION-001": (WARNING, "MOAA/S at or below the clinic's threshold"),
+    "KAP-SPO2-001": (WARNING, "SpO2 below the clinic's minimum"),
+    "KAP-TOUCH-001": (BLOCKING, "touch used without consent to touch in force"),
+    "KAP-TOUCH-002": (BLOCKING, "touch used after the client declined it that day"),
+    "KAP-DISCHARGE-001": (WARNING, "dosing session without a discharge record"),
+    "KAP-DISCHARGE-002": (WARNING, "discharged with criteria not met"),
+    "KAP-DISCHARGE-003": (WARNING, "discharged with no escort or transport recorded"),
+}
+
+
+def _code(code: str) -> tuple[Severity, str]:
+    """``(severity, code)`` of a catalogued code, for ``ctx.finding(*_code("KAP-..."), ...)``."""
+    return CODES[code][0], code
 
 # Sources of requirements that are not thresholds.
-_CONSENT_SOURCE = (
-    "Informed consent before treatment (AMA Code of Medical Ethics, Opinion 2.1.1); ketamine "
-    "for mood disorders is off-label (Sanacora et al. JAMA Psychiatry 2017;74(4):399-405); "
-    "DOMAIN.md section 1 (the consents a KAP course records)"
+_CONSENT_SOURCE = cite(
+    "ama-2.1.1", "sanacora-2017",
+    note="informed consent before treatment; ketamine for mood disorders is off-label",
 )
-_TOUCH_SOURCE = "Consent to touch in psychedelic-assisted care: DOMAIN.md section 1 [1]"
-_DISCHARGE_SOURCE = (
-    "SPRAVATO prescribing information (assess when the patient is clinically stable and ready "
-    "to leave; patients need someone to drive them home; no driving until the next day); "
-    "applied to racemic ketamine by kapnotes; DOMAIN.md section 1 (discharge readiness, "
-    "escort/ride home)"
+_TOUCH_SOURCE = cite(
+    "mithoefer-2017",
+    note="touch in psychedelic-assisted therapy is agreed beforehand; kapnotes blocks touch "
+    "without a consent to touch in force",
+)
+_DISCHARGE_SOURCE = cite(
+    "spravato-pi", "spravatohcp-dosing",
+    note="assess when the patient is clinically stable and ready to leave; patients need "
+    "someone to drive them home; no driving until the next day. Applied to racemic ketamine "
+    "by kapnotes",
 )
 
 
@@ -150,7 +216,7 @@ def _suicide_triggers(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
             if value is not None and value >= at_least:
                 what = f"{title} item {number} is {value} (threshold >= {at_least})"
                 yield ctx.at("measures", k, "items", number - 1), what, key
-        if name == CSSRS and m.items:
+        if name in CSSRS and m.items:
             try:
                 result = ctx.score(m)
             except ScoringError:
@@ -158,21 +224,21 @@ def _suicide_triggers(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
             level = result.risk_level if result is not None else None
             if level is not None and level in cfg.cssrs_levels:
                 lower = " at least" if result is not None and not result.complete else ""
-                what = f"C-SSRS screener risk is{lower} {level}"
+                what = f"{CSSRS[name]} risk is{lower} {level}"
                 yield ctx.at("measures", k), what, "suicide.cssrs_levels"
 
 
 def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.session
     for k, m in enumerate(s.measures):
-        if ctx.instrument_name(m) == CSSRS:
+        if ctx.instrument_name(m) in CSSRS:
             try:
                 ctx.score(m)
             except ScoringError as exc:
                 problems = "; ".join(str(p) for p in exc.problems)
                 yield ctx.finding(
-                    BLOCKING, "KAP-RISK-004",
-                    f"The C-SSRS screener cannot be scored ({problems}), so the suicide risk "
+                    *_code("KAP-RISK-004"),
+                    f"The {CSSRS[ctx.instrument_name(m)]} cannot be scored ({problems}), so the suicide risk "
                     "level is unknown: correct the responses.",
                     ctx.at("measures", k, "items"),
                 )
@@ -181,13 +247,13 @@ def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
         source = ctx.config.source(key)
         if s.risk is None:
             yield ctx.finding(
-                BLOCKING, "KAP-RISK-001",
+                *_code("KAP-RISK-001"),
                 f"{what}: document a suicide risk assessment in this session.",
                 path, source=source,
             )
         if not planned:
             yield ctx.finding(
-                BLOCKING, "KAP-RISK-002",
+                *_code("KAP-RISK-002"),
                 f"{what}: document a safety plan in this session ({_PLAN_HINT}).",
                 path, source=source,
             )
@@ -211,7 +277,7 @@ def _risk_level(ctx: RuleContext) -> Iterator[Finding]:
         return
     if not has_safety_plan(ctx.session):
         yield ctx.finding(
-            BLOCKING, "KAP-RISK-003",
+            *_code("KAP-RISK-003"),
             f"The risk assessment rates suicide risk {risk.level.value}: document a safety plan "
             f"in this session ({_PLAN_HINT}).",
             ctx.at("risk", "level"),
@@ -234,7 +300,7 @@ def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
         for instrument, title, number, key in SUICIDE_ITEMS:
             if name == instrument and item_value(m, number) is None:
                 yield ctx.finding(
-                    WARNING, "KAP-RISK-005",
+                    *_code("KAP-RISK-005"),
                     f"{title} item {number} (suicidal thoughts) is not answered: ask about it "
                     "directly and record the answer.",
                     ctx.at("measures", k, "items", number - 1)
@@ -242,15 +308,15 @@ def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
                     else ctx.at("measures", k, "items"),
                     source=ctx.config.source(key),
                 )
-        if name == CSSRS and m.items:
+        if name in CSSRS and m.items:
             try:
                 result = ctx.score(m)
             except ScoringError:
                 continue  # KAP-RISK-004
             if result is not None and not result.complete:
                 yield ctx.finding(
-                    WARNING, "KAP-RISK-005",
-                    f"The C-SSRS screener is incomplete: risk is at least {result.risk_level} "
+                    *_code("KAP-RISK-005"),
+                    f"The {CSSRS[name]} is incomplete: risk is at least {result.risk_level} "
                     "and could be higher; ask the remaining questions.",
                     ctx.at("measures", k, "items"),
                     source=ctx.config.source("suicide.cssrs_levels"),
@@ -283,7 +349,7 @@ def _predose(ctx: RuleContext) -> Iterator[Finding]:
     where = ctx.at("dosing", "monitoring")
     if not pre:
         yield ctx.finding(
-            WARNING, "KAP-PREDOSE-001",
+            *_code("KAP-PREDOSE-001"),
             "No vitals are recorded before the dose: the go/no-go decision is undocumented.",
             where, source=ctx.config.source("go_no_go.systolic_below"),
         )
@@ -294,7 +360,7 @@ def _predose(ctx: RuleContext) -> Iterator[Finding]:
                if not found]
     if missing:
         yield ctx.finding(
-            WARNING, "KAP-PREDOSE-001",
+            *_code("KAP-PREDOSE-001"),
             f"No pre-dose {' or '.join(missing)} is recorded: the go/no-go decision is "
             "undocumented.",
             where, source=ctx.config.source("go_no_go.systolic_below"),
@@ -309,7 +375,7 @@ def _predose(ctx: RuleContext) -> Iterator[Finding]:
         ):
             if value >= limit:
                 yield ctx.finding(
-                    WARNING, "KAP-PREDOSE-002",
+                    *_code("KAP-PREDOSE-002"),
                     f"Last pre-dose blood pressure {v.systolic}/{v.diastolic} mmHg ({when}): "
                     f"{attr} {value} is at or above the clinic's go/no-go limit (dose only "
                     f"below {limit}).",
@@ -320,7 +386,7 @@ def _predose(ctx: RuleContext) -> Iterator[Finding]:
         assert v.heart_rate is not None
         if v.heart_rate >= limits.heart_rate_below:
             yield ctx.finding(
-                WARNING, "KAP-PREDOSE-003",
+                *_code("KAP-PREDOSE-003"),
                 f"Last pre-dose heart rate {v.heart_rate}/min ({_when(d, v.at)}) is at or above "
                 f"the clinic's go/no-go limit (dose only below {limits.heart_rate_below}).",
                 ctx.at("dosing", "monitoring", i, "heart_rate"),
@@ -370,7 +436,7 @@ def _dose(ctx: RuleContext) -> Iterator[Finding]:
             total += mg
             if total > limits.esketamine_max_mg + _EPSILON:
                 yield ctx.finding(
-                    WARNING, "KAP-DOSE-003",
+                    *_code("KAP-DOSE-003"),
                     f"Esketamine {_num(total)} mg in this session is above the clinic's "
                     f"maximum of {_num(limits.esketamine_max_mg)} mg.",
                     ctx.at(*parts), source=ctx.config.source("dose.esketamine_max_mg"),
@@ -384,7 +450,7 @@ def _dose(ctx: RuleContext) -> Iterator[Finding]:
     weight = d.body_weight_kg
     if weight is None:
         yield ctx.finding(
-            WARNING, "KAP-DOSE-002",
+            *_code("KAP-DOSE-002"),
             "No body weight is recorded, so the dose in mg/kg cannot be checked against the "
             "clinic's maximum.",
             ctx.at("dosing", "body_weight_kg"),
@@ -404,7 +470,7 @@ def _dose(ctx: RuleContext) -> Iterator[Finding]:
             if total / weight > limit + _EPSILON:
                 how = f"{' + '.join(given)} = {_num(total)} mg" if len(given) > 1 else f"{given[0]} mg"
                 yield ctx.finding(
-                    WARNING, "KAP-DOSE-001",
+                    *_code("KAP-DOSE-001"),
                     f"Ketamine {_ROUTE_LABELS[route]} {how} for {_num(weight)} kg is "
                     f"{_mg_per_kg(total / weight)} mg/kg, above the clinic's maximum of "
                     f"{_mg_per_kg(limit)} mg/kg for this route.",
@@ -440,7 +506,7 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
            if isinstance(v, Vitals) and v.systolic is not None]
     if not any(v.at < d.administered_at for _i, v in bps):
         yield ctx.finding(
-            BLOCKING, "KAP-REMS-003",
+            *_code("KAP-REMS-003"),
             "No blood pressure is recorded before esketamine was given (SPRAVATO REMS: BP "
             "before administration).",
             ctx.at("dosing", "monitoring"), source=ctx.config.source("esketamine.bp_check_minutes"),
@@ -451,11 +517,33 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
         after = [_num(d.minutes_after_dose(v.at)) for _i, v in bps if v.at >= d.administered_at]
         seen = f"BP recorded at {', '.join(after)} min" if after else "no BP after the dose"
         yield ctx.finding(
-            BLOCKING, "KAP-REMS-001",
+            *_code("KAP-REMS-001"),
             f"No blood pressure between {lo} and {hi} minutes after esketamine ({seen}); the "
             f"SPRAVATO REMS asks for BP at about {cfg.bp_check_minutes} minutes.",
             ctx.at("dosing", "monitoring"),
             source=ctx.config.source("esketamine.bp_check_minutes"),
+        )
+    if not any(isinstance(v, Vitals) and v.spo2 is not None and v.at >= d.administered_at
+               for v in d.monitoring):
+        yield ctx.finding(
+            *_code("KAP-REMS-004"),
+            "No SpO2 is recorded after esketamine: the SPRAVATO REMS requires a pulse oximeter "
+            "and monitoring of respiratory status (pulse oximetry) at each session.",
+            ctx.at("dosing", "monitoring"),
+            source=cite("spravato-rems", "spravatohcp-dosing"),
+        )
+    end = _completion(ctx.session)
+    within = cfg.completion_bp_within_minutes
+    if not any(d.minutes_after_dose(v.at) > hi and v.at <= end
+               and (end - v.at).total_seconds() / 60.0 <= within for _i, v in bps):
+        yield ctx.finding(
+            *_code("KAP-REMS-005"),
+            f"No blood pressure is recorded before the session was completed (after the "
+            f"{cfg.bp_check_minutes}-minute check and within {within} minutes of "
+            f"{'discharge' if d.discharge else 'the end of monitoring'}); the REMS monitoring "
+            "form records BP prior to treatment session completion.",
+            ctx.at("dosing", "monitoring"),
+            source=ctx.config.source("esketamine.completion_bp_within_minutes"),
         )
     # Monitoring runs from administration to the last monitoring entry or discharge.
     ends: list[tuple[dt.datetime, tuple[str | int, ...]]] = []
@@ -469,7 +557,7 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
     minutes = d.minutes_after_dose(end)
     if minutes < cfg.min_monitoring_minutes:
         yield ctx.finding(
-            BLOCKING, "KAP-REMS-002",
+            *_code("KAP-REMS-002"),
             f"Monitoring after esketamine lasted {_num(max(minutes, 0))} minutes (to the last "
             f"entry or discharge); at least {cfg.min_monitoring_minutes} minutes are required.",
             ctx.at(*parts), source=ctx.config.source("esketamine.min_monitoring_minutes"),
@@ -479,13 +567,193 @@ def _esketamine(ctx: RuleContext) -> Iterator[Finding]:
 ESKETAMINE_REMS = Rule(
     name="esketamine-rems",
     description=(
-        "Esketamine sessions record BP before the dose and at 40 +/- 5 minutes, and at least "
-        "120 minutes of monitoring."
+        "Esketamine sessions record BP before the dose, at 40 +/- 5 minutes and before "
+        "completion, pulse oximetry, and at least 120 minutes of monitoring."
     ),
     check=_esketamine,
     applies_to=DOSING,
-    source="SPRAVATO prescribing information and REMS; thresholds: ClinicConfig.esketamine",
-    codes=("KAP-REMS-001", "KAP-REMS-002", "KAP-REMS-003"),
+    source=cite("spravato-pi", "spravato-rems", "spravato-monitoring-form",
+                note="thresholds: ClinicConfig.esketamine"),
+    codes=("KAP-REMS-001", "KAP-REMS-002", "KAP-REMS-003", "KAP-REMS-004", "KAP-REMS-005"),
+)
+
+
+def _completion(s: Session) -> dt.datetime:
+    """When the session's monitoring ended: discharge, else the last entry, else the dose."""
+    d = s.dosing
+    assert d is not None
+    if d.discharge is not None:
+        return d.discharge.at
+    if d.monitoring:
+        return d.monitoring[-1].at
+    return d.administered_at
+
+
+_T = TypeVar("_T")
+
+
+def _last(entries: list[tuple[int, _T]]) -> tuple[int, _T] | None:
+    return entries[-1] if entries else None
+
+
+def _esketamine_resolution(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE:
+        return
+    cfg, end = ctx.config.esketamine, _completion(ctx.session)
+    when = "discharge" if d.discharge is not None else "the end of monitoring"
+    after = [(i, e) for i, e in enumerate(d.monitoring)
+             if d.administered_at <= e.at <= end]
+    sed = _last([(i, e) for i, e in after if isinstance(e, Sedation)])
+    if sed is not None and sed[1].score < cfg.sedation_resolved_at_least:
+        i, e = sed
+        yield ctx.finding(
+            *_code("KAP-REMS-006"),
+            f"The last MOAA/S before {when} is {e.score} ({_when(d, e.at)}): sedation has not "
+            f"resolved (MOAA/S {cfg.sedation_resolved_at_least}); the REMS requires monitoring "
+            "until it does.",
+            ctx.at("dosing", "monitoring", i, "score"),
+            source=ctx.config.source("esketamine.sedation_resolved_at_least"),
+        )
+    dis = _last([(i, e) for i, e in after if isinstance(e, Dissociation)])
+    if dis is not None and dis[1].total > cfg.dissociation_resolved_at_most:
+        i, e2 = dis
+        yield ctx.finding(
+            *_code("KAP-REMS-007"),
+            f"The last CADSS before {when} is {e2.total} ({_when(d, e2.at)}): dissociation has "
+            f"not resolved (at most {cfg.dissociation_resolved_at_most}); the REMS requires "
+            "monitoring until it does.",
+            ctx.at("dosing", "monitoring", i, "total"),
+            source=ctx.config.source("esketamine.dissociation_resolved_at_most"),
+        )
+    vit = [(i, e) for i, e in after if isinstance(e, Vitals)]
+    ox = _last([(i, v) for i, v in vit if v.spo2 is not None])
+    minimum = ctx.config.monitoring.spo2_min
+    if ox is not None and ox[1].spo2 is not None and ox[1].spo2 < minimum:
+        i, v = ox
+        yield ctx.finding(
+            *_code("KAP-REMS-008"),
+            f"The last SpO2 before {when} is {v.spo2}% ({_when(d, v.at)}), below {minimum}%: "
+            "respiratory depression has not resolved; the REMS requires monitoring until it "
+            "does.",
+            ctx.at("dosing", "monitoring", i, "spo2"),
+            source=cite("spravato-rems") + "; " + ctx.config.source("monitoring.spo2_min"),
+        )
+    bp = _last([(i, v) for i, v in vit if v.systolic is not None and v.diastolic is not None])
+    limits = ctx.config.go_no_go
+    if bp is not None:
+        i, v = bp
+        assert v.systolic is not None and v.diastolic is not None
+        high = [(a, val, lim, key) for a, val, lim, key in (
+            ("systolic", v.systolic, limits.systolic_below, "go_no_go.systolic_below"),
+            ("diastolic", v.diastolic, limits.diastolic_below, "go_no_go.diastolic_below"),
+        ) if val >= lim]
+        if high:
+            a, _val, lim, key = high[0]
+            yield ctx.finding(
+                *_code("KAP-REMS-009"),
+                f"The last blood pressure before {when} is {v.systolic}/{v.diastolic} mmHg "
+                f"({_when(d, v.at)}): {a} at or above {lim}. The REMS monitoring form asks "
+                "whether vital signs were acceptable before session completion; keep "
+                "monitoring until BP is at a safe level.",
+                ctx.at("dosing", "monitoring", i, a),
+                source=cite("spravato-monitoring-form", "spravatohcp-dosing") + "; "
+                + ctx.config.source(key),
+            )
+
+
+ESKETAMINE_RESOLUTION = Rule(
+    name="esketamine-resolution",
+    description=(
+        "An esketamine session ends only after sedation, dissociation and respiratory "
+        "depression resolve and BP is acceptable (the last readings before discharge)."
+    ),
+    check=_esketamine_resolution,
+    applies_to=DOSING,
+    source=cite("spravato-rems", "spravato-monitoring-form",
+                note="thresholds: ClinicConfig.esketamine, monitoring, go_no_go"),
+    codes=("KAP-REMS-006", "KAP-REMS-007", "KAP-REMS-008", "KAP-REMS-009"),
+)
+
+
+def _age_on(ctx: RuleContext, day: dt.date) -> int | None:
+    course, doc = ctx.course, ctx.document
+    if course is None or doc is None:
+        return None
+    try:
+        born = doc.client(course.client_id).date_of_birth
+    except KeyError:
+        return None
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _esketamine_sessions(ctx: RuleContext) -> list[Session]:
+    if ctx.course is None:
+        return []
+    found = [s for s in ctx.course.dosing_sessions
+             if s.dosing is not None and s.dosing.agent is Agent.ESKETAMINE]
+    return sorted(found, key=lambda s: s.dosing.administered_at if s.dosing else s.start)
+
+
+def _esketamine_schedule(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE:
+        return
+    sessions = _esketamine_sessions(ctx)
+    if not sessions or all(s.id != ctx.session.id for s in sessions):
+        return
+    cfg = ctx.config.esketamine
+    first = sessions[0]
+    assert first.dosing is not None
+    if first.id == ctx.session.id:
+        age = _age_on(ctx, d.administered_at.date())
+        key = ("esketamine.first_dose_mg_65_plus" if age is not None and age >= 65
+               else "esketamine.first_dose_mg")
+        start = ctx.config.get(key)
+        if d.dose_mg > start + _EPSILON:
+            older = f" (the client is {age})" if age is not None and age >= 65 else ""
+            yield ctx.finding(
+                *_code("KAP-ESK-001"),
+                f"Esketamine {_num(d.dose_mg)} mg on the first treatment day{older}: the label's "
+                f"day-1 starting dose is {_num(start)} mg; document the prescriber's rationale.",
+                ctx.at("dosing", "dose_mg"), source=ctx.config.source(key),
+            )
+        return
+
+    def week(s: Session) -> int:
+        assert s.dosing is not None and first.dosing is not None
+        return (s.dosing.administered_at.date() - first.dosing.administered_at.date()).days // 7 + 1
+
+    mine = week(ctx.session)
+    earlier_same_week = [s for s in sessions if week(s) == mine
+                         and s.dosing is not None and s.dosing.administered_at < d.administered_at]
+    previous = mine - 1
+    if earlier_same_week or not 1 <= previous <= cfg.induction_weeks:
+        return
+    n = sum(1 for s in sessions if week(s) == previous)
+    if n < cfg.induction_sessions_per_week:
+        yield ctx.finding(
+            *_code("KAP-ESK-002"),
+            f"Week {previous} of esketamine induction had {n} session(s): the label's "
+            f"induction is {cfg.induction_sessions_per_week} sessions per week (twice weekly) "
+            f"in weeks 1-{cfg.induction_weeks}; document the reason for the schedule.",
+            ctx.at("dosing", "administered_at"),
+            source=ctx.config.source("esketamine.induction_sessions_per_week"),
+        )
+
+
+ESKETAMINE_SCHEDULE = Rule(
+    name="esketamine-schedule",
+    description=(
+        "The first esketamine dose is the label's day-1 starting dose, and induction is twice "
+        "weekly in weeks 1-4."
+    ),
+    check=_esketamine_schedule,
+    applies_to=DOSING,
+    source=cite("spravato-pi", note="thresholds: ClinicConfig.esketamine"),
+    codes=("KAP-ESK-001", "KAP-ESK-002"),
 )
 
 
@@ -532,7 +800,7 @@ def _kap_consent(ctx: RuleContext) -> Iterator[Finding]:
     first = ctx.course.dosing_sessions[:1] == (ctx.session,)
     which = "the first dosing session" if first else "a dosing session"
     yield ctx.finding(
-        BLOCKING, "KAP-CONSENT-001",
+        *_code("KAP-CONSENT-001"),
         f"No KAP informed consent in force on {day.isoformat()} for {which} ({why}).",
         path,
     )
@@ -562,7 +830,7 @@ def _sedation(ctx: RuleContext) -> Iterator[Finding]:
         for i, e in enumerate(d.monitoring):
             if isinstance(e, Sedation) and e.score <= at_most:
                 yield ctx.finding(
-                    WARNING, "KAP-SEDATION-001",
+                    *_code("KAP-SEDATION-001"),
                     f"MOAA/S {e.score} at {_when(d, e.at)} (at or below {at_most}): deeper "
                     "sedation than expected; record airway checks and the response.",
                     ctx.at("dosing", "monitoring", i, "score"), source=source,
@@ -571,7 +839,7 @@ def _sedation(ctx: RuleContext) -> Iterator[Finding]:
         level = item_value(m, 1)
         if level is not None and level <= at_most:
             yield ctx.finding(
-                WARNING, "KAP-SEDATION-001",
+                *_code("KAP-SEDATION-001"),
                 f"MOAA/S {level} at {_when(d, m.administered_at)} (at or below {at_most}): "
                 "deeper sedation than expected; record airway checks and the response.",
                 ctx.at("measures", k, "items", 0), source=source,
@@ -580,7 +848,7 @@ def _sedation(ctx: RuleContext) -> Iterator[Finding]:
 
 SEDATION_DEPTH = Rule(
     name="sedation-depth",
-    description="MOAA/S stays above the clinic's threshold (default: warns at 2 or below).",
+    description="MOAA/S stays above the clinic's threshold (default: warns at 3 or below).",
     check=_sedation,
     applies_to=DOSING,
     source="thresholds: ClinicConfig.monitoring.moaas_at_most",
@@ -596,7 +864,7 @@ def _spo2(ctx: RuleContext) -> Iterator[Finding]:
     for i, e in enumerate(d.monitoring):
         if isinstance(e, Vitals) and e.spo2 is not None and e.spo2 < minimum:
             yield ctx.finding(
-                WARNING, "KAP-SPO2-001",
+                *_code("KAP-SPO2-001"),
                 f"SpO2 {e.spo2}% at {_when(d, e.at)} is below the clinic's minimum of "
                 f"{minimum}%: record the response (stimulation, airway, oxygen).",
                 ctx.at("dosing", "monitoring", i, "spo2"),
@@ -631,7 +899,7 @@ def _touch(ctx: RuleContext) -> Iterator[Finding]:
         if not ok:
             for k in touched:
                 yield ctx.finding(
-                    BLOCKING, "KAP-TOUCH-001",
+                    *_code("KAP-TOUCH-001"),
                     f"Touch is documented but no consent to touch is in force on "
                     f"{day.isoformat()} ({why}).",
                     ctx.at("interventions", k, "touch_used"),
@@ -640,7 +908,7 @@ def _touch(ctx: RuleContext) -> Iterator[Finding]:
     if prep is not None and prep.consent_to_touch is False:
         for k in touched:
             yield ctx.finding(
-                BLOCKING, "KAP-TOUCH-002",
+                *_code("KAP-TOUCH-002"),
                 "Touch is documented although the client declined touch at this session's "
                 "preparation.",
                 ctx.at("interventions", k, "touch_used"),
@@ -664,19 +932,23 @@ TOUCH_CONSENT = Rule(
 # =============================================================================================
 
 
+def _at_home(s: Session) -> bool:
+    return s.modality is Modality.AT_HOME_CHAPERONED
+
+
 def _discharge(ctx: RuleContext) -> Iterator[Finding]:
     d = ctx.session.dosing
-    if d is None:
+    if d is None or _at_home(ctx.session):
         return
     if d.discharge is None:
         yield ctx.finding(
-            WARNING, "KAP-DISCHARGE-001",
+            *_code("KAP-DISCHARGE-001"),
             "No discharge is recorded: record when the client was assessed as ready to leave.",
             ctx.at("dosing", "discharge"),
         )
     elif not d.discharge.criteria_met:
         yield ctx.finding(
-            WARNING, "KAP-DISCHARGE-002",
+            *_code("KAP-DISCHARGE-002"),
             f"The client left at {_when(d, d.discharge.at)} with discharge criteria not met: "
             "document the reason and the plan.",
             ctx.at("dosing", "discharge", "criteria_met"),
@@ -695,11 +967,11 @@ DISCHARGE_CRITERIA = Rule(
 
 def _escort(ctx: RuleContext) -> Iterator[Finding]:
     d = ctx.session.dosing
-    if d is None or d.discharge is None:
+    if d is None or d.discharge is None or _at_home(ctx.session):
         return
     if not d.discharge.escort and not d.discharge.transport:
         yield ctx.finding(
-            WARNING, "KAP-DISCHARGE-003",
+            *_code("KAP-DISCHARGE-003"),
             "No escort or transport is recorded at discharge: the client must not drive until "
             "the next day.",
             ctx.at("dosing", "discharge", "escort"),
@@ -716,6 +988,416 @@ DISCHARGE_ESCORT = Rule(
 )
 
 
+# =============================================================================================
+# Observation, discharge against the timeline, the go decision, pregnancy
+# =============================================================================================
+
+
+def _last_dose_at(d: DosingRecord) -> dt.datetime:
+    return max([d.administered_at, *(b.at for b in d.boosters)])
+
+
+def _observation(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.discharge is None or _at_home(ctx.session):
+        return
+    cfg = ctx.config.observation
+    if d.agent is not Agent.ESKETAMINE:  # esketamine: KAP-REMS-002 (120 minutes)
+        last = _last_dose_at(d)
+        minutes = (d.discharge.at - last).total_seconds() / 60.0
+        if minutes < cfg.min_minutes:
+            which = "the last dose" if d.boosters else "the dose"
+            yield ctx.finding(
+                *_code("KAP-OBS-001"),
+                f"Discharged {_num(minutes)} min after {which}: the clinic's minimum observation "
+                f"is {cfg.min_minutes} minutes.",
+                ctx.at("dosing", "discharge", "at"),
+                source=ctx.config.source("observation.min_minutes"),
+            )
+    readings = [v for v in d.monitoring if isinstance(v, Vitals) and v.at <= d.discharge.at]
+    if d.discharge.criteria_met and readings:
+        gap = (d.discharge.at - readings[-1].at).total_seconds() / 60.0
+        if gap > cfg.last_vitals_within_minutes:
+            yield ctx.finding(
+                *_code("KAP-DISCHARGE-004"),
+                f"Discharge criteria are marked met, but the last vitals were {_num(gap)} min "
+                f"before discharge (the clinic asks for vitals within "
+                f"{cfg.last_vitals_within_minutes} minutes): record the vitals the discharge "
+                "rests on.",
+                ctx.at("dosing", "discharge", "criteria_met"),
+                source=ctx.config.source("observation.last_vitals_within_minutes"),
+            )
+
+
+OBSERVATION = Rule(
+    name="observation-and-discharge",
+    description=(
+        "In-clinic sessions observe the client for the clinic's minimum after the last dose, "
+        "and a discharge with criteria met rests on recent vitals."
+    ),
+    check=_observation,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.observation",
+    codes=("KAP-OBS-001", "KAP-DISCHARGE-004"),
+)
+
+
+def _go_decision(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.preparation is None or d.preparation.go_decision is not False:
+        return
+    yield ctx.finding(
+        *_code("KAP-GO-001"),
+        "The preparation records a no-go decision, yet a dose was given: correct the record or "
+        "document why the decision changed and who made it.",
+        ctx.at("dosing", "preparation", "go_decision"),
+    )
+
+
+GO_DECISION = Rule(
+    name="go-decision",
+    description="No dose is given after a documented no-go decision.",
+    check=_go_decision,
+    applies_to=DOSING,
+    source=cite("kapnotes-default", note="the clinic's own go/no-go decision binds the dose"),
+    codes=("KAP-GO-001",),
+)
+
+_NEGATED = ("negative", "not positive", "neg ")
+
+
+def _free_text_positive(text: str | None) -> bool:
+    if not text:
+        return False
+    t = f" {text.lower()} "
+    return "positive" in t and not any(n in t for n in _NEGATED)
+
+
+def _pregnancy(ctx: RuleContext) -> Iterator[Finding]:
+    s = ctx.session
+    if s.pre_screen is not None and s.pre_screen.pregnancy_test is PregnancyTest.POSITIVE:
+        yield ctx.finding(
+            *_code("KAP-PREG-001"),
+            "The pre-screen records a positive pregnancy test: ketamine and esketamine are not "
+            "given in pregnancy; do not dose.",
+            ctx.at("pre_screen", "pregnancy_test"),
+        )
+        return
+    prep = s.dosing.preparation if s.dosing is not None else None
+    if prep is not None and _free_text_positive(prep.pregnancy_test):
+        yield ctx.finding(
+            *_code("KAP-PREG-001"),
+            f"The preparation records the pregnancy test as {prep.pregnancy_test!r}: ketamine "
+            "and esketamine are not given in pregnancy; do not dose (record the result as a "
+            "coded pre-screen result).",
+            ctx.at("dosing", "preparation", "pregnancy_test"),
+        )
+
+
+PREGNANCY = Rule(
+    name="pregnancy",
+    description="No dosing with a positive pregnancy test (coded, or free text reading positive).",
+    check=_pregnancy,
+    applies_to=DOSING,
+    source=cite("sanacora-2017", "hull-2022", "spravato-pi",
+                note="pregnancy is screened before ketamine and excluded from at-home programs; "
+                "the SPRAVATO label advises against use in pregnancy"),
+    codes=("KAP-PREG-001",),
+)
+
+
+def _elevated_risk(ctx: RuleContext) -> str | None:
+    """Why the session's suicide risk is elevated (None when it is not)."""
+    risk = ctx.session.risk
+    if risk is not None and risk.level in ctx.config.suicide.risk_levels:
+        return f"the risk assessment rates suicide risk {risk.level.value}"
+    for _path, what, _key in _suicide_triggers(ctx):
+        return what
+    return None
+
+
+def _risk_and_dosing(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None:
+        return
+    why = _elevated_risk(ctx)
+    if why is None:
+        return
+    where = (ctx.at("dosing", "preparation", "go_decision") if d.preparation is not None
+             else ctx.at("dosing"))
+    yield ctx.finding(
+        *_code("KAP-GO-002"),
+        f"A dose was given although {why}: the go decision needs the prescriber's documented "
+        "review of the risk.",
+        where, source=ctx.config.source("suicide.risk_levels"),
+    )
+    if _at_home(ctx.session):
+        yield ctx.finding(
+            *_code("KAP-HOME-003"),
+            f"At-home dosing although {why}: published at-home programs exclude clients with "
+            "recent suicidal intent or attempt; dose in clinic, or not at all.",
+            ctx.at("modality"),
+            source=cite("hull-2022", note="exclusion of recent suicidal intent or attempt"),
+        )
+
+
+RISK_AND_DOSING = Rule(
+    name="suicide-risk-and-dosing",
+    description=(
+        "At elevated suicide risk the go decision is flagged for the prescriber's review, and "
+        "at-home dosing is blocked."
+    ),
+    check=_risk_and_dosing,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.suicide",
+    codes=("KAP-GO-002", "KAP-HOME-003"),
+)
+
+
+def _check_ins(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or not _at_home(ctx.session):
+        return
+    interval = ctx.config.at_home.check_in_interval_minutes
+    source = ctx.config.source("at_home.check_in_interval_minutes")
+    checks = [(i, e) for i, e in enumerate(d.monitoring)
+              if isinstance(e, CheckIn) and e.at >= d.administered_at]
+    if not checks:
+        yield ctx.finding(
+            *_code("KAP-HOME-001"),
+            f"No chaperone check-ins are recorded after the dose: record the chaperone's visual "
+            f"check-ins (at least every {interval} minutes).",
+            ctx.at("dosing", "monitoring"), source=source,
+        )
+        return
+    previous = d.administered_at
+    for i, e in checks:
+        gap = (e.at - previous).total_seconds() / 60.0
+        if gap > interval:
+            yield ctx.finding(
+                *_code("KAP-HOME-002"),
+                f"{_num(gap)} min between chaperone check-ins (to {_when(d, e.at)}): the clinic "
+                f"asks for a check-in at least every {interval} minutes.",
+                ctx.at("dosing", "monitoring", i, "at"), source=source,
+            )
+        previous = e.at
+
+
+CHECK_INS = Rule(
+    name="at-home-check-ins",
+    description="At-home sessions record the chaperone's check-ins at the clinic's interval.",
+    check=_check_ins,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.at_home",
+    codes=("KAP-HOME-001", "KAP-HOME-002"),
+)
+
+
+# =============================================================================================
+# The pre-screen: concomitant medications, contraindications, fasting
+# =============================================================================================
+
+
+def _screen_with(ctx: RuleContext, attr: str) -> tuple[PreScreen, str] | None:
+    """The latest pre-screen (this session's, else an earlier one of the course) with ``attr``
+    recorded, and its path."""
+    s = ctx.session
+    if s.pre_screen is not None and getattr(s.pre_screen, attr) is not None:
+        return s.pre_screen, ctx.at("pre_screen", attr)
+    if ctx.course is None:
+        return None
+    earlier = [(k, x) for k, x in enumerate(ctx.course.sessions)
+               if x.pre_screen is not None and getattr(x.pre_screen, attr) is not None
+               and x.start < s.start]
+    if not earlier:
+        return None
+    k, x = max(earlier, key=lambda kx: kx[1].start)
+    assert x.pre_screen is not None
+    return x.pre_screen, ctx.at_course("sessions", k, "pre_screen", attr)
+
+
+_REMS_CLASSES = (MedicationClass.BENZODIAZEPINE, MedicationClass.SEDATIVE_HYPNOTIC,
+                 MedicationClass.PSYCHOSTIMULANT, MedicationClass.MAOI)
+
+
+def _concomitant(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE:
+        return
+    found = _screen_with(ctx, "medications")
+    if found is None:
+        yield ctx.finding(
+            *_code("KAP-REMS-010"),
+            "No reviewed medication list: the SPRAVATO REMS monitoring form asks whether the "
+            "patient takes benzodiazepines, non-benzodiazepine sedative hypnotics, "
+            "psychostimulants or MAOIs; record the medications in the pre-screen.",
+            ctx.at("pre_screen", "medications"),
+        )
+        return
+    screen, path = found
+    assert screen.medications is not None
+    hits: list[tuple[int, Medication, MedicationClass]] = [
+        (j, m, c) for j, m in enumerate(screen.medications) for c in _REMS_CLASSES
+        if c in m.classes
+    ]
+    if hits:
+        listed = ", ".join(f"{m.name} ({c.label.lower()})" for _j, m, c in hits)
+        yield ctx.finding(
+            *_code("KAP-REMS-011"),
+            f"Concomitant {listed}: monitor sedation and blood pressure closely and answer yes "
+            "on the REMS monitoring form.",
+            f"{path}[{hits[0][0]}].classes",
+            source=cite("spravato-monitoring-form", "spravato-pi",
+                        note="CNS depressants increase sedation; psychostimulants and MAOIs "
+                        "raise blood pressure"),
+        )
+
+
+CONCOMITANT_MEDICATIONS = Rule(
+    name="esketamine-concomitant-medications",
+    description=(
+        "Esketamine sessions rest on a reviewed medication list, and a concomitant "
+        "benzodiazepine, sedative hypnotic, psychostimulant or MAOI is flagged."
+    ),
+    check=_concomitant,
+    applies_to=DOSING,
+    source=cite("spravato-monitoring-form"),
+    codes=("KAP-REMS-010", "KAP-REMS-011"),
+)
+
+#: Which screened conditions contraindicate which agent.
+CONTRAINDICATIONS: dict[Agent, tuple[Contraindication, ...]] = {
+    Agent.ESKETAMINE: (
+        Contraindication.ANEURYSMAL_VASCULAR_DISEASE,
+        Contraindication.ARTERIOVENOUS_MALFORMATION,
+        Contraindication.INTRACEREBRAL_HAEMORRHAGE,
+        Contraindication.KETAMINE_HYPERSENSITIVITY,
+    ),
+    Agent.KETAMINE: tuple(Contraindication),
+}
+_CONTRA_SOURCES = {
+    Agent.ESKETAMINE: cite("spravato-pi", note="section 4, contraindications"),
+    Agent.KETAMINE: cite("sanacora-2017", "hull-2022",
+                         note="screened before racemic ketamine; the clinic's SOP decides"),
+}
+
+
+def _contraindications(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None:
+        return
+    found = _screen_with(ctx, "contraindications")
+    if found is None:
+        return
+    screen, path = found
+    assert screen.contraindications is not None
+    for j, a in enumerate(screen.contraindications.answers):
+        if a.answer is ScreenAnswer.YES and a.condition in CONTRAINDICATIONS[d.agent]:
+            yield ctx.finding(
+                *_code("KAP-CONTRA-001"),
+                f"{a.condition.label} is answered yes on the pre-screen: a contraindication to "
+                f"{d.agent.value}; do not dose without the prescriber's documented decision.",
+                f"{path}.answers[{j}].answer",
+                source=_CONTRA_SOURCES[d.agent],
+            )
+
+
+CONTRAINDICATIONS_RULE = Rule(
+    name="contraindications",
+    description="No dosing with a contraindication to the agent answered yes on the pre-screen.",
+    check=_contraindications,
+    applies_to=DOSING,
+    source=cite("spravato-pi", "sanacora-2017"),
+    codes=("KAP-CONTRA-001",),
+)
+
+
+def _fasting(ctx: RuleContext) -> Iterator[Finding]:
+    d = ctx.session.dosing
+    if d is None or d.agent is not Agent.ESKETAMINE or d.preparation is None:
+        return
+    hours, least = d.preparation.fasting_hours, ctx.config.esketamine.fasting_hours_at_least
+    if hours is not None and hours < least:
+        yield ctx.finding(
+            *_code("KAP-NPO-001"),
+            f"Fasting {_num(hours)} h before esketamine: the label advises no food for at least "
+            f"{_num(least)} hours (nausea and vomiting).",
+            ctx.at("dosing", "preparation", "fasting_hours"),
+            source=ctx.config.source("esketamine.fasting_hours_at_least"),
+        )
+
+
+FASTING = Rule(
+    name="esketamine-fasting",
+    description="Esketamine is given after the fasting the label advises (2 hours, no food).",
+    check=_fasting,
+    applies_to=DOSING,
+    source="thresholds: ClinicConfig.esketamine.fasting_hours_at_least",
+    codes=("KAP-NPO-001",),
+)
+
+
+# =============================================================================================
+# Who did what: ordering prescriber, prescriber onsite, the signatures the policy requires
+# =============================================================================================
+
+
+def _is_prescriber(ctx: RuleContext, clinician_id: str) -> bool | None:
+    """Whether the clinician holds the prescriber role (None: no document to look it up)."""
+    if ctx.document is None:
+        return None
+    found = next((c for c in ctx.document.clinicians if c.id == clinician_id), None)
+    return found is not None and Role.PRESCRIBER in found.roles
+
+
+def _attestation(ctx: RuleContext) -> Iterator[Finding]:
+    s, d = ctx.session, ctx.session.dosing
+    if d is None:
+        return
+    ordering = d.ordering_clinician_id
+    if ordering is None or _is_prescriber(ctx, ordering) is False:
+        why = ("no ordering clinician is named" if ordering is None
+               else f"the ordering clinician {ordering} is not a prescriber")
+        yield ctx.finding(
+            *_code("KAP-ATTEST-001"),
+            f"The dosing record cannot be signed: {why}. Name the prescriber who ordered the "
+            "dose.",
+            ctx.at("dosing", "ordering_clinician_id"),
+        )
+    if d.agent is Agent.ESKETAMINE and not s.clinician_ids(Role.PRESCRIBER):
+        yield ctx.finding(
+            *_code("KAP-ATTEST-002"),
+            "No prescriber is among the session's clinicians: the SPRAVATO REMS requires a "
+            "prescriber onsite during administration and monitoring.",
+            ctx.at("clinicians"),
+            source=cite("spravato-rems"),
+        )
+    if s.status is not NoteStatus.DRAFT:
+        have = {sig.role for sig in s.signatures}
+        for role in ctx.config.signing.dosing_roles:
+            if role not in have:
+                yield ctx.finding(
+                    *_code("KAP-ATTEST-003"),
+                    f"The signed dosing note awaits its {role.value.replace('_', ' ')} "
+                    "signature (clinic policy).",
+                    ctx.at("signatures"),
+                    source=ctx.config.source("signing.dosing_roles"),
+                )
+
+
+DOSING_ATTESTATION = Rule(
+    name="dosing-attestation",
+    description=(
+        "A dosing record names its ordering prescriber; esketamine has a prescriber onsite; a "
+        "signed dosing note carries every signature role the clinic's policy requires."
+    ),
+    check=_attestation,
+    applies_to=DOSING,
+    source=cite("spravato-rems", note="policy: ClinicConfig.signing"),
+    codes=("KAP-ATTEST-001", "KAP-ATTEST-002", "KAP-ATTEST-003"),
+)
+
+
 #: Every built-in rule, registered by :mod:`kapnotes.default_plugins.rules`.
 BUILTIN_RULES: tuple[Rule, ...] = (
     SUICIDE_RISK_SAFETY_PLAN,
@@ -724,10 +1406,21 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     PREDOSE_VITALS,
     DOSE_LIMIT,
     ESKETAMINE_REMS,
+    ESKETAMINE_RESOLUTION,
+    ESKETAMINE_SCHEDULE,
     KAP_CONSENT,
     SEDATION_DEPTH,
     OXYGEN_SATURATION,
     TOUCH_CONSENT,
     DISCHARGE_CRITERIA,
     DISCHARGE_ESCORT,
+    OBSERVATION,
+    GO_DECISION,
+    PREGNANCY,
+    RISK_AND_DOSING,
+    CHECK_INS,
+    CONCOMITANT_MEDICATIONS,
+    CONTRAINDICATIONS_RULE,
+    FASTING,
+    DOSING_ATTESTATION,
 )

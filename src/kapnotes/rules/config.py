@@ -8,7 +8,7 @@ A clinic sets its own policy in a JSON file (only the values it changes)::
     {
       "policy": "Juniper Ridge KAP SOP v3 (2026)",
       "go_no_go": {"systolic_below": 150, "diastolic_below": 95},
-      "dose": {"max_mg_per_kg": {"im": 1.0, "sublingual": 4.0}},
+      "dose": {"max_mg_per_kg": {"im": 1.0, "sublingual": 6.0}},
       "suicide": {"madrs_item10_at_least": 1}
     }
 
@@ -31,105 +31,142 @@ import attrs
 from kapnotes.errors import InvalidError, Problem
 from kapnotes.model._base import each, field, in_range, model, positive
 from kapnotes.model.dosing import Route
+from kapnotes.model.lifecycle import SignatureRole
 from kapnotes.model.session import RiskLevel
+from kapnotes.references import cite
 
 __all__ = [
     "SOURCES",
+    "AtHome",
     "ClinicConfig",
     "DoseLimits",
     "EsketamineMonitoring",
     "GoNoGo",
     "MaxMgPerKg",
     "MonitoringLimits",
+    "Observation",
+    "SigningPolicy",
     "SuicideRisk",
 ]
 
 # =============================================================================================
-# Sources (quoted by findings). [1] = one source only; "not verified" = no public source read.
+# Sources (quoted by findings), each citing kapnotes.references (see docs/sources.md).
 # =============================================================================================
 
-_GO_NO_GO = (
-    "DOMAIN.md section 1: one KAP practice doses only with BP < 160/90 mmHg and HR < 100/min. "
-    "SINGLE SOURCE [1], not a published guideline: set your clinic's own go/no-go policy"
+_GO_NO_GO = cite(
+    "kapnotes-default",
+    note="BP < 160/90 mmHg and HR < 100/min before dosing racemic ketamine: no published "
+    "go/no-go threshold was verified (the SPRAVATO label suggests weighing the risk above "
+    "140/90, [ref:spravato-pi]); set your clinic's own go/no-go policy",
 )
-_SANACORA = (
-    "Sanacora G, Frye MA, McDonald W, et al. A consensus statement on the use of ketamine in "
-    "the treatment of mood disorders. JAMA Psychiatry. 2017;74(4):399-405 (0.5 mg/kg IV over "
-    "40 min is the standard, most studied dose)"
+_SANACORA = cite(
+    "sanacora-2017", note="0.5 mg/kg IV over 40 min is the standard, most studied dose"
 )
-_ANDRADE_2017 = (
-    "Andrade C. Ketamine for depression, 4: in what dose, at what rate, by what route, for how "
-    "long, and at what frequency? J Clin Psychiatry. 2017;78(7):e852-e857 (most commonly "
-    "0.5 mg/kg; some patients may require up to 0.75 mg/kg; IM and SC bolus safe and effective)"
+_ANDRADE_2017 = cite(
+    "andrade-2017",
+    note="most commonly 0.5 mg/kg; some patients may require up to 0.75 mg/kg; IM and SC bolus "
+    "safe and effective",
 )
-_ANDRADE_2019 = (
-    "Andrade C. Oral ketamine for depression, 2: practical considerations. J Clin Psychiatry, "
-    "published 2019-04-09 (oral bioavailability 20-25%; 2.0-2.5 mg/kg oral ~ 0.5 mg/kg IV; "
-    "weight-based oral doses reported from 0.25 to 7.0 mg/kg)"
+_ANDRADE_2019 = cite(
+    "andrade-2019",
+    note="oral bioavailability 20-25%; 2.0-2.5 mg/kg oral ~ 0.5 mg/kg IV; weight-based oral "
+    "doses reported from 0.25 to 7.0 mg/kg",
 )
 _IM = (
-    "Chilukuri H et al. Indian J Psychol Med. 2014;36(1):71-76 (IM 0.25 and 0.5 mg/kg as "
-    "effective as IV 0.5 mg/kg); Loo C et al. (KADS) Br J Psychiatry. 2023;223(6):533-541 "
-    "(subcutaneous 0.5-0.9 mg/kg); " + _ANDRADE_2017
+    cite("chilukuri-2014", note="IM 0.25 and 0.5 mg/kg as effective as IV 0.5 mg/kg") + "; "
+    + cite("loo-2023", note="subcutaneous 0.5-0.9 mg/kg") + "; " + _ANDRADE_2017
 )
-_SPRAVATO_PI = (
-    "SPRAVATO (esketamine) prescribing information, Janssen (FDA label set id "
-    "d81a6a79-a74a-44b7-822c-0dfa3036eaed)"
+_SPRAVATO_PI = cite("spravato-pi")
+_SPRAVATO_DOSE = cite(
+    "spravato-pi", "spravatohcp-dosing", note="section 2: 56 mg or 84 mg per session"
 )
-_SPRAVATO_DOSE = (
-    _SPRAVATO_PI + ", section 2 (56 mg or 84 mg per session); spravatohcp.com dosing page; "
-    "DOMAIN.md section 1 [V]"
+_SPRAVATO_BP = cite(
+    "spravato-pi", "spravatohcp-dosing", "spravato-rems",
+    note="BP before and about 40 minutes after administration. The +/- 5 minute window is "
+    "kapnotes' reading of 'approximately 40 minutes': no published tolerance was found",
 )
-_SPRAVATO_BP = (
-    _SPRAVATO_PI + ", section 5.6 (blood pressure peaks about 40 minutes after administration); "
-    "spravatohcp.com dosing page and SPRAVATO REMS (BP before and 40 minutes after "
-    "administration). The +/- 5 minute window is kapnotes' reading of 'approximately 40 "
-    "minutes' (DOMAIN.md section 7): no published tolerance was found"
+_SPRAVATO_OBSERVATION = cite(
+    "spravato-pi", "spravato-rems",
+    note="boxed warning and section 2: monitor for at least 2 hours at each session, then "
+    "assess readiness to leave",
 )
-_SPRAVATO_OBSERVATION = (
-    _SPRAVATO_PI + ", boxed warning and section 2 (monitor for at least 2 hours at each "
-    "session, then assess readiness to leave); SPRAVATO REMS; DOMAIN.md section 1 [V]"
+_COMPLETION_BP = cite(
+    "spravato-monitoring-form", "kapnotes-default",
+    note="the REMS monitoring form records BP before treatment session completion; kapnotes "
+    "reads 'before completion' as a BP after the 40-minute check and at most 30 minutes "
+    "before discharge (no published window)",
 )
-_SPO2 = (
-    "Janssen Medical Information, 'SPRAVATO - adverse event: respiratory depression' "
-    "(jnjmedicalconnect.com, updated 2025-02-07): phase 3 trials counted SpO2 < 93%; the "
-    "SPRAVATO label requires pulse oximetry but states no number. Procedural-sedation studies "
-    "often use < 90% for hypoxaemia; 93% is the more conservative default"
+_FIRST_DOSE = cite(
+    "spravato-pi", "spravatohcp-dosing",
+    note="section 2: the day-1 starting dose is 56 mg (28 mg at 65 years or older); 84 mg only "
+    "after a 56 mg start",
 )
-_MOAAS = (
-    "MOAA/S (Chernik DA et al. J Clin Psychopharmacol. 1990;10(4):244-251): 2 = responds only "
-    "after mild prodding or shaking. ASA continuum of depth of sedation: moderate sedation "
-    "responds purposefully to voice, alone or with light touch; deep sedation only to repeated "
-    "or painful stimulation. MOAA/S <= 2 marks the moderate/deep boundary (kapnotes' mapping; "
-    "no KAP-specific cut-off was verified)"
+_INDUCTION = cite(
+    "spravato-pi",
+    note="section 2: induction twice per week in weeks 1-4, then weekly in weeks 5-8",
 )
-_PHQ9_ITEM9 = (
-    "Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med. 2001;16(9):606-613; DOMAIN.md "
-    "section 4 [V]: any PHQ-9 item 9 answer above 0 needs follow-up whatever the total"
+_RESOLVED = cite(
+    "spravato-rems", "jnj-sedation",
+    note="monitor at least two hours and until sedation, dissociation and respiratory "
+    "depression resolve; sedation resolves to MOAA/S 5. A dissociation total above 0 is not "
+    "resolved (kapnotes' strict reading of 'resolution'; set your clinic's own)",
 )
-_QIDS_ITEM12 = (
-    "QIDS-SR16 item 12 (Rush AJ et al. Biol Psychiatry. 2003;54(5):573-583), answer options as "
-    "reproduced in Institute of Medicine, CNS Clinical Trials: Suicidality and Data Collection "
-    "(2010), Box 4-1: 1 = life feels empty / wonders whether it is worth living (passive "
-    "ideation), 2-3 = thoughts of suicide or death several times a week or day, plans or "
-    "attempt. >= 1 mirrors PHQ-9 item 9 > 0"
+_OBSERVATION = cite(
+    "kapnotes-default", "sanacora-2017",
+    note="racemic ketamine has no labelled psychiatric monitoring: the clinic's SOP sets the "
+    "minimum observation after the last dose (default 60 minutes) and how recent the vitals "
+    "behind a discharge must be (default 30 minutes)",
 )
-_MADRS_ITEM10 = (
-    "MADRS item 10 anchors (Montgomery & Asberg 1979) as tabulated in Perroud N et al. BMC Med. "
-    "2009;7:60, Table 1: 0-1 enjoys life; 2-3 weary of life, only fleeting suicidal thoughts; "
-    "4-5 suicidal thoughts common; 6 explicit plans. >= 2 is the first rating that describes "
-    "suicidal thoughts"
+_CHECK_IN = cite(
+    "kapnotes-default", "hull-2022",
+    note="at-home programs dose with a physically present monitor; kapnotes' default asks for "
+    "a chaperone check-in at least every 15 minutes from the dose to the end of monitoring",
 )
-_CSSRS = (
-    "Columbia Lighthouse Project, C-SSRS screener with triage points (moderate and high risk "
-    "call for intervention); the low/moderate split rests on DOMAIN.md [1] (see "
-    "kapnotes.instruments.catalog.cssrs)"
+_NPO = cite(
+    "spravato-pi", note="section 2: avoid food for at least 2 hours before administration"
 )
-_RISK_LEVEL = (
-    "Stanley B, Brown GK. Safety Planning Intervention. Cogn Behav Pract. 2012;19(2):256-264 "
-    "(a safety plan for patients at elevated suicide risk). Which clinician-rated levels "
+_SIGNING = cite(
+    "spravato-rems", "kapnotes-default",
+    note="the REMS requires a prescriber onsite during administration and monitoring; "
+    "kapnotes' default policy: a dosing note is signed by its author and attested by the "
+    "prescriber for the medical part",
+)
+_SPO2 = cite(
+    "jnj-respiratory",
+    note="phase 3 trials counted SpO2 < 93%; the SPRAVATO label requires pulse oximetry but "
+    "states no number. Procedural-sedation studies often use < 90% for hypoxaemia; 93% is the "
+    "more conservative default",
+)
+_MOAAS = cite(
+    "jnj-sedation", "chernik-1990",
+    note="the manufacturer's phase 3 program defines moderate or greater sedation as MOAA/S "
+    "<= 3 (3 = responds only after name is called loudly and/or repeatedly); mild sedation is "
+    "MOAA/S 4",
+)
+_PHQ9_ITEM9 = cite(
+    "kroenke-2001", note="any PHQ-9 item 9 answer above 0 needs follow-up whatever the total"
+)
+_QIDS_ITEM12 = cite(
+    "rush-2003", "iom-2010",
+    note="QIDS-SR16 item 12 answer options (IOM Box 4-1): 1 = life feels empty / wonders "
+    "whether it is worth living (passive ideation), 2-3 = thoughts of suicide or death several "
+    "times a week or day, plans or attempt. >= 1 mirrors PHQ-9 item 9 > 0",
+)
+_MADRS_ITEM10 = cite(
+    "montgomery-1979", "perroud-2009",
+    note="MADRS item 10 anchors (Perroud Table 1): 0-1 enjoys life; 2-3 weary of life, only "
+    "fleeting suicidal thoughts; 4-5 suicidal thoughts common; 6 explicit plans. >= 2 is the "
+    "first rating that describes suicidal thoughts",
+)
+_CSSRS = cite(
+    "columbia-triage",
+    note="moderate and high risk call for intervention; see kapnotes.instruments.catalog.cssrs",
+)
+_RISK_LEVEL = cite(
+    "stanley-2012",
+    note="a safety plan for patients at elevated suicide risk. Which clinician-rated levels "
     "require one (moderate and above) is kapnotes' default, matching the C-SSRS levels that "
-    "block; not a published cut-off"
+    "block; not a published cut-off",
 )
 
 #: The source of each default, by dotted key (``"go_no_go.systolic_below"``).
@@ -142,21 +179,34 @@ SOURCES: dict[str, str] = {
     "dose.max_mg_per_kg.im": _IM + ". Default 0.75 mg/kg: IM bioavailability is close to IV, so "
     "the IV ceiling applies; below the 0.9 mg/kg subcutaneous ceiling of KADS. KAP-specific IM "
     "ranges (e.g. Dore et al. 2019) were not verified",
-    "dose.max_mg_per_kg.sublingual": _ANDRADE_2019 + ". Default 3.0 mg/kg: the IV ceiling "
-    "(0.75 mg/kg) at ~25% bioavailability. NOT VERIFIED for sublingual use (sublingual "
-    "bioavailability is quoted at 16-30% by secondary sources); conservative within the "
-    "reported oral range",
+    "dose.max_mg_per_kg.sublingual": cite(
+        "hull-2022", "andrade-2019",
+        note="a published at-home sublingual program starts at about 5 mg/kg (Hull); oral "
+        "doses in the literature reach 7.0 mg/kg (Andrade). Default 7.0 mg/kg: the top of the "
+        "published range, so the usual starting dose is not flagged",
+    ),
     "dose.max_mg_per_kg.oral": _ANDRADE_2019 + ". Default 3.0 mg/kg: the IV ceiling at 25% "
     "bioavailability (derived, not a published maximum)",
-    "dose.max_mg_per_kg.intranasal": "Racemic intranasal ketamine: intranasal bioavailability "
-    "~45% (as stated by Al Shirawi MI et al., oral ketamine case series, J Clin "
-    "Psychopharmacol). Default 1.5 mg/kg: below the IV ceiling at 45% (1.67 mg/kg). NOT "
+    "dose.max_mg_per_kg.intranasal": "Racemic intranasal ketamine: "
+    + cite("al-shirawi", note="intranasal bioavailability ~45%") + ". Default 1.5 mg/kg: below the IV ceiling at 45% (1.67 mg/kg). NOT "
     "VERIFIED: no published psychiatric maximum was found",
     "dose.esketamine_max_mg": _SPRAVATO_DOSE,
     "esketamine.bp_check_minutes": _SPRAVATO_BP,
     "esketamine.bp_check_tolerance_minutes": _SPRAVATO_BP,
     "esketamine.min_monitoring_minutes": _SPRAVATO_OBSERVATION,
+    "esketamine.completion_bp_within_minutes": _COMPLETION_BP,
+    "esketamine.first_dose_mg": _FIRST_DOSE,
+    "esketamine.first_dose_mg_65_plus": _FIRST_DOSE,
+    "esketamine.induction_weeks": _INDUCTION,
+    "esketamine.induction_sessions_per_week": _INDUCTION,
+    "esketamine.sedation_resolved_at_least": _RESOLVED,
+    "esketamine.dissociation_resolved_at_most": _RESOLVED,
     "monitoring.spo2_min": _SPO2,
+    "observation.min_minutes": _OBSERVATION,
+    "observation.last_vitals_within_minutes": _OBSERVATION,
+    "at_home.check_in_interval_minutes": _CHECK_IN,
+    "signing.dosing_roles": _SIGNING,
+    "esketamine.fasting_hours_at_least": _NPO,
     "monitoring.moaas_at_most": _MOAAS,
     "suicide.phq9_item9_at_least": _PHQ9_ITEM9,
     "suicide.qids_sr16_item12_at_least": _QIDS_ITEM12,
@@ -184,12 +234,12 @@ class GoNoGo:
     """Pre-dose go/no-go: dose only when the last pre-dose reading is below each limit.
 
     A reading *at* a limit is a no-go (``systolic_below=160`` means 160 is too high).
-    Source: DOMAIN.md section 1, one practice only [1] (see :data:`SOURCES`).
+    Source: no published threshold was verified; a conservative default (see :data:`SOURCES`).
     """
 
-    systolic_below: int = field(default=160, check=in_range(60, 300, unit="mmHg"))  # [1]
-    diastolic_below: int = field(default=90, check=in_range(30, 200, unit="mmHg"))  # [1]
-    heart_rate_below: int = field(default=100, check=in_range(30, 250, unit="/min"))  # [1]
+    systolic_below: int = field(default=160, check=in_range(60, 300, unit="mmHg"))
+    diastolic_below: int = field(default=90, check=in_range(30, 200, unit="mmHg"))
+    heart_rate_below: int = field(default=100, check=in_range(30, 250, unit="/min"))
 
 
 @model
@@ -204,8 +254,8 @@ class MaxMgPerKg:
     iv: float | None = field(default=0.75, check=_MG_PER_KG)
     # Chilukuri 2014 (IM 0.25-0.5), KADS 2023 (SC 0.5-0.9): IM ~ IV bioavailability -> 0.75.
     im: float | None = field(default=0.75, check=_MG_PER_KG)
-    # NOT VERIFIED: IV ceiling / ~25% bioavailability (Andrade 2019 for oral): 3.0.
-    sublingual: float | None = field(default=3.0, check=_MG_PER_KG)
+    # Hull 2022 (at-home sublingual, ~5 mg/kg start); Andrade 2019 (oral up to 7.0 mg/kg).
+    sublingual: float | None = field(default=7.0, check=_MG_PER_KG)
     # Andrade 2019: oral 2.0-2.5 mg/kg ~ IV 0.5 mg/kg; IV ceiling 0.75 at 25% -> 3.0 (derived).
     oral: float | None = field(default=3.0, check=_MG_PER_KG)
     # NOT VERIFIED: racemic intranasal, ~45% bioavailability -> 1.5 (conservative).
@@ -228,7 +278,9 @@ class DoseLimits:
 
 @model
 class EsketamineMonitoring:
-    """SPRAVATO REMS monitoring: BP at ~40 minutes, at least 2 hours of observation."""
+    """SPRAVATO label and REMS: BP before, at ~40 minutes and before completion; at least 2
+    hours of observation and until sedation and dissociation resolve; the day-1 dose and the
+    induction schedule."""
 
     # SPRAVATO PI 5.6 / REMS: BP 40 minutes after administration.
     bp_check_minutes: int = field(default=40, check=in_range(1, 240, unit="minutes"))
@@ -236,6 +288,19 @@ class EsketamineMonitoring:
     bp_check_tolerance_minutes: int = field(default=5, check=in_range(0, 60, unit="minutes"))
     # SPRAVATO PI boxed warning: at least 2 hours.
     min_monitoring_minutes: int = field(default=120, check=in_range(1, 720, unit="minutes"))
+    # REMS monitoring form: BP before session completion; the window is kapnotes' default.
+    completion_bp_within_minutes: int = field(default=30, check=in_range(1, 240, unit="minutes"))
+    # SPRAVATO PI section 2: day-1 starting dose 56 mg (28 mg at 65 or older).
+    first_dose_mg: float = field(default=56.0, check=positive(1000, unit="mg"))
+    first_dose_mg_65_plus: float = field(default=28.0, check=positive(1000, unit="mg"))
+    # SPRAVATO PI section 2: induction twice weekly in weeks 1-4.
+    induction_weeks: int = field(default=4, check=in_range(0, 52, unit="weeks"))
+    induction_sessions_per_week: int = field(default=2, check=in_range(1, 7))
+    # SPRAVATO PI section 2: avoid food for at least 2 hours before dosing.
+    fasting_hours_at_least: float = field(default=2.0, check=in_range(0, 24, unit="hours"))
+    # REMS: until sedation and dissociation resolve (MOAA/S 5; CADSS 0, kapnotes' reading).
+    sedation_resolved_at_least: int = field(default=5, check=in_range(0, 5))
+    dissociation_resolved_at_most: int = field(default=0, check=in_range(0, 92))
 
 
 @model
@@ -244,15 +309,44 @@ class MonitoringLimits:
 
     # Janssen medical information: phase 3 esketamine trials counted SpO2 < 93%.
     spo2_min: int = field(default=93, check=in_range(50, 100, unit="%"))
-    # MOAA/S <= 2: needs prodding or more to respond (moderate/deep boundary, ASA continuum).
-    moaas_at_most: int = field(default=2, check=in_range(0, 5))
+    # MOAA/S <= 3: moderate or greater sedation (Janssen medical information, phase 3).
+    moaas_at_most: int = field(default=3, check=in_range(0, 5))
+
+
+@model
+class Observation:
+    """In-clinic observation after dosing (clinic SOP; no published psychiatric minimum)."""
+
+    # kapnotes default: at least 60 minutes after the last dose before discharge.
+    min_minutes: int = field(default=60, check=in_range(0, 720, unit="minutes"))
+    # kapnotes default: discharge rests on vitals at most 30 minutes old.
+    last_vitals_within_minutes: int = field(default=30, check=in_range(1, 720, unit="minutes"))
+
+
+@model
+class AtHome:
+    """At-home (chaperoned) sessions: how often the chaperone checks in."""
+
+    # kapnotes default: a check-in at least every 15 minutes.
+    check_in_interval_minutes: int = field(default=15, check=in_range(1, 240, unit="minutes"))
+
+
+@model
+class SigningPolicy:
+    """Which signature roles a dosing note needs (kapnotes default: author and the
+    prescriber's attestation of the medical part)."""
+
+    dosing_roles: tuple[SignatureRole, ...] = (
+        SignatureRole.AUTHOR,
+        SignatureRole.PRESCRIBER_ATTESTATION,
+    )
 
 
 @model
 class SuicideRisk:
     """When a session must document a suicide risk assessment and a safety plan."""
 
-    # PHQ-9 item 9 > 0 (Kroenke 2001; DOMAIN.md [V]).
+    # PHQ-9 item 9 > 0 (Kroenke 2001).
     phq9_item9_at_least: int = field(default=1, check=in_range(1, 3))
     # QIDS-SR16 item 12 >= 1: passive ideation and above (IOM 2010, Box 4-1).
     qids_sr16_item12_at_least: int = field(default=1, check=in_range(1, 3))
@@ -277,6 +371,9 @@ class ClinicConfig:
     dose: DoseLimits = field(factory=DoseLimits)
     esketamine: EsketamineMonitoring = field(factory=EsketamineMonitoring)
     monitoring: MonitoringLimits = field(factory=MonitoringLimits)
+    observation: Observation = field(factory=Observation)
+    at_home: AtHome = field(factory=AtHome)
+    signing: SigningPolicy = field(factory=SigningPolicy)
     suicide: SuicideRisk = field(factory=SuicideRisk)
 
     _default: ClassVar[ClinicConfig | None] = None

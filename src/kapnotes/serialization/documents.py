@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
+
 from kapnotes.errors import FormatVersionError, InvalidError, Problem
 from kapnotes.model.document import FORMAT_NAME, FORMAT_VERSION, Document
 from kapnotes.serialization.converter import converter
@@ -93,6 +95,10 @@ def from_data(data: Any, *, source: str | None = None) -> Document:
     """A :class:`Document` from parsed JSON (a dict)."""
     check_version(data, source)
     doc = structure(data, Document, source=source)
+    if doc.format_version != FORMAT_VERSION:
+        # Upgrade within the major version: every field added since 1.0 is optional, so an
+        # older document is already a valid current one (docs/format.md, "Versions").
+        doc = attrs.evolve(doc, format_version=FORMAT_VERSION)  # type: ignore[misc]
     from kapnotes.validation import check_against_registry
 
     problems = check_against_registry(doc)

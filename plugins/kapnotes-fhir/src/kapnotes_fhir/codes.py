@@ -49,7 +49,7 @@ SYSTEMS = frozenset(
 
 _HL7_VITALS = "FHIR R4 vital signs profiles (hl7.org/fhir/R4/observation-vitalsigns.html)"
 _VS_RESULT = "FHIR ValueSet observation-vitalsignresult (hl7.org/fhir/ValueSet/observation-vitalsignresult)"
-_ROUTES = "FHIR ValueSet route-codes (hl7.org/fhir/valueset-route-codes.html); DOMAIN.md section 5 [V]"
+_ROUTES = "FHIR ValueSet route-codes (hl7.org/fhir/valueset-route-codes.html) [ref:fhir-route-codes]"
 
 
 @attrs.frozen
@@ -82,7 +82,7 @@ def concept_of(codes: tuple[Code, ...], text: str) -> dict[str, Any]:
 
 # --- LOINC ------------------------------------------------------------------------------------
 
-PROGRESS_NOTE = Code(LOINC, "11506-3", "Progress note", "DOMAIN.md section 5 [V]")
+PROGRESS_NOTE = Code(LOINC, "11506-3", "Progress note", "LOINC [ref:loinc]")
 BP_PANEL = Code(
     LOINC, "85354-9", "Blood pressure panel with all children optional",
     f"{_HL7_VITALS}: FHIR Blood Pressure profile (hl7.org/fhir/r4b/bp.html)",
@@ -107,8 +107,8 @@ PHQ9_ANSWER_LIST_SOURCE = "LOINC LL358-3 (tx.fhir.org expansion, LOINC 2.82)"
 
 # --- SNOMED CT --------------------------------------------------------------------------------
 
-PSYCHOTHERAPY = Code(SNOMED, "75516001", "Psychotherapy", "DOMAIN.md section 5 [V]")
-CBT = Code(SNOMED, "228557008", "Cognitive and behavioral therapy", "DOMAIN.md section 5 [V]")
+PSYCHOTHERAPY = Code(SNOMED, "75516001", "Psychotherapy", "SNOMED CT [ref:snomed-ct]")
+CBT = Code(SNOMED, "228557008", "Cognitive and behavioral therapy", "SNOMED CT [ref:snomed-ct]")
 ROUTE_IV = Code(SNOMED, "47625008", "Intravenous route", _ROUTES)
 ROUTE_IM = Code(SNOMED, "78421000", "Intramuscular route", _ROUTES)
 ROUTE_SUBLINGUAL = Code(SNOMED, "37839007", "Sublingual route", _ROUTES)
@@ -219,7 +219,7 @@ UNVERIFIED: tuple[tuple[str, str, str], ...] = (
     (
         "ketamine (racemic) Medication.code",
         "RxNorm 6130",
-        "DOMAIN.md marks it single-source [1]; no public source confirming it was found",
+        "single source [ref:rxnorm]; no second public source confirming it was found",
     ),
     ("Encounter.type by session kind", "-", "no verified code for KAP session kinds"),
     ("psychoeducation, mindfulness, safety planning, somatic work", "-", "no verified SNOMED CT code"),

@@ -8,7 +8,9 @@
 ``madrs``               MADRS (clinician)
 ``bdi2``                BDI-II (scores only)
 ``cssrs-screener``      C-SSRS screener, risk triage (item 6b = within the past 3 months)
+``cssrs-since-last-visit``  C-SSRS "since last visit" screener, risk triage at repeat visits
 ``cadss``               CADSS, 23 subject-rated items
+``cadss-6``             CADSS-6 short form (CADSS items 1, 2, 6, 7, 15, 22)
 ``moaas``               MOAA/S sedation level
 ``meq30``               MEQ30, four subscales and the complete-experience criterion
 ======================  ===============================================================
@@ -19,7 +21,8 @@ from __future__ import annotations
 from kapnotes.instruments.base import Instrument
 from kapnotes.instruments.catalog.bdi2 import BDI2
 from kapnotes.instruments.catalog.cadss import CADSS
-from kapnotes.instruments.catalog.cssrs import CSSRS_SCREENER
+from kapnotes.instruments.catalog.cadss6 import CADSS6
+from kapnotes.instruments.catalog.cssrs import CSSRS_SCREENER, CSSRS_SINCE_LAST_VISIT
 from kapnotes.instruments.catalog.gad7 import GAD7
 from kapnotes.instruments.catalog.madrs import MADRS
 from kapnotes.instruments.catalog.meq30 import MEQ30
@@ -29,12 +32,13 @@ from kapnotes.instruments.catalog.phq9 import PHQ9
 from kapnotes.instruments.catalog.qids import QIDS_SR16
 
 ALL: tuple[Instrument, ...] = (
-    PHQ9, GAD7, PCL5, QIDS_SR16, MADRS, BDI2, CSSRS_SCREENER, CADSS, MOAAS, MEQ30,
+    PHQ9, GAD7, PCL5, QIDS_SR16, MADRS, BDI2, CSSRS_SCREENER, CSSRS_SINCE_LAST_VISIT, CADSS,
+    CADSS6, MOAAS, MEQ30,
 )
 
 BY_NAME: dict[str, Instrument] = {i.name: i for i in ALL}
 
 __all__ = [
-    "ALL", "BDI2", "BY_NAME", "CADSS", "CSSRS_SCREENER", "GAD7", "MADRS", "MEQ30", "MOAAS",
+    "ALL", "BDI2", "BY_NAME", "CADSS", "CADSS6", "CSSRS_SCREENER", "CSSRS_SINCE_LAST_VISIT", "GAD7", "MADRS", "MEQ30", "MOAAS",
     "PCL5", "PHQ9", "QIDS_SR16",
 ]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from kapnotes.instruments.base import Band, CriticalItem, Instrument, Item, LoincCodes
 from kapnotes.instruments.catalog._common import sum_scorer
+from kapnotes.references import cite
 
-SOURCE = (
-    "Beck AT, Steer RA, Brown GK. Manual for the Beck Depression Inventory-II. San Antonio, "
-    "TX: Psychological Corporation; 1996"
-)
+SOURCE = cite("beck-1996")
 # Bands: the BDI-II manual (Beck, Steer & Brown 1996): 0-13 minimal, 14-19 mild, 20-28
 # moderate, 29-63 severe; the same ranges appear on Pearson's BDI-II score report and the
 # COMPAR-EU tool summary. Read in secondary sources, not in the manual itself.
@@ -52,7 +50,7 @@ BDI2 = Instrument(
         Band(29, 63, "severe", BAND_SOURCE),
     ),
     # Item 9 is "suicidal thoughts or wishes" on the BDI-II (Pearson BDI-II score report item
-    # list; St Patrick's outcome-measure summary). DOMAIN.md marked it [?]; verified there.
+    # list; St Patrick's outcome-measure summary): two sources.
     critical_items=(
         CriticalItem(
             9, 1,
@@ -61,8 +59,8 @@ BDI2 = Instrument(
             "BDI-II item list as on Pearson's BDI-II score report",
         ),
     ),
-    # LOINC total 89209-1 "Beck Depression Inventory II total score [BDI]": DOMAIN.md [V]; the
+    # LOINC total 89209-1 "Beck Depression Inventory II total score [BDI]" ([ref:loinc]): the
     # LOINC table as reproduced by healthassure.in (LOINC 2.82). No panel or item codes verified.
-    loinc=LoincCodes(source="DOMAIN.md [V]; LOINC 2.82 table", total="89209-1"),
+    loinc=LoincCodes(source=cite("loinc", note="LOINC 2.82 table"), total="89209-1"),
     aliases=("BDI-II", "BDI 2", "BDI2", "BDIII"),
 )

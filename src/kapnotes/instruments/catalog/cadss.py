@@ -2,19 +2,16 @@
 
 Item wording is not reproduced. The full scale has 28 items: 23 rated by the subject and 5 by
 the observer (Bremner's administration instructions, 2014); kapnotes scores the 23 subject
-items, total 0-92, as DOMAIN.md specifies. The observer items are not part of this total.
+items, total 0-92 (Bremner et al. 1998). The observer items are not part of this total.
 """
 
 from __future__ import annotations
 
 from kapnotes.instruments.base import Instrument, Item
 from kapnotes.instruments.catalog._common import sum_scorer
+from kapnotes.references import cite
 
-SOURCE = (
-    "Bremner JD, Krystal JH, Putnam FW, et al. Measurement of dissociative states with the "
-    "Clinician-Administered Dissociative States Scale (CADSS). J Trauma Stress. "
-    "1998;11(1):125-136"
-)
+SOURCE = cite("bremner-1998")
 
 CADSS = Instrument(
     name="cadss",
@@ -38,7 +35,7 @@ CADSS = Instrument(
         "scores only. Subscale item assignments (depersonalization, derealization, amnesia) "
         "were not verified and are not scored."
     ),
-    # No severity bands and no critical items: none were found in a public source and
-    # DOMAIN.md lists none. LOINC: none found, not verified.
+    # No severity bands and no critical items: none were found in a public source.
+    # LOINC: none found, not verified.
     aliases=("CADSS",),
 )

@@ -9,7 +9,7 @@ follow-up as its own question (93269-9), and keeps every answer a plain yes/no.
 Skip logic of the screener: items 3-5 are asked only after a yes to item 2, and item 6b only
 after a yes to item 6; items skipped by that logic may be left None and count as "no".
 
-Triage (Columbia screener with triage points; DOMAIN.md [1]):
+Triage (Columbia screener with triage points, [ref:columbia-triage]):
   high     - yes to item 4 or 5, or yes to 6 with 6b yes (behaviour within the past 3 months)
   moderate - yes to item 3, or yes to 6 with 6b no (behaviour over 3 months ago)
   low      - yes to item 1 or 2 only
@@ -17,7 +17,7 @@ Triage (Columbia screener with triage points; DOMAIN.md [1]):
 The high-risk anchors are confirmed by the Columbia Lighthouse Project's triage page ("the most
 worrisome answers are a recent (past month) yes to items 4 or 5 ... and/or any recent (3 months)
 behavior"); the low/moderate split (including "6 over 3 months ago -> moderate") rests on
-DOMAIN.md and one public implementation of the Columbia triage form.
+one public implementation of the Columbia triage form (single source).
 """
 
 from __future__ import annotations
@@ -34,16 +34,13 @@ from kapnotes.instruments.base import (
     ScoreResult,
 )
 from kapnotes.instruments.catalog._common import YES_NO, interpretation, list_items, missing
+from kapnotes.references import cite
 
-SOURCE = (
-    "Posner K, Brown GK, Stanley B, et al. The Columbia-Suicide Severity Rating Scale: initial "
-    "validity and internal consistency findings from three multisite studies with adolescents "
-    "and adults. Am J Psychiatry. 2011;168(12):1266-1277; Columbia Lighthouse Project, C-SSRS "
-    "Screener with triage points"
-)
-TRIAGE_SOURCE = (
-    "Columbia Lighthouse Project triage (cssrs.columbia.edu: recent yes to 4 or 5, or behaviour "
-    "in the past 3 months, is the most worrisome); low/moderate split per DOMAIN.md [1]"
+SOURCE = cite("posner-2011", "columbia-triage")
+TRIAGE_SOURCE = cite(
+    "columbia-triage",
+    note="recent yes to 4 or 5, or behaviour in the past 3 months, is the most worrisome; the "
+    "low/moderate split rests on one public implementation",
 )
 RISK_LEVELS = ("none", "low", "moderate", "high")
 
@@ -180,13 +177,135 @@ CSSRS_SCREENER = Instrument(
     # LOINC item codes 93246-7 ... 93269-9 and risk level 93374-7: linkIds of the C-SSRS
     # QuestionnaireResponse example in the HL7 US Behavioral Health Profiles IG (CI build,
     # "C-SSRS-example-1", screen version per cms.gov). 93374-7 "Suicide risk level" (class
-    # SURVEY.CSSRS): DOMAIN.md [1], also in the LOINC 2.82 table via healthassure.in. Marked
-    # single-source as DOMAIN.md asks; the IG is a continuous build, not a published version.
+    # SURVEY.CSSRS): several independent FHIR IGs and applications, and the LOINC 2.82 table
+    # via healthassure.in; 93373-9 is the screener-recent panel in two public Questionnaires.
+    # Item codes rest on the IG example, a continuous build, not a published version.
     loinc=LoincCodes(
-        source="HL7 US Behavioral Health Profiles IG (CI build) C-SSRS example; DOMAIN.md [1]",
+        source=cite("hl7-bhp-ig", "loinc"),
+        panel="93373-9",
         items=tuple((n, code) for n, (_label, code) in enumerate(_ITEMS, 1)),
         risk_level="93374-7",
         single_source=True,
     ),
     aliases=("C-SSRS", "CSSRS", "C-SSRS screener", "C-SSRS screen", "Columbia"),
+)
+
+
+# =============================================================================================
+# The "since last visit" screener, for repeat visits
+# =============================================================================================
+#
+# The Columbia "Since Last Visit" version asks the same five ideation questions (1 and 2
+# always, 3-5 after a yes to 2) over the time since the last visit, and one question about
+# suicidal behaviour since the last visit (no lifetime / 3-month split). Triage applies the
+# screener's points: behaviour since the last visit counts as recent behaviour (high), which
+# holds when visits are less than 3 months apart, as in a KAP course (kapnotes' reading).
+
+SLV_SOURCE = cite("posner-2011", "columbia-since-last-visit")
+SLV_TRIAGE_SOURCE = cite(
+    "columbia-triage", "columbia-since-last-visit",
+    note="the screener's triage points over the time since the last visit: yes to 4 or 5, or "
+    "any suicidal behaviour since the last visit, is high risk",
+)
+_SLV_ITEMS = (
+    "wish to be dead (since last visit)",
+    "non-specific active suicidal thoughts (since last visit)",
+    "suicidal thoughts with method, without intent (since last visit)",
+    "suicidal intent without specific plan (since last visit)",
+    "suicidal intent with specific plan (since last visit)",
+    "suicidal behaviour (since last visit)",
+)
+_SLV_REASONS = (
+    "wish to be dead: low risk at least",
+    "active suicidal thoughts: low risk at least",
+    "suicidal thoughts with a method: moderate risk at least",
+    "suicidal intent: high risk",
+    "suicidal intent with a plan: high risk",
+    "suicidal behaviour since the last visit: high risk",
+)
+
+
+def slv_required_items(answers: Answers) -> list[int]:
+    """The items that had to be asked given the answers: 3-5 follow a yes to item 2."""
+    return [1, 2, 3, 4, 5, 6] if answers[1] != 0 else [1, 2, 6]
+
+
+def slv_risk_level(answers: Answers) -> str:
+    """The triage level the answers establish (a lower bound when some are missing)."""
+    if _yes(answers, 4) or _yes(answers, 5) or _yes(answers, 6):
+        return "high"
+    if _yes(answers, 3):
+        return "moderate"
+    if _yes(answers, 1) or _yes(answers, 2):
+        return "low"
+    return "none"
+
+
+def _slv_score(inst: Instrument, answers: Answers, params: Params) -> ScoreResult:
+    level = slv_risk_level(answers)
+    needed = slv_required_items(answers)
+    gaps = missing(answers, needed)
+    flags = [
+        Flag(f"cssrs-item-{c.item}", f"item {c.item} yes: {c.reason}", c.item)
+        for c in inst.critical_items if c.triggered(answers[c.item - 1])
+    ]
+    if answers[1] == 0 and any(_yes(answers, n) for n in (3, 4, 5)):
+        flags.append(Flag("cssrs-skip-logic", "items 3-5 are asked only after a yes to item 2; "
+                          "their yes answers were kept"))
+    if gaps:
+        flags.append(Flag("incomplete", f"{list_items(list(gaps))} not answered: risk is at "
+                          f"least {level} and could be higher"))
+    headline = (f"C-SSRS since last visit: {'at least ' if gaps else ''}{level} risk "
+                "(Columbia triage)")
+    return ScoreResult(
+        instrument=inst.name,
+        total=None,
+        band=None,
+        band_source=None,
+        flags=tuple(flags),
+        completeness=Completeness(len(needed) - len(gaps), len(needed)),
+        complete=not gaps,
+        risk_level=level,
+        interpretation=interpretation(inst, headline, flags),
+        responses=answers,
+        details={"risk_is_lower_bound": bool(gaps), "triage_source": SLV_TRIAGE_SOURCE},
+    )
+
+
+CSSRS_SINCE_LAST_VISIT = Instrument(
+    name="cssrs-since-last-visit",
+    title="C-SSRS since last visit",
+    description=(
+        "Columbia-Suicide Severity Rating Scale, since-last-visit screen: suicide risk triage "
+        "at repeat visits."
+    ),
+    items=tuple(
+        Item(n, 0, 1, label=label, hint=YES_NO, required=n in (1, 2, 6))
+        for n, label in enumerate(_SLV_ITEMS, 1)
+    ),
+    total_range=None,
+    scoring_rule=(
+        "No total. Risk level: high = yes to 4 or 5, or suicidal behaviour (6) since the last "
+        "visit; moderate = yes to 3; low = yes to 1 or 2; none otherwise. Answers are 0 = no, "
+        "1 = yes."
+    ),
+    scorer=_slv_score,
+    respondent="clinician",
+    missing_item_policy=(
+        "items 1, 2 and 6 are always required, 3-5 when item 2 is yes (or unanswered); items "
+        "skipped by the screener's logic count as no. With a required item missing the result "
+        "is incomplete and risk_level is a lower bound, with a flag saying so"
+    ),
+    source=SLV_SOURCE,
+    copyright_note=(
+        "C-SSRS copyright The Research Foundation for Mental Hygiene, Inc.; free for clinical "
+        "use (Columbia Lighthouse Project). kapnotes stores neutral item labels, not wording."
+    ),
+    critical_items=tuple(
+        CriticalItem(n, 1, reason, SLV_TRIAGE_SOURCE) for n, reason in enumerate(_SLV_REASONS, 1)
+    ),
+    # The generic suicide risk level 93374-7 applies to any C-SSRS version. No LOINC panel or
+    # item codes for the since-last-visit version were found (93373-9 is the "recent" screener).
+    loinc=LoincCodes(source=cite("loinc", note="suicide risk level"), risk_level="93374-7"),
+    aliases=("C-SSRS since last visit", "C-SSRS SLV", "CSSRS-SLV"),
 )

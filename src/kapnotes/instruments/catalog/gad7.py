@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from kapnotes.instruments.base import Band, Instrument, Item, LoincCodes
+from kapnotes.instruments.base import Band, Instrument, Item, LoincCodes, Remission
 from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, sum_scorer
+from kapnotes.references import cite
 
-SOURCE = (
-    "Spitzer RL, Kroenke K, Williams JBW, Lowe B. A brief measure for assessing generalized "
-    "anxiety disorder: the GAD-7. Arch Intern Med. 2006;166(10):1092-1097"
-)
+SOURCE = cite("spitzer-2006")
 
 _WORDING = (
     ("nervousness", "Feeling nervous, anxious or on edge"),
@@ -19,7 +17,7 @@ _WORDING = (
     ("irritability", "Becoming easily annoyed or irritable"),
     ("dread", "Feeling afraid as if something awful might happen"),
 )
-# LOINC. Panel 69737-5 and total 70274-6: DOMAIN.md [V]; 70274-6 is also in the HL7 Personal
+# LOINC. Panel 69737-5 and total 70274-6 ([ref:loinc]); 70274-6 is also in the HL7 Personal
 # Health Records IG value set observation-scored-assessment-score-codes. Item codes: loinc.org
 # panel 69729-2 (PHQ-SADS), which lists these seven GAD-7 questions with the GAD-7 total
 # 70274-6; the same codes are the linkIds of published FHIR GAD-7 Questionnaires.
@@ -59,6 +57,11 @@ GAD7 = Instrument(
         panel="69737-5",
         total="70274-6",
         items=tuple(enumerate(_ITEM_LOINC, 1)),
+    ),
+    # Remission: follow-up < 5 with a baseline >= 10, as in published KAP outcome work.
+    remission=Remission(
+        4, cite("hull-2022", note="total < 5, judged when the baseline is >= 10"),
+        baseline_at_least=10,
     ),
     aliases=("GAD-7", "GAD 7"),
 )

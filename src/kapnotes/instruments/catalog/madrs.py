@@ -14,19 +14,17 @@ from kapnotes.instruments.base import (
     Remission,
 )
 from kapnotes.instruments.catalog._common import sum_scorer
+from kapnotes.references import cite
 
-SOURCE = (
-    "Montgomery SA, Asberg M. A new depression scale designed to be sensitive to change. "
-    "Br J Psychiatry. 1979;134:382-389"
-)
+SOURCE = cite("montgomery-1979")
 # Bands: Snaith RP, Harrop FM, Newby DA, Teale C. Grade scores of the Montgomery-Asberg
 # Depression and the Clinical Anxiety Scales. Br J Psychiatry 1986;148:599-601 ("zero to six
 # indicate an absence of symptoms; seven to 19 mild; 20 to 34 moderate; 35 to 60 severe", as
 # quoted in McDowell's Measuring Health); the 35 cut-off for severe is also supported by Muller
 # MJ et al., J Affect Disord 2000;60:137-140. Read in secondary sources, not in the originals.
 BAND_SOURCE = "Snaith et al. 1986, Br J Psychiatry 148:599-601 (via secondary sources)"
-REMISSION_SOURCE = (
-    "DOMAIN.md section 4: remission <= 10; other papers use <= 9 or <= 12 (pass remission_cutoff)"
+REMISSION_SOURCE = cite(
+    "zimmerman-2004", note="remission <= 10; other papers use <= 9 or <= 12 (pass remission_cutoff)"
 )
 
 _LABELS = (
@@ -61,7 +59,7 @@ MADRS = Instrument(
     ),
     # Item 10 is "suicidal thoughts" (Montgomery & Asberg 1979 item list, as listed by the
     # cliot R package madrs_depression_score and the progress.im depression-assessment page).
-    # DOMAIN.md marked it [?]; verified against those listings. Threshold: any rating above 0.
+    # Checked against those two listings. Threshold: any rating above 0.
     critical_items=(
         CriticalItem(
             10, 1,

@@ -48,7 +48,7 @@ MAPPING_SOURCE = (
 # "Complete mystical experience": a score of at least 60% of the maximum on every one of the
 # four subscales (Barrett et al. 2015, abstract: "a method to score a 'complete mystical
 # experience' ... is validated in the MEQ30"; the 60% criterion as implemented by the public R
-# scoring script and DOMAIN.md). With items 0-5, 60% of the maximum is a mean of 3.
+# scoring script). With items 0-5, 60% of the maximum is a mean of 3.
 COMPLETE_PERCENT = 60
 ITEM_MAX = 5
 

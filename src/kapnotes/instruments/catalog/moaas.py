@@ -14,19 +14,14 @@ from kapnotes.instruments.base import (
     ScoreResult,
 )
 from kapnotes.instruments.catalog._common import interpretation, sum_scorer
+from kapnotes.references import cite
 
-SOURCE = (
-    "Chernik DA, Gillings D, Laine H, et al. Validity and reliability of the Observer's "
-    "Assessment of Alertness/Sedation Scale: study with intravenous midazolam. J Clin "
-    "Psychopharmacol. 1990;10(4):244-251"
-)
+SOURCE = cite("chernik-1990")
 # Level descriptions (paraphrased): the MOAA/S table citing Chernik et al. 1990 in a Thorax
-# (BMJ) supplement, and DOMAIN.md [V] (5 = responds readily to name, 0 = no response to a
+# (BMJ) supplement and the Janssen medical-information page (5 = responds readily to name, 0 = no response to a
 # painful stimulus). Published versions word level 1 differently ("does not respond to mild
 # prodding or shaking" / "responds only after painful trapezius squeeze"); both are kept.
-LEVEL_SOURCE = (
-    "Chernik et al. 1990, as tabulated with the MOAA/S (Thorax supplement); DOMAIN.md [V]"
-)
+LEVEL_SOURCE = cite("chernik-1990", note="as tabulated with the MOAA/S (Thorax supplement)")
 
 _LEVELS = (
     "no response to a painful stimulus (e.g. trapezius squeeze)",

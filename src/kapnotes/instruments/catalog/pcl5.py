@@ -28,22 +28,17 @@ from kapnotes.instruments.catalog._common import (
     total_headline,
     total_under_policy,
 )
+from kapnotes.references import cite
 
-SOURCE = (
-    "Weathers FW, Litz BT, Keane TM, Palmieri PA, Marx BP, Schnurr PP. The PTSD Checklist for "
-    "DSM-5 (PCL-5). National Center for PTSD, 2013"
-)
+SOURCE = cite("weathers-2013")
 # Scoring (total 0-80, clusters B 1-5, C 6-7, D 8-14, E 15-20, the DSM-5 rule with items
 # rated 2 = "Moderately" or higher counted as endorsed): National Center for PTSD scoring
-# guidance, as reproduced by comorbidityguidelines.org.au (Appendix S) and DOMAIN.md [V].
-SCORING_SOURCE = "National Center for PTSD PCL-5 scoring guidance; DOMAIN.md section 4 [V]"
+# guidance, as reproduced by comorbidityguidelines.org.au (Appendix S).
+SCORING_SOURCE = "National Center for PTSD PCL-5 scoring guidance [ref:weathers-2013]"
 # Cut-off 31-33 for probable PTSD: Bovin MJ et al. Psychological Assessment 2016;28(11):
 # 1379-1391, and the National Center for PTSD ("a PCL-5 cutpoint of 31-33 appears to be
 # reasonable"). kapnotes uses 33, the top of that range, unless the caller passes another.
-CUTOFF_SOURCE = (
-    "Bovin MJ et al. Psychometric properties of the PCL-5. Psychol Assess. 2016;28(11):"
-    "1379-1391; National Center for PTSD: cut-point 31-33"
-)
+CUTOFF_SOURCE = cite("bovin-2016", note="National Center for PTSD: cut-point 31-33")
 DEFAULT_CUTOFF = 33
 ENDORSED_AT = 2  # an item rated 2 ("Moderately") or higher counts as a symptom endorsed
 
@@ -173,8 +168,8 @@ PCL5 = Instrument(
     # LOINC 101697-1 (panel "Post traumatic stress disorder checklist - civilian version DSM-5
     # [PCL-5]", added in LOINC 2.75) and 101698-9 ("PTSD PCL-5 score [PCL-5]"): the LOINC table
     # as reproduced by findacode.com and healthassure.in (LOINC 2.82), and a public CoCM guide
-    # that checked 101698-9 against tx.fhir.org. Not read on loinc.org itself; DOMAIN.md notes
-    # that PCL-5 codes disagree across sources. No item codes were verified.
+    # that checked 101698-9 against tx.fhir.org. Not read on loinc.org itself; PCL-5 codes
+    # disagree across secondary sources. No item codes were verified.
     loinc=LoincCodes(
         source="LOINC table via findacode.com / healthassure.in (not read on loinc.org)",
         panel="101697-1",

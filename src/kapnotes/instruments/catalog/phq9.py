@@ -22,14 +22,12 @@ from kapnotes.instruments.base import (
     ScoreResult,
 )
 from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, sum_scorer
+from kapnotes.references import cite
 
-SOURCE = (
-    "Kroenke K, Spitzer RL, Williams JBW. The PHQ-9: validity of a brief depression severity "
-    "measure. J Gen Intern Med. 2001;16(9):606-613"
-)
+SOURCE = cite("kroenke-2001")
 # Bands: Kroenke et al. 2001 (cut-points 5, 10, 15, 20); the same ranges are LOINC answer list
 # LL382-3 "PHQ-9 interpretation" (loinc.org/LL382-3, read 2026).
-BAND_SOURCE = SOURCE + "; LOINC answer list LL382-3"
+BAND_SOURCE = SOURCE + "; " + cite("loinc", note="answer list LL382-3")
 
 _WORDING = (
     ("anhedonia", "Little interest or pleasure in doing things"),
@@ -52,12 +50,14 @@ _DIFFICULTY = (
     "your work, take care of things at home, or get along with other people?"
 )
 
-# LOINC. Panel 44249-1 and total 44261-6: DOMAIN.md [V]; loinc.org lists 44261-6 as a member
+# LOINC. Panel 44249-1 and total 44261-6: loinc.org lists 44261-6 as a member
 # of 44249-1. Items 1-7: linkIds of the PHQ-9 QuestionnaireResponse example in the HL7 US
 # Quality Core IG (build.fhir.org/ig/HL7/fhir-us-quality-core), same codes in the loinc.org
 # PHQ-SADS panel 69729-2. Item 8 44253-3: the LHC-Forms PHQ-9 Questionnaire (lhncbc) and other
-# FHIR Questionnaires built from LOINC. Item 9 44260-8: DOMAIN.md [V]. Item 10 (difficulty):
-# not verified, so no code.
+# FHIR Questionnaires built from LOINC. Item 9 44260-8: the same Questionnaires. Item 10
+# (difficulty) 69722-7: a German PHQ-9 FHIR Questionnaire (item PHQ.10), an EHR's LOINC map of
+# the PHQ-9 and a FHIR mapping test, three independent sources (see [ref:loinc]).
+DIFFICULTY_LOINC = "69722-7"
 _ITEM_LOINC = ("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
                "44253-3", "44260-8")
 
@@ -78,6 +78,7 @@ PHQ9 = Instrument(
             for n, ((label, text), code) in enumerate(zip(_WORDING, _ITEM_LOINC, strict=True), 1)
         ),
         Item(10, 0, 3, label="functional difficulty", text=_DIFFICULTY, scored=False,
+             loinc=DIFFICULTY_LOINC,
              required=False, hint="0 = not difficult at all, 1 = somewhat difficult, "
              "2 = very difficult, 3 = extremely difficult"),
     ),
@@ -110,18 +111,22 @@ PHQ9 = Instrument(
             9, 1,
             "thoughts of being better off dead or of self-harm: follow up (suicide risk "
             "assessment) whatever the total",
-            SOURCE + "; DOMAIN.md section 4 [V]",
+            SOURCE,
         ),
     ),
     loinc=LoincCodes(
         source="see the comment above _ITEM_LOINC in kapnotes/instruments/catalog/phq9.py",
         panel="44249-1",
         total="44261-6",
-        items=tuple(enumerate(_ITEM_LOINC, 1)),
+        items=(*enumerate(_ITEM_LOINC, 1), (10, DIFFICULTY_LOINC)),
     ),
-    # Remission "< 5": DOMAIN.md section 4; HEDIS DRR-E (NCQA) defines remission as a PHQ-9
-    # below 5 (as summarized by health-plan HEDIS pages; the NCQA text itself was not read).
-    remission=Remission(4, "total < 5: DOMAIN.md section 4; HEDIS DRR-E (NCQA)"),
+    # Remission "< 5": HEDIS DRR-E (NCQA) defines remission as a PHQ-9 below 5 (as summarized
+    # by health-plan HEDIS pages; the NCQA text itself was not read); the same cut-off in KAP
+    # outcome work (Hull et al. 2022, with a baseline >= 10: see the outcomes module).
+    remission=Remission(
+        4, cite("ncqa-drr", "hull-2022", note="total < 5, judged when the baseline is >= 10"),
+        baseline_at_least=10,
+    ),
     # Prorating: Arrieta J et al. 2017, J Clin Psychol, doi:10.1002/jclp.22390 (up to two
     # missing items replaced by the mean of the completed ones), as summarized by the
     # documentation of the qscorer R package (scoring_phq9); the paper itself was not read.

@@ -10,6 +10,7 @@ from kapnotes.instruments.base import (
     Band,
     Completeness,
     CriticalItem,
+    Flag,
     Instrument,
     Item,
     Params,
@@ -21,29 +22,26 @@ from kapnotes.instruments.catalog._common import (
     band_fields,
     critical_flags,
     interpretation,
+    list_items,
     missing,
     remission_details,
     span,
     total_headline,
-    total_under_policy,
 )
+from kapnotes.references import cite
 
-SOURCE = (
-    "Rush AJ, Trivedi MH, Ibrahim HM, et al. The 16-Item Quick Inventory of Depressive "
-    "Symptomatology (QIDS), clinician rating (QIDS-C), and self-report (QIDS-SR): a "
-    "psychometric evaluation in patients with chronic major depression. Biol Psychiatry. "
-    "2003;54(5):573-583"
-)
+SOURCE = cite("rush-2003")
 # Bands: the IDS/QIDS site's interpretation table (ids-qids.org/interpretation.html, "adapted
 # from Rush et al. 2003, Trivedi et al. 2004"): QIDS-SR 0-5 none, 6-10 mild, 11-15 moderate,
-# 16-20 severe, 21-27 very severe. DOMAIN.md [V] agrees.
-BAND_SOURCE = "ids-qids.org interpretation table (Rush et al. 2003; Trivedi et al. 2004)"
+# 16-20 severe, 21-27 very severe.
+PAIRS_SOURCE = cite("ids-qids", note="answer one of items 6/7 and one of 8/9")
+BAND_SOURCE = cite("ids-qids", note="interpretation table (Rush et al. 2003; Trivedi et al. 2004)")
 
 #: (domain key, items, label): sleep, appetite/weight and psychomotor take the highest item.
 DOMAINS: tuple[tuple[str, tuple[int, ...], str], ...] = (
     ("sleep", span(1, 4), "sleep (highest of items 1-4)"),
     ("sad_mood", (5,), "sad mood"),
-    ("appetite_weight", span(6, 9), "appetite/weight (highest of items 6-9)"),
+    ("appetite_weight", span(6, 9), "appetite/weight (highest of the answered items 6-9)"),
     ("concentration", (10,), "concentration/decision making"),
     ("self_view", (11,), "view of self"),
     ("suicidal_ideation", (12,), "thoughts of death or suicide"),
@@ -61,30 +59,59 @@ _LABELS = (
 )
 
 
+#: Items answered as alternatives: the form asks for one of 6/7 (appetite decreased/increased)
+#: and one of 8/9 (weight decreased/increased); the other may be left blank.
+PAIRS: tuple[tuple[int, int], ...] = ((6, 7), (8, 9))
+#: Items every completed form answers (all but the alternatives).
+SINGLE_ITEMS: tuple[int, ...] = tuple(n for n in span(1, 16) if n not in (6, 7, 8, 9))
+#: What a complete form answers: 12 single items and one item of each pair.
+REQUIRED_ANSWERS = len(SINGLE_ITEMS) + len(PAIRS)
+
+
+def _pair_answered(answers: Answers, pair: tuple[int, int]) -> bool:
+    return any(answers[n - 1] is not None for n in pair)
+
+
 def domain_scores(answers: Answers) -> dict[str, int | None]:
-    """Each domain's score: the highest of its items; None when any of its items is missing."""
+    """Each domain's score: the highest of its answered items.
+
+    A domain is None when one of its required items is missing; for appetite/weight that is
+    when both items of a pair (6 and 7, or 8 and 9) are blank.
+    """
     scores: dict[str, int | None] = {}
     for key, items, _label in DOMAINS:
         values = [answers[n - 1] for n in items]
-        scores[key] = None if None in values else max(v for v in values if v is not None)
+        if key == "appetite_weight":
+            ok = all(_pair_answered(answers, p) for p in PAIRS)
+            scores[key] = max(v for v in values if v is not None) if ok else None
+        else:
+            scores[key] = None if None in values else max(v for v in values if v is not None)
     return scores
+
+
+def _missing_flags(answers: Answers) -> list[Flag]:
+    gaps: list[int | str] = list(missing(answers, SINGLE_ITEMS))
+    gaps += [f"{a} or {b}" for a, b in PAIRS if not _pair_answered(answers, (a, b))]
+    if not gaps:
+        return []
+    return [Flag("incomplete", f"{list_items(gaps)} not answered: no total")]
 
 
 def _score(inst: Instrument, answers: Answers, params: Params) -> ScoreResult:
     domains = domain_scores(answers)
     total = None if None in domains.values() else sum(v for v in domains.values() if v is not None)
-    _, policy_flags = total_under_policy(inst, answers, span(1, 16), params)
-    flags = critical_flags(inst, answers) + policy_flags
+    flags = critical_flags(inst, answers) + _missing_flags(answers)
     band = inst.band_for(total)
-    answered = 16 - len(missing(answers, span(1, 16)))
+    answered = len(SINGLE_ITEMS) - len(missing(answers, SINGLE_ITEMS))
+    answered += sum(_pair_answered(answers, p) for p in PAIRS)
     return ScoreResult(
         instrument=inst.name,
         total=total,
         **band_fields(band),
         subscales=dict(domains),
         flags=tuple(flags),
-        completeness=Completeness(answered, 16),
-        complete=answered == 16,
+        completeness=Completeness(answered, REQUIRED_ANSWERS),
+        complete=answered == REQUIRED_ANSWERS,
         interpretation=interpretation(inst, total_headline(inst, total, band), flags),
         responses=answers,
         details=remission_details(inst, total),
@@ -98,19 +125,23 @@ QIDS_SR16 = Instrument(
         "Quick Inventory of Depressive Symptomatology, self-report: depression severity, "
         "past 7 days."
     ),
-    items=tuple(Item(n, 0, 3, label=label) for n, label in enumerate(_LABELS, 1)),
+    items=tuple(Item(n, 0, 3, label=label, required=n not in (6, 7, 8, 9))
+                for n, label in enumerate(_LABELS, 1)),
     total_range=(0, 27),
     scoring_rule=(
         "Nine DSM symptom domains, each 0-3: sleep = highest of items 1-4, appetite/weight = "
-        "highest of items 6-9, psychomotor = highest of items 15-16; sad mood, concentration, "
+        "highest of the answered items 6-9 (one of 6/7 and one of 8/9 is answered), "
+        "psychomotor = highest of items 15-16; sad mood, concentration, "
         "view of self, suicidal ideation, interest and energy are items 5, 10, 11, 12, 13, 14. "
         "Total = sum of the nine domains (0-27)."
     ),
     scorer=_score,
     respondent="self-report",
     missing_item_policy=(
-        "all 16 items must be answered for a total; a domain's score is given only when all "
-        "of its items are answered; a missing item 12 is always flagged"
+        "the respondent answers one of items 6/7 (appetite) and one of 8/9 (weight) and every "
+        "other item; a form so completed is complete (14 answers). With a single item missing, "
+        "or both items of a pair blank, there is no total and that domain has no score; a "
+        "missing item 12 is always flagged"
     ),
     source=SOURCE,
     copyright_note=(
@@ -126,7 +157,7 @@ QIDS_SR16 = Instrument(
     ),
     # Item 12 is "thoughts of death or suicide" in the QIDS-SR16 item order of Rush et al. 2003,
     # as listed by the cliot R package (qids_depression_score, Q12) and the Rivet QIDS-SR-16
-    # template (domain list). DOMAIN.md marked it [?]; verified against those two listings.
+    # template (domain list): two listings.
     critical_items=(
         CriticalItem(
             12, 1,
@@ -135,12 +166,14 @@ QIDS_SR16 = Instrument(
         ),
     ),
     subscales=tuple(
-        Subscale(key, items, "max", SOURCE, label=label) for key, items, label in DOMAINS
+        Subscale(key, items, "max", PAIRS_SOURCE if key == "appetite_weight" else SOURCE,
+                 label=label)
+        for key, items, label in DOMAINS
     ),
     # LOINC: no QIDS-SR16 code was found in LOINC, a FHIR IG or an EHR vendor spec: not verified.
     loinc=None,
     # Remission QIDS-SR16 <= 5: STAR*D (Trivedi MH et al. Am J Psychiatry 2006;163:28-40;
-    # Rush AJ et al. Am J Psychiatry 2006;163:1905-1917); DOMAIN.md section 4.
-    remission=Remission(5, "STAR*D: Trivedi et al. 2006, Am J Psychiatry 163:28-40"),
+    # Rush AJ et al. Am J Psychiatry 2006;163:1905-1917).
+    remission=Remission(5, cite("trivedi-2006", note="STAR*D remission QIDS-SR16 <= 5")),
     aliases=("QIDS-SR16", "QIDS-SR", "QIDS", "QIDS-SR-16", "QIDS16"),
 )

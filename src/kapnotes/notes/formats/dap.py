@@ -29,7 +29,7 @@ SPEC = FormatSpec(
              *PRESENTATION, *PREPARATION, "measures", *MEDICINE, *COURSE_OF_DOSING,
              *INTERVENTIONS),
         ),
-        SectionSpec("assessment", "Assessment", ASSESSMENT),
+        SectionSpec("assessment", "Assessment", ("diagnosis", *ASSESSMENT)),
         SectionSpec("plan", "Plan", PLAN),
     ),
     omitted=OMITTED,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-#: The psychedelic-specific preparation of a session: set and setting, consent and pre-dose checks.
-PREPARATION = ("set_and_setting", "consent_checks", "baseline_checks")
+#: The preparation of a session: set and setting, consent, the medical pre-screen and pre-dose
+#: checks.
+PREPARATION = ("set_and_setting", "consent_checks", "pre_screen", "baseline_checks")
 #: The medicine given (Fields, boosters, adjuncts).
 MEDICINE = ("medicine",)
 #: What followed the dose: the monitoring timeline and discharge.

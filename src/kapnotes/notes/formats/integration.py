@@ -24,7 +24,8 @@ SPEC = FormatSpec(
         SectionSpec(
             "presentation",
             "Presentation",
-            ("presenting_concerns", *PRESENTATION, "client_experience", "set_and_setting"),
+            ("presenting_concerns", *PRESENTATION, "client_experience", "set_and_setting",
+             "pre_screen"),
         ),
         SectionSpec("themes", "Themes, insights and meaning", ("integration",)),
         SectionSpec("cbt", "CBT work", ("cbt",)),
@@ -32,7 +33,7 @@ SPEC = FormatSpec(
             "commitments", "Commitments and follow-through", ("follow_through", "commitments")
         ),
         SectionSpec("other_interventions", "Other interventions", ("interventions",), empty=None),
-        SectionSpec("assessment", "Assessment", (*ASSESSMENT, "measures")),
+        SectionSpec("assessment", "Assessment", ("diagnosis", *ASSESSMENT, "measures")),
         SectionSpec("plan", "Plan", ("plan",)),
     ),
     omitted=OMITTED,

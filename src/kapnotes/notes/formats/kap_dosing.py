@@ -1,4 +1,4 @@
-"""The KAP dosing-session record (DOMAIN.md section 3), for dosing sessions.
+"""The KAP dosing-session record, for dosing sessions.
 
 Session information is the note's facts table (date, time, duration, modality, location,
 clinicians with roles, people present), shown at the top of every note.
@@ -27,8 +27,8 @@ SPEC = FormatSpec(
         SectionSpec(
             "baseline",
             "Baseline",
-            ("presenting_concerns", "baseline_vitals", "mental_status", "baseline_checks",
-             "measures", "risk"),
+            ("presenting_concerns", "baseline_vitals", "mental_status", "pre_screen",
+             "baseline_checks", "measures", "risk"),
         ),
         SectionSpec("medicine", "Medicine", ("medicine",)),
         SectionSpec("monitoring", "Monitoring timeline", ("monitoring",)),
@@ -39,7 +39,7 @@ SPEC = FormatSpec(
         SectionSpec("experience", "Client experience", ("client_experience", "observations")),
         SectionSpec("interventions", "Interventions", (*INTERVENTIONS, "follow_through")),
         SectionSpec("discharge", "Discharge readiness and escort", ("discharge",)),
-        SectionSpec("assessment", "Assessment", ("assessment",)),
+        SectionSpec("assessment", "Assessment", ("diagnosis", "assessment")),
         SectionSpec("plan", "Integration plan", PLAN),
     ),
     omitted=OMITTED,
