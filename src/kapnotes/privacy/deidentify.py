@@ -94,6 +94,7 @@ _REF_NAMESPACES: tuple[tuple[str, str], ...] = (
     ("supervisor_id", "clinician"),
     ("author_id", "clinician"),
     ("administered_by", "clinician"),
+    ("screened_by", "clinician"),
 )
 #: Coded values that are not identifiers and are not free text: left as they are. Lot numbers
 #: identify a batch of medicine, not a person (they are kept for safety reporting).
