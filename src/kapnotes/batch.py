@@ -48,12 +48,12 @@ def render_stored(
     for an intake); formats for any kind (SOAP, ...) fit every session.
     """
     from kapnotes.plugins import registry
-    from kapnotes.rendering import check_kind, export_note
+    from kapnotes.rendering import check_kind, export_note, run_format
 
     ctx = store.note_context(session_id)
-    fmt = registry().note_formats.get(format or default_format(ctx.session.kind))
-    check_kind(fmt, ctx.session)
-    return export_note(fmt.build(ctx), to=to, template=template)
+    name = format or default_format(ctx.session.kind)
+    check_kind(registry().note_formats.get(name), ctx.session)
+    return export_note(run_format(name, ctx), to=to, template=template, subject=session_id)
 
 
 def _render_chunk(args: tuple[str, Sequence[str], str, str | None, str, str | None]) -> list[str]:

@@ -7,7 +7,8 @@ show *every* problem with a document at once, each with where it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import attrs
 
@@ -81,3 +82,53 @@ class StoreError(KapnotesError):
 
 class ImmutableError(StoreError):
     """An attempt to change signed content."""
+
+
+class PluginFailure(PluginError):
+    """Plugin code raised, or broke its contract, while kapnotes ran it (render, export, ...).
+
+    :ivar kind: what the plugin provided (``note format``, ``note exporter``, ...).
+    :ivar name: its registry name; :ivar plugin: the plugin that registered it;
+    :ivar subject: what it was working on (a session id, a record), or None.
+    The original exception, if any, is ``__cause__``.
+    """
+
+    def __init__(self, kind: str, name: str, plugin: str, subject: str | None, why: str) -> None:
+        self.kind, self.name, self.plugin, self.subject = kind, name, plugin, subject
+        on = f" on {subject}" if subject else ""
+        super().__init__(f"{kind} {name!r} (plugin {plugin}) failed{on}: {why}")
+
+
+R = TypeVar("R")
+
+
+def call_plugin(
+    kind: str,
+    name: str,
+    plugin: str,
+    subject: str | None,
+    fn: Callable[..., R],
+    *args: Any,
+    returns: type | tuple[type, ...] | None = None,
+) -> R:
+    """Run plugin code ``fn(*args)``; any exception it raises (other than a deliberate
+    :class:`KapnotesError`) becomes a :class:`PluginFailure` naming the plugin, and a result
+    that is not an instance of ``returns`` is reported as the plugin's broken contract."""
+    try:
+        result = fn(*args)
+    except KapnotesError:
+        raise
+    except Exception as exc:
+        raise PluginFailure(kind, name, plugin, subject, f"{type(exc).__name__}: {exc}") from exc
+    if returns is not None and not isinstance(result, returns):
+        expected = (
+            " or ".join(t.__name__ for t in returns) if isinstance(returns, tuple) else returns.__name__
+        )
+        raise PluginFailure(
+            kind,
+            name,
+            plugin,
+            subject,
+            f"it returned {type(result).__name__}, expected {expected}",
+        )
+    return result

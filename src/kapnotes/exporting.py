@@ -183,13 +183,21 @@ def export_record(
     view: RecordView, to: str, *, options: ExportOptions | None = None, directory: Path | None = None
 ) -> Any:
     """Run record exporter ``to`` on ``view``: bytes, or the paths written into ``directory``."""
+    from kapnotes.errors import call_plugin
     from kapnotes.plugins import registry
 
-    exporter = registry().record_exporters.get(to)
+    entry = registry().record_exporters.entry(to)
+    exporter = entry.value
     opts = options or ExportOptions()
     if exporter.writes_directory:
         if directory is None:
             raise KapnotesError(f"exporter {to!r} writes a directory: give one")
         directory.mkdir(parents=True, exist_ok=True)
-        return exporter.export(view, opts, directory)
-    return exporter.export(view, opts)
+        return call_plugin(
+            "record exporter", to, entry.plugin, "the record", exporter.export, view, opts, directory,
+            returns=list,
+        )
+    return call_plugin(
+        "record exporter", to, entry.plugin, "the record", exporter.export, view, opts,
+        returns=bytes,
+    )

@@ -8,6 +8,7 @@ named entry points (an empty value loads none). Built-in plugins are always load
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
 import os
@@ -21,7 +22,7 @@ import attrs
 import pluggy
 
 from kapnotes import hookspecs
-from kapnotes.errors import PluginError, UnknownNameError
+from kapnotes.errors import KapnotesError, PluginError, PluginFailure, UnknownNameError
 
 ENTRY_POINT_GROUP = "kapnotes"
 STRICT_ENV = "KAPNOTES_STRICT_PLUGINS"
@@ -58,6 +59,91 @@ def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "").strip() not in ("", "0", "false", "no")
 
 
+#: What went wrong with each plugin while it was loaded (import, hook names, register_commands):
+#: kept until the plugin is loaded again, and shown by ``kapnotes plugins``.
+_load_warnings: dict[str, list[str]] = {}
+#: What went wrong while the registry was built (clashes, wrong types, failing hooks).
+_registry_warnings: dict[str, list[str]] = {}
+#: Entry points that failed to import: name -> entry-point value.
+_failed: dict[str, str] = {}
+
+
+#: Warnings recorded at registration, emitted when the registry is next built.
+_pending: list[str] = []
+
+
+def _warn(
+    plugin: str,
+    message: str,
+    *,
+    into: dict[str, list[str]],
+    stacklevel: int = 3,
+    later: bool = False,
+) -> None:
+    """Report a contained plugin failure: a :class:`PluginLoadWarning` (now, or when the
+    registry is next built if ``later``), or under ``KAPNOTES_STRICT_PLUGINS=1`` a
+    :class:`PluginError`. The message is kept for ``kapnotes plugins``."""
+    if _strict():
+        raise PluginError(message)
+    seen = into.setdefault(plugin, [])
+    if message not in seen:
+        seen.append(message)
+    if later:
+        _pending.append(message)
+    else:
+        warnings.warn(message, PluginLoadWarning, stacklevel=stacklevel)
+
+
+def plugin_warnings(name: str) -> list[str]:
+    """Every warning recorded for plugin ``name`` (load and registration), oldest first."""
+    return [*_load_warnings.get(name, ()), *_registry_warnings.get(name, ())]
+
+
+def _hook_names() -> list[str]:
+    return sorted(n for n in dir(hookspecs) if n.startswith("register_"))
+
+
+def check_hook_names(plugin: object, name: str) -> None:
+    """Warn about functions of ``plugin`` that look like hooks but are not called.
+
+    A ``@hookimpl`` whose name no hookspec has (``register_note_format``) is named with the
+    closest hook; a function named like a hook without ``@kapnotes.hookimpl`` likewise.
+    """
+    known = _hook_names()
+    for attr in sorted(dir(plugin)):
+        if attr.startswith("__"):
+            continue
+        try:
+            value = getattr(plugin, attr)
+        except Exception:  # noqa: BLE001 - a property that raises is not a hook
+            continue
+        if not callable(value):
+            continue
+        marked = getattr(value, "kapnotes_impl", None) is not None
+        if attr in known:
+            if not marked:
+                _warn(
+                    name,
+                    f"kapnotes plugin {name!r} defines {attr} without @kapnotes.hookimpl: "
+                    f"it is never called",
+                    into=_load_warnings,
+                    later=True,
+                )
+            continue
+        if not (marked or attr.startswith("register_")):
+            continue
+        close = difflib.get_close_matches(attr, known, n=1, cutoff=0.75)
+        if not (marked or close):
+            continue
+        hint = f"; did you mean {close[0]}?" if close else f"; the hooks are {', '.join(known)}"
+        _warn(
+            name,
+            f"kapnotes plugin {name!r} implements {attr}, which is not a kapnotes hook{hint}",
+            into=_load_warnings,
+            later=True,
+        )
+
+
 def load_plugins(*, builtin: bool = True) -> None:
     """Load entry-point plugins, and the built-in ones unless ``builtin`` is false (idempotent).
 
@@ -84,27 +170,51 @@ def _load_entry_points() -> None:
             continue
         if pm.get_plugin(ep.name) is not None:
             continue
+        _load_warnings.pop(ep.name, None)
+        _failed.pop(ep.name, None)
         try:
             plugin = ep.load()
             pm.register(plugin, name=ep.name)
         except Exception as exc:
             if _strict():
                 raise
-            warnings.warn(
+            _failed[ep.name] = ep.value
+            _warn(
+                ep.name,
                 f"kapnotes plugin {ep.name!r} ({ep.value}) failed to load and is skipped: "
                 f"{type(exc).__name__}: {exc}",
-                PluginLoadWarning,
-                stacklevel=3,
+                into=_load_warnings,
+                stacklevel=4,
             )
+            continue
+        try:
+            check_hook_names(plugin, ep.name)
+        except BaseException:
+            pm.unregister(name=ep.name)
+            raise
 
 
 def register_plugin(plugin: object, name: str | None = None) -> str:
     """Register a plugin object or module at run time (tests, scripts). Returns its name."""
     load_plugins()
     with _lock:
-        registered = pm.register(plugin, name=name)
+        if name is not None and pm.has_plugin(name):
+            raise PluginError(
+                f"a plugin named {name!r} is already registered (installed?): use "
+                f"kapnotes.testing.registered_plugin, which replaces it for the test"
+            )
+        try:
+            registered = pm.register(plugin, name=name)
+        except ValueError as exc:  # pluggy: the same object registered twice
+            raise PluginError(f"plugin {name or plugin!r} cannot be registered: {exc}") from None
         if registered is None:
-            raise PluginError(f"plugin {name or plugin!r} is already registered or blocked")
+            raise PluginError(f"plugin {name or plugin!r} is blocked")
+        _load_warnings.pop(registered, None)
+        try:
+            check_hook_names(plugin, registered)
+        except BaseException:
+            pm.unregister(name=registered)
+            raise
         _invalidate()
         return registered
 
@@ -113,12 +223,14 @@ def unregister_plugin(name: str) -> None:
     """Remove a plugin registered with :func:`register_plugin`."""
     with _lock:
         pm.unregister(name=name)
+        _load_warnings.pop(name, None)
         _invalidate()
 
 
 def _invalidate() -> None:
     global _registry
     _registry = None
+    _registry_warnings.clear()
     from kapnotes import serialization
 
     serialization.reset_converter()
@@ -152,7 +264,7 @@ class Kind(Generic[T]):
         if name in self._entries:
             other = self._entries[name].plugin
             raise PluginError(
-                f"{self.label} name {name!r} is registered by both {other!r} and {plugin!r}"
+                f"{self.label} {name!r} of plugin {plugin!r} is already registered by {other!r}"
             )
         self._entries[name] = Entry(name, plugin, value)
 
@@ -264,14 +376,24 @@ def _plugin_name(impl: pluggy.HookImpl) -> str:
     return impl.plugin_name
 
 
+def _ordered_impls(hook: Any) -> list[pluggy.HookImpl]:
+    """A hook's implementations, built-ins first, then the others in registration order (so
+    a built-in name always stays the built-in's and, of two plugins, the first keeps it)."""
+    impls = list(hook.get_hookimpls())
+    return sorted(impls, key=lambda i: _plugin_name(i) not in DEFAULT_PLUGINS)
+
+
 def _build_registry() -> Registry:
+    while _pending:
+        warnings.warn(_pending.pop(0), PluginLoadWarning, stacklevel=4)
     reg = Registry()
     for hook_name, check in _HOOKS.items():
         hook = getattr(pm.hook, hook_name)
         # Call each plugin's implementation on its own so that what it registers is attributed
         # to it, and so that one failing plugin does not stop the others.
-        for impl in hook.get_hookimpls():  # in registration order: built-ins first
+        for impl in _ordered_impls(hook):
             plugin = _plugin_name(impl)
+            builtin = plugin in DEFAULT_PLUGINS
             staged: list[tuple[str, str, Any]] = []
 
             def register(
@@ -280,23 +402,36 @@ def _build_registry() -> Registry:
                 _staged: list[tuple[str, str, Any]] = staged,
                 _check: Checker = check,
             ) -> None:
-                _staged.append(_check(obj, _plugin))
+                try:
+                    _staged.append(_check(obj, _plugin))
+                except PluginError as exc:
+                    if _plugin in DEFAULT_PLUGINS:
+                        raise
+                    # a wrong type: that one registration is skipped, the others are kept
+                    _warn(_plugin, f"{exc}; skipped", into=_registry_warnings, stacklevel=3)
 
             try:
                 impl.function(register=register)
-                for attr, name, obj in staged:
-                    getattr(reg, attr).add(name, plugin, obj)
             except PluginError:
                 raise
             except Exception as exc:
-                if _strict() or plugin in DEFAULT_PLUGINS:
+                if _strict() or builtin:
                     raise
-                warnings.warn(
+                _warn(
+                    plugin,
                     f"kapnotes plugin {plugin!r} failed in {hook_name} and is skipped for it: "
                     f"{type(exc).__name__}: {exc}",
-                    PluginLoadWarning,
-                    stacklevel=3,
+                    into=_registry_warnings,
                 )
+                continue
+            for attr, name, obj in staged:
+                kind: Kind[Any] = getattr(reg, attr)
+                try:
+                    kind.add(name, plugin, obj)
+                except PluginError as exc:
+                    if builtin:
+                        raise
+                    _warn(plugin, f"{exc}; skipped", into=_registry_warnings)
     return reg
 
 
@@ -316,25 +451,87 @@ def plugin_names() -> list[str]:
 
 
 def describe_plugins(include_builtin: bool = False) -> list[dict[str, Any]]:
-    """Name, version and hooks of each loaded plugin (for ``kapnotes plugins``)."""
+    """Name, version, hooks and warnings of each plugin (for ``kapnotes plugins``).
+
+    A plugin that failed to import is listed too, with ``loaded`` false and its error.
+    """
     load_plugins()
     dists = {ep.name: ep.dist for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
-    out = []
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda x: x[0] or ""):
-        if not include_builtin and name in DEFAULT_PLUGINS:
+    rows: dict[str, dict[str, Any]] = {}
+    for name, plugin in pm.list_name_plugin():
+        if name is None or (not include_builtin and name in DEFAULT_PLUGINS):
             continue
-        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        rows[name] = {
+            "name": name,
+            "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or [] if h.has_spec()),
+            "loaded": True,
+        }
+    for name, value in _failed.items():
+        rows.setdefault(name, {"name": name, "hooks": [], "loaded": False, "entry_point": value})
+    out = []
+    for name in sorted(rows):
         dist = dists.get(name)
-        out.append(
-            {
-                "name": name,
-                "version": dist.version if dist is not None else None,
-                "distribution": dist.metadata["Name"] if dist is not None else None,
-                "builtin": name in DEFAULT_PLUGINS,
-                "hooks": hooks,
-            }
+        row = rows[name]
+        row.update(
+            version=dist.version if dist is not None else None,
+            distribution=dist.metadata["Name"] if dist is not None else None,
+            builtin=name in DEFAULT_PLUGINS,
+            warnings=plugin_warnings(name),
         )
+        out.append(row)
     return out
+
+
+def _contain_command(command: Any, plugin: str) -> None:
+    """Make an exception in a plugin's command (or its subcommands) a PluginFailure."""
+    import functools
+
+    import click
+
+    callback = command.callback
+    if callback is not None and not getattr(callback, "_kapnotes_contained", False):
+
+        @functools.wraps(callback)
+        def contained(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            except (KapnotesError, click.exceptions.ClickException, click.exceptions.Exit):
+                raise
+            except click.exceptions.Abort:
+                raise
+            except Exception as exc:
+                raise PluginFailure(
+                    "command", command.name, plugin, None, f"{type(exc).__name__}: {exc}"
+                ) from exc
+
+        contained._kapnotes_contained = True  # type: ignore[attr-defined]
+        command.callback = contained
+    for sub in getattr(command, "commands", {}).values():
+        _contain_command(sub, plugin)
+
+
+def add_plugin_commands(cli: Any) -> None:
+    """Call every plugin's ``register_commands`` on its own: one that raises is skipped with a
+    warning naming it, and the other plugins' commands (and ``--help``) keep working."""
+    for impl in pm.hook.register_commands.get_hookimpls():
+        plugin = _plugin_name(impl)
+        before = dict(cli.commands)
+        try:
+            impl.function(cli=cli)
+            for name, command in cli.commands.items():
+                if before.get(name) is not command:
+                    _contain_command(command, plugin)
+        except Exception as exc:
+            for name in set(cli.commands) - set(before):  # nothing half-added
+                del cli.commands[name]
+            if _strict() or plugin in DEFAULT_PLUGINS:
+                raise
+            _warn(
+                plugin,
+                f"kapnotes plugin {plugin!r} failed in register_commands and its commands are "
+                f"skipped: {type(exc).__name__}: {exc}",
+                into=_load_warnings,
+            )
 
 
 def iter_hook_names() -> Iterable[str]:

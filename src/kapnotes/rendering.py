@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kapnotes.errors import KapnotesError
+from kapnotes.errors import KapnotesError, call_plugin
 from kapnotes.exporting import ExportOptions
 from kapnotes.model import Client, Clinic, Clinician, Document, Session, TreatmentCourse
 from kapnotes.notes.document import Note
@@ -79,16 +79,54 @@ def build_note(
     fmt = registry().note_formats.get(format)
     if strict_kind:
         check_kind(fmt, session)
-    return fmt.build(context_for(session, **context))  # type: ignore[no-any-return]
+    return run_format(format, context_for(session, **context))
 
 
-def export_note(note: Note, *, to: str = "docx", template: str | Path | None = None) -> bytes:
-    """Bytes of ``note`` from note exporter ``to``."""
+def run_format(format: str, ctx: NoteContext) -> Note:
+    """Run note format ``format`` on ``ctx``. An exception in its code, or a result that is not
+    a :class:`Note`, is a :class:`~kapnotes.errors.PluginFailure` naming the plugin."""
     from kapnotes.plugins import registry
 
-    exporter = registry().exporters.get(to)
+    entry = registry().note_formats.entry(format)
+    note: Note = call_plugin(
+        "note format",
+        entry.name,
+        entry.plugin,
+        ctx.session.id,
+        entry.value.build,
+        ctx,
+        returns=Note,
+    )
+    return note
+
+
+def export_note(
+    note: Note,
+    *,
+    to: str = "docx",
+    template: str | Path | None = None,
+    subject: str | None = None,
+) -> bytes:
+    """Bytes of ``note`` from note exporter ``to`` (``subject``: the session id, for errors).
+
+    An exception in the exporter's code, or a result that is not ``bytes``, is a
+    :class:`~kapnotes.errors.PluginFailure` naming the plugin.
+    """
+    from kapnotes.plugins import registry
+
+    entry = registry().exporters.entry(to)
     options = ExportOptions(template=Path(template) if template is not None else None)
-    return exporter.export(note, options)  # type: ignore[no-any-return]
+    data: bytes = call_plugin(
+        "note exporter",
+        entry.name,
+        entry.plugin,
+        subject or note.subject or note.title,
+        entry.value.export,
+        note,
+        options,
+        returns=bytes,
+    )
+    return data
 
 
 def render(
@@ -106,4 +144,5 @@ def render(
     :param template: a clinic's .docx template (docx only).
     :param context: ``course``, ``document``, ``client``, ``clinic``, ``clinicians``.
     """
-    return export_note(build_note(session, format=format, **context), to=to, template=template)
+    note = build_note(session, format=format, **context)
+    return export_note(note, to=to, template=template, subject=session.id)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
-import sys
-import types
 import warnings
 
 import pytest
@@ -13,69 +10,10 @@ from click.testing import CliRunner
 
 import kapnotes.plugins as plugins
 from kapnotes.cli import cli
-from kapnotes.errors import PluginError, UnknownNameError
+from kapnotes.errors import UnknownNameError
 from kapnotes.exporting import NoteExporter
 from kapnotes.hookspecs import hookimpl
 from kapnotes.plugins import PluginLoadWarning, registry
-
-
-class FakeEntryPoint:
-    """Stands for an installed distribution's entry point in group ``kapnotes``."""
-
-    def __init__(self, name: str, module: str) -> None:
-        self.name, self.value, self.group, self.dist = name, module, "kapnotes", None
-
-    def load(self) -> object:
-        return importlib.import_module(self.value)
-
-
-@pytest.fixture
-def entry_points(monkeypatch):
-    """Install fake entry points for one test; plugin state is restored afterwards."""
-    plugins.load_plugins()  # built-ins and real entry points stay; only the fakes are removed
-    before = {name for name, _ in plugins.pm.list_name_plugin()}
-    installed: list[FakeEntryPoint] = []
-    real = importlib.metadata.entry_points
-
-    def fake(**kw):
-        if kw.get("group") == plugins.ENTRY_POINT_GROUP:
-            return list(real(**kw)) + installed
-        return real(**kw)
-
-    monkeypatch.setattr(importlib.metadata, "entry_points", fake)
-    monkeypatch.setattr(plugins, "_entry_points_loaded", False)
-
-    def add(name: str, module_source: str) -> None:
-        modname = f"_kapnotes_test_plugin_{name}"
-        mod = types.ModuleType(modname)
-        sys.modules[modname] = mod
-        try:
-            exec(compile(module_source, modname, "exec"), mod.__dict__)
-        except Exception:  # noqa: BLE001 - any import-time failure
-            del sys.modules[modname]
-            # a module that fails at import: load() re-runs the failing source
-            installed.append(_Failing(name, module_source))
-            return
-        installed.append(FakeEntryPoint(name, modname))
-
-    yield add
-    for name, _ in list(plugins.pm.list_name_plugin()):
-        if name not in before:
-            plugins.pm.unregister(name=name)
-    plugins._invalidate()
-    for ep in installed:
-        sys.modules.pop(f"_kapnotes_test_plugin_{ep.name}", None)
-
-
-class _Failing(FakeEntryPoint):
-    def __init__(self, name: str, source: str) -> None:
-        super().__init__(name, f"_kapnotes_test_plugin_{name}")
-        self.source = source
-
-    def load(self) -> object:
-        exec(compile(self.source, self.value, "exec"), {})
-        raise AssertionError("unreachable")  # pragma: no cover
-
 
 GOOD = '''
 from kapnotes import hookimpl
@@ -136,41 +74,6 @@ def test_load_plugins_restricts_by_name(entry_points, monkeypatch):
     names = {n for n, _ in plugins.pm.list_name_plugin()}
     assert "good" in names
     assert "broken" not in names
-
-
-def test_duplicate_name_is_an_error_naming_both(plugin):
-    class A:
-        @hookimpl
-        def register_note_formats(self, register):
-            from kapnotes.notes.format import NoteFormat
-
-            register(NoteFormat(name="soap", description="mine", build=lambda ctx: None))
-
-    plugin(A(), "clinic-a")
-    with pytest.raises(PluginError, match=r"'soap' is registered by both 'kapnotes.default_plugins.note_formats' and 'clinic-a'"):
-        registry()
-
-
-def test_wrong_type_is_an_error_naming_the_plugin(plugin):
-    class B:
-        @hookimpl
-        def register_exporters(self, register):
-            register("docx2")
-
-    plugin(B(), "clinic-b")
-    with pytest.raises(PluginError, match=r"plugin 'clinic-b' registered 'docx2' as an exporter"):
-        registry()
-
-
-def test_invalid_name_is_refused(plugin):
-    class C:
-        @hookimpl
-        def register_exporters(self, register):
-            register(NoteExporter(name="Bad Name", description="", media_type="x/y", extension="x", export=lambda n, o: b""))
-
-    plugin(C(), "clinic-c")
-    with pytest.raises(PluginError, match="invalid name 'Bad Name'"):
-        registry()
 
 
 def test_a_plugin_failing_inside_a_hook_is_skipped_with_a_warning(plugin):

@@ -35,10 +35,10 @@ class KapnotesGroup(click.Group):
         if self._plugins_added:
             return
         self._plugins_added = True
-        from kapnotes.plugins import load_plugins, pm
+        from kapnotes.plugins import add_plugin_commands, load_plugins
 
         load_plugins(builtin=False)
-        pm.hook.register_commands(cli=self)
+        add_plugin_commands(self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._add_plugin_commands()

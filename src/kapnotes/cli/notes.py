@@ -211,7 +211,68 @@ def plugins(include_builtin: bool) -> None:
     Example:
       kapnotes plugins --all
     """
+    from kapnotes.cli.app import cli as root
     from kapnotes.plugins import describe_plugins, registry
 
+    root.list_commands(click.get_current_context())  # plugin commands, so their failures show
     registry()  # load and register everything, so broken plugins are reported
     click.echo(json.dumps(describe_plugins(include_builtin=include_builtin), indent=2))
+
+
+def _listing(rows: list[dict[str, str]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['name']:<28} {r['description']} ({_origin(r['plugin'])})")
+        if r["source"]:
+            click.echo(f"{'':<28} source: {r['source']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: name, plugin, description, source.")
+def instruments(as_json: bool) -> None:
+    """List the standardized instruments (scores, outcomes): name, plugin, purpose, source.
+
+    \b
+    Example:
+      kapnotes instruments --json
+    """
+    from kapnotes.plugins import registry
+
+    rows = [
+        {
+            "name": e.name,
+            "plugin": e.plugin,
+            "title": e.value.title,
+            "description": e.value.description,
+            "source": e.value.source,
+        }
+        for e in registry().instruments.entries()
+    ]
+    _listing(rows, as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: name, plugin, description, source.")
+def rules(as_json: bool) -> None:
+    """List the safety and documentation rules that `check` and `sign` run.
+
+    \b
+    Example:
+      kapnotes rules
+    """
+    from kapnotes.plugins import registry
+
+    rows = [
+        {
+            "name": e.name,
+            "plugin": e.plugin,
+            "description": e.value.description,
+            "source": e.value.source,
+            "session_kinds": sorted(k.value for k in e.value.applies_to or ()) or ["any"],
+            "codes": list(e.value.codes),
+        }
+        for e in registry().rules.entries()
+    ]
+    _listing(rows, as_json)
