@@ -21,7 +21,9 @@ def import_(files: tuple[Path, ...], db_path: Path | None) -> None:
     """Import kapnotes JSON documents into the database (all or nothing).
 
     Every file is checked first; if any has a problem, every problem is listed with its JSON
-    path and nothing is written.
+    path and nothing is written. A signature is accepted only if it verifies against a key
+    registered in the database (kapnotes keys) and no blocking finding stands; otherwise its
+    note is imported as a draft and the refused signature is listed.
 
     \b
     Example:
@@ -41,12 +43,17 @@ def import_(files: tuple[Path, ...], db_path: Path | None) -> None:
                 echo_problems(exc)
     if failed:
         raise click.exceptions.Exit(1)
+    from kapnotes.lifecycle import import_document
+
     doc = docs[0] if len(docs) == 1 else _merge(docs)
     store = open_db(db_path, must_exist=False)
     try:
-        summary = store.save(doc)
+        result = import_document(store, doc)
     finally:
         store.close()
+    summary = result.summary
+    for line in result.refused:
+        click.echo(f"refused: {line}", err=True)
     click.echo(
         f"imported {summary.clients} client(s), {summary.courses} course(s): "
         f"{summary.sessions_written} session(s) written, {summary.sessions_unchanged} unchanged, "
