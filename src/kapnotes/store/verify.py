@@ -27,6 +27,7 @@ import attrs
 
 from kapnotes.signatures import (
     PublicKey,
+    SigningKeyError,
     addendum_subject,
     chain_problems,
     check_signature,
@@ -81,7 +82,13 @@ def verify(
     chain = list(verify_chain(conn))
     problems += chain
     problems += [p for a in anchors if (p := check_anchor(conn, a)) is not None]
-    registry = {k.key_id: k for k in (store.public_keys() if keys is None else keys)}
+    if keys is None:
+        try:
+            keys = store.public_keys()
+        except SigningKeyError as exc:
+            problems.append(f"public_keys: {exc} (a key slipped in or altered)")
+            keys = []
+    registry = {k.key_id: k for k in keys}
     checker = _Checker(store, registry, require_signatures)
     problems += list(checker.sessions())
     problems += list(_audit_links(conn))
