@@ -16,6 +16,7 @@ from kapnotes.cli import cli
 
 from .conftest import COSIGNED, SIGNED
 
+
 def run_verify(db, *args: str):
     return CliRunner().invoke(cli, ["verify", "--db", str(db), *args])
 
@@ -92,8 +93,8 @@ REFUSED = {
         f"respiratory_rate FROM vitals WHERE session_id = '{SIGNED}' AND seq = 0"
     ),
     "UPSERT vitals of a signed session": (
-        "INSERT INTO vitals SELECT * FROM vitals WHERE session_id = '{s}' AND seq = 0 "
-        "ON CONFLICT(session_id, seq) DO UPDATE SET systolic = 200".format(s=SIGNED)
+        f"INSERT INTO vitals SELECT * FROM vitals WHERE session_id = '{SIGNED}' AND seq = 0 "
+        "ON CONFLICT(session_id, seq) DO UPDATE SET systolic = 200"
     ),
     "DELETE vitals of a signed session": f"DELETE FROM vitals WHERE session_id = '{SIGNED}'",
     "REPLACE a signed session's measure by one of a draft": (
@@ -263,7 +264,7 @@ DETECTED = {
     ),
     "an addendum deleted": (
         [f"DELETE FROM addenda WHERE session_id = '{SIGNED}'"],
-        [f"addenda row {{addendum}}: missing, though audit row"],
+        ["addenda row {addendum}: missing, though audit row"],
     ),
     "a co-signature deleted": (
         [f"DELETE FROM signatures WHERE session_id = '{COSIGNED}' AND seq = 1"],
@@ -292,7 +293,7 @@ DETECTED = {
         ["public_keys row ed25519:00000000000000aa: not recorded in the audit log"],
     ),
     "the search index given other text": (
-        [f"INSERT INTO sessions_fts (rowid, narrative_text) VALUES (100000, 'forged')"],
+        ["INSERT INTO sessions_fts (rowid, narrative_text) VALUES (100000, 'forged')"],
         ["sessions_fts: the full-text index does not match the sessions' text"],
     ),
     "an audit row deleted from the middle": (

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -36,6 +36,9 @@ from kapnotes.signatures import (
 from kapnotes.store.audit import Action, Head, check_anchor, verify_chain
 from kapnotes.store.content import sha256_text
 from kapnotes.store.db import Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.model import Session
 
 
 @attrs.frozen
@@ -392,7 +395,7 @@ def _audit_links(conn: sqlite3.Connection) -> Iterator[str]:
     legacy_signs: dict[str, int] = {}
     addenda: dict[str, tuple[int, str]] = {}
     keys: dict[str, tuple[int, dict[str, Any]]] = {}
-    revoked: dict[str, tuple[int, str]] = {}
+    revoked: dict[str, tuple[int, str | None]] = {}
     for row_id, action, obj, detail_text in conn.execute(
         "SELECT id, action, object, detail FROM audit ORDER BY id"
     ):
@@ -462,7 +465,7 @@ def _audit_links(conn: sqlite3.Connection) -> Iterator[str]:
 def _key_links(
     conn: sqlite3.Connection,
     keys: dict[str, tuple[int, dict[str, Any]]],
-    revoked: dict[str, tuple[int, str]],
+    revoked: dict[str, tuple[int, str | None]],
 ) -> Iterator[str]:
     stored = {
         r[0]: r
