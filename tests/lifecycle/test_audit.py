@@ -112,3 +112,21 @@ def test_cli_verify_fails_naming_the_row(tmp_path, demo_doc):
     r2 = CliRunner().invoke(cli, ["verify", "--db", str(db)])
     assert r2.exit_code == 1
     assert "audit_no_update is missing" in r2.stderr  # verify never re-creates it
+
+
+def test_a_failed_export_writes_no_audit_row(tmp_path, demo_doc):
+    from kapnotes.store import open_store
+
+    db = tmp_path / "k.db"
+    s = open_store(db)
+    s.save(demo_doc)
+    before = len(s.audit_log())
+    s.close()
+    unwritable = tmp_path / "no-such-dir" / "out.json"
+    r = CliRunner().invoke(cli, ["export", "--client", "cl-003", "-o", str(unwritable), "--db", str(db)])
+    assert r.exit_code != 0
+    s = open_store(db)
+    try:
+        assert len(s.audit_log()) == before
+    finally:
+        s.close()

@@ -286,19 +286,23 @@ def export(
         if missing:
             raise KapnotesError(f"no client {', '.join(map(repr, missing))} in the database")
         result = export_record(view, to, options=ExportOptions(extra=extra), directory=output)
+        # Audited only once the export has been written (a failed export leaves no row).
+        if exporter.writes_directory:
+            message = f"wrote {len(result)} file(s) to {output}"
+        elif output is None:
+            sys.stdout.buffer.write(result)
+            sys.stdout.buffer.flush()
+            message = ""
+        else:
+            output.write_bytes(result)
+            message = f"wrote {output} ({len(result)} bytes)"
         store.record_export(
             to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
         )
     finally:
         store.close()
-    if exporter.writes_directory:
-        click.echo(f"wrote {len(result)} file(s) to {output}", err=True)
-    elif output is None:
-        sys.stdout.buffer.write(result)
-        sys.stdout.buffer.flush()
-    else:
-        output.write_bytes(result)
-        click.echo(f"wrote {output} ({len(result)} bytes)", err=True)
+    if message:
+        click.echo(message, err=True)
 
 
 @cli.command()
