@@ -52,9 +52,10 @@ def import_(files: tuple[Path, ...], trust_signatures: bool, db_path: Path | Non
 
     doc = docs[0] if len(docs) == 1 else _merge(docs)
     store = open_db(db_path, must_exist=False)
+    refused: tuple[str, ...] = ()
     try:
         if trust_signatures:
-            summary, refused = store.save(doc), ()
+            summary = store.save(doc)
         else:
             result = import_document(store, doc)
             summary, refused = result.summary, result.refused
