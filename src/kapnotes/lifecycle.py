@@ -6,29 +6,53 @@
 * :func:`cosign` — a supervisor attests the note of a pre-licensed clinician they supervise.
 * :func:`add_addendum` — a dated, authored, signed addendum or amendment, appended after the
   original (never merged into it); an amendment marks the note amended.
+
+Given the signer's private key (``key=``, see :mod:`kapnotes.keys`), each signature is also an
+Ed25519 signature over its canonical payload (:mod:`kapnotes.signatures`), chained to the note's
+previous signature or addendum and covering the client, course and clinicians the note shows.
+A clinician with a registered key must sign with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
 
 from kapnotes.errors import KapnotesError, NotFoundError
 from kapnotes.model import (
     Addendum,
     AddendumKind,
     Clinician,
+    Document,
     NoteStatus,
     Role,
     Session,
     Signature,
     SignatureRole,
+    TreatmentCourse,
     evolve,
 )
 from kapnotes.rules.base import Finding
 from kapnotes.rules.config import ClinicConfig
-from kapnotes.store import Store
+from kapnotes.signatures import (
+    PublicKey,
+    addendum_subject,
+    chain_tip,
+    note_items,
+    raw_public_key,
+    seal,
+    session_context_hash,
+    session_subject,
+)
+from kapnotes.store import SaveSummary, Store
 from kapnotes.store.content import addendum_content_hash, session_content_hash
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 AUTHOR_STATEMENT = (
     "Electronically signed by the author, who attests that this note is accurate and complete."
@@ -75,6 +99,7 @@ def sign(
     at: dt.datetime | None = None,
     config: ClinicConfig | None = None,
     statement: str = AUTHOR_STATEMENT,
+    key: Ed25519PrivateKey | None = None,
 ) -> Session:
     """Sign a draft as its author; returns the signed session.
 
@@ -97,7 +122,7 @@ def sign(
     stopping = blocking(check_session(session, config, course=course, document=document))
     if stopping:
         raise SigningRefused(session_id, stopping)
-    signature = _signature(session, clinician, SignatureRole.AUTHOR, at, statement)
+    signature = _signature(store, course, session, clinician, SignatureRole.AUTHOR, at, statement, key)
     store.append_signature(session_id, signature, NoteStatus.SIGNED, actor=clinician_id)
     return evolve(session, status=NoteStatus.SIGNED, signatures=(signature,))
 
@@ -109,9 +134,10 @@ def cosign(
     *,
     at: dt.datetime | None = None,
     statement: str = COSIGN_STATEMENT,
+    key: Ed25519PrivateKey | None = None,
 ) -> Session:
     """Co-sign (attest) the signed note of a pre-licensed clinician as their supervisor."""
-    _, session = store.session(session_id)
+    course, session = store.session(session_id)
     authors = [s for s in session.signatures if s.role is SignatureRole.AUTHOR]
     if not authors:
         raise SigningError(f"session {session_id!r} has no author signature to co-sign")
@@ -123,7 +149,9 @@ def cosign(
         raise SigningError(f"{supervisor.name} is not the supervisor of {author.name}")
     if any(s.role is SignatureRole.COSIGNER for s in session.signatures):
         raise SigningError(f"session {session_id!r} is already co-signed")
-    signature = _signature(session, supervisor, SignatureRole.COSIGNER, at, statement)
+    signature = _signature(
+        store, course, session, supervisor, SignatureRole.COSIGNER, at, statement, key
+    )
     store.append_signature(session_id, signature, session.status, actor=supervisor_id)
     return evolve(session, signatures=(*session.signatures, signature))
 
@@ -178,6 +206,7 @@ def add_addendum(
     kind: AddendumKind = AddendumKind.ADDENDUM,
     reason: str | None = None,
     at: dt.datetime | None = None,
+    key: Ed25519PrivateKey | None = None,
 ) -> Addendum:
     """Append a signed addendum (or amendment, with a reason) to a signed note."""
     _, session = store.session(session_id)
@@ -203,25 +232,161 @@ def add_addendum(
         signed_at=when,
         content_hash=addendum_content_hash(body),
         statement=ADDENDUM_STATEMENT,
+        previous_hash=chain_tip(note_items(session)) if key is not None else None,
     )
+    _check_key(store, clinician_id, when, key)
+    if key is not None:
+        signature = seal(addendum_subject(session_id, body.id), signature, key)
     addendum = evolve(body, signature=signature)
     store.append_addendum(session_id, addendum, actor=clinician_id)
     return addendum
 
 
+def _check_key(
+    store: Store, clinician_id: str, when: dt.datetime, key: Ed25519PrivateKey | None
+) -> None:
+    """A clinician with a registered key signs with it; a given key must be theirs, valid then."""
+    from kapnotes.signatures import key_id_of
+
+    registered = store.public_keys(clinician_id)
+    if key is None:
+        if any(k.usable_at(when) is None for k in registered):
+            raise SigningError(
+                f"{clinician_id} has a registered signing key: sign with it (--key FILE)"
+            )
+        return
+    key_id = key_id_of(raw_public_key(key))
+    mine = next((k for k in registered if k.key_id == key_id), None)
+    if mine is None:
+        raise SigningError(f"key {key_id} is not a registered key of {clinician_id}")
+    reason = mine.usable_at(when)
+    if reason:
+        raise SigningError(f"cannot sign as {clinician_id}: {reason}")
+
+
 def _signature(
+    store: Store,
+    course: TreatmentCourse,
     session: Session,
     clinician: Clinician,
     role: SignatureRole,
     at: dt.datetime | None,
     statement: str,
+    key: Ed25519PrivateKey | None,
 ) -> Signature:
-    return Signature(
+    when = at or _now()
+    _check_key(store, clinician.id, when, key)
+    signature = Signature(
         clinician_id=clinician.id,
         signer_name=clinician.name,
         credentials=clinician.credentials,
         role=role,
-        signed_at=at or _now(),
+        signed_at=when,
         content_hash=session_content_hash(session),
         statement=statement,
     )
+    if key is None:
+        return signature
+    shown = session_context_hash(
+        session, store.client(course.client_id), course, store.clinicians()
+    )
+    signature = evolve(
+        signature, previous_hash=chain_tip(note_items(session)), context_hash=shown
+    )
+    return seal(session_subject(session.id), signature, key)
+
+
+@attrs.frozen
+class ImportResult:
+    """What :func:`import_document` stored, and each signature it refused (with why)."""
+
+    summary: SaveSummary
+    refused: tuple[str, ...]
+
+
+def import_document(
+    store: Store,
+    doc: Document,
+    *,
+    config: ClinicConfig | None = None,
+    actor: str | None = None,
+) -> ImportResult:
+    """Save a document from elsewhere, accepting only signatures that prove themselves.
+
+    A new signature (or signed addendum) is accepted only if its Ed25519 signature verifies
+    against a key registered in this store (of its signer, valid at signing) and matches the
+    content, and — for a note not yet stored as signed — no blocking safety finding stands.
+    Otherwise the note is stored as a draft (its signatures and addenda left out), and each
+    refused signature is reported; signatures already stored are kept as they are.
+    """
+    from kapnotes.rules.engine import blocking, check_session
+    from kapnotes.signatures import check_signature
+
+    keys = {k.key_id: k for k in store.public_keys()}
+    stored = dict(store.conn.execute("SELECT id, status FROM sessions"))
+    stored_sigs: dict[str, int] = {}
+    for sid, n in store.conn.execute("SELECT session_id, count(*) FROM signatures GROUP BY session_id"):
+        stored_sigs[sid] = n
+    stored_addenda = {r[0] for r in store.conn.execute("SELECT id FROM addenda")}
+    refused: list[str] = []
+    courses = []
+    for course in doc.courses:
+        sessions = []
+        for s in course.sessions:
+            reasons = _import_refusals(
+                s, course, doc, config, keys, stored_sigs.get(s.id, 0), stored_addenda, check_signature
+            )
+            locked = stored.get(s.id, NoteStatus.DRAFT.value) != NoteStatus.DRAFT.value
+            if not locked and s.status is not NoteStatus.DRAFT:
+                findings = blocking(check_session(s, config, course=course, document=doc))
+                reasons += [f"blocking finding: {f}" for f in findings]
+            if reasons and locked:  # keep what is stored; leave out what does not verify
+                refused += [f"session {s.id}: left out: {r}" for r in reasons]
+                kept = s.signatures[: stored_sigs.get(s.id, 0)]
+                s = evolve(s, signatures=kept, addenda=tuple(
+                    x for x in s.addenda if x.id in stored_addenda
+                ))
+            elif reasons:
+                refused += [f"session {s.id}: imported as a draft: {r}" for r in reasons]
+                s = evolve(s, status=NoteStatus.DRAFT, signatures=(), addenda=())
+            sessions.append(s)
+        courses.append(evolve(course, sessions=tuple(sessions)))
+    summary = store.save(evolve(doc, courses=tuple(courses)), actor=actor)
+    return ImportResult(summary=summary, refused=tuple(refused))
+
+
+def _import_refusals(
+    s: Session,
+    course: TreatmentCourse,
+    doc: Document,
+    config: ClinicConfig | None,
+    keys: dict[str, PublicKey],
+    stored_signatures: int,
+    stored_addenda: set[str],
+    check: Callable[..., str | None],
+) -> list[str]:
+    """Why the new signatures and addenda of ``s`` cannot be accepted (empty: they can)."""
+    from kapnotes.signatures import addendum_subject, session_subject
+
+    content = session_content_hash(s)
+    out = []
+    if s.status is not NoteStatus.DRAFT and not s.signatures:
+        out.append(f"marked {s.status.value} without a signature")
+    for i, g in enumerate(s.signatures[stored_signatures:], start=stored_signatures):
+        if g.content_hash != content:
+            out.append(f"signature {i} by {g.clinician_id} does not match the content")
+        reason = check(session_subject(s.id), g, keys)
+        if reason:
+            out.append(f"signature {i} by {g.clinician_id} refused: {reason}")
+    for a in s.addenda:
+        if a.id in stored_addenda:
+            continue
+        if a.signature is None:
+            out.append(f"addendum {a.id} is not signed")
+            continue
+        if a.signature.content_hash != addendum_content_hash(a):
+            out.append(f"addendum {a.id} does not match its signature")
+        reason = check(addendum_subject(s.id, a.id), a.signature, keys)
+        if reason:
+            out.append(f"addendum {a.id} by {a.author_id} refused: {reason}")
+    return out

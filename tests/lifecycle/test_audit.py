@@ -54,7 +54,7 @@ def test_verify_passes_on_the_demo_and_names_the_first_altered_audit_row(demo_st
     report = verify(demo_store)
     assert not report.ok
     assert "audit row 7: content does not match its hash (row altered)" in report.problems
-    assert any("triggers missing" in p for p in report.problems)
+    assert "schema: immutability trigger audit_no_update is missing (dropped)" in report.problems
 
 
 def test_verify_detects_a_removed_audit_row(demo_store):
@@ -70,7 +70,7 @@ def test_verify_detects_one_changed_byte_of_a_signed_note(demo_store):
     c.execute("DROP TRIGGER sessions_signed_no_update")
     c.execute("UPDATE sessions SET doc = replace(doc, '\"dose_mg\":34.0', '\"dose_mg\":84.0') WHERE id = 'cl-001-dose-01'")
     problems = verify(demo_store).problems
-    assert "session cl-001-dose-01: stored content does not match its content hash (content altered)" in problems
+    assert "sessions row cl-001-dose-01: stored content does not match its content hash (content altered)" in problems
 
 
 def test_verify_detects_a_re_hashed_forgery(demo_store):
@@ -111,4 +111,22 @@ def test_cli_verify_fails_naming_the_row(tmp_path, demo_doc):
     # Opening re-creates the dropped trigger, but the altered row stays detectable.
     r2 = CliRunner().invoke(cli, ["verify", "--db", str(db)])
     assert r2.exit_code == 1
-    assert "triggers missing" not in r2.stderr
+    assert "audit_no_update is missing" in r2.stderr  # verify never re-creates it
+
+
+def test_a_failed_export_writes_no_audit_row(tmp_path, demo_doc):
+    from kapnotes.store import open_store
+
+    db = tmp_path / "k.db"
+    s = open_store(db)
+    s.save(demo_doc)
+    before = len(s.audit_log())
+    s.close()
+    unwritable = tmp_path / "no-such-dir" / "out.json"
+    r = CliRunner().invoke(cli, ["export", "--client", "cl-003", "-o", str(unwritable), "--db", str(db)])
+    assert r.exit_code != 0
+    s = open_store(db)
+    try:
+        assert len(s.audit_log()) == before
+    finally:
+        s.close()

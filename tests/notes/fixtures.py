@@ -297,10 +297,14 @@ def signatures() -> tuple[Signature, ...]:
     return (
         Signature(clinician_id="th-kim", signer_name="Riley Kim", credentials="AMFT",
                   role=SignatureRole.AUTHOR, signed_at=at(14, 12), content_hash=HASH_A,
-                  statement="Electronically signed by the author."),
+                  statement="Electronically signed by the author.",
+                  key_id="ed25519:0123456789abcdef", digital_signature="A" * 86 + "==",
+                  previous_hash="0" * 64, context_hash=HASH_A),
         Signature(clinician_id="th-ortiz", signer_name="Sam Ortiz", credentials="PsyD",
                   role=SignatureRole.COSIGNER, signed_at=at(16, 48), content_hash=HASH_B,
-                  statement="Reviewed and co-signed by the supervisor."),
+                  statement="Reviewed and co-signed by the supervisor.",
+                  key_id="ed25519:0123456789abcdef", digital_signature="A" * 86 + "==",
+                  previous_hash="0" * 64, context_hash=HASH_A),
     )
 
 
@@ -313,14 +317,18 @@ def addenda() -> tuple[Addendum, ...]:
                  signature=Signature(clinician_id="th-kim", signer_name="Riley Kim",
                                      credentials="AMFT", role=SignatureRole.AUTHOR,
                                      signed_at=at(8, 17, day), content_hash=HASH_C,
-                                     statement="Addendum signed by its author.")),
+                                     statement="Addendum signed by its author.",
+                  key_id="ed25519:0123456789abcdef", digital_signature="A" * 86 + "==",
+                  previous_hash="0" * 64, context_hash=HASH_A)),
         Addendum(id="add-2", kind=AddendumKind.AMENDMENT, author_id="th-ortiz",
                  written_at=at(10, 2, day), text="Booster lot number corrected in the record.",
                  reason="Transcription error in the lot number",
                  signature=Signature(clinician_id="th-ortiz", signer_name="Sam Ortiz",
                                      credentials="PsyD", role=SignatureRole.AUTHOR,
                                      signed_at=at(10, 4, day), content_hash=HASH_D,
-                                     statement="Amendment signed by its author.")),
+                                     statement="Amendment signed by its author.",
+                  key_id="ed25519:0123456789abcdef", digital_signature="A" * 86 + "==",
+                  previous_hash="0" * 64, context_hash=HASH_A)),
     )
 
 

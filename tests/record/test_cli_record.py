@@ -37,12 +37,12 @@ def test_help_lists_the_commands(runner):
 
 def test_import_export_round_trip_is_byte_identical(runner, tmp_path, record_file):
     db1, db2 = tmp_path / "a.db", tmp_path / "b.db"
-    r = invoke(runner, "import", str(record_file), "--db", str(db1))
+    r = invoke(runner, "import", "--trust-signatures", str(record_file), "--db", str(db1))
     assert r.exit_code == 0, r.output
     assert "44 session(s) written" in r.output
     out1 = tmp_path / "out1.json"
     assert invoke(runner, "export", "--to", "json", "-o", str(out1), "--db", str(db1)).exit_code == 0
-    assert invoke(runner, "import", str(out1), "--db", str(db2)).exit_code == 0
+    assert invoke(runner, "import", "--trust-signatures", str(out1), "--db", str(db2)).exit_code == 0
     r2 = invoke(runner, "export", "--to", "json", "--db", str(db2))
     assert r2.exit_code == 0
     assert r2.stdout_bytes == out1.read_bytes()

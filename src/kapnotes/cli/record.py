@@ -16,12 +16,19 @@ from kapnotes.model import Document
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--trust-signatures",
+    is_flag=True,
+    help="Store signatures as given, unverified (a record migrated from a system you trust).",
+)
 @db_option
-def import_(files: tuple[Path, ...], db_path: Path | None) -> None:
+def import_(files: tuple[Path, ...], trust_signatures: bool, db_path: Path | None) -> None:
     """Import kapnotes JSON documents into the database (all or nothing).
 
     Every file is checked first; if any has a problem, every problem is listed with its JSON
-    path and nothing is written.
+    path and nothing is written. A signature is accepted only if it verifies against a key
+    registered in the database (kapnotes keys) and no blocking finding stands; otherwise its
+    note is imported as a draft and the refused signature is listed.
 
     \b
     Example:
@@ -41,12 +48,21 @@ def import_(files: tuple[Path, ...], db_path: Path | None) -> None:
                 echo_problems(exc)
     if failed:
         raise click.exceptions.Exit(1)
+    from kapnotes.lifecycle import import_document
+
     doc = docs[0] if len(docs) == 1 else _merge(docs)
     store = open_db(db_path, must_exist=False)
+    refused: tuple[str, ...] = ()
     try:
-        summary = store.save(doc)
+        if trust_signatures:
+            summary = store.save(doc)
+        else:
+            result = import_document(store, doc)
+            summary, refused = result.summary, result.refused
     finally:
         store.close()
+    for line in refused:
+        click.echo(f"refused: {line}", err=True)
     click.echo(
         f"imported {summary.clients} client(s), {summary.courses} course(s): "
         f"{summary.sessions_written} session(s) written, {summary.sessions_unchanged} unchanged, "
@@ -271,19 +287,23 @@ def export(
         if missing:
             raise KapnotesError(f"no client {', '.join(map(repr, missing))} in the database")
         result = export_record(view, to, options=ExportOptions(extra=extra), directory=output)
+        # Audited only once the export has been written (a failed export leaves no row).
+        if exporter.writes_directory:
+            message = f"wrote {len(result)} file(s) to {output}"
+        elif output is None:
+            sys.stdout.buffer.write(result)
+            sys.stdout.buffer.flush()
+            message = ""
+        else:
+            output.write_bytes(result)
+            message = f"wrote {output} ({len(result)} bytes)"
         store.record_export(
             to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
         )
     finally:
         store.close()
-    if exporter.writes_directory:
-        click.echo(f"wrote {len(result)} file(s) to {output}", err=True)
-    elif output is None:
-        sys.stdout.buffer.write(result)
-        sys.stdout.buffer.flush()
-    else:
-        output.write_bytes(result)
-        click.echo(f"wrote {output} ({len(result)} bytes)", err=True)
+    if message:
+        click.echo(message, err=True)
 
 
 @cli.command()

@@ -16,6 +16,20 @@ def valid_sha256(value: str) -> str | None:
     return None if SHA256_RE.match(value) else "expected a lower-case hex SHA-256 (64 characters)"
 
 
+KEY_ID_RE = re.compile(r"^ed25519:[0-9a-f]{16}$")
+SIGNATURE_RE = re.compile(r"^[A-Za-z0-9+/]{86}==$")
+
+
+def valid_key_id(value: str) -> str | None:
+    return None if KEY_ID_RE.match(value) else "expected a key id like 'ed25519:' + 16 hex digits"
+
+
+def valid_base64_signature(value: str) -> str | None:
+    if SIGNATURE_RE.match(value):
+        return None
+    return "expected a base64 Ed25519 signature (88 characters)"
+
+
 class NoteStatus(str, Enum):
     DRAFT = "draft"
     SIGNED = "signed"
@@ -43,6 +57,29 @@ class Signature:
     signed_at: dt.datetime = field(check=aware)
     content_hash: str = field(check=valid_sha256)
     statement: str | None = None
+    key_id: str | None = field(
+        default=None, check=valid_key_id, doc="the registered public key that made `digital_signature`"
+    )
+    previous_hash: str | None = field(
+        default=None,
+        check=valid_sha256,
+        doc="SHA-256 of the note's previous signature or addendum (64 zeros for the first)",
+    )
+    context_hash: str | None = field(
+        default=None,
+        check=valid_sha256,
+        doc="SHA-256 of the client, course and clinicians the note showed when signed",
+    )
+    digital_signature: str | None = field(
+        default=None,
+        check=valid_base64_signature,
+        doc="base64 Ed25519 signature by `key_id` over the canonical signing payload",
+    )
+
+    def _invariants(self) -> list[Problem]:
+        if (self.key_id is None) != (self.digital_signature is None):
+            return [problem("digital_signature", "key_id and digital_signature go together")]
+        return []
 
 
 class AddendumKind(str, Enum):

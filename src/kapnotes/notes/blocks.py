@@ -1394,6 +1394,14 @@ NOT_SHOWN: Mapping[str, str] = {
     "addenda.id": "an internal record identifier; an addendum is shown by author and time",
     "signatures.clinician_id": "a signer is shown by the name and credentials copied at signing",
     "addenda.signature.clinician_id": "the addendum's author, shown by name and credentials",
+    "signatures.key_id": "verification data (kapnotes verify), not part of the note's text",
+    "signatures.digital_signature": "verification data (kapnotes verify), not part of the note's text",
+    "signatures.previous_hash": "verification data (kapnotes verify), not part of the note's text",
+    "signatures.context_hash": "verification data (kapnotes verify), not part of the note's text",
+    "addenda.signature.key_id": "verification data (kapnotes verify), not part of the note's text",
+    "addenda.signature.digital_signature": "verification data (kapnotes verify), not part of the note's text",
+    "addenda.signature.previous_hash": "verification data (kapnotes verify), not part of the note's text",
+    "addenda.signature.context_hash": "verification data (kapnotes verify), not part of the note's text",
 }
 
 

@@ -29,6 +29,9 @@ class Action:
     EXPORT = "export"
     READ_PSYCHOTHERAPY_NOTE = "read-psychotherapy-note"
     WRITE_PSYCHOTHERAPY_NOTE = "write-psychotherapy-note"
+    RENDER = "render"
+    REGISTER_KEY = "register-key"
+    REVOKE_KEY = "revoke-key"
 
 
 @attrs.frozen
@@ -82,6 +85,49 @@ def append(
         rows,
     )
     return len(rows)
+
+
+@attrs.frozen
+class Head:
+    """A point of the chain: row number and hash (``SEQ:HASH`` as text, e.g. to publish)."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        seq, sep, h = text.strip().partition(":")
+        if not sep or not seq.isdigit() or len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
+            raise ValueError(f"expected an audit head like 42:<64 hex digits>, got {text!r}")
+        return cls(int(seq), h)
+
+
+def head(conn: sqlite3.Connection) -> Head:
+    """The newest row (``0:`` + the genesis hash for an empty chain)."""
+    row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return Head(row[0], row[1]) if row else Head(0, GENESIS)
+
+
+def check_anchor(conn: sqlite3.Connection, anchor: Head) -> str | None:
+    """Why the chain does not extend ``anchor`` (None when it does). Run after verify_chain."""
+    if anchor.seq == 0:
+        return None if anchor.hash == GENESIS else "anchor 0 must be the genesis hash"
+    row = conn.execute("SELECT hash FROM audit WHERE id = ?", (anchor.seq,)).fetchone()
+    if row is None:
+        last = head(conn).seq
+        return (
+            f"anchor {anchor.seq}: the audit chain ends at row {last} "
+            "(truncated: rows published in that head are gone)"
+        )
+    if row[0] != anchor.hash:
+        return (
+            f"anchor {anchor.seq}: audit row {anchor.seq} hashes to {row[0][:12]}..., the published "
+            f"head says {anchor.hash[:12]}... (the chain was rewritten)"
+        )
+    return None
 
 
 def verify_chain(conn: sqlite3.Connection) -> Iterator[str]:

@@ -15,6 +15,7 @@ immutable in SQLite itself (:mod:`kapnotes.store.triggers`).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import getpass
 import json
 import os
@@ -40,12 +41,13 @@ from kapnotes.model import (
     TreatmentCourse,
 )
 from kapnotes.serialization import structure, unstructure
+from kapnotes.signatures import PublicKey, SigningKeyError, addendum_hash, key_id_of
 from kapnotes.store import audit, migrations
 from kapnotes.store.audit import Action, Entry
 from kapnotes.store.content import session_content_hash
 from kapnotes.store.rows import utc_key
 from kapnotes.store.scores import score_document
-from kapnotes.store.writer import SaveSummary, Writer, to_json
+from kapnotes.store.writer import SaveSummary, Writer, addendum_entry, sign_entry, to_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.exporting import Authorization
@@ -190,18 +192,7 @@ class Store:
                 conn.execute(
                     "UPDATE sessions SET status = ? WHERE id = ?", (status.value, session_id)
                 )
-            audit.append(
-                conn,
-                actor or self.actor,
-                [
-                    Entry(
-                        Action.SIGN,
-                        f"session:{session_id}",
-                        client_id,
-                        {"role": signature.role.value, "clinician": signature.clinician_id},
-                    )
-                ],
-            )
+            audit.append(conn, actor or self.actor, [sign_entry(session_id, client_id, seq, signature)])
 
     def append_addendum(
         self, session_id: str, addendum: Addendum, *, actor: str | None = None
@@ -235,18 +226,15 @@ class Store:
             )
             if addendum.kind.value == "amendment" and stored == NoteStatus.SIGNED.value:
                 conn.execute("UPDATE sessions SET status = 'amended' WHERE id = ?", (session_id,))
-            audit.append(
-                conn,
-                actor or self.actor,
-                [
-                    Entry(
-                        Action.ADDENDUM,
-                        f"addendum:{addendum.id}",
-                        client_id,
-                        {"session": session_id, "kind": addendum.kind.value},
-                    )
-                ],
+            entry = addendum_entry(
+                session_id,
+                client_id,
+                seq,
+                addendum.id,
+                addendum.kind.value,
+                addendum_hash(addendum),
             )
+            audit.append(conn, actor or self.actor, [entry])
 
     def record_export(
         self,
@@ -264,6 +252,111 @@ class Store:
                 actor or self.actor,
                 [Entry(Action.EXPORT, f"export:{exporter}", c, detail) for c in client_ids],
             )
+
+    # --- signing keys --------------------------------------------------------------------------
+
+    def register_public_key(
+        self,
+        clinician_id: str,
+        raw_public_key: bytes,
+        *,
+        valid_from: dt.datetime,
+        valid_until: dt.datetime | None = None,
+        actor: str | None = None,
+    ) -> PublicKey:
+        """Register a clinician's Ed25519 public key (audited with the key itself)."""
+        import base64
+
+        if len(raw_public_key) != 32:
+            raise SigningKeyError("an Ed25519 public key is 32 bytes")
+        key = PublicKey(
+            key_id=key_id_of(raw_public_key),
+            clinician_id=clinician_id,
+            public_key=base64.b64encode(raw_public_key).decode("ascii"),
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        with self.write() as conn:
+            if conn.execute("SELECT 1 FROM clinicians WHERE id = ?", (clinician_id,)).fetchone() is None:
+                raise NotFoundError(f"no clinician {clinician_id!r}")
+            if conn.execute(
+                "SELECT 1 FROM public_keys WHERE key_id = ?", (key.key_id,)
+            ).fetchone():
+                raise SigningKeyError(f"key {key.key_id} is already registered")
+            conn.execute(
+                "INSERT INTO public_keys (key_id, clinician_id, algorithm, public_key, valid_from, "
+                "valid_until, revoked_at) VALUES (?,?,?,?,?,?,NULL)",
+                (
+                    key.key_id,
+                    clinician_id,
+                    key.algorithm,
+                    key.public_key,
+                    valid_from.isoformat(),
+                    valid_until.isoformat() if valid_until else None,
+                ),
+            )
+            audit.append(
+                conn,
+                actor or self.actor,
+                [Entry(Action.REGISTER_KEY, f"key:{key.key_id}", None, key.to_data())],
+            )
+        return key
+
+    def revoke_public_key(
+        self, key_id: str, *, at: dt.datetime, actor: str | None = None
+    ) -> PublicKey:
+        """Revoke a key from ``at`` on: signatures it made at or after ``at`` no longer verify."""
+        with self.write() as conn:
+            row = conn.execute(
+                "SELECT revoked_at FROM public_keys WHERE key_id = ?", (key_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no registered key {key_id!r}")
+            if row[0] is not None:
+                raise SigningKeyError(f"key {key_id} was already revoked at {row[0]}")
+            conn.execute(
+                "UPDATE public_keys SET revoked_at = ? WHERE key_id = ?", (at.isoformat(), key_id)
+            )
+            audit.append(
+                conn,
+                actor or self.actor,
+                [Entry(Action.REVOKE_KEY, f"key:{key_id}", None, {"revoked_at": at.isoformat()})],
+            )
+        return next(k for k in self.public_keys() if k.key_id == key_id)
+
+    def public_keys(self, clinician_id: str | None = None) -> list[PublicKey]:
+        """Registered public keys (all, or one clinician's), oldest first."""
+        sql = (
+            "SELECT key_id, clinician_id, public_key, valid_from, valid_until, revoked_at, "
+            "algorithm FROM public_keys"
+        )
+        params: list[Any] = []
+        if clinician_id is not None:
+            sql += " WHERE clinician_id = ?"
+            params.append(clinician_id)
+        out = []
+        for kid, cid, pub, since, until, revoked, alg in self.conn.execute(
+            sql + " ORDER BY valid_from, key_id", params
+        ):
+            out.append(
+                PublicKey.from_data(
+                    {
+                        "key_id": kid,
+                        "clinician_id": cid,
+                        "public_key": pub,
+                        "valid_from": since,
+                        "valid_until": until,
+                        "revoked_at": revoked,
+                        "algorithm": alg,
+                    },
+                    f"public_keys row {kid}",
+                )
+            )
+        return out
+
+    def audit_head(self) -> audit.Head:
+        """The newest audit row's number and hash: publish it, then ``verify --anchor`` it."""
+        return audit.head(self.conn)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -549,6 +642,7 @@ def open_store(
     create: bool = True,
     key: str | bytes | None = None,
     actor: str | None = None,
+    migrate: bool = True,
 ) -> Store:
     """Open (and create or migrate) a kapnotes database; ``None`` means :func:`default_path`.
 
@@ -557,17 +651,25 @@ def open_store(
     :param key: open an encrypted database (SQLCipher; install ``kapnotes[encryption]``).
     :param actor: who writes (recorded in the audit log) unless a write names another;
         default ``$KAPNOTES_ACTOR`` or ``os:<login name>``.
+    :param migrate: ``False`` opens an existing store as it is, for inspection (``verify``):
+        no schema is created, no migration applied, no trigger re-created; a missing, empty or
+        foreign file is :class:`StoreError` "not a kapnotes store".
     """
     memory = path == ":memory:"
     p = None if memory else Path(path) if path is not None else default_path()
     if p is not None and not create and not p.exists():
         raise StoreError(f"no kapnotes database at {p}")
+    if not migrate and (p is None or not p.is_file() or p.stat().st_size == 0):
+        raise StoreError(f"{p or ':memory:'} is not a kapnotes store (missing or empty)")
     from kapnotes.store.connect import connect
 
     conn = connect(p, key=key, timeout_ms=BUSY_TIMEOUT_MS)
     try:
         db = Database(conn, execute_plugins=False)
-        _migrate(db)
+        if migrate:
+            _migrate(db)
+        elif not _is_kapnotes(db):
+            raise StoreError(f"{p} is not a kapnotes store (no kapnotes schema in it)")
     except _database_errors() as exc:
         conn.close()
         raise StoreError(f"cannot open {p or ':memory:'} as a kapnotes database: {exc}") from None
@@ -584,6 +686,16 @@ def _database_errors() -> tuple[type[BaseException], ...]:
     except ImportError:
         return (sqlite3.DatabaseError,)
     return (sqlite3.DatabaseError, sqlcipher.DatabaseError)
+
+
+def _is_kapnotes(db: Database) -> bool:
+    """Whether ``db`` holds a kapnotes schema (its migrations were applied)."""
+    if "_sqlite_migrations" not in db.table_names():
+        return False
+    row = db.conn.execute(
+        "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'kapnotes'"
+    ).fetchone()
+    return bool(row[0])
 
 
 def _migrate(db: Database) -> None:

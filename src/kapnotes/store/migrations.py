@@ -153,6 +153,26 @@ def m001_initial(db: Database) -> None:
     db.table("sessions").enable_fts(["narrative_text"], create_triggers=True, tokenize="porter")
 
 
+@migrations()
+def m002_public_keys(db: Database) -> None:
+    """Clinicians' registered public signing keys (Ed25519), with their validity periods."""
+    db.table("public_keys").create(
+        {
+            "key_id": str,
+            "clinician_id": str,
+            "algorithm": str,
+            "public_key": str,
+            "valid_from": str,
+            "valid_until": str,
+            "revoked_at": str,
+        },
+        pk="key_id",
+        foreign_keys=[("clinician_id", "clinicians", "id")],
+        not_null={"clinician_id", "algorithm", "public_key", "valid_from"},
+    )
+    db.table("public_keys").create_index(["clinician_id"])
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` to the newest schema, then re-create and check the immutability triggers."""
     migrations.apply(db)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from kapnotes.model import Session, TreatmentCourse, Vitals
@@ -76,6 +77,30 @@ def vitals_rows(s: Session) -> list[tuple[Any, ...]]:
                 )
             )
     return rows
+
+
+def measure_rows(
+    s: Session, client_id: str, scores: Mapping[str, tuple[float | None, str | None]]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Rows of ``measures`` and ``measure_items`` for a session (scores by measure id)."""
+    measures, items = [], []
+    for m in s.measures:
+        total, band = scores[m.id]
+        measures.append(
+            (
+                m.id,
+                s.id,
+                client_id,
+                m.instrument,
+                utc_key(m.administered_at),
+                m.context.value,
+                m.respondent.value,
+                total,
+                band,
+            )
+        )
+        items += [(m.id, n, v) for n, v in enumerate(m.items, start=1) if v is not None]
+    return measures, items
 
 
 def course_without_sessions(course: TreatmentCourse) -> TreatmentCourse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kapnotes.errors import InvalidError, Problem
-from kapnotes.model import Document
+from kapnotes.model import Document, Session
 
 Score = tuple[float | None, str | None]
 
@@ -14,25 +14,31 @@ def score_document(doc: Document) -> dict[str, Score]:
     Scoring validates the responses against the instrument (item count, ranges); every problem
     in the document is raised at once, with its path, before anything is written.
     """
-    from kapnotes.instruments.base import ScoringError
-    from kapnotes.plugins import registry
-
-    instruments = registry().instruments
     scores: dict[str, Score] = {}
     problems: list[Problem] = []
     for i, course in enumerate(doc.courses):
         for j, s in enumerate(course.sessions):
-            for k, m in enumerate(s.measures):
-                if m.instrument not in instruments:
-                    scores[m.id] = (None, None)
-                    continue
-                try:
-                    result = instruments.get(m.instrument).score(m.items)
-                except ScoringError as exc:
-                    base = f"$.courses[{i}].sessions[{j}].measures[{k}]"
-                    problems += [p.under(base) for p in exc.problems]
-                    continue
-                scores[m.id] = (result.total, result.band) if result.complete else (None, None)
+            problems += score_session(s, scores, f"$.courses[{i}].sessions[{j}]")
     if problems:
         raise InvalidError(problems)
     return scores
+
+
+def score_session(s: Session, scores: dict[str, Score], base: str = "$") -> list[Problem]:
+    """Add (total, band) of each of ``s``'s measures to ``scores``; returns the problems."""
+    from kapnotes.instruments.base import ScoringError
+    from kapnotes.plugins import registry
+
+    instruments = registry().instruments
+    problems: list[Problem] = []
+    for k, m in enumerate(s.measures):
+        if m.instrument not in instruments:
+            scores[m.id] = (None, None)
+            continue
+        try:
+            result = instruments.get(m.instrument).score(m.items)
+        except ScoringError as exc:
+            problems += [p.under(f"{base}.measures[{k}]") for p in exc.problems]
+            continue
+        scores[m.id] = (result.total, result.band) if result.complete else (None, None)
+    return problems

@@ -14,12 +14,18 @@ from typing import Any
 import attrs
 
 from kapnotes.errors import ImmutableError, StoreError
-from kapnotes.model import Document, NoteStatus, Session, TreatmentCourse
+from kapnotes.model import Document, NoteStatus, Session, Signature, TreatmentCourse
 from kapnotes.serialization import canonical_bytes, unstructure
 from kapnotes.store import audit
 from kapnotes.store.audit import Action, Entry
 from kapnotes.store.content import session_content_data, sha256_text
-from kapnotes.store.rows import course_without_sessions, narrative_text, utc_key, vitals_rows
+from kapnotes.store.rows import (
+    course_without_sessions,
+    measure_rows,
+    narrative_text,
+    utc_key,
+    vitals_rows,
+)
 from kapnotes.store.scores import Score
 
 
@@ -100,7 +106,9 @@ class Writer:
         kind = table.rstrip("s")
         for r in changed:
             patient = r[patient_col] if patient_col is not None else None
-            self.entries.append(Entry(Action.WRITE, f"{kind}:{r[0]}", patient))
+            self.entries.append(
+                Entry(Action.WRITE, f"{kind}:{r[0]}", patient, {"hash": sha256_text(r[-1])})
+            )
 
     # --- people and courses ----------------------------------------------------------------------
 
@@ -178,17 +186,17 @@ class Writer:
                 doc = to_json(session_content_data(data))
                 content_hash = sha256_text(doc)
                 row = existing.get(s.id)
-                values = _session_values(s, content_hash, doc)
+                values = session_values(s, content_hash, doc)
                 if row is not None and _same_content(s, course.id, row, doc):
                     reseq.append((seq, s.id))
                 elif row is None:
                     inserts.append((s.id, course.id, course.client_id, seq, *values))
                     children.add(course, s)
-                    self.entries.append(Entry(Action.WRITE, f"session:{s.id}", course.client_id))
+                    self.entries.append(_write_entry(s.id, course.client_id, content_hash))
                 else:
                     updates.append((seq, *values, s.id))
                     children.add(course, s)
-                    self.entries.append(Entry(Action.WRITE, f"session:{s.id}", course.client_id))
+                    self.entries.append(_write_entry(s.id, course.client_id, content_hash))
                 if _status_changes(row, s):
                     statuses.append((s.status.value, s.id))
                 signatures.append((course.client_id, s, content_hash))
@@ -212,8 +220,16 @@ class Writer:
         )
         children.write(c)
         sigs = self._signatures(signatures)
-        c.executemany("UPDATE sessions SET status = ? WHERE id = ?", statuses)
+        # Signed first (the amendment needs a signed note), amended once the amendment is in.
+        c.executemany(
+            "UPDATE sessions SET status = 'signed' WHERE id = ? AND status = 'draft'",
+            [(i,) for _, i in statuses],
+        )
         added = self._addenda(addenda)
+        c.executemany(
+            "UPDATE sessions SET status = ? WHERE id = ?",
+            [(v, i) for v, i in statuses if v != NoteStatus.SIGNED.value],
+        )
         return len(inserts) + len(updates), len(reseq), sigs, added
 
     def _signatures(self, per_session: list[tuple[str, Session, str]]) -> int:
@@ -254,14 +270,7 @@ class Writer:
                         docs[seq],
                     )
                 )
-                self.entries.append(
-                    Entry(
-                        Action.SIGN,
-                        f"session:{s.id}",
-                        client_id,
-                        {"role": g.role.value, "clinician": g.clinician_id},
-                    )
-                )
+                self.entries.append(sign_entry(s.id, client_id, seq, g))
         self.conn.executemany(
             "INSERT INTO signatures (session_id, seq, clinician_id, role, signed_at, content_hash, doc) "
             "VALUES (?,?,?,?,?,?,?)",
@@ -296,7 +305,7 @@ class Writer:
                     (a["id"], sid, seq, a["kind"], a["author_id"], _utc_text(a["written_at"]), doc)
                 )
                 self.entries.append(
-                    Entry(Action.ADDENDUM, f"addendum:{a['id']}", client_id, {"session": sid})
+                    addendum_entry(sid, client_id, seq, a["id"], a["kind"], sha256_text(doc))
                 )
                 seq += 1
         self.conn.executemany(
@@ -326,9 +335,46 @@ class Writer:
         for r in changed:
             self.entries.append(
                 Entry(
-                    Action.WRITE_PSYCHOTHERAPY_NOTE, f"psychotherapy-note:{r[0]}", owner.get(r[1])
+                    Action.WRITE_PSYCHOTHERAPY_NOTE,
+                    f"psychotherapy-note:{r[0]}",
+                    owner.get(r[1]),
+                    {"hash": sha256_text(r[-1])},
                 )
             )
+
+
+def _write_entry(session_id: str, client_id: str, content_hash: str) -> Entry:
+    return Entry(Action.WRITE, f"session:{session_id}", client_id, {"hash": content_hash})
+
+
+def sign_entry(session_id: str, client_id: str, seq: int, g: Signature) -> Entry:
+    """The audit row of a signature: it names what was signed and the signature's own hash."""
+    from kapnotes.signatures import signature_hash
+
+    return Entry(
+        Action.SIGN,
+        f"session:{session_id}",
+        client_id,
+        {
+            "role": g.role.value,
+            "clinician": g.clinician_id,
+            "seq": seq,
+            "content_hash": g.content_hash,
+            "signature": signature_hash(g),
+        },
+    )
+
+
+def addendum_entry(
+    session_id: str, client_id: str, seq: int, addendum_id: str, kind: str, doc_hash: str
+) -> Entry:
+    """The audit row of an addendum: its session, position, kind and hash."""
+    return Entry(
+        Action.ADDENDUM,
+        f"addendum:{addendum_id}",
+        client_id,
+        {"session": session_id, "seq": seq, "kind": kind, "hash": doc_hash},
+    )
 
 
 def _utc_text(iso: str) -> str:
@@ -337,7 +383,7 @@ def _utc_text(iso: str) -> str:
     return utc_key(dt.datetime.fromisoformat(iso))
 
 
-def _session_values(s: Session, content_hash: str, doc: str) -> tuple[Any, ...]:
+def session_values(s: Session, content_hash: str, doc: str) -> tuple[Any, ...]:
     return (
         s.kind.value,
         utc_key(s.start),
@@ -387,22 +433,9 @@ class _Children:
         self.vitals += vitals_rows(s)
         if s.interventions:
             self.interventions.append((s.id,))
-        for m in s.measures:
-            total, band = self.scores[m.id]
-            self.measures.append(
-                (
-                    m.id,
-                    s.id,
-                    course.client_id,
-                    m.instrument,
-                    utc_key(m.administered_at),
-                    m.context.value,
-                    m.respondent.value,
-                    total,
-                    band,
-                )
-            )
-            self.items += [(m.id, n, v) for n, v in enumerate(m.items, start=1) if v is not None]
+        measures, items = measure_rows(s, course.client_id, self.scores)
+        self.measures += measures
+        self.items += items
 
     @staticmethod
     def delete(c: sqlite3.Connection, session_ids: list[str]) -> None:
