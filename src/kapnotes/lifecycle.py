@@ -163,14 +163,16 @@ def attest(
     *,
     at: dt.datetime | None = None,
     statement: str = ATTEST_STATEMENT,
+    key: Ed25519PrivateKey | None = None,
 ) -> Session:
     """Add the prescriber's attestation of the medical part to a signed dosing note.
 
     The prescriber must hold the prescriber role, and be the dosing record's ordering clinician
     when one is named; which roles a dosing note needs is clinic policy
-    (``ClinicConfig.signing``, checked by the ``dosing-attestation`` rule).
+    (``ClinicConfig.signing``, checked by the ``dosing-attestation`` rule). ``key``: the
+    prescriber's signing key (see :func:`sign`).
     """
-    _, session = store.session(session_id)
+    course, session = store.session(session_id)
     if not any(s.role is SignatureRole.AUTHOR for s in session.signatures):
         raise SigningError(f"session {session_id!r} has no author signature to attest")
     prescriber = _clinician(store, prescriber_id)
@@ -183,8 +185,9 @@ def attest(
         )
     if any(s.role is SignatureRole.PRESCRIBER_ATTESTATION for s in session.signatures):
         raise SigningError(f"session {session_id!r} is already attested by its prescriber")
-    signature = _signature(session, prescriber, SignatureRole.PRESCRIBER_ATTESTATION, at,
-                           statement)
+    signature = _signature(
+        store, course, session, prescriber, SignatureRole.PRESCRIBER_ATTESTATION, at, statement, key
+    )
     store.append_signature(session_id, signature, session.status, actor=prescriber_id)
     return evolve(session, signatures=(*session.signatures, signature))
 

@@ -7,9 +7,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from kapnotes.errors import KapnotesError, call_plugin
 from kapnotes.exporting import ExportOptions
-from kapnotes.model import Client, Clinic, Clinician, Document, Session, TreatmentCourse
+from kapnotes.model import (
+    Client,
+    Clinic,
+    Clinician,
+    Document,
+    NoteStatus,
+    Session,
+    TreatmentCourse,
+)
 from kapnotes.notes.document import Note
 from kapnotes.notes.format import NoteContext, NoteFormat
 
@@ -79,7 +89,14 @@ def build_note(
     fmt = registry().note_formats.get(format)
     if strict_kind:
         check_kind(fmt, session)
-    return run_format(format, context_for(session, **context))
+    ctx = context_for(session, **context)
+    if "findings" not in ctx.extra and session.status is NoteStatus.DRAFT:
+        # a draft shows the safety findings (and those that stop signing, under its banner)
+        from kapnotes.rules.engine import check_session
+
+        findings = check_session(session, course=ctx.course, document=context.get("document"))
+        ctx = attrs.evolve(ctx, extra={**ctx.extra, "findings": tuple(findings)})
+    return run_format(format, ctx)
 
 
 def run_format(format: str, ctx: NoteContext) -> Note:

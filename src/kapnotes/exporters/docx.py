@@ -533,6 +533,11 @@ class _Writer:
         if note.is_draft:
             p = self._p(self.doc, DRAFT_MARK, "KAP Draft")
             p.add_run("\n" + DRAFT_NOTICE).font.size = Pt(9)
+            if note.blocking:
+                box = self._p(self.doc, "Signing is blocked until these findings are resolved:",
+                              "KAP Draft")
+                for line in note.blocking:
+                    box.add_run("\n\u2022 " + docx_text(line)).font.size = Pt(9)
         self._p(self.doc, docx_text(note.title), "Title")
         self._meta()
         if note.facts:

@@ -63,6 +63,9 @@ def render(note: Note) -> str:
     blocks: list[str] = [_letterhead(note), _banner(note), md_text(note.confidentiality)]
     if note.is_draft:
         blocks.append(f"> **{DRAFT_MARK}**{HARD_BREAK}> {DRAFT_NOTICE}")
+        if note.blocking:
+            lines = "\n".join(f"> - {md_one_line(b)}" for b in note.blocking)
+            blocks.append(f"> **Signing is blocked until these findings are resolved:**\n>\n{lines}")
     blocks.append(f"# {md_one_line(note.title)}")
     blocks.append(_meta(note))
     if note.facts:

@@ -66,7 +66,10 @@ def render(note: Note) -> str:
     blocks: list[str] = [_page_header(note)]
     if note.is_draft:
         bar = "*" * RULE_WIDTH
-        blocks.append(f"{bar}\n*** {DRAFT_MARK} ***\n{DRAFT_NOTICE}\n{bar}")
+        blocking = "".join(f"\n  - {plain(b)}" for b in note.blocking)
+        if blocking:
+            blocking = "\nSigning is blocked until these findings are resolved:" + blocking
+        blocks.append(f"{bar}\n*** {DRAFT_MARK} ***\n{DRAFT_NOTICE}{blocking}\n{bar}")
     blocks.append(_underlined(note.title, "="))
     meta = " | ".join(f"{label}: {plain(value)}" for label, value in note_meta(note))
     blocks.append(f"{plain(note.subject)}\n{meta}" if note.subject else meta)

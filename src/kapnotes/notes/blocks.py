@@ -48,6 +48,7 @@ from kapnotes.model import (
     MeasureAdministration,
     MeasureContext,
     Modality,
+    NoteStatus,
     Observation,
     Role,
     Route,
@@ -1254,6 +1255,19 @@ def problems_view(ctx: NoteContext) -> Blocks:
     ordered = sorted(course.indications, key=lambda i: not i.primary)
     rows = ((i.code, i.display, "primary" if i.primary else "") for i in ordered)
     return table(("ICD-10-CM", "Problem", "Primary"), rows, "Indications")
+
+
+def blocking_findings(ctx: NoteContext) -> tuple[str, ...]:
+    """On a draft, ``CODE: message`` of each blocking finding in ``ctx.extra["findings"]``."""
+    if ctx.session.status is not NoteStatus.DRAFT:
+        return ()
+    found = ctx.extra.get("findings") or ()
+    return tuple(
+        f"{getattr(f, 'code', '')}: {getattr(f, 'message', '')}"
+        for f in found
+        if getattr(getattr(f, "severity", None), "value", getattr(f, "severity", None))
+        == "blocking"
+    )
 
 
 def findings_view(ctx: NoteContext) -> Blocks:

@@ -143,6 +143,9 @@ class Note:
     created: dt.datetime | None = None
     subject: str | None = None  # e.g. "KAP dosing session 2026-03-02"
     confidentiality: str = CONFIDENTIALITY
+    #: On a draft, the findings that stop signing (``KAP-RISK-002: ...``), shown under the
+    #: DRAFT banner.
+    blocking: tuple[str, ...] = ()
 
     @property
     def is_draft(self) -> bool:
@@ -158,6 +161,7 @@ class Note:
         """Every piece of text in the note, in reading order (for tests and plain search)."""
         out: list[str] = [self.title, self.letterhead.clinic_name, *self.letterhead.lines]
         out += [self.patient.name, self.patient.mrn or ""]
+        out += list(self.blocking)
         for k, v in self.facts:
             out += [k, v]
         for s in self.sections:

@@ -94,6 +94,9 @@ _REF_NAMESPACES: tuple[tuple[str, str], ...] = (
     ("supervisor_id", "clinician"),
     ("author_id", "clinician"),
     ("administered_by", "clinician"),
+    ("ordering_clinician_id", "clinician"),
+    ("administering_clinician_id", "clinician"),
+    ("monitoring_clinician_id", "clinician"),
     ("screened_by", "clinician"),
 )
 #: Coded values that are not identifiers and are not free text: left as they are. Lot numbers

@@ -179,6 +179,7 @@ class FormatSpec:
             author=blocks.note_author(ctx),
             created=ctx.generated_at,
             subject=f"KAP {kind.lower()} session {blocks.format_date(s.start.date())}",
+            blocking=blocks.blocking_findings(ctx),
         )
 
     def note_format(self) -> NoteFormat:

@@ -1,0 +1,52 @@
+"""The Word dosing note a prescriber would sign, read back through LibreOffice: every signature
+line (author, co-signer, prescriber attestation), the diagnosis, and on a draft the findings that
+block signing in a box under the DRAFT banner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kapnotes.rendering import build_note, export_note
+
+pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+
+
+def _docx_text(doc, sid: str, tmp_path: Path) -> str:
+    session = next(s for c in doc.courses for s in c.sessions if s.id == sid)
+    note = build_note(session, format="kap-dosing", document=doc)
+    path = tmp_path / f"{sid}.docx"
+    path.write_bytes(export_note(note, to="docx"))
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+         "--convert-to", "txt:Text", "--outdir", str(tmp_path), str(path)],
+        check=True, capture_output=True, timeout=180,
+    )
+    return (tmp_path / f"{sid}.txt").read_text(encoding="utf-8-sig")
+
+
+def test_the_word_dosing_drafts_show_attestation_diagnosis_and_blocking_findings(
+    demo_doc, tmp_path
+) -> None:
+    text = _docx_text(demo_doc, "cl-002-dose-03", tmp_path)  # the at-risk session
+    draft = text.index("DRAFT")
+    box = text.index("Signing is blocked")
+    title = text.index("KAP dosing session record")
+    assert draft < box < title  # the box is under the DRAFT banner, before the note
+    assert "KAP-RISK-002" in text[box:title] and "KAP-RISK-003" in text[box:title]
+    assert "KAP-GO-002" not in text[box:title]  # a warning does not block signing
+    assert "Diagnosis: F33.1" in text
+    assert "prescriber attestation" in text.lower() and "Dr. Lee Ames" in text
+    assert "co-signer (supervisor)" in text  # th-kim is pre-licensed
+
+
+def test_the_word_esketamine_draft_has_every_signature_line_and_no_box(demo_doc, tmp_path) -> None:
+    text = _docx_text(demo_doc, "cl-004-dose-01", tmp_path)
+    assert "Signing is blocked" not in text
+    assert "Diagnosis:" in text
+    lower = text.lower()
+    assert "author" in lower and "prescriber attestation" in lower
+    assert "mg/kg" not in text
