@@ -88,3 +88,54 @@ def test_esketamine_needs_a_prescriber_among_the_session_clinicians(demo_store) 
     found = {(f.code, f.severity.value) for f in check_session(without, course=course, document=doc)}
     assert ("KAP-ATTEST-002", "blocking") in found
     assert render  # the Word rendering of attested notes is tested in tests/exporters
+
+
+def test_cli_attest_with_keys_then_verify(tmp_path, demo_doc) -> None:
+    """sign and attest from the command line, each with the signer's key; verify checks both."""
+    from click.testing import CliRunner
+
+    from kapnotes.cli import cli
+    from kapnotes.store import open_store
+
+    db = tmp_path / "k.db"
+    with open_store(db) as s:
+        s.save(demo_doc)
+    run = CliRunner().invoke
+    for who in ("th-ortiz", "dr-ames"):
+        r = run(cli, ["keys", "new", "--clinician", who, "--out", str(tmp_path / f"{who}.pem"),
+                      "--db", str(db)])
+        assert r.exit_code == 0, r.output
+    r = run(cli, ["sign", "cl-001-dose-01", "--clinician", "th-ortiz", "--key",
+                  str(tmp_path / "th-ortiz.pem"), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    r = run(cli, ["attest", "cl-001-dose-01", "--clinician", "th-ortiz", "--db", str(db)])
+    assert r.exit_code == 1 and "not a prescriber" in r.output
+    r = run(cli, ["attest", "cl-001-dose-01", "--clinician", "dr-ames", "--key",
+                  str(tmp_path / "dr-ames.pem"), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "attested cl-001-dose-01 by Dr. Lee Ames" in r.output
+    with open_store(db) as s:
+        _, session = s.session("cl-001-dose-01")
+    assert [g.role for g in session.signatures] == [SignatureRole.AUTHOR,
+                                                    SignatureRole.PRESCRIBER_ATTESTATION]
+    assert all(g.digital_signature for g in session.signatures)
+    r = run(cli, ["verify", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    # Exported and verified elsewhere with only the public keys; a changed attestation fails.
+    import json
+
+    keys, record = tmp_path / "keys.json", tmp_path / "record.json"
+    assert run(cli, ["keys", "export", "--out", str(keys), "--db", str(db)]).exit_code == 0
+    assert run(cli, ["export", "--to", "json", "-o", str(record), "--db", str(db)]).exit_code == 0
+    data = json.loads(record.read_text())  # only the key-signed note (the demo's are keyless)
+    for c in data["courses"]:
+        c["sessions"] = [s for s in c["sessions"] if s["id"] == "cl-001-dose-01"]
+    record.write_text(json.dumps(data))
+    r = run(cli, ["verify", str(record), "--keys", str(keys)])
+    assert r.exit_code == 0, r.output
+    session = next(s for c in data["courses"] for s in c["sessions"] if s["id"] == "cl-001-dose-01")
+    session["signatures"][1]["signed_at"] = "2026-01-01T09:00:00+00:00"
+    record.write_text(json.dumps(data))
+    r = run(cli, ["verify", str(record), "--keys", str(keys)])
+    assert r.exit_code == 1, r.output
+    assert "cl-001-dose-01" in r.output

@@ -114,6 +114,36 @@ def cosign(
 
 @cli.command()
 @click.argument("session_id")
+@click.option("--clinician", "clinician_id", required=True, help="The prescriber's clinician id.")
+@key_option
+@db_option
+def attest(
+    session_id: str, clinician_id: str, key_path: Path | None, db_path: Path | None
+) -> None:
+    """Attest, as the prescriber, the medical part of a signed dosing note.
+
+    The clinic's signing policy (ClinicConfig.signing) says which roles a dosing note needs;
+    by default the author signs and the ordering prescriber attests.
+
+    \b
+    Example:
+      kapnotes attest cl-001-dose-01 --clinician dr-ames
+    """
+    from kapnotes.lifecycle import attest as attest_session
+
+    store = open_db(db_path)
+    try:
+        s = attest_session(store, session_id, clinician_id, key=_load_key(key_path))
+    finally:
+        store.close()
+    g = s.signatures[-1]
+    click.echo(
+        f"attested {session_id} by {g.signer_name}, {g.credentials} at {g.signed_at.isoformat()}"
+    )
+
+
+@cli.command()
+@click.argument("session_id")
 @click.option("--clinician", "clinician_id", required=True, help="The author of the addendum.")
 @click.option("--text", required=True, help="The text of the addendum.")
 @click.option(
