@@ -12,9 +12,17 @@ from kapnotes.model import Document
 from kapnotes.store import Store, open_store
 from kapnotes.synthetic import build_document
 
-# Plugins installed in the test environment are loaded as in production; tests that need a
-# controlled set register their own with the `plugin` fixture.
 os.environ.pop("KAPNOTES_STRICT_PLUGINS", None)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _only_builtin_plugins() -> Iterator[None]:
+    """kapnotes' own tests see only the built-in plugins, whatever else is installed (the
+    first-party plugins' tests, under plugins/, see them); tests add theirs with `plugin`."""
+    from kapnotes.testing import third_party_plugins_blocked
+
+    with third_party_plugins_blocked():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -42,17 +50,4 @@ def file_store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-@pytest.fixture
-def plugin() -> Iterator[object]:
-    """Register plugin objects for one test: ``plugin(obj, name)``; all are unregistered after."""
-    from kapnotes.plugins import register_plugin, unregister_plugin
-
-    names: list[str] = []
-
-    def add(obj: object, name: str) -> str:
-        names.append(register_plugin(obj, name=name))
-        return name
-
-    yield add
-    for n in reversed(names):
-        unregister_plugin(n)
+from kapnotes.testing import kapnotes_plugin as plugin  # noqa: E402,F401 - ``plugin(obj, name)``
