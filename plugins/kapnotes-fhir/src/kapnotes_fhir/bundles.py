@@ -2,7 +2,8 @@
 
 * ``collection``: every resource of the view, each entry with its ``urn:uuid:`` fullUrl.
 * ``transaction``: the same resources as ``POST`` requests, each created only if no resource with
-  its business identifier exists (``ifNoneExist: identifier=<system>|<value>``), references
+  its business identifier exists (``ifNoneExist: identifier=<system>|<value>``; types without an
+  ``identifier`` search parameter, AdverseEvent, are ``PUT`` to their stable id), references
   between entries by ``urn:uuid:``, which the server rewrites to the ids it assigns. Posting the
   same Bundle twice creates nothing the second time.
 * ``document``: one signed note: its Composition first, then exactly the resources the
@@ -21,7 +22,7 @@ from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Document, NoteStatus, Session, TreatmentCourse
 from kapnotes_fhir import documents, resources
 from kapnotes_fhir.context import Entry, ExportContext, FhirExportError, Settings, as_view, when
-from kapnotes_fhir.ids import if_none_exist, resource_uuid
+from kapnotes_fhir.ids import resource_uuid, transaction_request
 from kapnotes_fhir.record import record_entries, session_data
 
 
@@ -49,14 +50,10 @@ def transaction_bundle(entries: Iterable[Entry]) -> dict[str, Any]:
     """A ``transaction`` Bundle: conditional creates of ``entries``."""
     out = []
     for e in entries:
-        resource = {k: v for k, v in e.resource.items() if k != "id"}  # the server assigns ids
-        out.append(
-            {
-                "fullUrl": f"urn:uuid:{e.id}",
-                "resource": resource,
-                "request": {"method": "POST", "url": e.type, "ifNoneExist": if_none_exist(*e.condition)},
-            }
-        )
+        request = transaction_request(e.type, e.id, e.condition)
+        # a conditional create lets the server assign the id; an update names it
+        resource = e.resource if request["method"] == "PUT" else {k: v for k, v in e.resource.items() if k != "id"}
+        out.append({"fullUrl": f"urn:uuid:{e.id}", "resource": resource, "request": request})
     return {"resourceType": "Bundle", "type": "transaction", "entry": out}
 
 

@@ -2,6 +2,7 @@
 // Reads one JSON job on stdin, writes one JSON answer on stdout. Jobs:
 //   {"validate": [resource, ...], "profiles": ["uscore"]?}  -> {"validate": [[issue, ...], ...]}
 //   {"steps": [{"post": bundle, "transactions": bool} | {"ingest": [resource, ...]}
+//              (search: "{Patient}" is the first Patient's reference)
 //              | {"search": "Observation?subject=Patient/x"} | {"counts": true} | {"references": true}]}
 //       -> {"steps": [answer, ...]} (one answer per step, on one MemoryRepository)
 import { readFileSync } from 'node:fs';
@@ -99,8 +100,11 @@ async function step(router, repo, s) {
     return { ok: failed.length === 0, failed };
   }
   if (s.search) {
-    const [type, q] = s.search.split('?');
-    const res = await router.handleRequest({ method: 'GET', url: s.search, pathname: '', params: {}, query: {} }, repo);
+    // "{Patient}" stands for the reference of the first Patient of the repository
+    let url = s.search;
+    if (url.includes('{Patient}')) url = url.replaceAll('{Patient}', getReferenceString((await all(repo, 'Patient'))[0]));
+    const [type, q] = url.split('?');
+    const res = await router.handleRequest({ method: 'GET', url, pathname: '', params: {}, query: {} }, repo);
     const [outcome, bundle] = res;
     if (!isOk(outcome)) return { ok: false, issues: issues(outcome) };
     return { ok: true, ids: (bundle.entry ?? []).map((e) => getReferenceString(e.resource)), type, query: q };
