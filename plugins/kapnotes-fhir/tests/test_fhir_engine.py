@@ -11,9 +11,10 @@ from urllib.parse import parse_qs
 
 import fhir_engine
 import pytest
-from kapnotes_fhir.bundles import export_collection, export_transaction
+from kapnotes_fhir.bundles import export_collection, export_transaction, export_transactions
+from kapnotes_fhir.context import FhirExportError
 
-from conftest import client_view
+from conftest import client_view, walk
 from kapnotes.exporting import ExportOptions
 
 #: Search parameters R4 defines for ``identifier`` (hl7.org/fhir/R4/searchparameter-registry.html):
@@ -80,3 +81,53 @@ def test_the_collection_validates_with_the_engine(demo):
     resources = [e["resource"] for e in bundle["entry"]]
     assert len(resources) > 800
     assert fhir_engine.errors_by_resource(resources) == {}
+
+
+def _split(view, tmp_path, **extra):
+    out = tmp_path / "tx"
+    paths = export_transactions(view, ExportOptions(extra={"indent": 0, "note_content": "text", **extra}), out)
+    return [json.loads(p.read_bytes()) for p in paths]
+
+
+def test_the_whole_demo_in_one_transaction_is_refused_and_split_ones_are_taken(demo, tmp_path):
+    # Medplum runs a transaction with conditional creates under strict isolation, 8 entries at most
+    view = client_view(demo, demo.clients[0].id)
+    whole = json.loads(export_transaction(view, ExportOptions(extra={"indent": 0, "note_content": "text"})))
+    (refused,) = fhir_engine.steps({"post": whole, "transactions": True})
+    assert not refused["ok"] and "too many entries" in refused["issues"][0]["text"]
+
+    # an Observation with what it references is 9 entries, over that limit: the split Bundles
+    # go to the engine's default transaction processing, which takes them however large
+    bundles = _split(view, tmp_path, max_entries=20)
+    assert len(bundles) > 10 and all(len(b["entry"]) <= 20 for b in bundles)
+    for b in bundles:  # each Bundle stands alone: every reference is to one of its entries
+        urls = {e["fullUrl"] for e in b["entry"]}
+        assert all(r in urls for r in walk(b, "reference"))
+    unique = {e["fullUrl"] for b in bundles for e in b["entry"]}
+    posts = [{"post": b} for b in bundles]
+    answers = fhir_engine.steps(*posts, {"counts": True}, *posts, {"counts": True}, {"references": True})
+    n = len(bundles)
+    assert all(a["ok"] for a in answers[:n]), [a["issues"] for a in answers[:n] if not a["ok"]][:3]
+    assert all(a["ok"] for a in answers[n + 1 : 2 * n + 1])
+    counts1, counts2, refs = answers[n], answers[2 * n + 1], answers[2 * n + 2]
+    assert sum(counts1.values()) == len(unique) == len(whole["entry"])
+    assert counts2 == counts1
+    assert refs["broken"] == []
+
+
+def test_split_per_patient_never_mixes_two_patients(demo, tmp_path):
+    bundles = _split(demo, tmp_path)
+    assert len(bundles) == len(demo.clients)
+    for b in bundles:
+        assert sum(1 for e in b["entry"] if e["resource"]["resourceType"] == "Patient") == 1
+    assert _split(demo, tmp_path, split="none", max_entries=100000) and len(_split(demo, tmp_path, split="none", max_entries=100000)) == 1
+
+
+def test_an_unknown_option_is_refused_with_the_known_ones_listed(demo, tmp_path):
+    with pytest.raises(FhirExportError, match=r"unknown FHIR export option\(s\) 'max_entires'; known: .*max_entries"):
+        _split(demo, tmp_path, max_entires=8)
+    with pytest.raises(FhirExportError, match="max_entries must be a positive integer"):
+        _split(demo, tmp_path, max_entries=0)
+    with pytest.raises(FhirExportError, match="needs 3 entries"):
+        _split(demo, tmp_path, max_entries=2)
+    assert not (tmp_path / "tx").exists()  # nothing written
