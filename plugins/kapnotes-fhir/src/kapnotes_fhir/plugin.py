@@ -66,6 +66,7 @@ def register_exporters(register: Callable[[Any], None]) -> None:
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    from kapnotes_fhir.cli import fhir_import
+    from kapnotes_fhir.cli import fhir_export, fhir_import
 
     cli.add_command(fhir_import)
+    cli.add_command(fhir_export)
