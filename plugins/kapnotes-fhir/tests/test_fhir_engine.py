@@ -131,3 +131,12 @@ def test_an_unknown_option_is_refused_with_the_known_ones_listed(demo, tmp_path)
     with pytest.raises(FhirExportError, match="needs 3 entries"):
         _split(demo, tmp_path, max_entries=2)
     assert not (tmp_path / "tx").exists()  # nothing written
+
+
+def test_measured_values_are_final_whatever_the_notes_status(demo):
+    bundle = json.loads(export_collection(demo, ExportOptions(extra={"indent": 0, "note_content": "text"})))
+    obs = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
+    docs = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DocumentReference"]
+    assert len(obs) > 500
+    assert {o["status"] for o in obs} == {"final"}  # 0.1: 573 of 582 preliminary, from draft notes
+    assert "preliminary" in {d["docStatus"] for d in docs}  # the note's status stays on its document

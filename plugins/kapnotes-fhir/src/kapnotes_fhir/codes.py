@@ -297,7 +297,10 @@ EPISODE_STATUS: dict[str, str] = {
 DOC_STATUS: dict[str, str] = {"draft": "preliminary", "signed": "final", "amended": "amended"}
 #: kapnotes NoteStatus -> Observation.status (hl7.org/fhir/R4/valueset-observation-status):
 #: values in a draft note may still change.
-OBSERVATION_STATUS: dict[str, str] = {"draft": "preliminary", "signed": "final", "amended": "final"}
+#: Observation.status of every value kapnotes records: a measured blood pressure or a computed
+#: score is final when recorded, whatever the status of the session's note (which is carried by
+#: the note's DocumentReference.docStatus).
+OBSERVATION_STATUS = "final"
 #: kapnotes Sex -> Patient.gender (administrative-gender): intersex is "other".
 GENDER: dict[str, str] = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
 #: kapnotes SignatureRole -> Composition.attester.mode (hl7.org/fhir/R4/valueset-composition-attestation-mode):

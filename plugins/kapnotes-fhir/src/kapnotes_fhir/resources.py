@@ -358,7 +358,7 @@ def _observation(
     value: dict[str, Any],
 ) -> Entry:
     body = {
-        "status": codes.OBSERVATION_STATUS[s.status.value],
+        "status": codes.OBSERVATION_STATUS,
         "category": [category.concept()],
         "code": code,
         "subject": ctx.patient(course.client_id),
