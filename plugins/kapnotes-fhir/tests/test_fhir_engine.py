@@ -140,3 +140,17 @@ def test_measured_values_are_final_whatever_the_notes_status(demo):
     assert len(obs) > 500
     assert {o["status"] for o in obs} == {"final"}  # 0.1: 573 of 582 preliminary, from draft notes
     assert "preliminary" in {d["docStatus"] for d in docs}  # the note's status stays on its document
+
+
+def test_adverse_event_severity_and_outcome_are_coded_from_their_required_value_sets(demo):
+    bundle = json.loads(export_collection(demo, ExportOptions(extra={"indent": 0, "note_content": "none"})))
+    aes = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "AdverseEvent"]
+    assert len(aes) == 4
+    for ae in aes:
+        (sev,) = ae["severity"]["coding"]
+        assert sev["system"] == "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+        assert sev["code"] in {"mild", "moderate", "severe"}
+        (out,) = ae["outcome"]["coding"]
+        assert out["system"] == "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
+        assert out["code"] in {"resolved", "unknown"}
+    assert fhir_engine.errors_by_resource(aes) == {}
