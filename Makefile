@@ -8,10 +8,12 @@ DEMO_OUT ?= demo-out
 
 .PHONY: demo test lint bench clean install
 
-$(STAMP): pyproject.toml $(PLUGINS)
+$(STAMP): pyproject.toml $(PLUGINS) plugins/kapnotes-fhir/tests/engine/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,encryption]' $(foreach p,$(dir $(PLUGINS)),-e './$(p)[test]')
+	# The real FHIR engine of the kapnotes-fhir tests (Medplum, pinned by its lock file), when npm exists.
+	if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund --prefix plugins/kapnotes-fhir/tests/engine; fi
 	touch $(STAMP)
 
 install: $(STAMP)

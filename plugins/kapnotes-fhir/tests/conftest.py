@@ -151,7 +151,8 @@ _TOKEN_SPLIT = re.compile(r"(?<!\\)\|")
 
 
 class FhirServer:
-    """An in-memory FHIR server: transaction Bundles with conditional create (``ifNoneExist``).
+    """An in-memory FHIR server: transaction Bundles with conditional create (``ifNoneExist``)
+    and update-as-create (``PUT Type/id``).
 
     It keeps what was created, by type, and answers a transaction with a ``transaction-response``
     Bundle; an entry whose ``ifNoneExist`` matches an existing resource is not created (status
@@ -184,6 +185,18 @@ class FhirServer:
             new: list[tuple[str, str, dict[str, Any]]] = []
             for entry in bundle["entry"]:
                 req = entry["request"]
+                if req["method"] == "PUT":  # update of a client-chosen id: creates it once
+                    rtype, rid = req["url"].split("/")
+                    targets[entry["fullUrl"]] = req["url"]
+                    if rid in self.resources.get(rtype, {}):
+                        responses.append({"response": {"status": "200 OK", "location": req["url"]}})
+                        continue
+                    self.created += 1
+                    resource = json.loads(json.dumps(entry["resource"]))
+                    self.resources.setdefault(rtype, {})[rid] = resource
+                    new.append((rtype, rid, resource))
+                    responses.append({"response": {"status": "201 Created", "location": f"{req['url']}/_history/1"}})
+                    continue
                 assert req["method"] == "POST"
                 rtype = req["url"]
                 existing = self.find(rtype, req["ifNoneExist"]) if "ifNoneExist" in req else None

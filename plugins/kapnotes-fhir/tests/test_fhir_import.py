@@ -166,6 +166,28 @@ def test_portal_forms_lhc_link_ids_loinc_answers_groups_and_a_total(fresh):
     assert "total" in exc.value.problems[0].message
 
 
+def test_loinc_answer_codes_without_system_and_a_wrong_code_named_in_full(fresh):
+    answers = ["LA6569-3", "LA6570-1", "LA6568-5", "LA6571-9", "LA6568-5", "LA6568-5", "LA6569-3", "LA6568-5", "LA6568-5"]
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": "http://loinc.org/q/44249-1",
+        "status": "completed",
+        "subject": {"reference": "Patient/cl-002"},
+        "encounter": {"reference": "Encounter/cl-002-integ-02"},
+        "authored": "2026-01-28T15:10:00Z",
+        "item": [{"linkId": f"/{link}", "answer": [{"valueCoding": {"code": code}}]}
+                 for link, code in zip(PHQ9_LINKS, answers, strict=True)],
+    }
+    (m,) = import_questionnaire_responses(fresh, copy.deepcopy(qr), actor="portal").measures
+    assert m.measure.items == (1, 2, 0, 3, 0, 0, 1, 0, 0)
+    qr["item"][4]["answer"][0]["valueCoding"] = {"system": "http://snomed.info/sct", "code": "LA6568-5"}
+    with pytest.raises(InvalidError) as exc:
+        import_questionnaire_responses(fresh, qr, actor="portal")
+    (p,) = exc.value.problems
+    assert p.path == "$.item[4].answer[0].valueCoding"
+    assert "code 'LA6568-5' of system 'http://snomed.info/sct'" in p.message
+
+
 def test_gad7_by_encounter_identifier_without_questionnaire(fresh):
     qr = {
         "resourceType": "QuestionnaireResponse",

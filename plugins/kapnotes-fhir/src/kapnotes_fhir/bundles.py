@@ -2,7 +2,8 @@
 
 * ``collection``: every resource of the view, each entry with its ``urn:uuid:`` fullUrl.
 * ``transaction``: the same resources as ``POST`` requests, each created only if no resource with
-  its business identifier exists (``ifNoneExist: identifier=<system>|<value>``), references
+  its business identifier exists (``ifNoneExist: identifier=<system>|<value>``; types without an
+  ``identifier`` search parameter, AdverseEvent, are ``PUT`` to their stable id), references
   between entries by ``urn:uuid:``, which the server rewrites to the ids it assigns. Posting the
   same Bundle twice creates nothing the second time.
 * ``document``: one signed note: its Composition first, then exactly the resources the
@@ -15,13 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Document, NoteStatus, Session, TreatmentCourse
 from kapnotes_fhir import documents, resources
 from kapnotes_fhir.context import Entry, ExportContext, FhirExportError, Settings, as_view, when
-from kapnotes_fhir.ids import if_none_exist, resource_uuid
+from kapnotes_fhir.ids import resource_uuid, transaction_request
 from kapnotes_fhir.record import record_entries, session_data
 
 
@@ -49,15 +51,71 @@ def transaction_bundle(entries: Iterable[Entry]) -> dict[str, Any]:
     """A ``transaction`` Bundle: conditional creates of ``entries``."""
     out = []
     for e in entries:
-        resource = {k: v for k, v in e.resource.items() if k != "id"}  # the server assigns ids
-        out.append(
-            {
-                "fullUrl": f"urn:uuid:{e.id}",
-                "resource": resource,
-                "request": {"method": "POST", "url": e.type, "ifNoneExist": if_none_exist(*e.condition)},
-            }
-        )
+        request = transaction_request(e.type, e.id, e.condition)
+        # a conditional create lets the server assign the id; an update names it
+        resource = e.resource if request["method"] == "PUT" else {k: v for k, v in e.resource.items() if k != "id"}
+        out.append({"fullUrl": f"urn:uuid:{e.id}", "resource": resource, "request": request})
     return {"resourceType": "Bundle", "type": "transaction", "entry": out}
+
+
+PEOPLE = frozenset({"Organization", "Practitioner", "Patient"})
+
+
+def _patient_of(entry: Entry) -> str | None:
+    """The fullUrl of the Patient an entry belongs to (None for the clinic and its people)."""
+    if entry.type == "Patient":
+        return f"urn:uuid:{entry.id}"
+    for key in ("subject", "patient"):
+        ref = entry.resource.get(key)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            return str(ref["reference"])
+    return None
+
+
+def split_entries(entries: Iterable[Entry], *, max_entries: int, by_patient: bool) -> Iterator[list[Entry]]:
+    """The entries in groups of at most ``max_entries``, each a Bundle a server can take alone.
+
+    A group holds, besides its own entries, every entry they reference (directly or not) that it
+    does not already hold, again as conditional creates: a server finds those it already has, so
+    the groups can be posted one by one, in any order, and each reference resolves inside its
+    own Bundle. With ``by_patient`` a group never holds two patients' resources.
+    """
+    pool = list(entries)
+    by_url = {f"urn:uuid:{e.id}": e for e in pool}
+    order = {e.id: i for i, e in enumerate(pool)}
+
+    def needs(e: Entry) -> list[Entry]:
+        return _closure(e, by_url)
+
+    # the clinic, its people and the patients come with the first resource that references them;
+    # those no resource references (a patient without a course) go last
+    people = [e for e in pool if e.type in PEOPLE]
+    emitted: set[str] = set()
+    group: dict[str, Entry] = {}
+    patient: str | None = None
+    for e in [*(e for e in pool if e.type not in PEOPLE), *people]:
+        if e.id in group or (e.type in PEOPLE and e.id in emitted):
+            continue
+        closure = needs(e)
+        if len(closure) > max_entries:
+            raise FhirExportError(
+                f"{e.type} {e.id} needs {len(closure)} entries in its Bundle (itself and what it references); "
+                f"max_entries is {max_entries}"
+            )
+        mine = _patient_of(e)
+        missing = [d for d in closure if d.id not in group]
+        if group and (len(group) + len(missing) > max_entries or (by_patient and mine is not None
+                                                                   and patient is not None and mine != patient)):
+            emitted.update(group)
+            yield sorted(group.values(), key=lambda x: order[x.id])
+            group, patient = {}, None
+            missing = closure
+        for d in missing:
+            group[d.id] = d
+        if mine is not None:
+            patient = mine
+    if group:
+        yield sorted(group.values(), key=lambda x: order[x.id])
 
 
 def export_collection(record: RecordView | Document, options: ExportOptions | None = None) -> bytes:
@@ -70,6 +128,30 @@ def export_transaction(record: RecordView | Document, options: ExportOptions | N
     """The ``fhir-transaction`` exporter."""
     ctx = _context(record, options)
     return dumps(transaction_bundle(record_entries(ctx)), ctx.settings.indent)
+
+
+def export_transactions(record: RecordView | Document, options: ExportOptions | None, directory: Path) -> list[Path]:
+    """The ``fhir-transactions`` exporter: ``transaction-0001.json``, ... into ``directory``.
+
+    Each file is a transaction Bundle of at most ``max_entries`` entries (and, with ``split``
+    ``patient``, of one patient), to be posted one by one; see :func:`split_entries`.
+    """
+    ctx = _context(record, options)
+    groups = split_entries(
+        record_entries(ctx), max_entries=ctx.settings.max_entries, by_patient=ctx.settings.split == "patient"
+    )
+    blobs = [dumps(transaction_bundle(g), ctx.settings.indent) for g in groups]  # all built before writing
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("transaction-*.json"):
+        old.unlink()
+    paths = []
+    for i, blob in enumerate(blobs, 1):
+        path = directory / f"transaction-{i:04d}.json"
+        tmp = path.with_suffix(".json.part")
+        tmp.write_bytes(blob)
+        tmp.replace(path)
+        paths.append(path)
+    return paths
 
 
 # --- document -----------------------------------------------------------------------------------
@@ -96,9 +178,8 @@ def _references(obj: Any) -> Iterator[str]:
             yield from _references(v)
 
 
-def _closure(start: Entry, pool: list[Entry]) -> list[Entry]:
-    """``start`` and every entry of ``pool`` it references, directly or not, in pool order."""
-    by_url = {f"urn:uuid:{e.id}": e for e in pool}
+def _closure(start: Entry, by_url: dict[str, Entry]) -> list[Entry]:
+    """``start`` and every entry of ``by_url`` it references, directly or not."""
     seen = {start.id}
     todo = [start]
     while todo:
@@ -107,7 +188,7 @@ def _closure(start: Entry, pool: list[Entry]) -> list[Entry]:
             if e is not None and e.id not in seen:
                 seen.add(e.id)
                 todo.append(e)
-    return [start, *(e for e in pool if e.id in seen and e.id != start.id)]
+    return [start, *(e for e in by_url.values() if e.id in seen and e.id != start.id)]
 
 
 def document_bundle(ctx: ExportContext, session_id: str) -> dict[str, Any]:
@@ -128,7 +209,7 @@ def document_bundle(ctx: ExportContext, session_id: str) -> dict[str, Any]:
     ]
     listed = [ctx.ref_to(e) for e in data if e.type != "Medication"]  # Medications: via administrations
     comp = documents.composition(ctx, course, client, s, listed)
-    entries = _closure(comp, pool)
+    entries = _closure(comp, {f"urn:uuid:{e.id}": e for e in pool})
     version = f"{s.id}/v{len(s.addenda)}"
     return {
         "resourceType": "Bundle",

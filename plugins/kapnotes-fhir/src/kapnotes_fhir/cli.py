@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from kapnotes.cli.app import db_option, open_db
+from kapnotes_fhir.context import NOTE_CONTENT, FhirExportError, Settings
 
 
 @click.command("fhir-import")
@@ -38,3 +41,68 @@ def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | No
         f"imported {summary.added} measure(s) into {summary.sessions} session(s); "
         f"{summary.unchanged} already present"
     )
+
+
+FHIR_EXPORTERS = ("fhir-transactions", "fhir-transaction", "fhir-collection", "fhir-ndjson", "fhir-document")
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The options of a FHIR export config file: a JSON object of option names (``max_entries``...)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FhirExportError(f"{path}: not a readable JSON object of FHIR export options ({exc})") from None
+    if not isinstance(data, dict):
+        raise FhirExportError(f"{path}: must be a JSON object of FHIR export options, got {type(data).__name__}")
+    return data
+
+
+@click.command("fhir-export")
+@click.option("--to", "to", type=click.Choice(FHIR_EXPORTERS), default="fhir-transactions", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The directory (fhir-transactions, fhir-ndjson) or file to write.")
+@click.option("--client", "client_ids", multiple=True, help="Export only this client (repeatable).")
+@click.option("--session", "session_id", default=None, help="fhir-document: the signed note's session.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="A JSON object of options (the names below with _ for -); the command line wins.")
+@click.option("--identifier-base", default=None, help="Base URI of the clinic's identifier systems (MRN, ...).")
+@click.option("--note-content", default=None, help="docx,text | text | docx | none.")
+@click.option("--max-entries", type=int, default=None, help="fhir-transactions: entries per Bundle [default: 500].")
+@click.option("--split", type=click.Choice(["patient", "none"]), default=None,
+              help="fhir-transactions: one patient per Bundle [default: patient].")
+@click.option("--actor", default=None, help="Who exports (audit log) [default: $KAPNOTES_ACTOR or your login].")
+@db_option
+def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: str | None, config: Path | None,
+                identifier_base: str | None, note_content: str | None, max_entries: int | None, split: str | None,
+                actor: str | None, db_path: Path | None) -> None:
+    """Export the record as FHIR with its options checked (an unknown name lists the known ones).
+
+    \b
+    Example:
+      kapnotes fhir-export -o post/ --max-entries 200 --identifier-base https://ehr.example.org/sid/kap
+    """
+    from kapnotes.exporting import ExportOptions, RecordView, export_record
+
+    extra = read_config(config) if config is not None else {}
+    given = {"identifier_base": identifier_base, "note_content": note_content, "max_entries": max_entries,
+             "split": split, "session_id": session_id}
+    extra.update({k: v for k, v in given.items() if v is not None})
+    Settings.from_options(ExportOptions(extra=extra), note_content=NOTE_CONTENT)  # refuse before opening the store
+    store = open_db(db_path)
+    try:
+        if actor:
+            store.actor = actor
+        view = RecordView.of_store(store, client_ids=list(client_ids) or None)
+        missing = sorted(set(client_ids) - {c.id for c in view.clients})
+        if missing:
+            raise FhirExportError(f"no client {', '.join(map(repr, missing))} in the database")
+        directory = output if to in ("fhir-transactions", "fhir-ndjson") else None
+        result = export_record(view, to, options=ExportOptions(extra=extra), directory=directory)
+        store.record_export(to, [c.id for c in view.clients], psychotherapy_notes=0)
+    finally:
+        store.close()
+    if directory is not None:
+        click.echo(f"wrote {len(result)} file(s) to {output}", err=True)
+    else:
+        output.write_bytes(result)
+        click.echo(f"wrote {output} ({len(result)} bytes)", err=True)

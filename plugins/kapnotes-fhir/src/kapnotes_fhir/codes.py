@@ -40,10 +40,14 @@ IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 US_CORE_DOCREF_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
 
 #: The code systems a coding may use (anything else in an export is a bug; the tests check it).
+#: AdverseEvent.severity and .outcome code systems (required bindings; see AE_SEVERITY_DISPLAY).
+AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+AE_OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
 SYSTEMS = frozenset(
     {
         LOINC, SNOMED, RXNORM, UCUM, ICD10CM, ACT_CODE, OBSERVATION_CATEGORY,
         CONDITION_CATEGORY, CONDITION_CLINICAL, IDENTIFIER_TYPE, US_CORE_DOCREF_CATEGORY,
+        AE_SEVERITY, AE_OUTCOME,
     }
 )
 
@@ -280,6 +284,8 @@ def allowed_codings() -> set[tuple[str, str]]:
             continue
         out.update((LOINC, c) for c in (codes.panel, codes.total) if c)
         out.update((LOINC, c) for _, c in codes.items)
+    out.update((AE_SEVERITY, c) for c in AE_SEVERITY_DISPLAY)
+    out.update((AE_OUTCOME, c) for c in ("resolved", "unknown"))
     return out
 
 
@@ -297,7 +303,10 @@ EPISODE_STATUS: dict[str, str] = {
 DOC_STATUS: dict[str, str] = {"draft": "preliminary", "signed": "final", "amended": "amended"}
 #: kapnotes NoteStatus -> Observation.status (hl7.org/fhir/R4/valueset-observation-status):
 #: values in a draft note may still change.
-OBSERVATION_STATUS: dict[str, str] = {"draft": "preliminary", "signed": "final", "amended": "final"}
+#: Observation.status of every value kapnotes records: a measured blood pressure or a computed
+#: score is final when recorded, whatever the status of the session's note (which is carried by
+#: the note's DocumentReference.docStatus).
+OBSERVATION_STATUS = "final"
 #: kapnotes Sex -> Patient.gender (administrative-gender): intersex is "other".
 GENDER: dict[str, str] = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
 #: kapnotes SignatureRole -> Composition.attester.mode (hl7.org/fhir/R4/valueset-composition-attestation-mode):
@@ -311,3 +320,11 @@ SESSION_KIND_TEXT: dict[str, str] = {
     "integration": "KAP integration session",
     "follow-up": "KAP follow-up session",
 }
+
+
+#: AdverseEvent.severity (required binding, hl7.org/fhir/R4/valueset-adverse-event-severity.html):
+#: kapnotes Severity values are the code system's own codes.
+AE_SEVERITY_DISPLAY: dict[str, str] = {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
+#: AdverseEvent.outcome (required binding, hl7.org/fhir/R4/valueset-adverse-event-outcome.html):
+#: ``resolved`` when the record has a resolution time, else ``unknown`` (the record does not say
+#: whether an unresolved event was ongoing or not followed up).

@@ -15,6 +15,12 @@ any dict):
     Indentation of Bundle JSON (default 2; ``0`` for one line).
 ``session_id``
     The note of ``fhir-document``.
+``max_entries``
+    ``fhir-transactions``: at most this many entries per transaction Bundle (default 500).
+``split``
+    ``fhir-transactions``: ``patient`` (default: a Bundle never mixes two patients) or ``none``.
+
+Any other name is refused, with the known ones listed.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ from kapnotes.model import Client, Clinic, Clinician, Document
 from kapnotes_fhir.ids import RefMode, Refs, Systems, identifier
 
 NOTE_CONTENT = ("docx", "text")
+#: Every option name the FHIR exporters read.
+OPTION_NAMES = ("identifier_base", "indent", "max_entries", "note_content", "note_format", "session_id", "split")
+SPLITS = ("patient", "none")
 
 
 class FhirExportError(KapnotesError):
@@ -45,11 +54,18 @@ class Settings:
     note_content: tuple[str, ...] = NOTE_CONTENT
     note_format: str | None = None
     indent: int | None = 2
+    max_entries: int = 500
+    split: str = "patient"
 
     @classmethod
     def from_options(cls, options: ExportOptions | None, *, note_content: tuple[str, ...]) -> Settings:
         """Read ``options.extra``; a bad value is a :class:`FhirExportError` naming the option."""
         extra: Mapping[str, Any] = options.extra if options is not None else {}
+        unknown = sorted(k for k in extra if k not in OPTION_NAMES)
+        if unknown:
+            raise FhirExportError(
+                f"unknown FHIR export option(s) {', '.join(map(repr, unknown))}; known: {', '.join(OPTION_NAMES)}"
+            )
         base = extra.get("identifier_base")
         if base is not None and (not isinstance(base, str) or ":" not in base):
             raise FhirExportError(f"identifier_base must be a URI, got {base!r}")
@@ -64,7 +80,13 @@ class Settings:
         indent = extra.get("indent", 2)
         if indent is not None and (not isinstance(indent, int) or isinstance(indent, bool) or indent < 0):
             raise FhirExportError(f"indent must be a non-negative integer, got {indent!r}")
-        return cls(base, content, fmt, indent or None)
+        max_entries = extra.get("max_entries", 500)
+        if not isinstance(max_entries, int) or isinstance(max_entries, bool) or max_entries < 1:
+            raise FhirExportError(f"max_entries must be a positive integer, got {max_entries!r}")
+        split = extra.get("split", "patient")
+        if split not in SPLITS:
+            raise FhirExportError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+        return cls(base, content, fmt, indent or None, max_entries, split)
 
 
 def _parse_content(value: object) -> tuple[str, ...]:

