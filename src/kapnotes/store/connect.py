@@ -28,6 +28,8 @@ class EncryptionError(StoreError):
 def connect(path: Path | None, *, key: str | bytes | None, timeout_ms: int) -> Any:
     """A connection with foreign keys on, a busy timeout and (for files) WAL."""
     target = ":memory:" if path is None else str(path)
+    if path is not None:
+        check_store_file(path)
     if key is not None:
         conn, busy_error = _encrypted(path, target, key, timeout_ms)
     else:
@@ -73,6 +75,20 @@ def _wal(conn: Any, timeout_ms: int, busy_error: type[Exception]) -> None:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
+
+
+def check_store_file(path: Path) -> None:
+    """Refuse a folder, or an existing empty file, as a store (SQLite would write into it)."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a kapnotes store (give the database file)")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
+    if size == 0:
+        raise StoreError(f"{path} is not a kapnotes store: the file is empty")
 
 
 def _header(path: Path) -> bytes:
