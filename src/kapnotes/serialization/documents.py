@@ -143,7 +143,11 @@ def _object_refusing_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(obj) == len(pairs):
         return obj
     seen: set[str] = set()
-    dups = [k for k, _ in pairs if k in seen or seen.add(k)]
+    dups: list[str] = []
+    for k, _ in pairs:
+        if k in seen:
+            dups.append(k)
+        seen.add(k)
     marked = _DuplicateKeys(obj)
     marked.duplicates = tuple(dict.fromkeys(dups))
     return marked
