@@ -71,7 +71,8 @@ def _parse_version(v: Any) -> tuple[int, int] | None:
     if not isinstance(v, str):
         return None
     parts = v.split(".")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+    # ASCII digits only: str.isdigit() also accepts "¹" (int() then fails) and "١" (Arabic-Indic)
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
         return None
     return int(parts[0]), int(parts[1])
 
