@@ -203,7 +203,8 @@ def open_db(db_path: Path | None, *, must_exist: bool = True) -> Any:
         raise KapnotesError(
             f"no database at {path} (import a record first: kapnotes import FILE, or set $KAPNOTES_DB)"
         )
-    return open_store(path, key=db_key())
+    # a command that reads never creates or fills in a store (an empty file is refused)
+    return open_store(path, key=db_key(), create=not must_exist)
 
 
 @click.group(

@@ -28,8 +28,6 @@ class EncryptionError(StoreError):
 def connect(path: Path | None, *, key: str | bytes | None, timeout_ms: int) -> Any:
     """A connection with foreign keys on, a busy timeout and (for files) WAL."""
     target = ":memory:" if path is None else str(path)
-    if path is not None:
-        check_store_file(path)
     if key is not None:
         conn, busy_error = _encrypted(path, target, key, timeout_ms)
     else:
@@ -77,8 +75,9 @@ def _wal(conn: Any, timeout_ms: int, busy_error: type[Exception]) -> None:
         pause = min(pause * 2, 0.05)
 
 
-def check_store_file(path: Path) -> None:
-    """Refuse a folder, or an existing empty file, as a store (SQLite would write into it)."""
+def check_store_file(path: Path, *, allow_empty: bool) -> None:
+    """Refuse a folder as a store, and an empty file unless ``allow_empty`` (a store being
+    created: another process may have just made the file and not yet written to it)."""
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a kapnotes store (give the database file)")
     try:
@@ -87,7 +86,7 @@ def check_store_file(path: Path) -> None:
         return
     except OSError as exc:
         raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
-    if size == 0:
+    if size == 0 and not allow_empty:
         raise StoreError(f"{path} is not a kapnotes store: the file is empty")
 
 

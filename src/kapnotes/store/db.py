@@ -562,8 +562,10 @@ def open_store(
     p = None if memory else Path(path) if path is not None else default_path()
     if p is not None and not create and not p.exists():
         raise StoreError(f"no kapnotes database at {p}")
-    from kapnotes.store.connect import connect
+    from kapnotes.store.connect import check_store_file, connect
 
+    if p is not None:
+        check_store_file(p, allow_empty=create)
     conn = connect(p, key=key, timeout_ms=BUSY_TIMEOUT_MS)
     try:
         db = Database(conn, execute_plugins=False)
