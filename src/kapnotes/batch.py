@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from kapnotes.model import SessionKind
+from kapnotes.outputs import atomic_write, ensure_folder, safe_component
 from kapnotes.store import Store, open_store
 
 #: The note format used for a session kind when none is asked for.
@@ -31,7 +32,10 @@ def default_format(kind: SessionKind) -> str:
 def note_path(
     out_dir: Path, client_id: str, start: str, session_id: str, fmt: str, ext: str
 ) -> Path:
-    return out_dir / client_id / f"{start[:10]}_{session_id}_{fmt}.{ext}"
+    """Where a batch writes a note: ``OUT/CLIENT/DATE_SESSION_FORMAT.EXT``, every part made safe
+    (ids may hold ``/`` or ``..``; see :func:`kapnotes.outputs.safe_component`)."""
+    name = safe_component(f"{start[:10]}_{session_id}_{fmt}") + "." + safe_component(ext)
+    return out_dir / safe_component(client_id) / name
 
 
 def render_stored(
@@ -56,9 +60,11 @@ def render_stored(
     return export_note(run_format(name, ctx), to=to, template=template, subject=session_id)
 
 
-def _render_chunk(args: tuple[str, Sequence[str], str, str | None, str, str | None]) -> list[str]:
-    db_path, session_ids, out_dir, fmt, to, template = args
-    store = open_store(db_path, create=False)
+def _render_chunk(
+    args: tuple[str, Sequence[str], str, str | None, str, str | None, str | bytes | None],
+) -> list[str]:
+    db_path, session_ids, out_dir, fmt, to, template, key = args
+    store = open_store(db_path, create=False, key=key)
     try:
         return [
             str(_render_one(store, sid, Path(out_dir), fmt, to, template)) for sid in session_ids
@@ -80,11 +86,7 @@ def _render_one(
     path = note_path(
         out_dir, ctx.course.client_id, ctx.session.start.isoformat(), sid, name, exporter.extension
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, data)
 
 
 def render_all(
@@ -97,11 +99,13 @@ def render_all(
     template: str | Path | None = None,
     workers: int | None = None,
     on_done: Callable[[Path], None] | None = None,
+    key: str | bytes | None = None,
 ) -> Iterator[Path]:
     """Render every stored session (or one client's) into ``out_dir``; yields each file written.
 
     With a file database and enough notes, work is spread over ``workers`` processes
-    (default: the number of CPUs); each opens the database read-only for its share.
+    (default: the number of CPUs); each opens the database read-only for its share, with
+    ``key`` when the store is encrypted (the workers need it; pass the key the store was opened with).
     """
     from kapnotes.plugins import registry
 
@@ -109,7 +113,7 @@ def render_all(
     if format is not None:
         registry().note_formats.get(format)
     ids = store.session_ids(client_id)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
     n_workers = workers or os.cpu_count() or 1
     tpl = str(template) if template is not None else None
     if store.path is None or n_workers < 2 or len(ids) < PARALLEL_THRESHOLD:
@@ -130,7 +134,7 @@ def render_all(
     chunks[0] = chunks[0][1:]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
-        jobs = [(str(store.path), c, str(out_dir), format, to, tpl) for c in chunks]
+        jobs = [(str(store.path), c, str(out_dir), format, to, tpl, key) for c in chunks]
         for paths in pool.map(_render_chunk, jobs):
             for p in paths:
                 if on_done:

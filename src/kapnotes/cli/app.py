@@ -54,15 +54,76 @@ class KapnotesGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except InvalidError as exc:
             echo_problems(exc)
+            _debug_traceback(ctx)
             ctx.exit(EXIT_INVALID)
         except KapnotesError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
+            _debug_traceback(ctx)
             ctx.exit(EXIT_ERROR)
         except BrokenPipeError:  # pragma: no cover - e.g. `kapnotes export | head`
             sys.stderr.close()
             ctx.exit(EXIT_ERROR)
+        except Exception as exc:  # noqa: BLE001 - the error boundary: no traceback unless --debug
+            click.secho(f"error: {describe_error(exc, ctx)}", fg="red", err=True)
+            if not _debug_traceback(ctx):
+                click.echo("(run with --debug for the traceback)", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+DEBUG_ENV = "KAPNOTES_DEBUG"
+_DB_META = "kapnotes.db_path"
+
+
+def debug_enabled(ctx: click.Context | None) -> bool:
+    """``--debug`` on the root command, or ``$KAPNOTES_DEBUG`` set to 1 (or yes/true/on)."""
+    if os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "yes", "true", "on"}:
+        return True
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and root.params.get("debug"))
+
+
+def _debug_traceback(ctx: click.Context) -> bool:
+    if not debug_enabled(ctx):
+        return False
+    import traceback
+
+    click.echo(traceback.format_exc(), err=True, nl=False)
+    return True
+
+
+def describe_error(exc: BaseException, ctx: click.Context | None = None) -> str:
+    """``<what> <where>: <why>`` for an error that reached the command line."""
+    import sqlite3
+
+    db = ctx.find_root().meta.get(_DB_META) if ctx is not None else None
+    where = f" {db}" if db else ""
+    if isinstance(exc, sqlite3.Error):
+        why = str(exc) or type(exc).__name__
+        hint = ""
+        if "malformed" in why or "not a database" in why:
+            hint = " (the file is damaged or not a kapnotes store; restore it from a backup)"
+        elif "locked" in why or "busy" in why:
+            hint = " (another kapnotes is writing; try again)"
+        elif "readonly" in why or "read-only" in why or "unable to open" in why:
+            hint = " (check the file's permissions and that its folder is writable)"
+        return f"database{where}: {why}{hint}"
+    if isinstance(exc, UnicodeError):
+        return f"cannot decode the input: {exc}"
+    if isinstance(exc, OSError):
+        name = exc.filename if exc.filename is not None else db
+        place = f" {name}" if name else ""
+        if exc.filename2 is not None:
+            place += f" -> {exc.filename2}"
+        return f"cannot access{place}: {exc.strerror or exc}"
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to read"
+    if isinstance(exc, OverflowError):
+        return f"a value is out of range: {exc}"
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def db_option(f: F) -> F:
@@ -90,18 +151,44 @@ def db_key() -> str | bytes | None:
     key_file = os.environ.get(KEY_FILE_ENV)
     if key_file:
         try:
-            text = Path(key_file).read_text(encoding="utf-8")
+            return read_key_file(Path(key_file))
         except OSError as exc:
-            raise KapnotesError(f"cannot read the key file named by ${KEY_FILE_ENV}: {exc.strerror}") from None
-        text = text[:-1] if text.endswith("\n") else text
-        text = text[:-1] if text.endswith("\r") else text
-        if text.startswith("hex:"):
-            try:
-                return bytes.fromhex(text[4:])
-            except ValueError:
-                raise KapnotesError(f"the key file named by ${KEY_FILE_ENV} has an invalid hex: key") from None
-        return text
+            raise KapnotesError(
+                f"cannot read the key file named by ${KEY_FILE_ENV}: {exc.strerror}"
+            ) from None
     return os.environ.get(KEY_ENV) or None
+
+
+def _binary(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return any(b < 0x20 or b == 0x7F for b in data)
+
+
+def read_key_file(path: Path) -> str | bytes:
+    """The key in a key file: raw 32 bytes (``head -c 32 /dev/urandom``), ``hex:`` and 64
+    hexadecimal digits, or a passphrase; one trailing newline (``\\n`` or ``\\r\\n``) is ignored.
+    """
+    data = path.read_bytes()
+    for raw in (data, data[:-1] if data.endswith(b"\n") else b""):
+        if len(raw) == 32 and _binary(raw):
+            return raw
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise KapnotesError(
+            f"the key file {path} is neither 32 raw bytes ({len(data)} bytes) nor UTF-8 text"
+        ) from None
+    text = text[:-1] if text.endswith("\n") else text
+    text = text[:-1] if text.endswith("\r") else text
+    if text.startswith("hex:"):
+        try:
+            return bytes.fromhex(text[4:])
+        except ValueError:
+            raise KapnotesError(f"the key file {path} has an invalid hex: key") from None
+    return text
 
 
 def open_db(db_path: Path | None, *, must_exist: bool = True) -> Any:
@@ -109,11 +196,15 @@ def open_db(db_path: Path | None, *, must_exist: bool = True) -> Any:
     from kapnotes.store import default_path, open_store
 
     path = db_path or default_path()
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().meta[_DB_META] = path
     if must_exist and not path.exists():
         raise KapnotesError(
             f"no database at {path} (import a record first: kapnotes import FILE, or set $KAPNOTES_DB)"
         )
-    return open_store(path, key=db_key())
+    # a command that reads never creates or fills in a store (an empty file is refused)
+    return open_store(path, key=db_key(), create=not must_exist)
 
 
 @click.group(
@@ -121,7 +212,12 @@ def open_db(db_path: Path | None, *, must_exist: bool = True) -> Any:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="kapnotes")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show the full traceback of an error (also: $KAPNOTES_DEBUG=1).",
+)
+def cli(debug: bool) -> None:
     """Keep the clinical record of ketamine-assisted psychotherapy: import, check, render, export.
 
     \b

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from kapnotes.cli.app import cli, db_option, open_db
+from kapnotes.cli.app import cli, db_key, db_option, open_db
 from kapnotes.errors import KapnotesError
+from kapnotes.outputs import atomic_write, safe_component
 
 
 @cli.command()
@@ -102,8 +103,8 @@ def render(
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    path = output or Path(f"{session_id}.{exporter.extension}")
-    path.write_bytes(data)
+    path = output or Path(f"{safe_component(session_id)}.{exporter.extension}")
+    atomic_write(path, data)
     click.echo(f"wrote {path} ({len(data)} bytes)", err=True)
 
 
@@ -163,6 +164,7 @@ def _batch(
                 client_id=client_id,
                 template=template,
                 workers=workers,
+                key=db_key(),
             ):
                 bar.update(1)
                 n += 1

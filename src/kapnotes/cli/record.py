@@ -12,6 +12,7 @@ import click
 from kapnotes.cli.app import cli, db_option, echo_problems, open_db
 from kapnotes.errors import InvalidError, KapnotesError
 from kapnotes.model import Document
+from kapnotes.outputs import atomic_write, ensure_folder
 
 
 @cli.command("import")
@@ -176,7 +177,7 @@ def check(
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="File (or directory, for exporters that write several files) [default: standard output].",
+    help="File (or directory, for exporters that write several files); '-' or none: standard output.",
 )
 @click.option("--client", "client_ids", multiple=True, help="Export only this client (repeatable).")
 @click.option(
@@ -286,24 +287,27 @@ def export(
         missing = sorted(set(client_ids) - {c.id for c in view.clients})
         if missing:
             raise KapnotesError(f"no client {', '.join(map(repr, missing))} in the database")
-        result = export_record(view, to, options=ExportOptions(extra=extra), directory=output)
-        # Audited only once the export has been written (a failed export leaves no row).
+        to_stdout = output is None or str(output) == "-"
         if exporter.writes_directory:
-            message = f"wrote {len(result)} file(s) to {output}"
-        elif output is None:
+            assert output is not None
+            ensure_folder(output)
+        result = export_record(view, to, options=ExportOptions(extra=extra), directory=output)
+        # Written (or sent) before the audit row says it was: a failed export leaves no row.
+        if not exporter.writes_directory and not to_stdout:
+            assert output is not None
+            atomic_write(output, result)
+        elif to_stdout:
             sys.stdout.buffer.write(result)
             sys.stdout.buffer.flush()
-            message = ""
-        else:
-            output.write_bytes(result)
-            message = f"wrote {output} ({len(result)} bytes)"
         store.record_export(
             to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
         )
     finally:
         store.close()
-    if message:
-        click.echo(message, err=True)
+    if exporter.writes_directory:
+        click.echo(f"wrote {len(result)} file(s) to {output}", err=True)
+    elif not to_stdout:
+        click.echo(f"wrote {output} ({len(result)} bytes)", err=True)
 
 
 @cli.command()
@@ -324,10 +328,10 @@ def schema(output: Path | None) -> None:
     from kapnotes.serialization.schema import json_schema
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        atomic_write(output, text.encode("utf-8"))
 
 
 @cli.command()

@@ -12,6 +12,7 @@ Fields that hold direct identifiers (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)) ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import sys
@@ -77,7 +78,9 @@ def _post_init(self: Any) -> None:
         raise ModelError(problems)
 
 
-@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field, field))
+@dataclass_transform(
+    frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field, field)
+)
 def model(cls: C) -> C:
     """Make ``cls`` a frozen, keyword-only attrs class whose invariants are checked on creation."""
     if "__attrs_post_init__" in cls.__dict__:
@@ -115,7 +118,7 @@ def json_schema_of(check: Any, **schema: Any) -> Any:
 
 
 def valid_id(value: str) -> str | None:
-    if not ID_RE.match(value):
+    if not ID_RE.fullmatch(value):  # fullmatch: "$" alone lets a trailing newline through
         return (
             f"expected an identifier of 1-128 characters (letters, digits and . _ : / @ | -), "
             f"starting with a letter or digit, got {value!r}"
@@ -168,10 +171,44 @@ def positive(limit: float, *, unit: str = "") -> Check:
     return json_schema_of(check, exclusiveMinimum=0, maximum=limit)  # type: ignore[no-any-return]
 
 
+#: The largest UTC offset accepted (ISO 8601 / RFC 9557 allow offsets to 18 hours; real zones
+#: stay within -12:00 and +14:00).
+MAX_UTC_OFFSET = dt.timedelta(hours=18)
+
+
 def aware(value: dt.datetime) -> str | None:
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset() if value.tzinfo is not None else None
+    if offset is None:
         return "expected a date-time with a UTC offset (e.g. 2026-03-02T09:00:00-05:00)"
+    if abs(offset) > MAX_UTC_OFFSET:
+        return f"expected a UTC offset within -18:00 and +18:00, got {value.isoformat()}"
+    try:
+        value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        return f"the date-time {value.isoformat()} is out of range in UTC (years 1 to 9999)"
     return None
+
+
+def valid_timezone(value: str | None) -> str | None:
+    """An IANA time zone name known to the tz database (``America/Denver``)."""
+    if value is None:
+        return None
+    import zoneinfo
+
+    if value not in _timezones():
+        return f"expected an IANA time zone such as 'America/Denver', got {value!r}"
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"the time zone {value!r} is not in this system's tz database"
+    return None
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 def each(check: Check) -> Check:

@@ -15,6 +15,7 @@ from kapnotes.model._base import (
     problem,
     unique_by,
     valid_id,
+    valid_timezone,
 )
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -94,7 +95,9 @@ class Clinic:
     address: Address | None = None
     phone: str | None = None
     npi: str | None = field(default=None, check=valid_npi)
-    timezone: str | None = field(default=None, doc="IANA time zone, e.g. America/Denver")
+    timezone: str | None = field(
+        default=None, check=valid_timezone, doc="IANA time zone, e.g. America/Denver"
+    )
 
 
 @model

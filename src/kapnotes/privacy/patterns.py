@@ -223,7 +223,7 @@ PATTERNS: tuple[Detector, ...] = (
         needs=":",
     ),
     # (G) social security numbers
-    Detector(SSN, re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])"), 14),
+    Detector(SSN, re.compile(r"(?<![\w.-])\d{3}([- .])\d{2}\1\d{4}(?![\w-]|\.\d)"), 14),
     # (C) dates: ISO (with an optional time), year first, US or European numeric, and in words
     Detector(
         DATE,
@@ -276,6 +276,23 @@ PATTERNS: tuple[Detector, ...] = (
         18,
         group="n",
         replacement="90+",
+    ),
+    Detector(
+        AGE,
+        re.compile(rf"(?<![\w.]){_AGE_N}\s*-?\s*(?:years?|yrs?)\.?\s+of\s+age\b", _I),
+        18,
+        group="n",
+        replacement="90+",
+    ),
+    # a year of birth: Safe Harbor keeps years, but not one that shows an age over 89, and
+    # which does is not known here, so every "born in 1931" goes
+    Detector(
+        DATE,
+        re.compile(
+            r"\bborn\s+(?:in\s+|(?:circa|c\.|around|about)\s+)?(?P<y>(?:1[89]|20)\d\d)\b", _I
+        ),
+        17,
+        group="y",
     ),
     Detector(
         AGE,
@@ -355,6 +372,17 @@ PATTERNS: tuple[Detector, ...] = (
             r"|Alley)\b\.?(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|#)\.?\s*[A-Za-z0-9-]+)?"
         ),
         36,
+    ),
+    # a street named without a number ("on Birchwood Lane"): capitalised words and a spelled-out
+    # street type (abbreviations such as "Dr" are titles too often)
+    Detector(
+        ADDRESS,
+        re.compile(
+            r"\b(?:[A-Z][a-z'-]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace"
+            r"|Circle|Parkway|Highway|Trail|Alley)\b"
+        ),
+        38,
+        needs=None,
     ),
     Detector(ADDRESS, re.compile(r"\bP\.?\s?O\.?\s+Box\s+\d+\b", _I), 36),
     Detector(
@@ -509,6 +537,18 @@ class KnownTermFinder:
 # --- the redactor -----------------------------------------------------------------------------------
 
 
+#: Characters that do not show but split a word for a matcher (soft hyphen, zero-width marks,
+#: word joiner, byte-order mark, Mongolian vowel separator).
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def normalize_text(text: str) -> str:
+    """Free text as matched: NFKC (full-width letters, ligatures and compatibility forms become
+    plain ones) with invisible characters removed, so ``Row\u00adanne`` and full-width names are
+    found. Redacted text is returned in this form."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+
+
 class TextRedactor:
     """Replaces identifiers in free text by typed placeholders (``[NAME]``, ``[DATE]``...)."""
 
@@ -529,7 +569,7 @@ class TextRedactor:
         return hit[0], Counter(hit[1])
 
     def _redact(self, text: str) -> tuple[str, Counter[str]]:
-        text = unicodedata.normalize("NFC", text)
+        text = normalize_text(text)
         chosen = _choose([f for d in self.finders for f in d.find(text)])
         counts: Counter[str] = Counter()
         parts, pos = [], 0

@@ -110,6 +110,8 @@ def _datetime(value: Any, _: Any) -> dt.datetime:
             f"(e.g. 2026-03-02T09:30:00-07:00), got {_describe(value)}"
         )
     text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    if len(text) >= 3 and text[-3] == ":" and text[-2:].isdigit() and int(text[-2:]) > 59:
+        raise EdgeError(f"invalid date-time {value!r}: offset minutes must be below 60")
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError as exc:

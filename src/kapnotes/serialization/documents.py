@@ -73,7 +73,8 @@ def _parse_version(v: Any) -> tuple[int, int] | None:
     if not isinstance(v, str):
         return None
     parts = v.split(".")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+    # ASCII digits only: str.isdigit() also accepts "¹" (int() then fails) and "١" (Arabic-Indic)
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
         return None
     return int(parts[0]), int(parts[1])
 
@@ -110,7 +111,13 @@ def from_data(data: Any, *, source: str | None = None) -> Document:
 def loads(text: str | bytes, *, source: str | None = None) -> Document:
     """A :class:`Document` from JSON text."""
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(
+            text, parse_constant=_refuse_constant, object_pairs_hook=_object_refusing_duplicates
+        )
+    except RecursionError:
+        raise InvalidError(
+            [Problem("$", f"nested too deeply (at most {MAX_DEPTH} levels)")], source=source
+        ) from None
     except UnicodeDecodeError as exc:
         raise InvalidError(
             [Problem("$", f"not UTF-8 text: {exc.reason} at byte {exc.start}")], source=source
@@ -122,7 +129,55 @@ def loads(text: str | bytes, *, source: str | None = None) -> Document:
         ) from None
     except ValueError as exc:
         raise InvalidError([Problem("$", str(exc))], source=source) from None
+    problems = structure_problems(data)
+    if problems:
+        raise InvalidError(problems, source=source)
     return from_data(data, source=source)
+
+
+#: Deepest nesting of arrays and objects a document may have (a kapnotes document needs < 12).
+MAX_DEPTH = 64
+
+
+class _DuplicateKeys(dict[str, Any]):
+    """A JSON object in which some keys appeared more than once (the names are kept)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_refusing_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    dups: list[str] = []
+    for k, _ in pairs:
+        if k in seen:
+            dups.append(k)
+        seen.add(k)
+    marked = _DuplicateKeys(obj)
+    marked.duplicates = tuple(dict.fromkeys(dups))
+    return marked
+
+
+def structure_problems(data: Any) -> list[Problem]:
+    """Duplicate keys (each with its JSON path) and nesting deeper than :data:`MAX_DEPTH`."""
+    problems: list[Problem] = []
+    stack: list[tuple[str, Any, int]] = [("$", data, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            problems.append(Problem(path, f"nested too deeply (at most {MAX_DEPTH} levels)"))
+            continue
+        if isinstance(value, dict):
+            for key in getattr(value, "duplicates", ()):
+                problems.append(
+                    Problem(f"{path}.{key}", "duplicate key (JSON keys must be unique)")
+                )
+            stack.extend((f"{path}.{k}", v, depth + 1) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v, depth + 1) for i, v in enumerate(value))
+    return sorted(problems, key=lambda p: p.path)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -75,6 +75,21 @@ def _wal(conn: Any, timeout_ms: int, busy_error: type[Exception]) -> None:
         pause = min(pause * 2, 0.05)
 
 
+def check_store_file(path: Path, *, allow_empty: bool) -> None:
+    """Refuse a folder as a store, and an empty file unless ``allow_empty`` (a store being
+    created: another process may have just made the file and not yet written to it)."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a kapnotes store (give the database file)")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
+    if size == 0 and not allow_empty:
+        raise StoreError(f"{path} is not a kapnotes store: the file is empty")
+
+
 def _header(path: Path) -> bytes:
     """The first 16 bytes of ``path`` (empty when it is missing or empty)."""
     try:

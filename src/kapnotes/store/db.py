@@ -659,10 +659,12 @@ def open_store(
     p = None if memory else Path(path) if path is not None else default_path()
     if p is not None and not create and not p.exists():
         raise StoreError(f"no kapnotes database at {p}")
+    from kapnotes.store.connect import check_store_file, connect
+
+    if p is not None:
+        check_store_file(p, allow_empty=create and migrate)
     if not migrate and (p is None or not p.is_file() or p.stat().st_size == 0):
         raise StoreError(f"{p or ':memory:'} is not a kapnotes store (missing or empty)")
-    from kapnotes.store.connect import connect
-
     conn = connect(p, key=key, timeout_ms=BUSY_TIMEOUT_MS)
     try:
         db = Database(conn, execute_plugins=False)
