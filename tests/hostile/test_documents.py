@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_a_valid_document_still_loads(text):
 @pytest.mark.parametrize("version", ["\u00b9.0", "\u0661.\u0660", "1.\u00b2"])
 def test_format_version_is_ascii_digits_only(text, version):
     with pytest.raises(InvalidError) as err:
-        loads(text.replace('"format_version":"1.0"', f'"format_version":"{version}"'))
+        loads(re.sub(r'"format_version":"[^"]*"', f'"format_version":"{version}"', text, count=1))
     assert err.value.problems[0].path == "$.format_version"
 
 

@@ -122,7 +122,8 @@ def test_a_failed_export_writes_no_audit_row(tmp_path, demo_doc):
     s.save(demo_doc)
     before = len(s.audit_log())
     s.close()
-    unwritable = tmp_path / "no-such-dir" / "out.json"
+    (tmp_path / "a-file").write_text("not a folder")
+    unwritable = tmp_path / "a-file" / "out.json"  # a path under a file: cannot be written
     r = CliRunner().invoke(cli, ["export", "--client", "cl-003", "-o", str(unwritable), "--db", str(db)])
     assert r.exit_code != 0
     s = open_store(db)
