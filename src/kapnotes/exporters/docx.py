@@ -465,9 +465,15 @@ class _Writer:
         return table
 
     def _add_row(self, table: DocxTable) -> tuple[_Cell, ...]:
-        """A new row that does not break across pages; its cells."""
+        """A new row that does not break across pages; its cells, each as wide as its column.
+
+        The cell widths are written as well as the grid's: LibreOffice lays a table out by its
+        cells' widths, and without them shares the line equally (headers broke mid-word,
+        ``MOAA/ S``, in narrow columns)."""
         row: _Row = table.add_row()  # type: ignore[no-untyped-call]
         _keep_row_together(row)
+        for cell, column in zip(row.cells, table.columns, strict=True):
+            cell.width = column.width
         return row.cells
 
     # page header and footer
@@ -619,9 +625,9 @@ class _Writer:
         if not block.columns:
             return
         table = self._new_table(_column_fractions(block), fixed=False)
-        header: _Row = table.add_row()  # type: ignore[no-untyped-call]
-        _repeat_as_header(header)
-        for cell, name in zip(header.cells, block.columns, strict=True):
+        header = self._add_row(table)
+        _repeat_as_header(table.rows[-1])
+        for cell, name in zip(header, block.columns, strict=True):
             _shade(cell, HEADER_FILL)
             self._cell(cell, name, bold=True)
         for row in block.rows:
@@ -795,10 +801,9 @@ def _shade_ppr(style_element: Any, fill: str) -> None:
 
 
 def _repeat_as_header(row: _Row) -> None:
-    """Mark a new table row as the header row, repeated at the top of every page of the table."""
-    tr_pr = _first_child(_el(row), "w:trPr")
-    tr_pr.append(OxmlElement("w:cantSplit"))
-    tr_pr.append(OxmlElement("w:tblHeader"))
+    """Mark a new row (already kept together) as the header row, repeated at the top of every
+    page of the table."""
+    _first_child(_el(row), "w:trPr").append(OxmlElement("w:tblHeader"))
 
 
 def _keep_row_together(row: _Row) -> None:
@@ -937,15 +942,17 @@ def _column_fractions(block: Table) -> tuple[float, ...]:
     wants room for its longest line (capped at 40 characters). If every column can have what
     it wants, widths are proportional to that; else each gets its need and the rest of the line
     is shared by what they want more; only when even the needs do not fit are words broken.
-    Lengths are in characters plus two for the cell margins: good enough for proportions.
+    Lengths are in average characters (:func:`_word_width`: capitals and ``m``/``w`` count wider)
+    plus 2.5 for the cell margins: good enough for proportions, and enough that a short capital
+    header (``MOAA/S``, ``CADSS``) is not broken mid-word.
     """
     needs, wants = [], []
     for i, name in enumerate(block.columns):
         cells = [row[i] for row in block.rows]
         word = max([1.1 * _longest_word(name), *(_longest_word(c) for c in cells)])
         line = max(_longest_line(t) for t in (name, *cells))
-        needs.append(word + 2)
-        wants.append(max(word, min(line, 40)) + 2)
+        needs.append(word + 2.5)
+        wants.append(max(word, min(line, 40)) + 2.5)
     line_chars = 85.0  # characters of table text across the text width, roughly
     if sum(wants) <= line_chars:
         widths = wants
@@ -959,8 +966,16 @@ def _column_fractions(block: Table) -> tuple[float, ...]:
     return tuple(w / total for w in widths)
 
 
-def _longest_word(text: str) -> int:
-    return max((len(w) for w in text.split()), default=1)
+def _longest_word(text: str) -> float:
+    return max((_word_width(w) for w in text.split()), default=1.0)
+
+
+_WIDE = frozenset("mwMW")
+
+
+def _word_width(word: str) -> float:
+    """The width of ``word`` in average lower-case characters, roughly (capitals are wider)."""
+    return sum(1.5 if c in _WIDE else 1.3 if c.isupper() or c.isdigit() else 1.0 for c in word)
 
 
 def _longest_line(text: str) -> int:
