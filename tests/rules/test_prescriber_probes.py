@@ -3,6 +3,8 @@ gave no (or the wrong) finding in 0.1. Every probe now yields the right finding.
 
 from __future__ import annotations
 
+import pytest
+
 from kapnotes.model import Sedation
 from kapnotes.rules.config import SOURCES
 
@@ -308,6 +310,22 @@ def test_esketamine_with_a_benzodiazepine_is_flagged_for_the_rems_form() -> None
     assert "clonazepam" in f[0].message
     none = PreScreen(medications=())
     assert found("KAP-REMS-01", session(dosing=esketamine(), pre_screen=none)) == []
+
+
+@pytest.mark.parametrize(("drug", "cls", "flagged"), [
+    ("zolpidem", "SEDATIVE_HYPNOTIC", True),
+    ("methylphenidate", "PSYCHOSTIMULANT", True),
+    ("phenelzine", "MAOI", True),
+    ("amlodipine", "ANTIHYPERTENSIVE", False),  # not asked on the REMS monitoring form
+])
+def test_every_class_the_rems_form_asks_about_is_flagged(drug, cls, flagged) -> None:
+    from kapnotes.model import Medication, MedicationClass, PreScreen
+
+    screen = PreScreen(medications=(Medication(name=drug, classes=(MedicationClass[cls],)),))
+    f = found("KAP-REMS-01", session(dosing=esketamine(), pre_screen=screen))
+    assert [x.code for x in f] == (["KAP-REMS-011"] if flagged else [])
+    if flagged:
+        assert drug in f[0].message
 
 
 def test_the_medication_list_of_an_earlier_session_answers_the_form() -> None:

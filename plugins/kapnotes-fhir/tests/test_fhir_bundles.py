@@ -319,3 +319,32 @@ def test_cli_export_collection_and_document(db, tmp_path):
     assert r.exit_code == 1
     assert "draft" in r.output
     assert "Traceback" not in r.output
+
+
+def test_document_prescriber_attestation_is_a_professional_attester():
+    """A dosing note signed by its author and attested by the prescriber (format 1.1) exports,
+    with the attestation as a professional attester (it raised KeyError on the new role)."""
+    import datetime as dt
+
+    from attrs import evolve
+
+    from conftest import sign
+    from kapnotes.model import SignatureRole
+
+    doc = build_document()
+    ci = next(i for i, c in enumerate(doc.courses) if c.client_id == "cl-001")
+    course = doc.courses[ci]
+    si, s = next((i, s) for i, s in enumerate(course.sessions) if s.id == "cl-001-dose-01")
+    at = dt.datetime(2026, 1, 12, 20, 0, tzinfo=dt.timezone.utc)
+    signed = evolve(s, status=NoteStatus.SIGNED, signatures=(
+        sign("th-ortiz", "Sam Ortiz", "PsyD", at),
+        sign("dr-ames", "Lee Ames", "MD", at + dt.timedelta(hours=1), SignatureRole.PRESCRIBER_ATTESTATION),
+    ))
+    sessions = (*course.sessions[:si], signed, *course.sessions[si + 1:])
+    courses = list(doc.courses)
+    courses[ci] = evolve(course, sessions=sessions)
+    doc = evolve(doc, courses=tuple(courses))
+    bundle = json.loads(export_document(client_view(doc, "cl-001"), ExportOptions(extra={"session_id": "cl-001-dose-01"})))
+    comp = bundle["entry"][0]["resource"]
+    assert [a["mode"] for a in comp["attester"]] == ["legal", "professional"]
+    check_required(comp)

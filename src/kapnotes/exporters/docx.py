@@ -341,7 +341,7 @@ def _own_styles(doc: DocxDocument) -> dict[str, ParagraphStyle]:
         "KAP Caption": _caption_style,
         "KAP Compact": lambda s: _style(s, after=1),
         "KAP Spacer": lambda s: _style(s, size=6),
-        "KAP Table": lambda s: _style(s, size=9.5, before=1.5, after=1.5),
+        "KAP Table": lambda s: _style(s, size=TABLE_TEXT_PT, before=1.5, after=1.5),
     }
     names = {s.name for s in doc.styles}
     out: dict[str, ParagraphStyle] = {}
@@ -465,9 +465,15 @@ class _Writer:
         return table
 
     def _add_row(self, table: DocxTable) -> tuple[_Cell, ...]:
-        """A new row that does not break across pages; its cells."""
+        """A new row that does not break across pages; its cells, each as wide as its column.
+
+        The cell widths are written as well as the grid's: LibreOffice lays a table out by its
+        cells' widths, and without them shares the line equally (headers broke mid-word,
+        ``MOAA/ S``, in narrow columns)."""
         row: _Row = table.add_row()  # type: ignore[no-untyped-call]
         _keep_row_together(row)
+        for cell, column in zip(row.cells, table.columns, strict=True):
+            cell.width = column.width
         return row.cells
 
     # page header and footer
@@ -619,14 +625,16 @@ class _Writer:
         if not block.columns:
             return
         table = self._new_table(_column_fractions(block), fixed=False)
-        header: _Row = table.add_row()  # type: ignore[no-untyped-call]
-        _repeat_as_header(header)
-        for cell, name in zip(header.cells, block.columns, strict=True):
+        size = _table_text_pt(block)
+        smaller = Pt(size) if size < TABLE_TEXT_PT else None
+        header = self._add_row(table)
+        _repeat_as_header(table.rows[-1])
+        for cell, name in zip(header, block.columns, strict=True):
             _shade(cell, HEADER_FILL)
-            self._cell(cell, name, bold=True)
+            self._cell(cell, name, bold=True, size=smaller)
         for row in block.rows:
             for cell, value in zip(self._add_row(table), row, strict=True):
-                self._cell(cell, value)
+                self._cell(cell, value, size=smaller)
 
     def _figure(self, block: Figure) -> None:
         p = self._text("", "KAP Compact")
@@ -692,13 +700,17 @@ class _Writer:
         _shade(cell, LABEL_FILL)
         self._cell(cell, label, bold=True)
 
-    def _cell(self, cell: _Cell, text: str, *, bold: bool = False) -> None:
-        """Text in a new (empty) table cell, in the table text style."""
+    def _cell(
+        self, cell: _Cell, text: str, *, bold: bool = False, size: Length | None = None
+    ) -> None:
+        """Text in a new (empty) table cell, in the table text style (``size``: smaller)."""
         p = cell.paragraphs[0]
         self._style(p, "KAP Table")
         run = p.add_run(docx_text(text))
         if bold:
             run.bold = True
+        if size is not None:
+            run.font.size = size
 
     def _labelled(self, cell: _Cell, label: str, value: str) -> None:
         p = self._p(cell, style="KAP Compact")
@@ -795,10 +807,9 @@ def _shade_ppr(style_element: Any, fill: str) -> None:
 
 
 def _repeat_as_header(row: _Row) -> None:
-    """Mark a new table row as the header row, repeated at the top of every page of the table."""
-    tr_pr = _first_child(_el(row), "w:trPr")
-    tr_pr.append(OxmlElement("w:cantSplit"))
-    tr_pr.append(OxmlElement("w:tblHeader"))
+    """Mark a new row (already kept together) as the header row, repeated at the top of every
+    page of the table."""
+    _first_child(_el(row), "w:trPr").append(OxmlElement("w:tblHeader"))
 
 
 def _keep_row_together(row: _Row) -> None:
@@ -937,16 +948,12 @@ def _column_fractions(block: Table) -> tuple[float, ...]:
     wants room for its longest line (capped at 40 characters). If every column can have what
     it wants, widths are proportional to that; else each gets its need and the rest of the line
     is shared by what they want more; only when even the needs do not fit are words broken.
-    Lengths are in characters plus two for the cell margins: good enough for proportions.
+    Lengths are in average characters (:func:`_word_width`: capitals and ``m``/``w`` count wider)
+    plus 2.5 for the cell margins: good enough for proportions, and enough that a short capital
+    header (``MOAA/S``, ``CADSS``) is not broken mid-word.
     """
-    needs, wants = [], []
-    for i, name in enumerate(block.columns):
-        cells = [row[i] for row in block.rows]
-        word = max([1.1 * _longest_word(name), *(_longest_word(c) for c in cells)])
-        line = max(_longest_line(t) for t in (name, *cells))
-        needs.append(word + 2)
-        wants.append(max(word, min(line, 40)) + 2)
-    line_chars = 85.0  # characters of table text across the text width, roughly
+    needs, wants = _column_needs_and_wants(block)
+    line_chars = LINE_CHARS * TABLE_TEXT_PT / _table_text_pt(block)
     if sum(wants) <= line_chars:
         widths = wants
     elif sum(needs) <= line_chars:
@@ -959,8 +966,43 @@ def _column_fractions(block: Table) -> tuple[float, ...]:
     return tuple(w / total for w in widths)
 
 
-def _longest_word(text: str) -> int:
-    return max((len(w) for w in text.split()), default=1)
+LINE_CHARS = 85.0  # characters of table text (TABLE_TEXT_PT) across the text width, roughly
+TABLE_TEXT_PT = 9.5  # the size of the KAP Table style
+SMALLEST_TABLE_TEXT_PT = 6.5  # a table too wide for its words is set this small at the least
+
+
+def _column_needs_and_wants(block: Table) -> tuple[list[float], list[float]]:
+    """Per column, the room for its longest word and for its longest line (average characters)."""
+    needs, wants = [], []
+    for i, name in enumerate(block.columns):
+        cells = [row[i] for row in block.rows]
+        word = max([1.15 * _longest_word(name), *(_longest_word(c) for c in cells)])
+        line = max(_longest_line(t) for t in (name, *cells))
+        needs.append(word + 2.5)
+        wants.append(max(word, min(line, 40)) + 2.5)
+    return needs, wants
+
+
+def _table_text_pt(block: Table) -> float:
+    """The text size of a table: the style's, or smaller (down to a floor) when the longest
+    words of its columns do not fit across the line at that size (so ``Change`` is not broken
+    into ``Chan ge`` in a ten-column outcome table)."""
+    need = sum(_column_needs_and_wants(block)[0])
+    if need <= LINE_CHARS:
+        return TABLE_TEXT_PT
+    return max(SMALLEST_TABLE_TEXT_PT, TABLE_TEXT_PT * LINE_CHARS / need)
+
+
+def _longest_word(text: str) -> float:
+    return max((_word_width(w) for w in text.split()), default=1.0)
+
+
+_WIDE = frozenset("mwMW")
+
+
+def _word_width(word: str) -> float:
+    """The width of ``word`` in average lower-case characters, roughly (capitals are wider)."""
+    return sum(1.5 if c in _WIDE else 1.3 if c.isupper() else 1.1 if c.isdigit() else 1.0 for c in word)
 
 
 def _longest_line(text: str) -> int:

@@ -98,8 +98,10 @@ _COMPLETION_BP = cite(
 )
 _FIRST_DOSE = cite(
     "spravato-pi", "spravatohcp-dosing",
-    note="section 2: the day-1 starting dose is 56 mg (28 mg at 65 years or older); 84 mg only "
-    "after a 56 mg start",
+    note="section 2: the day-1 starting dose is 56 mg; 84 mg only after a 56 mg start. The 28 mg "
+    "start at 65 years or older is from labels outside the US (e.g. the EU and Hong Kong "
+    "labelling) and was not found in the US label: a US clinic may set "
+    "esketamine.first_dose_mg_65_plus to 56 (not verified against the current US label)",
 )
 _INDUCTION = cite(
     "spravato-pi",
@@ -290,7 +292,7 @@ class EsketamineMonitoring:
     min_monitoring_minutes: int = field(default=120, check=in_range(1, 720, unit="minutes"))
     # REMS monitoring form: BP before session completion; the window is kapnotes' default.
     completion_bp_within_minutes: int = field(default=30, check=in_range(1, 240, unit="minutes"))
-    # SPRAVATO PI section 2: day-1 starting dose 56 mg (28 mg at 65 or older).
+    # SPRAVATO PI section 2: day-1 starting dose 56 mg (28 mg at 65 or older outside the US).
     first_dose_mg: float = field(default=56.0, check=positive(1000, unit="mg"))
     first_dose_mg_65_plus: float = field(default=28.0, check=positive(1000, unit="mg"))
     # SPRAVATO PI section 2: induction twice weekly in weeks 1-4.

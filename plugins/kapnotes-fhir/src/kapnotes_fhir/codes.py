@@ -310,8 +310,11 @@ OBSERVATION_STATUS = "final"
 #: kapnotes Sex -> Patient.gender (administrative-gender): intersex is "other".
 GENDER: dict[str, str] = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
 #: kapnotes SignatureRole -> Composition.attester.mode (hl7.org/fhir/R4/valueset-composition-attestation-mode):
-#: the author signs legally; a supervisor's co-signature is a professional attestation.
-ATTESTATION_MODE: dict[str, str] = {"author": "legal", "cosigner": "professional"}
+#: the author signs legally; a supervisor's co-signature and a prescriber's attestation of the
+#: medical part are professional attestations.
+ATTESTATION_MODE: dict[str, str] = {
+    "author": "legal", "cosigner": "professional", "prescriber_attestation": "professional",
+}
 #: kapnotes SessionKind -> Encounter.type text (no verified code).
 SESSION_KIND_TEXT: dict[str, str] = {
     "intake": "KAP intake session",
