@@ -59,7 +59,8 @@ class Reference:
     def short(self) -> str:
         """``Kroenke K, Spitzer RL, Williams JBW. The PHQ-9 ... J Gen Intern Med. 2001``."""
         year = f" {self.year}" if self.year else ""
-        return f"{self.authors}. {self.title}. {self.issuer}{year}"
+        authors = self.authors.rstrip(".")
+        return f"{authors}. {self.title.rstrip('.')}. {self.issuer}{year}"
 
 
 def _r(*args: object, **kwargs: object) -> Reference:
@@ -357,7 +358,7 @@ def markdown() -> str:
         lines += [
             f"## `{r.key}`",
             "",
-            f"- {r.authors}. *{r.title}*. {r.issuer}, {year}. {r.identifier}",
+            f"- {r.authors.rstrip('.')}. *{r.title}*. {r.issuer}, {year}. {r.identifier}",
             f"- Status: {r.status}",
             f"- Checked: {r.checked}",
             "",
