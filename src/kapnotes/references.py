@@ -354,7 +354,7 @@ def markdown() -> str:
         "",
     ]
     for r in sorted(_ENTRIES, key=lambda e: e.key):
-        year = str(r.year) if r.year else "n.d."
+        year = str(r.year) if r.year else "n.d"
         lines += [
             f"## `{r.key}`",
             "",

@@ -255,8 +255,8 @@ def verify(
         store.close()
     summary = (
         f"{report.audit_rows} audit rows, {report.sessions} sessions ({report.signed_sessions} signed, "
-        f"{report.signatures} signatures, {report.unsigned} without a digital signature), "
-        f"{report.addenda} addenda"
+        f"{report.signatures} signatures), {report.addenda} addenda; "
+        f"{report.unsigned} of the signatures and signed addenda carry no digital signature"
     )
     if report.ok:
         click.echo(f"ok: {summary}; audit head {report.head}")
