@@ -45,11 +45,14 @@ def render_stored(
     format: str | None = None,
     to: str = "docx",
     template: str | Path | None = None,
+    audit: bool = True,
 ) -> bytes:
     """Render one stored session (``format`` None: the default for its kind).
 
     A format asked for by name must be meant for the session's kind (``kap-dosing`` is refused
-    for an intake); formats for any kind (SOAP, ...) fit every session.
+    for an intake); formats for any kind (SOAP, ...) fit every session. The rendering is audited
+    in the store ("render") once the note is produced, unless ``audit`` is false (for a caller
+    that audits after writing the note, with ``Store.record_renders``).
     """
     from kapnotes.plugins import registry
     from kapnotes.rendering import check_kind, export_note, run_format
@@ -57,7 +60,10 @@ def render_stored(
     ctx = store.note_context(session_id)
     name = format or default_format(ctx.session.kind)
     check_kind(registry().note_formats.get(name), ctx.session)
-    return export_note(run_format(name, ctx), to=to, template=template, subject=session_id)
+    data = export_note(run_format(name, ctx), to=to, template=template, subject=session_id)
+    if audit:
+        store.record_renders([session_id], to=to, format=name)
+    return data
 
 
 def _render_chunk(
@@ -81,7 +87,7 @@ def _render_one(
     ctx = store.note_context(sid)
     name = fmt or default_format(ctx.session.kind)
     exporter = registry().exporters.get(to)
-    data = render_stored(store, sid, format=name, to=to, template=template)
+    data = render_stored(store, sid, format=name, to=to, template=template, audit=False)
     assert ctx.course is not None
     path = note_path(
         out_dir, ctx.course.client_id, ctx.session.start.isoformat(), sid, name, exporter.extension
@@ -119,6 +125,7 @@ def render_all(
     if store.path is None or n_workers < 2 or len(ids) < PARALLEL_THRESHOLD:
         for sid in ids:
             path = _render_one(store, sid, out_dir, format, to, tpl)
+            store.record_renders([sid], to=to, format=format)  # audited once written
             if on_done:
                 on_done(path)
             yield path
@@ -128,6 +135,7 @@ def render_all(
     size = max(2, len(ids) // (n_workers * 12))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     first = _render_one(store, ids[0], out_dir, format, to, tpl)
+    store.record_renders([ids[0]], to=to, format=format)
     if on_done:
         on_done(first)
     yield first
@@ -135,7 +143,8 @@ def render_all(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
         jobs = [(str(store.path), c, str(out_dir), format, to, tpl, key) for c in chunks]
-        for paths in pool.map(_render_chunk, jobs):
+        for chunk, paths in zip(chunks, pool.map(_render_chunk, jobs), strict=True):
+            store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
             for p in paths:
                 if on_done:
                     on_done(Path(p))

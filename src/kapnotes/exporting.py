@@ -127,6 +127,8 @@ class RecordView:
         self.clients = tuple(clients)
         self._courses = courses
         self.psychotherapy_notes = tuple(psychotherapy_notes)
+        #: The store the view reads (set by :meth:`of_store`): exports of it are audited there.
+        self.source: Store | None = None
         self.authorization = authorization
 
     def iter_courses(self) -> Iterator[TreatmentCourse]:
@@ -169,7 +171,7 @@ class RecordView:
         clients = store.clients(client_ids)
         wanted = [c.id for c in clients]
         notes = store.psychotherapy_notes(wanted, authorization=authorization) if authorization else ()
-        return cls(
+        view = cls(
             clinic=store.clinic(),
             clinicians=list(store.clinicians().values()),
             clients=clients,
@@ -177,12 +179,25 @@ class RecordView:
             psychotherapy_notes=notes,
             authorization=authorization,
         )
+        view.source = store
+        return view
 
 
 def export_record(
-    view: RecordView, to: str, *, options: ExportOptions | None = None, directory: Path | None = None
+    view: RecordView,
+    to: str,
+    *,
+    options: ExportOptions | None = None,
+    directory: Path | None = None,
+    audit: bool = True,
 ) -> Any:
-    """Run record exporter ``to`` on ``view``: bytes, or the paths written into ``directory``."""
+    """Run record exporter ``to`` on ``view``: bytes, or the paths written into ``directory``.
+
+    A view of a store (:meth:`RecordView.of_store`) is audited in that store — one "export" row
+    per client — once the exporter has succeeded; a failed export leaves no row. Pass
+    ``audit=False`` only when you audit yourself after writing the bytes somewhere
+    (``Store.record_export``), as the command line does.
+    """
     from kapnotes.errors import call_plugin
     from kapnotes.plugins import registry
 
@@ -193,11 +208,17 @@ def export_record(
         if directory is None:
             raise KapnotesError(f"exporter {to!r} writes a directory: give one")
         directory.mkdir(parents=True, exist_ok=True)
-        return call_plugin(
+        result = call_plugin(
             "record exporter", to, entry.plugin, "the record", exporter.export, view, opts, directory,
             returns=list,
         )
-    return call_plugin(
-        "record exporter", to, entry.plugin, "the record", exporter.export, view, opts,
-        returns=bytes,
-    )
+    else:
+        result = call_plugin(
+            "record exporter", to, entry.plugin, "the record", exporter.export, view, opts,
+            returns=bytes,
+        )
+    if audit and view.source is not None:
+        view.source.record_export(
+            to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
+        )
+    return result

@@ -99,13 +99,21 @@ def render(
     if session_id is None:
         raise click.UsageError("give a SESSION_ID, or --client ID / --all with --out DIR")
     data = _render_one(session_id, source, fmt, to, template, db_path)
-    if output is not None and str(output) == "-":
+    to_stdout = output is not None and str(output) == "-"
+    if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-        return
-    path = output or Path(f"{safe_component(session_id)}.{exporter.extension}")
-    atomic_write(path, data)
-    click.echo(f"wrote {path} ({len(data)} bytes)", err=True)
+    else:
+        path = output or Path(f"{safe_component(session_id)}.{exporter.extension}")
+        atomic_write(path, data)
+    if source is None:  # a stored note left the store: audited once it was written
+        store = open_db(db_path)
+        try:
+            store.record_renders([session_id], to=to, format=fmt)
+        finally:
+            store.close()
+    if not to_stdout:
+        click.echo(f"wrote {path} ({len(data)} bytes)", err=True)
 
 
 def _render_one(
@@ -131,7 +139,7 @@ def _render_one(
         return render_session(session, document=doc, format=name, to=to, template=template)
     store = open_db(db_path)
     try:
-        return render_stored(store, session_id, format=fmt, to=to, template=template)
+        return render_stored(store, session_id, format=fmt, to=to, template=template, audit=False)
     finally:
         store.close()
 

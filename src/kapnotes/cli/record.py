@@ -291,7 +291,9 @@ def export(
         if exporter.writes_directory:
             assert output is not None
             ensure_folder(output)
-        result = export_record(view, to, options=ExportOptions(extra=extra), directory=output)
+        result = export_record(
+            view, to, options=ExportOptions(extra=extra), directory=output, audit=False
+        )
         # Written (or sent) before the audit row says it was: a failed export leaves no row.
         if not exporter.writes_directory and not to_stdout:
             assert output is not None

@@ -253,6 +253,37 @@ class Store:
                 [Entry(Action.EXPORT, f"export:{exporter}", c, detail) for c in client_ids],
             )
 
+    def record_renders(
+        self,
+        session_ids: Sequence[str],
+        *,
+        to: str,
+        format: str | None = None,
+        actor: str | None = None,
+    ) -> None:
+        """Audit notes rendered from the store: one row per session whose note left it.
+
+        Called by the library once the note was produced (and, for files, written).
+        """
+        if not session_ids:
+            return
+        clients: dict[str, str] = {}
+        ids = list(session_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for sid, client_id in self.db.execute(
+                f"SELECT id, client_id FROM sessions WHERE id IN ({marks})", chunk
+            ):
+                clients[sid] = client_id
+        detail = {"to": to, "format": format or "default"}
+        with self.write() as conn:
+            audit.append(
+                conn,
+                actor or self.actor,
+                [Entry(Action.RENDER, f"session:{sid}", clients.get(sid), detail) for sid in ids],
+            )
+
     # --- signing keys --------------------------------------------------------------------------
 
     def register_public_key(

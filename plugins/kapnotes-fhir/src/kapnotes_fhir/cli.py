@@ -97,12 +97,16 @@ def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: 
         if missing:
             raise FhirExportError(f"no client {', '.join(map(repr, missing))} in the database")
         directory = output if to in ("fhir-transactions", "fhir-ndjson") else None
-        result = export_record(view, to, options=ExportOptions(extra=extra), directory=directory)
+        result = export_record(
+            view, to, options=ExportOptions(extra=extra), directory=directory, audit=False
+        )
+        if directory is None:
+            output.write_bytes(result)
+        # audited once written: a failed export leaves no row
         store.record_export(to, [c.id for c in view.clients], psychotherapy_notes=0)
     finally:
         store.close()
     if directory is not None:
         click.echo(f"wrote {len(result)} file(s) to {output}", err=True)
     else:
-        output.write_bytes(result)
         click.echo(f"wrote {output} ({len(result)} bytes)", err=True)
