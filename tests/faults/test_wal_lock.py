@@ -25,16 +25,15 @@ from kapnotes.store.connect import connect
 
 def hold_write_lock(path: Path, *, empty: bool) -> sqlite3.Connection:
     """Another connection in the middle of a write to a database not (yet) in WAL: a new, empty
-    file being created, or an existing rollback-journal database."""
+    file being created, or an existing store put back in rollback-journal mode (as a copy made
+    by another tool may be). A foreign database is never written into (tests/hostile)."""
     if not empty:
+        open_store(path).close()
         setup = sqlite3.connect(path)
-        setup.execute("CREATE TABLE other (x)")
-        setup.commit()
+        assert setup.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
         setup.close()
     writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     writer.execute("BEGIN IMMEDIATE")  # holds the RESERVED lock until COMMIT
-    if not empty:
-        writer.execute("INSERT INTO other VALUES (1)")
     return writer
 
 

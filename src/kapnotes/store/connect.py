@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,30 +26,45 @@ class EncryptionError(StoreError):
     """An encrypted store cannot be opened: wrong or missing key, or no SQLCipher installed."""
 
 
-def connect(path: Path | None, *, key: str | bytes | None, timeout_ms: int) -> Any:
-    """A connection with foreign keys on, a busy timeout and (for files) WAL."""
+def connect(
+    path: Path | None, *, key: str | bytes | None, timeout_ms: int, wal: bool = True
+) -> Any:
+    """A connection with foreign keys on, a busy timeout and (for files, unless ``wal`` is
+    false) WAL. ``wal=False`` changes nothing in the file: for inspecting it first."""
     target = ":memory:" if path is None else str(path)
     if key is not None:
-        conn, busy_error = _encrypted(path, target, key, timeout_ms)
+        conn, _ = _encrypted(path, target, key, timeout_ms)
     else:
         if path is not None and _header(path) not in (b"", SQLITE_HEADER):
             raise EncryptionError(
                 f"{path} is encrypted (or is not a SQLite database): open it with its key"
             )
-        conn, busy_error = (
+        conn, _ = (
             sqlite3.connect(target, timeout=timeout_ms / 1000),
             sqlite3.OperationalError,
         )
     try:
         conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
         conn.execute("PRAGMA foreign_keys = ON")
-        if path is not None:
-            _wal(conn, timeout_ms, busy_error)
-            conn.execute("PRAGMA synchronous = NORMAL")
+        if path is not None and wal:
+            enable_wal(conn, timeout_ms)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def enable_wal(conn: Any, timeout_ms: int) -> None:
+    """Switch a file database to WAL (see :func:`_wal`) with ``synchronous = NORMAL``."""
+    _wal(conn, timeout_ms, _busy_error(conn))
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def _busy_error(conn: Any) -> type[Exception]:
+    """The OperationalError class of the driver ``conn`` comes from (sqlite3 or SQLCipher)."""
+    module = sys.modules.get(type(conn).__module__.split(".")[0])
+    error = getattr(module, "OperationalError", None)
+    return error if isinstance(error, type) else sqlite3.OperationalError
 
 
 def _wal(conn: Any, timeout_ms: int, busy_error: type[Exception]) -> None:

@@ -690,19 +690,29 @@ def open_store(
     p = None if memory else Path(path) if path is not None else default_path()
     if p is not None and not create and not p.exists():
         raise StoreError(f"no kapnotes database at {p}")
-    from kapnotes.store.connect import check_store_file, connect
+    from kapnotes.store.connect import check_store_file, connect, enable_wal
 
     if p is not None:
         check_store_file(p, allow_empty=create and migrate)
     if not migrate and (p is None or not p.is_file() or p.stat().st_size == 0):
         raise StoreError(f"{p or ':memory:'} is not a kapnotes store (missing or empty)")
-    conn = connect(p, key=key, timeout_ms=BUSY_TIMEOUT_MS)
+    # Nothing is written (not even the journal mode) until the file is known to be ours.
+    conn = connect(p, key=key, timeout_ms=BUSY_TIMEOUT_MS, wal=False)
     try:
         db = Database(conn, execute_plugins=False)
+        if not _is_kapnotes(db):
+            if not migrate:
+                raise StoreError(f"{p} is not a kapnotes store (no kapnotes schema in it)")
+            foreign = [t for t in db.table_names() if not t.startswith("sqlite_")]
+            if foreign:
+                raise StoreError(
+                    f"{p} is not a kapnotes store: it is another SQLite database (tables "
+                    f"{', '.join(sorted(foreign)[:5])}); kapnotes does not write into it"
+                )
+        if p is not None and migrate:
+            enable_wal(conn, BUSY_TIMEOUT_MS)
         if migrate:
             _migrate(db)
-        elif not _is_kapnotes(db):
-            raise StoreError(f"{p} is not a kapnotes store (no kapnotes schema in it)")
     except _database_errors() as exc:
         conn.close()
         raise StoreError(f"cannot open {p or ':memory:'} as a kapnotes database: {exc}") from None
