@@ -196,3 +196,17 @@ def test_a_plugin_that_fails_to_import_leaves_its_data_readable(
     assert f"{path}: {MARK}" in r.stderr
     assert "failed to load: music_broken" in r.stderr
     assert record.read_text(encoding="utf-8") == text
+
+
+def test_the_json_schema_allows_it_and_still_checks_known_types(demo_doc) -> None:
+    import jsonschema
+
+    from kapnotes.serialization.schema import json_schema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    data, path = with_music(demo_doc)
+    assert list(validator.iter_errors(data)) == []
+    MUSIC_COPY(data, path)["type"] = "integration"  # known type, unknown keys: refused
+    assert list(validator.iter_errors(data)) != []
+    MUSIC_COPY(data, path)["type"] = " "
+    assert list(validator.iter_errors(data)) != []
