@@ -210,3 +210,26 @@ def test_the_json_schema_allows_it_and_still_checks_known_types(demo_doc) -> Non
     assert list(validator.iter_errors(data)) != []
     MUSIC_COPY(data, path)["type"] = " "
     assert list(validator.iter_errors(data)) != []
+
+
+def test_de_identification_covers_an_orphaned_intervention(demo_doc) -> None:
+    from kapnotes.privacy import deidentify
+
+    data, path = with_music(demo_doc)
+    client = next(c for c in data["clients"] if c["id"] == "cl-002")
+    name = f"{client['name']['given']} {client['name']['family']}"
+    MUSIC_COPY(data, path).update(
+        notes=f"Played for {name}; call 555-010-2233 after.", played_on="2026-02-03",
+        client_ref="cl-002", tracks=7,
+    )
+    out = deidentify(loads(json.dumps(data)), secret=b"k" * 32)
+    text = json.dumps(out, ensure_ascii=False)
+    ivs = [i for c in out["courses"] for s in c["sessions"] for i in s.get("interventions", [])
+           if i["type"] == "music-set"]
+    assert len(ivs) == 1
+    (iv,) = ivs
+    assert name not in text and client["name"]["family"] not in iv["notes"]
+    assert "555-010-2233" not in iv["notes"]
+    assert iv["played_on"] != "2026-02-03" and len(iv["played_on"]) == 10
+    assert iv["client_ref"] != "cl-002"
+    assert iv["tracks"] == 7 and iv["playlist"] == "Ocean drift"

@@ -118,7 +118,9 @@ class _Builder:
                     "An intervention of a type whose plugin is not installed: read, stored and "
                     "written back unchanged; `kapnotes check` warns about it."
                 ),
-                "properties": {"type": {"type": "string", "pattern": r"\S", "not": {"enum": known}}},
+                "properties": {
+                    "type": {"type": "string", "pattern": r"\S", "not": {"enum": known}}
+                },
                 "required": ["type"],
             }
         return {"$ref": f"#/$defs/{name}"}
