@@ -101,6 +101,26 @@ def test_a_record_exported_with_the_plugin_exports_identically_without_it(
     rows = sqlite3.connect(db).execute(
         "SELECT type FROM interventions WHERE session_id = ?", (SESSION,)).fetchall()
     assert ("music-set",) in rows
+    from kapnotes.store import open_store
+
+    store = open_store(db)
+    try:
+        _, session = store.session(SESSION)
+        assert [i.tag for i in session.interventions if isinstance(i, UnknownIntervention)] == [
+            "music-set"
+        ]
+        assert dumps(store.document()) == dumps(loads(exported_with))
+        assert [h.session_id for h in store.search("Ocean drift")] == [SESSION]
+        assert store.search("playlist") == []  # its text is indexed, not its JSON keys
+    finally:
+        store.close()
+
+    # installed again, it is read as its class once more, with the same bytes
+    plugins.register_plugin(MusicPlugin(), name=music_plugin)
+    assert isinstance(loads(before).courses, tuple)
+    assert any(isinstance(i, MusicSet) for c in loads(before).courses for s in c.sessions
+               for i in s.interventions)
+    assert dumps(loads(before)) == before
 
 
 def test_an_orphaned_intervention_renders_marked_in_every_format(demo_doc, tmp_path) -> None:
