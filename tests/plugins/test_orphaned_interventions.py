@@ -142,6 +142,11 @@ def test_an_orphaned_intervention_renders_marked_in_every_format(demo_doc, tmp_p
         assert r.exit_code == 0, (to, r.output)
         assert "Ocean drift" in r.stdout, to
         assert "its plugin is not installed" in r.stdout, to
+    # any other session of that course, and the database check
+    r = run.invoke(cli, ["render", "cl-002-dose-02", "--to", "text", "-o", "-", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    r = run.invoke(cli, ["check", "--db", str(db), "--client", "cl-002"])
+    assert "$.courses[0].sessions[5].interventions[" in r.stderr and MARK in r.stderr
     out = tmp_path / "n.docx"
     r = run.invoke(cli, ["render", SESSION, "-f", "integration", "-o", str(out), "--db", str(db)])
     assert r.exit_code == 0, r.output
