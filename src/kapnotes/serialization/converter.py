@@ -271,15 +271,14 @@ def _make_converter() -> cattrs.Converter:
 
         return structure
 
-    known_structure = tagged_structure(_intervention_types)
-
     def intervention_structure(value: Any, t: Any) -> Any:
+        types = _intervention_types()
         # A string tag no installed plugin registers: kept as read (the data outlives its plugin).
         if isinstance(value, dict):
             tag = value.get("type")
-            if isinstance(tag, str) and tag.strip() and tag not in _intervention_types():
+            if isinstance(tag, str) and tag.strip() and tag not in types:
                 return _unknown_intervention(value)
-        return known_structure(value, t)
+        return tagged_structure(lambda: types)(value, t)
 
     c.register_structure_hook_func(lambda t: t is Intervention, intervention_structure)
     c.register_unstructure_hook(UnknownIntervention, lambda obj: obj.data)
