@@ -34,7 +34,7 @@ def test_demo_record_validates(validator, demo_doc):
         lambda d: d["courses"][0]["sessions"][2]["dosing"].__setitem__("route", "rectal"),
         lambda d: d["clients"][0].__setitem__("extra", 1),
         lambda d: d["courses"][0]["sessions"][0].__setitem__("start", "2026-01-01T09:00:00"),
-        lambda d: d["courses"][0]["sessions"][3]["interventions"][0].__setitem__("type", "nope"),
+        lambda d: d["courses"][0]["sessions"][3]["interventions"][0].__setitem__("type", 7),
         lambda d: d.pop("format_version"),
         lambda d: d["courses"][0]["sessions"][0]["measures"][0]["items"].__setitem__(0, 101),
     ],

@@ -148,6 +148,7 @@ def check(
             docs.append((str(store.path), store.document(client_ids=list(client_ids) or None)))
         finally:
             store.close()
+    _warn_unknown_types(docs)
     findings = [(name, finding) for name, doc in docs for finding in evaluate(doc, config)]
     if as_json:
         click.echo(json.dumps([{"source": name, **f.as_dict()} for name, f in findings], indent=2))
@@ -162,6 +163,19 @@ def check(
                 click.echo(f"  {finding}")
     if failed or blocking([finding for _, finding in findings]):
         raise click.exceptions.Exit(1)
+
+
+def _warn_unknown_types(docs: list[tuple[str, Document]]) -> None:
+    """Warn (standard error, exit unchanged) of data whose plugin is not installed."""
+    from kapnotes.plugins import describe_plugins
+    from kapnotes.serialization.unknown_types import unknown_interventions, unknown_type_warning
+
+    unknown = [(name, path, iv) for name, doc in docs for path, iv in unknown_interventions(doc)]
+    if not unknown:
+        return
+    failed = [p["name"] for p in describe_plugins() if not p["loaded"]]
+    for name, path, iv in unknown:
+        click.echo(f"warning: {name}: {unknown_type_warning(path, iv, failed)}", err=True)
 
 
 @cli.command()

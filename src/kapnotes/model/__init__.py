@@ -59,6 +59,7 @@ from kapnotes.model.interventions import (
     Psychoeducation,
     SafetyPlanning,
     SomaticWork,
+    UnknownIntervention,
 )
 from kapnotes.model.lifecycle import (
     Addendum,
@@ -179,6 +180,7 @@ __all__ = [
     "SomaticWork",
     "TreatmentCourse",
     "TrialOutcome",
+    "UnknownIntervention",
     "Vitals",
     "aware",
     "each",

@@ -8,8 +8,9 @@ through ``register_intervention_types``, exactly as a clinic's plugin registers 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from enum import Enum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import each, field, in_range, model, non_blank, problem
@@ -229,3 +230,29 @@ BUILTIN_INTERVENTION_TYPES: tuple[type[Intervention], ...] = (
     SafetyPlanning,
     SomaticWork,
 )
+
+
+@model
+class UnknownIntervention(Intervention):
+    """An intervention whose ``type`` no installed plugin registers (uninstalled, or failed to
+    import). It is kept exactly as read: ``raw`` is the canonical JSON of the whole object,
+    ``type`` key included, and it is written back unchanged, so the record's bytes, its content
+    hash and any signature over it stay the same. Notes show its fields generically, marked as
+    such; ``kapnotes check`` warns about it. Install the plugin again to read it as its class."""
+
+    label: ClassVar[str] = "Intervention of an uninstalled plugin"
+
+    tag: str = field(check=non_blank)
+    raw: str = field(check=non_blank)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The object as read (a fresh copy each time: the record itself cannot change)."""
+        value: dict[str, Any] = json.loads(self.raw)
+        return value
+
+    @property
+    def missing_plugin_note(self) -> str:
+        """How notes and ``kapnotes check`` mark it: ``type 'music-set' — its plugin is not
+        installed``."""
+        return f"type {self.tag!r} — its plugin is not installed"

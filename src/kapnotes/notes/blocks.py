@@ -23,6 +23,7 @@ Psychotherapy notes (45 CFR 164.501) are never part of a session, so no topic ca
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import Any
@@ -57,6 +58,7 @@ from kapnotes.model import (
     SessionKind,
     Signature,
     SignatureRole,
+    UnknownIntervention,
     Vitals,
 )
 from kapnotes.notes.document import (
@@ -515,6 +517,35 @@ def generic_intervention(ctx: NoteContext, obj: Intervention) -> Blocks:
     return fields_block(rows)
 
 
+def _json_text(value: Any) -> str:
+    """A value of an unknown intervention's JSON as note text (nested values as compact JSON)."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return "; ".join(map(_json_text, value))
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def unknown_intervention(ctx: NoteContext, obj: Intervention) -> Blocks:
+    """An intervention whose plugin is not installed: every field of its JSON, as recorded,
+    marked ``type 'music-set' — its plugin is not installed``."""
+    assert isinstance(obj, UnknownIntervention)
+    data = obj.data
+    order = [
+        *(k for k in ("minutes",) if k in data),
+        *(k for k in data if k not in ("type", "minutes", "notes")),
+        *(k for k in ("notes",) if k in data),
+    ]
+    rows = [
+        ("Intervention", humanize(obj.tag.replace("-", " "))),
+        ("Type", obj.missing_plugin_note),
+        *((humanize(k), _json_text(data[k])) for k in order if data[k] is not None),
+    ]
+    return fields_block(rows)
+
+
 def _emotion(e: Any) -> str:
     return f"{e.emotion} {before_after(e.before, e.after)}"
 
@@ -565,7 +596,10 @@ INTERVENTION_RENDERERS: Mapping[type[Intervention], InterventionRenderer] = {
 
 
 def render_intervention(ctx: NoteContext, obj: Intervention) -> Blocks:
-    """An intervention with its type's renderer, else :func:`generic_intervention`."""
+    """An intervention with its type's renderer, else :func:`generic_intervention`; one whose
+    plugin is not installed with :func:`unknown_intervention`."""
+    if isinstance(obj, UnknownIntervention):
+        return unknown_intervention(ctx, obj)
     for cls in type(obj).__mro__:
         renderer = INTERVENTION_RENDERERS.get(cls)
         if renderer is not None:

@@ -46,6 +46,7 @@ from kapnotes.model import (
     MeasureAdministration,
     PersonName,
     Signature,
+    UnknownIntervention,
     identifier_fields,
 )
 from kapnotes.privacy import patterns as p
@@ -393,6 +394,8 @@ class _Run:
 
     def obj(self, obj: Any, data: dict[str, Any]) -> dict[str, Any]:
         """An attrs object (``data`` is its unstructured form): every key, de-identified."""
+        if isinstance(obj, UnknownIntervention):
+            return self.unknown(obj)
         cls = type(obj)
         outer = self.subject
         if isinstance(obj, Client):
@@ -457,6 +460,38 @@ class _Run:
             return result if result else _DROP
         return self.plain(dval)
 
+    def unknown(self, obj: UnknownIntervention) -> dict[str, Any]:
+        """An intervention whose plugin is not installed: its fields are unknown, so every
+        date-like string is treated as a date, every ``id``/``*_id``/``*_ref`` as an id, and
+        every other string as free text."""
+        data = obj.data
+        return {
+            "type": obj.tag,
+            **{k: self.unknown_value(obj, k, v) for k, v in data.items() if k != "type"},
+        }
+
+    def unknown_value(self, owner: Any, key: str, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.unknown_value(owner, key, v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.unknown_value(owner, k, v) for k, v in value.items()}
+        if not isinstance(value, str):
+            return value
+        if _DATE_LIKE.match(value):
+            try:
+                return self.date(
+                    dt.datetime.fromisoformat(value)
+                    if len(value) > 10
+                    else dt.date.fromisoformat(value)
+                )
+            except ValueError:
+                pass
+        namespace = _namespace(owner, key)
+        if namespace is not None:
+            self.replaced[f"pseudonym.{namespace}"] += 1
+            return self.keyed.pseudonym(namespace, value)
+        return self.text(value)
+
     def plain(self, data: Any) -> Any:
         """Data of a type the model does not declare: every string is redacted as free text."""
         if isinstance(data, str):
@@ -520,6 +555,12 @@ class _Run:
             return _DROP
         self.replaced["postal_code.zip3_000" if short == "000" else "postal_code.zip3"] += 1
         return short
+
+
+#: A string of an unknown intervention that reads as an ISO date or date-time.
+_DATE_LIKE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$"
+)
 
 
 def _namespace(owner: Any, key: str) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import math
 import re
 import threading
@@ -24,7 +25,7 @@ from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
-from kapnotes.model.interventions import Intervention
+from kapnotes.model.interventions import Intervention, UnknownIntervention
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -183,6 +184,29 @@ def _tag_of(value: Any, known: Callable[[], dict[str, type]]) -> type:
 _MONITORING = {t.type: t for t in MONITORING_TYPES}
 
 
+def _check_json_value(value: Any, where: str = "") -> None:
+    """The JSON of an unknown intervention obeys the same value rules as the rest (int64 range,
+    finite numbers, valid Unicode), so writing it back cannot fail or change it."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_json_value(k, f"{where}.{k} (key)")
+            _check_json_value(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_json_value(v, f"{where}[{i}]")
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        try:
+            _PRIMITIVES[type(value)](value, type(value))
+        except EdgeError as exc:
+            raise EdgeError(f"at {where.lstrip('.')}: {exc}") from None
+
+
+def _unknown_intervention(value: dict[str, Any]) -> UnknownIntervention:
+    _check_json_value(value)
+    raw = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return UnknownIntervention(tag=value["type"], raw=raw)
+
+
 def _make_converter() -> cattrs.Converter:
     c = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True, omit_if_default=True)
     # cattrs dispatches primitives by singledispatch, so a ``str`` hook also receives str-based
@@ -249,9 +273,17 @@ def _make_converter() -> cattrs.Converter:
 
         return structure
 
-    c.register_structure_hook_func(
-        lambda t: t is Intervention, tagged_structure(_intervention_types)
-    )
+    def intervention_structure(value: Any, t: Any) -> Any:
+        types = _intervention_types()
+        # A string tag no installed plugin registers: kept as read (the data outlives its plugin).
+        if isinstance(value, dict):
+            tag = value.get("type")
+            if isinstance(tag, str) and tag.strip() and tag not in types:
+                return _unknown_intervention(value)
+        return tagged_structure(lambda: types)(value, t)
+
+    c.register_structure_hook_func(lambda t: t is Intervention, intervention_structure)
+    c.register_unstructure_hook(UnknownIntervention, lambda obj: obj.data)
     c.register_structure_hook_func(
         lambda t: t == MonitoringEntry, tagged_structure(lambda: _MONITORING)
     )

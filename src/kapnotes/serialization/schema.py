@@ -19,7 +19,7 @@ from kapnotes.model import Document
 from kapnotes.model._base import checks_of
 from kapnotes.model.document import FORMAT_VERSION
 from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
-from kapnotes.model.interventions import Intervention
+from kapnotes.model.interventions import Intervention, UnknownIntervention
 from kapnotes.serialization.converter import INT64_MAX, INT64_MIN
 
 SCHEMA_ID = f"https://kapnotes.org/schema/document-{FORMAT_VERSION}.json"
@@ -73,7 +73,7 @@ class _Builder:
         origin = typing.get_origin(t)
         args = typing.get_args(t)
         if t is Intervention:
-            return {"oneOf": [self.tagged(c) for c in self.intervention_types]}
+            return {"oneOf": [*(self.tagged(c) for c in self.intervention_types), self.unknown()]}
         if t == MonitoringEntry:
             return {"oneOf": [self.tagged(c) for c in MONITORING_TYPES]}
         if origin in (typing.Union, types.UnionType):
@@ -105,6 +105,25 @@ class _Builder:
         if isinstance(t, type) and attrs.has(t):
             return self.ref(t)
         raise TypeError(f"no JSON Schema for {t!r}")
+
+    def unknown(self) -> dict[str, Any]:
+        """An intervention of a type no installed plugin registers: kept as it is (any keys)."""
+        name = UnknownIntervention.__name__
+        if name not in self.defs:
+            known = sorted(c.type for c in self.intervention_types)
+            self.defs[name] = {
+                "type": "object",
+                "title": name,
+                "description": (
+                    "An intervention of a type whose plugin is not installed: read, stored and "
+                    "written back unchanged; `kapnotes check` warns about it."
+                ),
+                "properties": {
+                    "type": {"type": "string", "pattern": r"\S", "not": {"enum": known}}
+                },
+                "required": ["type"],
+            }
+        return {"$ref": f"#/$defs/{name}"}
 
     def tagged(self, cls: type) -> dict[str, Any]:
         name = cls.__name__

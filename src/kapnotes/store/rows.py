@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from kapnotes.model import Session, TreatmentCourse, Vitals
+from kapnotes.model import Session, TreatmentCourse, UnknownIntervention, Vitals
 
 
 def utc_key(t: dt.datetime) -> str:
@@ -42,6 +42,8 @@ def narrative_text(s: Session) -> str:
 def _strings(obj: Any) -> list[str]:
     import attrs
 
+    if isinstance(obj, UnknownIntervention):  # its plugin is not installed: its JSON's text
+        return _json_strings(obj.data)
     out: list[str] = []
     for a in attrs.fields(type(obj)):
         v = getattr(obj, a.name)
@@ -54,6 +56,16 @@ def _strings(obj: Any) -> list[str]:
                 elif attrs.has(type(x)):
                     out += _strings(x)
     return out
+
+
+def _json_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() if k != "type" for t in _json_strings(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _json_strings(v)]
+    return []
 
 
 def vitals_rows(s: Session) -> list[tuple[Any, ...]]:
