@@ -100,3 +100,26 @@ def test_a_real_time_zone_is_accepted(text):
     data = json.loads(text)
     data["clinic"]["timezone"] = "America/Denver"
     assert loads(json.dumps(data)).clinic.timezone == "America/Denver"
+
+
+def test_one_measure_id_in_two_sessions_is_refused_with_its_path_before_the_store(text, tmp_path):
+
+    data = json.loads(text)
+    sessions = [s for c in data["courses"] for s in c["sessions"] if s.get("measures")]
+    first, second = sessions[0], sessions[1]
+    second["measures"][0]["id"] = first["measures"][0]["id"]
+    with pytest.raises(InvalidError) as err:
+        loads(json.dumps(data))
+    [p] = err.value.problems
+    assert p.path.endswith(".measures[0].id")
+    assert f"measure id {first['measures'][0]['id']!r} is also used at $.courses[" in p.message
+    from click.testing import CliRunner
+
+    from kapnotes.cli import cli
+
+    record, db = tmp_path / "record.json", tmp_path / "k.db"
+    record.write_text(json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(record), "--db", str(db)])
+    assert result.exit_code == 1
+    assert p.path in result.output and "Traceback" not in result.output
+    assert not db.exists()  # refused before the store was touched

@@ -85,6 +85,9 @@ def _references(doc: Document) -> list[Problem]:
                 problem(f"clinicians[{i}].supervisor_id", f"no clinician {c.supervisor_id!r}")
             )
     seen_sessions: dict[str, str] = {}
+    # Measure and addendum ids are unique across the record (the store keys them so): checked
+    # here, with the path of the second use, before any store is touched.
+    seen: dict[str, dict[str, str]] = {"measure": {}, "addendum": {}}
     for i, course in enumerate(doc.courses):
         p = f"courses[{i}]"
         if course.client_id not in clients:
@@ -101,6 +104,15 @@ def _references(doc: Document) -> list[Problem]:
                 out.append(problem(f"{sp}.id", f"session id {s.id!r} is used twice"))
             seen_sessions[s.id] = sp
             out += _session_refs(s, sp, clinicians)
+            for what, items in (("measure", s.measures), ("addendum", s.addenda)):
+                for k, item in enumerate(items):
+                    ip = f"{sp}.{'measures' if what == 'measure' else 'addenda'}[{k}]"
+                    first = seen[what].get(item.id)
+                    if first is not None and not first.startswith(sp + "."):
+                        out.append(
+                            problem(f"{ip}.id", f"{what} id {item.id!r} is also used at $.{first}")
+                        )
+                    seen[what].setdefault(item.id, ip)
     for i, n in enumerate(doc.psychotherapy_notes):
         if n.session_id not in seen_sessions:
             out.append(
