@@ -104,15 +104,19 @@ def _references(doc: Document) -> list[Problem]:
                 out.append(problem(f"{sp}.id", f"session id {s.id!r} is used twice"))
             seen_sessions[s.id] = sp
             out += _session_refs(s, sp, clinicians)
-            for what, items in (("measure", s.measures), ("addendum", s.addenda)):
-                for k, item in enumerate(items):
-                    ip = f"{sp}.{'measures' if what == 'measure' else 'addenda'}[{k}]"
-                    first = seen[what].get(item.id)
+            ids: list[tuple[str, str, list[str]]] = [
+                ("measure", "measures", [m.id for m in s.measures]),
+                ("addendum", "addenda", [a.id for a in s.addenda]),
+            ]
+            for what, key, values in ids:
+                for k, item_id in enumerate(values):
+                    ip = f"{sp}.{key}[{k}]"
+                    first = seen[what].get(item_id)
                     if first is not None and not first.startswith(sp + "."):
                         out.append(
-                            problem(f"{ip}.id", f"{what} id {item.id!r} is also used at $.{first}")
+                            problem(f"{ip}.id", f"{what} id {item_id!r} is also used at $.{first}")
                         )
-                    seen[what].setdefault(item.id, ip)
+                    seen[what].setdefault(item_id, ip)
     for i, n in enumerate(doc.psychotherapy_notes):
         if n.session_id not in seen_sessions:
             out.append(
