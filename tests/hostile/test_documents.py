@@ -123,3 +123,15 @@ def test_one_measure_id_in_two_sessions_is_refused_with_its_path_before_the_stor
     assert result.exit_code == 1
     assert p.path in result.output and "Traceback" not in result.output
     assert not db.exists()  # refused before the store was touched
+
+
+@pytest.mark.parametrize(
+    "value", ["\u0662\u0660\u0662\u0666-02-05T09:00:00-07:00", "2026-02-05T09:00:00-0\u0667:00"]
+)
+def test_date_times_take_ascii_digits_only(text, value):
+    data = json.loads(text)
+    session = data["courses"][0]["sessions"][0]
+    session["start"] = value
+    with pytest.raises(InvalidError) as err:
+        loads(json.dumps(data))
+    assert any(p.path == "$.courses[0].sessions[0].start" for p in err.value.problems)
