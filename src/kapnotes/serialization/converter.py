@@ -28,7 +28,7 @@ from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
 from kapnotes.model.interventions import Intervention, UnknownIntervention
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-# ASCII digits only (re.ASCII): Python's \d and fromisoformat also take other scripts' digits.
+# ASCII digits only (re.ASCII): without it Python's \d matches other scripts' digits too.
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _DATETIME_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$", re.ASCII
