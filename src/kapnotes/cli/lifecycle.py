@@ -101,15 +101,25 @@ def cosign(
     """
     from kapnotes.lifecycle import cosign as cosign_session
 
+    _countersign(cosign_session, "co-signed", session_id, clinician_id, key_path, db_path)
+
+
+def _countersign(
+    add: Any,
+    verb: str,
+    session_id: str,
+    clinician_id: str,
+    key_path: Path | None,
+    db_path: Path | None,
+) -> None:
+    """Add a second signature (``add``: lifecycle.cosign or lifecycle.attest) and say so."""
     store = open_db(db_path)
     try:
-        s = cosign_session(store, session_id, clinician_id, key=_load_key(key_path))
+        s = add(store, session_id, clinician_id, key=_load_key(key_path))
     finally:
         store.close()
     g = s.signatures[-1]
-    click.echo(
-        f"co-signed {session_id} by {g.signer_name}, {g.credentials} at {g.signed_at.isoformat()}"
-    )
+    click.echo(f"{verb} {session_id} by {g.signer_name}, {g.credentials} at {g.signed_at.isoformat()}")
 
 
 @cli.command()
@@ -131,15 +141,7 @@ def attest(
     """
     from kapnotes.lifecycle import attest as attest_session
 
-    store = open_db(db_path)
-    try:
-        s = attest_session(store, session_id, clinician_id, key=_load_key(key_path))
-    finally:
-        store.close()
-    g = s.signatures[-1]
-    click.echo(
-        f"attested {session_id} by {g.signer_name}, {g.credentials} at {g.signed_at.isoformat()}"
-    )
+    _countersign(attest_session, "attested", session_id, clinician_id, key_path, db_path)
 
 
 @cli.command()
