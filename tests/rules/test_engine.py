@@ -119,7 +119,7 @@ def kitchen_sink() -> Document:
         start=session().start.replace(day=11),
         end=session().end.replace(day=11),
         risk=RiskAssessment(suicidal_ideation=Ideation.ACTIVE, level=RiskLevel.HIGH),
-        measures=(measure("phq9", phq9(None)),),
+        measures=(measure("phq9", phq9(None), "m3"),),  # measure ids are unique in a record
     )
     return document(s1, s2, s3, course_consents=(), other_course=True)
 
