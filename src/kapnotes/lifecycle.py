@@ -369,7 +369,7 @@ def _import_refusals(
     check: Callable[..., str | None],
 ) -> list[str]:
     """Why the new signatures and addenda of ``s`` cannot be accepted (empty: they can)."""
-    from kapnotes.signatures import addendum_subject, session_subject
+    from kapnotes.signatures import addendum_problems, session_subject
 
     content = session_content_hash(s)
     out = []
@@ -384,12 +384,10 @@ def _import_refusals(
     for a in s.addenda:
         if a.id in stored_addenda:
             continue
-        if a.signature is None:
-            out.append(f"addendum {a.id} is not signed")
-            continue
-        if a.signature.content_hash != addendum_content_hash(a):
-            out.append(f"addendum {a.id} does not match its signature")
-        reason = check(addendum_subject(s.id, a.id), a.signature, keys)
-        if reason:
-            out.append(f"addendum {a.id} by {a.author_id} refused: {reason}")
+        for kind, text in addendum_problems(s.id, a, keys, check):
+            out.append(
+                f"addendum {a.id} by {a.author_id} refused: {text}"
+                if kind == "signature"
+                else f"addendum {a.id} {text}"
+            )
     return out

@@ -286,6 +286,28 @@ def chain_problems(items: Sequence[tuple[str, str, Signature]]) -> Iterator[str]
 # --- verifying a document without the store -----------------------------------------------------
 
 
+def addendum_problems(
+    session_id: str,
+    addendum: Addendum,
+    keys: Any,
+    check: Any = None,
+) -> Iterator[tuple[str, str]]:
+    """What is wrong with an addendum's signature, as ``(kind, text)``: ``unsigned``,
+    ``altered`` (its text no longer matches the signed hash) or ``signature`` (``check`` —
+    :func:`check_signature` by default — refused it). Shared by import and verify."""
+    from kapnotes.store.content import addendum_content_hash
+
+    sig = addendum.signature
+    if sig is None:
+        yield "unsigned", "is not signed"
+        return
+    if sig.content_hash != addendum_content_hash(addendum):
+        yield "altered", "does not match its signature"
+    reason = (check or check_signature)(addendum_subject(session_id, addendum.id), sig, keys)
+    if reason:
+        yield "signature", reason
+
+
 def verify_document(doc: Document, keys: Iterable[PublicKey]) -> list[str]:
     """Problems with every signed note of ``doc`` checked against trusted ``keys`` only.
 
@@ -294,7 +316,7 @@ def verify_document(doc: Document, keys: Iterable[PublicKey]) -> list[str]:
     and addenda, and the client, course and clinicians against what the note showed at signing.
     """
     from kapnotes.model import NoteStatus
-    from kapnotes.store.content import addendum_content_hash, session_content_hash
+    from kapnotes.store.content import session_content_hash
 
     by_id = {k.key_id: k for k in keys}
     clients = {c.id: c for c in doc.clients}
@@ -319,13 +341,11 @@ def verify_document(doc: Document, keys: Iterable[PublicKey]) -> list[str]:
                         "what the note showed when signed"
                     )
             for a in s.addenda:
-                if a.signature is None:
-                    problems.append(f"{where}: addendum {a.id} is not signed")
-                    continue
-                if a.signature.content_hash != addendum_content_hash(a):
-                    problems.append(f"{where}: addendum {a.id} does not match its signature (altered)")
-                reason = check_signature(addendum_subject(s.id, a.id), a.signature, by_id)
-                if reason:
-                    problems.append(f"{where}: addendum {a.id} by {a.author_id}: {reason}")
+                for kind, text in addendum_problems(s.id, a, by_id):
+                    problems.append(
+                        f"{where}: addendum {a.id} by {a.author_id}: {text}"
+                        if kind == "signature"
+                        else f"{where}: addendum {a.id} {text}" + (" (altered)" if kind == "altered" else "")
+                    )
             problems += [f"{where}: {p}" for p in chain_problems(note_items(s))]
     return problems

@@ -22,6 +22,8 @@ one public implementation of the Columbia triage form (single source).
 
 from __future__ import annotations
 
+from typing import Any
+
 from kapnotes.instruments.base import (
     Answers,
     Completeness,
@@ -128,6 +130,21 @@ def _score(inst: Instrument, answers: Answers, params: Params) -> ScoreResult:
     ]
     flags += _consistency_flags(answers) + _missing_flags(answers, gaps, level)
     headline = f"C-SSRS screener: {'at least ' if gaps else ''}{level} risk (Columbia triage)"
+    return _triage_result(inst, answers, needed, gaps, level, flags, headline, TRIAGE_SOURCE)
+
+
+def _triage_result(
+    inst: Instrument,
+    answers: Any,
+    needed: Any,
+    gaps: Any,
+    level: Any,
+    flags: list[Flag],
+    headline: str,
+    source: str,
+) -> ScoreResult:
+    """The result of a C-SSRS triage (no total: a risk level, a lower bound when items are
+    missing), shared by the screener and the since-last-visit screen."""
     return ScoreResult(
         instrument=inst.name,
         total=None,
@@ -139,7 +156,7 @@ def _score(inst: Instrument, answers: Answers, params: Params) -> ScoreResult:
         risk_level=level,
         interpretation=interpretation(inst, headline, flags),
         responses=answers,
-        details={"risk_is_lower_bound": bool(gaps), "triage_source": TRIAGE_SOURCE},
+        details={"risk_is_lower_bound": bool(gaps), "triage_source": source},
     )
 
 
@@ -257,19 +274,7 @@ def _slv_score(inst: Instrument, answers: Answers, params: Params) -> ScoreResul
                           f"least {level} and could be higher"))
     headline = (f"C-SSRS since last visit: {'at least ' if gaps else ''}{level} risk "
                 "(Columbia triage)")
-    return ScoreResult(
-        instrument=inst.name,
-        total=None,
-        band=None,
-        band_source=None,
-        flags=tuple(flags),
-        completeness=Completeness(len(needed) - len(gaps), len(needed)),
-        complete=not gaps,
-        risk_level=level,
-        interpretation=interpretation(inst, headline, flags),
-        responses=answers,
-        details={"risk_is_lower_bound": bool(gaps), "triage_source": SLV_TRIAGE_SOURCE},
-    )
+    return _triage_result(inst, answers, needed, gaps, level, flags, headline, SLV_TRIAGE_SOURCE)
 
 
 CSSRS_SINCE_LAST_VISIT = Instrument(
