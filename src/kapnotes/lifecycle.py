@@ -138,22 +138,15 @@ def cosign(
 ) -> Session:
     """Co-sign (attest) the signed note of a pre-licensed clinician as their supervisor."""
     course, session = store.session(session_id)
-    authors = [s for s in session.signatures if s.role is SignatureRole.AUTHOR]
-    if not authors:
-        raise SigningError(f"session {session_id!r} has no author signature to co-sign")
-    author = _clinician(store, authors[0].clinician_id)
+    author = _clinician(store, _author_signature(session, "co-sign").clinician_id)
     supervisor = _clinician(store, supervisor_id)
     if author.licensed:
         raise SigningError(f"{author.name} is licensed: their notes need no co-signature")
     if author.supervisor_id != supervisor_id:
         raise SigningError(f"{supervisor.name} is not the supervisor of {author.name}")
-    if any(s.role is SignatureRole.COSIGNER for s in session.signatures):
-        raise SigningError(f"session {session_id!r} is already co-signed")
-    signature = _signature(
-        store, course, session, supervisor, SignatureRole.COSIGNER, at, statement, key
+    return _countersign(
+        store, course, session, supervisor, SignatureRole.COSIGNER, "co-signed", at, statement, key
     )
-    store.append_signature(session_id, signature, session.status, actor=supervisor_id)
-    return evolve(session, signatures=(*session.signatures, signature))
 
 
 def attest(
@@ -173,8 +166,7 @@ def attest(
     prescriber's signing key (see :func:`sign`).
     """
     course, session = store.session(session_id)
-    if not any(s.role is SignatureRole.AUTHOR for s in session.signatures):
-        raise SigningError(f"session {session_id!r} has no author signature to attest")
+    _author_signature(session, "attest")
     prescriber = _clinician(store, prescriber_id)
     if Role.PRESCRIBER not in prescriber.roles:
         raise SigningError(f"{prescriber.name} is not a prescriber")
@@ -183,12 +175,43 @@ def attest(
         raise SigningError(
             f"{prescriber.name} did not order this dose (the ordering clinician is {ordering})"
         )
-    if any(s.role is SignatureRole.PRESCRIBER_ATTESTATION for s in session.signatures):
-        raise SigningError(f"session {session_id!r} is already attested by its prescriber")
-    signature = _signature(
-        store, course, session, prescriber, SignatureRole.PRESCRIBER_ATTESTATION, at, statement, key
+    return _countersign(
+        store,
+        course,
+        session,
+        prescriber,
+        SignatureRole.PRESCRIBER_ATTESTATION,
+        "attested by its prescriber",
+        at,
+        statement,
+        key,
     )
-    store.append_signature(session_id, signature, session.status, actor=prescriber_id)
+
+
+def _author_signature(session: Session, action: str) -> Signature:
+    """The note's author signature, which a co-signature or attestation follows."""
+    for signature in session.signatures:
+        if signature.role is SignatureRole.AUTHOR:
+            return signature
+    raise SigningError(f"session {session.id!r} has no author signature to {action}")
+
+
+def _countersign(
+    store: Store,
+    course: TreatmentCourse,
+    session: Session,
+    signer: Clinician,
+    role: SignatureRole,
+    done: str,
+    at: dt.datetime | None,
+    statement: str,
+    key: Ed25519PrivateKey | None,
+) -> Session:
+    """Append a second signature of ``role`` (once per note) to a signed note."""
+    if any(s.role is role for s in session.signatures):
+        raise SigningError(f"session {session.id!r} is already {done}")
+    signature = _signature(store, course, session, signer, role, at, statement, key)
+    store.append_signature(session.id, signature, session.status, actor=signer.id)
     return evolve(session, signatures=(*session.signatures, signature))
 
 
