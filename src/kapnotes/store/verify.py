@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -416,50 +416,63 @@ def _audit_links(conn: sqlite3.Connection) -> Iterator[str]:
             revoked[oid] = (row_id, detail.get("revoked_at"))
 
     for kind, (table, key, col) in _OBJECT_TABLES.items():
-        stored = {r[0]: r[1] for r in conn.execute(f"SELECT {key}, {col} FROM [{table}]")}
-        for oid, doc in sorted(stored.items()):
-            rec = last_write.get((kind, oid))
-            if rec is None:
-                yield f"{table} row {oid}: not recorded in the audit log (written behind kapnotes' back)"
-            elif rec[1] is not None and rec[1] != sha256_text(doc):
-                yield (
-                    f"{table} row {oid}: differs from what audit row {rec[0]} recorded "
-                    "(altered behind kapnotes' back)"
-                )
-        for (k, oid), (row_id, _) in sorted(last_write.items()):
-            if k == kind and oid not in stored:
-                yield f"{table} row {oid}: missing, though audit row {row_id} recorded it (deleted)"
+        yield from _rows_against_audit(
+            f"{table} row {{}}".format,
+            {r[0]: sha256_text(r[1]) for r in conn.execute(f"SELECT {key}, {col} FROM [{table}]")},
+            {oid: rec for (k, oid), rec in last_write.items() if k == kind},
+            unrecorded="written behind kapnotes' back",
+            altered=" (altered behind kapnotes' back)",
+        )
 
     stored_sigs = {
         (sid, seq): sha256_text(doc)
         for sid, seq, doc in conn.execute("SELECT session_id, seq, doc FROM signatures")
     }
     per_session: dict[str, int] = {}
-    for (sid, seq), h in sorted(stored_sigs.items()):
+    legacy: set[tuple[str, int]] = set()  # recorded by an older kapnotes, without the hash
+    for sid, seq in sorted(stored_sigs):
         per_session[sid] = per_session.get(sid, 0) + 1
-        rec = signs.get((sid, seq))
-        if rec is None:
-            if legacy_signs.get(sid, 0) >= per_session[sid]:
-                continue  # recorded by an older kapnotes, without the signature's hash
-            yield f"signatures row ({sid}, {seq}): not recorded in the audit log (forged?)"
-        elif rec[1] != h:
-            yield f"signatures row ({sid}, {seq}): differs from what audit row {rec[0]} recorded"
-    for (sid, seq), (row_id, _) in sorted(signs.items()):
-        if (sid, seq) not in stored_sigs:
-            yield f"signatures row ({sid}, {seq}): missing, though audit row {row_id} recorded it (deleted)"
+        if (sid, seq) not in signs and legacy_signs.get(sid, 0) >= per_session[sid]:
+            legacy.add((sid, seq))
+    yield from _rows_against_audit(
+        lambda k: f"signatures row ({k[0]}, {k[1]})",
+        {k: h for k, h in stored_sigs.items() if k not in legacy},
+        signs,
+        unrecorded="forged?",
+    )
 
-    stored_add = {aid: sha256_text(doc) for aid, doc in conn.execute("SELECT id, doc FROM addenda")}
-    for aid, h in sorted(stored_add.items()):
-        rec = addenda.get(aid)
-        if rec is None:
-            yield f"addenda row {aid}: not recorded in the audit log (forged?)"
-        elif rec[1] != h:
-            yield f"addenda row {aid}: differs from what audit row {rec[0]} recorded"
-    for aid, (row_id, _) in sorted(addenda.items()):
-        if aid not in stored_add:
-            yield f"addenda row {aid}: missing, though audit row {row_id} recorded it (deleted)"
+    yield from _rows_against_audit(
+        lambda aid: f"addenda row {aid}",
+        {aid: sha256_text(doc) for aid, doc in conn.execute("SELECT id, doc FROM addenda")},
+        addenda,
+        unrecorded="forged?",
+    )
 
     yield from _key_links(conn, keys, revoked)
+
+
+def _rows_against_audit(
+    name: Callable[[Any], str],
+    stored: Mapping[Any, str],
+    recorded: Mapping[Any, tuple[int, str | None]],
+    *,
+    unrecorded: str,
+    altered: str = "",
+) -> Iterator[str]:
+    """Each stored row's hash against the audit row that recorded it, and each record against its row.
+
+    ``stored`` maps a row's key to the hash of its content; ``recorded`` maps it to the audit
+    row id and the hash that row recorded (``None``: recorded without a hash, by an older kapnotes).
+    """
+    for key, digest in sorted(stored.items()):
+        rec = recorded.get(key)
+        if rec is None:
+            yield f"{name(key)}: not recorded in the audit log ({unrecorded})"
+        elif rec[1] is not None and rec[1] != digest:
+            yield f"{name(key)}: differs from what audit row {rec[0]} recorded{altered}"
+    for key, (row_id, _) in sorted(recorded.items()):
+        if key not in stored:
+            yield f"{name(key)}: missing, though audit row {row_id} recorded it (deleted)"
 
 
 def _key_links(
