@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test lint bench clean install
+.PHONY: demo test test-fast lint bench clean install
 
 $(STAMP): pyproject.toml $(PLUGINS) plugins/kapnotes-fhir/tests/engine/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/kapnotes demo --out $(DEMO_OUT)
 
-## test: run the whole test suite (core and first-party plugins)
+TESTS  := tests $(foreach p,$(dir $(PLUGINS)),$(p)tests)
+# One pytest worker per core (pytest-xdist); `PYTEST_WORKERS=0 make test` runs in one process.
+PYTEST_WORKERS ?= auto
+
+## test: run the whole test suite (core and first-party plugins); prints the slowest tests
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests $(foreach p,$(dir $(PLUGINS)),$(p)tests)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --durations=15 $(TESTS)
+
+## test-fast: the inner loop: everything but the tests marked slow (LibreOffice, FHIR engine, faults)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" $(TESTS)
 
 ## lint: ruff and mypy
 lint: $(STAMP)

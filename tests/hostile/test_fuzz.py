@@ -99,6 +99,7 @@ _text_mutation = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=_text_mutation)
 def test_mutated_documents_load_or_give_clear_errors(text):

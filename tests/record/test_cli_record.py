@@ -128,6 +128,7 @@ def test_schema_command(runner, tmp_path):
     assert json.loads(out.read_text()) == schema
 
 
+@pytest.mark.slow
 def test_demo_builds_database_and_record(runner, tmp_path):
     out = tmp_path / "demo"
     r = invoke(runner, "demo", "--out", str(out), "--clients", "3")

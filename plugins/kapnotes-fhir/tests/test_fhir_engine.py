@@ -17,6 +17,8 @@ from kapnotes_fhir.context import FhirExportError
 from conftest import client_view, walk
 from kapnotes.exporting import ExportOptions
 
+pytestmark = pytest.mark.slow  # a real FHIR engine (Node, Medplum): minutes
+
 #: Search parameters R4 defines for ``identifier`` (hl7.org/fhir/R4/searchparameter-registry.html):
 #: every type the exporters write has one except AdverseEvent (and Binary, which has none).
 NO_IDENTIFIER_SEARCH = {"AdverseEvent", "Binary"}

@@ -122,6 +122,7 @@ def _measure(clients: int, tmp_path: Path) -> tuple[int, int, int]:
     return peak, kept, sum(p.stat().st_size for p in paths)
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_as_the_record_grows(tmp_path):
     _measure(2, tmp_path / "warm-up")
     small_peak, small_kept, small_written = _measure(8, tmp_path)
