@@ -220,12 +220,32 @@ _ENTRIES: tuple[Reference, ...] = (
     _r("spravato-monitoring-form", "Janssen Pharmaceuticals",
        "SPRAVATO REMS Patient Monitoring Form - Outpatient Use Only", "SPRAVATO REMS", 2021,
        "https://www.spravatorems.com",
-       "per session, submitted within 7 days: first treatment?; concomitant benzodiazepines, "
+       "per session, submitted within 7 days: patient name, birthdate, sex; concomitant "
+       "benzodiazepines, "
        "non-benzodiazepine sedative hypnotics, psychostimulants, MAOIs (yes/no); monitoring "
        "provider; dose 56/84/other and lot; total minutes; when the patient would have been "
        "ready to leave; vitals acceptable before administration and before session "
        "completion; BP before, 40 minutes after and before completion; sedation, "
-       "dissociation, respiratory depression. Read in two public copies of the 11/2021 form"),
+       "dissociation, respiratory depression. Read in two public copies of the 11/2021 form "
+       "(neither shows a first-treatment question: see spravato-monitoring-form-overview)"),
+    _r("spravato-monitoring-form-overview", "Janssen Medical Information",
+       "SPRAVATO REMS Patient Monitoring Form overview (video transcript)",
+       "jnjmedicalconnect.com", None,
+       "https://jnjmedicalconnect.com/products/spravato/video-spravato-rems-patient-monitoring-"
+       "form-overview",
+       "a version of the form whose Patient section asks whether this is the patient's first "
+       "treatment and, if so, whether the patient is enrolled in the REMS (Patient Enrollment "
+       "Form before the first treatment); submission within 7 days of every session. The "
+       "revision date of that version was not found: kapnotes-rems uses it only from a date "
+       "the clinic configures", "single source"),
+    _r("esketamine-cadss-dissociation-2023", "Post hoc analysis of a phase 3 esketamine study",
+       "Adverse events and measurement of dissociation after the first dose of esketamine in "
+       "patients with TRD", "Int J Neuropsychopharmacol. 26(3):198-206", 2023,
+       "doi:10.1093/ijnp/pyac081",
+       "no CADSS cut-off discriminated well between the presence and absence of investigator-"
+       "reported dissociation: a CADSS total does not answer the REMS form's dissociation "
+       "question (kapnotes-rems asks the clinician). Read in the abstract; authors not "
+       "recorded here", "single source"),
     _r("spravatohcp-dosing", "Janssen Pharmaceuticals", "SPRAVATO dosing and administration",
        "spravatohcp.com", None, "https://www.spravatohcp.com/dosing-and-administration",
        "day 1 starting dose 56 mg; 84 mg only after a 56 mg start; monitor respiratory status "
