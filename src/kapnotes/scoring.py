@@ -11,12 +11,11 @@ way as the built-in ones. Names are accepted case-insensitively and in their com
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kapnotes.errors import Problem
-from kapnotes.instruments.base import Instrument, ScoreResult, ScoringError
+from kapnotes.instruments.base import Instrument, ScoreResult, ScoringError, squash_id
 
 __all__ = [
     "ScoreResult",
@@ -28,11 +27,6 @@ __all__ = [
 ]
 
 
-def _squash(name: str) -> str:
-    """``"PHQ-9"`` -> ``"phq9"``: lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def canonical_name(name: str, instruments: Iterable[Instrument]) -> str:
     """The registry name ``name`` refers to, matching names and aliases case-insensitively and
     ignoring punctuation and spaces. An unknown name comes back lower-cased and stripped, so the
@@ -42,9 +36,9 @@ def canonical_name(name: str, instruments: Iterable[Instrument]) -> str:
     for inst in instruments:
         if inst.name == wanted:
             return inst.name
-        for spelling in (inst.name, *inst.aliases):
-            index.setdefault(_squash(spelling), inst.name)
-    return index.get(_squash(wanted), wanted)
+        for spelling in inst.spellings:
+            index.setdefault(squash_id(spelling), inst.name)
+    return index.get(squash_id(wanted), wanted)
 
 
 def get_instrument(name: str) -> Instrument:
