@@ -22,6 +22,8 @@ __all__ = [
     "ScoringError",
     "canonical_name",
     "get_instrument",
+    "known_names",
+    "resolve_instrument",
     "score",
     "validate_responses",
 ]
@@ -39,6 +41,24 @@ def canonical_name(name: str, instruments: Iterable[Instrument]) -> str:
         for spelling in inst.spellings:
             index.setdefault(squash_id(spelling), inst.name)
     return index.get(squash_id(wanted), wanted)
+
+
+def resolve_instrument(recorded: str, instruments: Iterable[Instrument]) -> Instrument | None:
+    """The registered instrument an id as recorded names (``PHQ-9``, ``phq-9``, ``PHQ9``, the
+    LOINC panel ``44249-1`` -> ``phq9``), or None when it names none of ``instruments``.
+
+    The one resolution every reader uses (validation on load, the store's scores, rules,
+    outcomes, notes, exporters): a record keeps its id as written, so the bytes of a signed
+    note never change, and an alias is scored and exported exactly like the registered name.
+    """
+    found = list(instruments)
+    name = canonical_name(recorded, found)
+    return next((i for i in found if i.name == name), None)
+
+
+def known_names(instruments: Iterable[Instrument]) -> str:
+    """``bdi2, gad7, phq9, ...``: the registered names, for a message about an unknown id."""
+    return ", ".join(sorted(i.name for i in instruments))
 
 
 def get_instrument(name: str) -> Instrument:

@@ -170,12 +170,24 @@ def _warn_unknown_types(docs: list[tuple[str, Document]]) -> None:
     from kapnotes.plugins import describe_plugins
     from kapnotes.serialization.unknown_types import unknown_interventions, unknown_type_warning
 
+    _warn_unknown_instruments(docs)
     unknown = [(name, path, iv) for name, doc in docs for path, iv in unknown_interventions(doc)]
     if not unknown:
         return
     failed = [p["name"] for p in describe_plugins() if not p["loaded"]]
     for name, path, iv in unknown:
         click.echo(f"warning: {name}: {unknown_type_warning(path, iv, failed)}", err=True)
+
+
+def _warn_unknown_instruments(docs: list[tuple[str, Document]]) -> None:
+    """Warn (standard error, exit unchanged) of measures of an instrument no plugin registers."""
+    from kapnotes.plugins import registry
+    from kapnotes.validation import unknown_instruments
+
+    instruments = list(registry().instruments)
+    for name, doc in docs:
+        for problem in unknown_instruments(doc, instruments):
+            click.echo(f"warning: {name}: {problem}", err=True)
 
 
 @cli.command()

@@ -1277,7 +1277,9 @@ def goals_view(ctx: NoteContext) -> Blocks:
 def _session_total(ctx: NoteContext, name: str | None) -> str:
     if name is None:
         return MISSING
-    found = [m for m in ctx.session.measures if m.instrument == name]
+    inst = instrument(name)
+    found = [m for m in ctx.session.measures
+             if (inst.is_named(m.instrument) if inst is not None else m.instrument == name)]
     return measure_score(found[-1]).total if found else MISSING
 
 
