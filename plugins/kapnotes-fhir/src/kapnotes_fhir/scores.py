@@ -67,7 +67,8 @@ def questionnaire_response(
             "item": items,
         }
     )
-    return ctx.new("QuestionnaireResponse", m.id, "measure", body, single_identifier=True)
+    return ctx.new("QuestionnaireResponse", m.id, "measure", body, single_identifier=True,
+                   extended=m)
 
 
 def score_observation(
