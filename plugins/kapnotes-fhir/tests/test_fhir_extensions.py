@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import attrs
-from conftest import client_view, validate
 from kapnotes_fhir.bundles import export_collection
 
+from conftest import client_view, validate
 from kapnotes import hookimpl
 from kapnotes.exporting import ExportOptions
-from kapnotes.model._base import field, model
+from kapnotes.model._base import model
 from kapnotes.model.extensions import Extension, UnknownExtension
 from kapnotes.synthetic import build_document
 from kapnotes.testing import registered_plugin
@@ -54,7 +54,7 @@ def _doc():
 
 def test_extensions_are_fhir_extensions_with_the_declared_url():
     with registered_plugin(Harbor(), "harbor_light"):
-        doc, sid = _doc()
+        doc, _sid = _doc()
         bundle = json.loads(export_collection(client_view(doc, "cl-001"), TEXT_ONLY))
     validate(bundle)
     res = [e["resource"] for e in bundle["entry"]]
