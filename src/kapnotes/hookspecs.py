@@ -79,6 +79,29 @@ def register_rules(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def register_extensions(register: Callable[[Any], None]) -> None:
+    """Register extension fields: a namespaced attrs class on a model object (a host).
+
+    :param register: call it once per :class:`kapnotes.model.extensions.Extension` (namespace,
+        host such as ``session`` or ``dosing``, fields class, FHIR extension URL, label).
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def register_renderers(register: Callable[[Any], None]) -> None:
+    """Register how notes show a plugin's intervention type or extension fields.
+
+    :param register: call it once per :class:`kapnotes.notes.renderers.Renderer`
+        (``Renderer.for_intervention("breathwork", fn)``, ``Renderer.for_extension(ext, fn)``;
+        ``fn(ctx, obj)`` returns note blocks).
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add commands to the ``kapnotes`` command line.
 

@@ -304,6 +304,8 @@ class Registry:
     instruments: Kind[Any] = attrs.field(factory=lambda: Kind("instrument"))
     intervention_types: Kind[Any] = attrs.field(factory=lambda: Kind("intervention type"))
     rules: Kind[Any] = attrs.field(factory=lambda: Kind("rule"))
+    extensions: Kind[Any] = attrs.field(factory=lambda: Kind("extension"))
+    renderers: Kind[Any] = attrs.field(factory=lambda: Kind("renderer"))
 
 
 #: A checker validates what a plugin registered; returns (registry attribute, name, object).
@@ -342,6 +344,17 @@ def _check_intervention_type(obj: Any, plugin: str) -> tuple[str, str, Any]:
     return "intervention_types", tag, obj
 
 
+def _check_extension(obj: Any, plugin: str) -> tuple[str, str, Any]:
+    from kapnotes.model.extensions import Extension
+
+    if not isinstance(obj, Extension):
+        raise PluginError(
+            f"plugin {plugin!r} registered {obj!r} as an extension; expected an instance of "
+            "kapnotes.model.extensions.Extension"
+        )
+    return "extensions", obj.name, obj
+
+
 _EXPORTER_CLASSES = ("kapnotes.exporting.NoteExporter", "kapnotes.exporting.RecordExporter")
 
 
@@ -369,6 +382,8 @@ _HOOKS: dict[str, Checker] = {
     ),
     "register_intervention_types": _check_intervention_type,
     "register_rules": _expect("rules", "rule", "kapnotes.rules.base.Rule"),
+    "register_extensions": _check_extension,
+    "register_renderers": _expect("renderers", "renderer", "kapnotes.notes.renderers.Renderer"),
 }
 
 

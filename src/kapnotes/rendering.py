@@ -104,7 +104,14 @@ def run_format(format: str, ctx: NoteContext) -> Note:
     a :class:`Note`, is a :class:`~kapnotes.errors.PluginFailure` naming the plugin."""
     from kapnotes.plugins import registry
 
-    entry = registry().note_formats.entry(format)
+    reg = registry()
+    entry = reg.note_formats.entry(format)
+    if not ctx.renderers and not ctx.extensions:
+        ctx = attrs.evolve(
+            ctx,
+            renderers={e.name: e.value.render for e in reg.renderers.entries()},
+            extensions={e.name: e.value for e in reg.extensions.entries()},
+        )
     note: Note = call_plugin(
         "note format",
         entry.name,

@@ -95,3 +95,54 @@ def test_handover_list_command(db):
     r = CliRunner().invoke(cli, ["handover-list", "2026-01-12", "--db", str(db)])
     assert r.exit_code == 0
     assert "cl-001-dose-01" in r.output
+
+
+# --- the ISI: a plugin instrument that is an outcome measure ---------------------------------
+
+
+def _with_isi(totals: tuple[int, ...], spelling: str = "isi"):
+    """The synthetic record with an ISI (total as given) in each of cl-001's first sessions."""
+    import attrs
+
+    from kapnotes.model import MeasureAdministration
+
+    doc = build_document(clients=1)
+    course = doc.courses[0]
+    sessions = list(course.sessions)
+    for k, total in enumerate(totals):
+        s = sessions[k]
+        items = tuple(min(4, max(0, total - 4 * n)) for n in range(7))
+        assert sum(items) == total
+        m = MeasureAdministration(id=f"isi-{k}", instrument=spelling, administered_at=s.start,
+                                  items=items)
+        sessions[k] = attrs.evolve(s, measures=(*s.measures, m))
+    return attrs.evolve(doc, courses=(attrs.evolve(course, sessions=tuple(sessions)),))
+
+
+def test_isi_is_an_outcome_measure_with_its_remission_rule():
+    from kapnotes.outcomes import course_outcomes, is_outcome_measure
+
+    assert is_outcome_measure("ISI")
+    doc = _with_isi((18, 18, 9, 6))
+    o = course_outcomes(doc.courses[0], instruments=["ISI"]).get("isi")
+    assert (o.baseline.value, o.latest.value, o.change) == (18, 6, -12)
+    assert o.remission is True and o.remission_rule.text == "≤ 7 (baseline ≥ 8)"
+    assert o.response is True  # 6 <= 18 * 0.5: the 50 % convention (ISI declares no response)
+    assert o.reliable_change is None  # no verified r: no RCI
+
+
+def test_isi_remission_is_not_judged_below_its_baseline_precondition():
+    from kapnotes.outcomes import course_outcomes
+
+    o = course_outcomes(_with_isi((7, 7, 5, 2)).courses[0]).get("isi")
+    assert o.baseline.value == 7 and o.remission is None
+
+
+def test_kapnotes_outcomes_instrument_isi(tmp_path):
+    record, db = tmp_path / "r.json", tmp_path / "k.db"
+    record.write_text(dumps(_with_isi((18, 18, 9, 6))))
+    assert CliRunner().invoke(cli, ["import", str(record), "--db", str(db)]).exit_code == 0
+    r = CliRunner().invoke(cli, ["outcomes", "--instrument", "ISI", "--json", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    (row,) = json.loads(r.output)["summary"]["by_instrument"]
+    assert (row["instrument"], row["n_remission"], row["n_remission_evaluable"]) == ("isi", 1, 1)

@@ -46,6 +46,7 @@ from kapnotes.outcomes import (
     ScorePoint,
     course_outcomes,
     course_until,
+    is_outcome_measure,
 )
 
 __all__ = ["CSV_COLUMNS", "PROGRESS", "SCORES_CSV", "build_progress_note", "scores_csv"]
@@ -231,11 +232,17 @@ def _outcomes_table(found: CourseOutcomes, ctx: NoteContext) -> Blocks:
 THRESHOLD_COLUMNS = ("Measure", "Criterion", "Threshold", "Source")
 
 
-def _threshold_rows(o: InstrumentOutcome, params: OutcomeParams) -> list[tuple[str, ...]]:
+def _threshold_rows(
+    o: InstrumentOutcome, inst: Instrument, params: OutcomeParams
+) -> list[tuple[str, ...]]:
     rule = o.remission_rule
-    rows: list[tuple[str, ...]] = [(o.title, "Remission", rule.text if rule else "none defined",
-             rule.source if rule else "no verified threshold")]
-    rel = params.reliability_of(o.instrument)
+    pct = round(o.response_reduction * 100)
+    rows: list[tuple[str, ...]] = [
+        (o.title, "Response", f"≥{pct}% reduction from baseline", o.response_source),
+        (o.title, "Remission", rule.text if rule else "none defined",
+         rule.source if rule else "no verified threshold"),
+    ]
+    rel = params.reliability_of(inst)
     if rel is None:
         rows.append((o.title, "Reliable change", "not computed", o.reliability_note))
     else:
@@ -247,13 +254,14 @@ def _threshold_rows(o: InstrumentOutcome, params: OutcomeParams) -> list[tuple[s
     return rows
 
 
-def _thresholds_table(found: CourseOutcomes, params: OutcomeParams) -> Blocks:
+def _thresholds_table(
+    found: CourseOutcomes, instruments: dict[str, Instrument], params: OutcomeParams
+) -> Blocks:
     if not found.outcomes:
         return ()
-    pct = round(params.response_reduction * 100)
-    response = ("All measures", "Response", f"≥{pct}% reduction from baseline",
-                params.response_source)
-    rows = (response, *(r for o in found.outcomes for r in _threshold_rows(o, params)))
+    rows = tuple(
+        r for o in found.outcomes for r in _threshold_rows(o, instruments[o.instrument], params)
+    )
     return blocks.table(THRESHOLD_COLUMNS, rows, "Thresholds and reliability data used")
 
 
@@ -291,15 +299,18 @@ def _outcome_sections(ctx: NoteContext, params: OutcomeParams) -> list[Section |
         return [_section("outcomes", "Outcomes", (), "No treatment course: outcomes need the "
                          "course's sessions.")]
     course = course_until(ctx.course, ctx.session)
-    found = course_outcomes(course, params)
-    none = "No outcome measures (PHQ-9, GAD-7, PCL-5, QIDS-SR16, MADRS, BDI-II) recorded yet."
+    known = _registered()
+    found = course_outcomes(course, params, lookup=_lookup(known))
+    titles = ", ".join(i.title for i in known.values() if is_outcome_measure(i, params))
+    none = f"No outcome measures ({titles}) recorded yet."
     return [
         _section("course", "Course", blocks.fields_block(_course_rows(ctx, course, found))),
         _section("outcomes", "Outcomes", _outcomes_table(found, ctx), none),
         _section("interpretation", "Interpretation",
                  (BulletList(tuple(interpretation(o) for o in found.outcomes)),)
                  if found.outcomes else ()),
-        _section("thresholds", "Thresholds and sources", _thresholds_table(found, params)),
+        _section("thresholds", "Thresholds and sources",
+                 _thresholds_table(found, known, params)),
         _section("charts", "Charts", _figures(course, found, params)),
     ]
 
@@ -355,6 +366,16 @@ def _registered() -> dict[str, Instrument]:
     return {i.name: i for i in registry().instruments}
 
 
+def _lookup(known: dict[str, Instrument]) -> Callable[[str], Instrument | None]:
+    """Find a registered instrument by its name or any spelling of it (``PHQ-9``)."""
+    from kapnotes.scoring import canonical_name
+
+    def lookup(name: str) -> Instrument | None:
+        return known.get(canonical_name(name, known.values()))
+
+    return lookup
+
+
 def _score_cells(inst: Instrument | None, m: MeasureAdministration) -> tuple[str, str, str, str]:
     """total, band, complete, flags."""
     if inst is None:
@@ -398,8 +419,9 @@ def scores_csv(doc: Document, instruments: dict[str, Instrument] | None = None) 
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([*CSV_COLUMNS, *(f"item_{n}" for n in range(1, width + 1))])
+    lookup = _lookup(known)
     for course, s, m in rows:
-        writer.writerow(_csv_row(course, s, m, known.get(m.instrument), width))
+        writer.writerow(_csv_row(course, s, m, lookup(m.instrument), width))
     return out.getvalue().encode("utf-8")
 
 

@@ -596,10 +596,14 @@ INTERVENTION_RENDERERS: Mapping[type[Intervention], InterventionRenderer] = {
 
 
 def render_intervention(ctx: NoteContext, obj: Intervention) -> Blocks:
-    """An intervention with its type's renderer, else :func:`generic_intervention`; one whose
-    plugin is not installed with :func:`unknown_intervention`."""
+    """An intervention with its plugin's renderer (``ctx.renderers``), else its type's built-in
+    renderer, else :func:`generic_intervention`; one whose plugin is not installed with
+    :func:`unknown_intervention`."""
     if isinstance(obj, UnknownIntervention):
         return unknown_intervention(ctx, obj)
+    plugin_renderer = ctx.renderers.get(f"intervention.{type(obj).type}")
+    if plugin_renderer is not None:
+        return tuple(plugin_renderer(ctx, obj))
     for cls in type(obj).__mro__:
         renderer = INTERVENTION_RENDERERS.get(cls)
         if renderer is not None:
@@ -1277,7 +1281,9 @@ def goals_view(ctx: NoteContext) -> Blocks:
 def _session_total(ctx: NoteContext, name: str | None) -> str:
     if name is None:
         return MISSING
-    found = [m for m in ctx.session.measures if m.instrument == name]
+    inst = instrument(name)
+    found = [m for m in ctx.session.measures
+             if (inst.is_named(m.instrument) if inst is not None else m.instrument == name)]
     return measure_score(found[-1]).total if found else MISSING
 
 
@@ -1331,6 +1337,12 @@ def figures_view(ctx: NoteContext) -> Blocks:
 # =============================================================================================
 # Topics
 # =============================================================================================
+
+
+def _extensions_topic(ctx: NoteContext) -> Blocks:
+    from kapnotes.notes.extensions import extensions_topic
+
+    return extensions_topic(ctx)
 
 
 @attrs.frozen
@@ -1406,6 +1418,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic("commitments", "Commitments", commitments_topic, ("interventions.commitments",)),
     Topic("follow_through", "Follow-through", follow_through_topic,
           ("interventions.reviewed_commitments",)),
+    Topic("extensions", "Clinic fields", _extensions_topic,
+          ("extensions", "dosing.extensions", "dosing.monitoring.extensions",
+           "measures.extensions")),
     # -- views: summaries and context, shown where a format maps them
     Topic("baseline_vitals", "Pre-dose vitals", baseline_vitals_view),
     Topic("adverse_events", "Adverse events", adverse_events_view),
@@ -1476,7 +1491,19 @@ DISPLAY: Mapping[str, Display] = {
     "addenda.kind": lambda ctx, v: str(v.value),
     "measures.instrument": lambda ctx, v: instrument_title(v),
     "measures.items": lambda ctx, v: format_items(v),
+    **dict.fromkeys(
+        ("extensions", "dosing.extensions", "dosing.monitoring.extensions", "measures.extensions"),
+        lambda ctx, v: _first_extension_text(v),
+    ),
 }
+
+
+def _first_extension_text(ext: Any) -> str:
+    """The text of the first field of the first extension value (what a note must show)."""
+    from kapnotes.notes.extensions import extension_rows
+
+    rows = [text for _ns, value in ext.items() for _label, text in extension_rows(value)]
+    return rows[0] if rows else ""
 
 
 def display_value(ctx: NoteContext, path: str, value: Any) -> str:

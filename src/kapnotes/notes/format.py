@@ -20,7 +20,10 @@ class NoteContext:
 
     ``course`` gives earlier sessions (for integration of a dosing session, outcomes);
     ``clinicians`` resolves ids to names and credentials. ``extra`` carries what plugins add
-    (e.g. safety findings, outcome charts) keyed by name.
+    (e.g. safety findings, outcome charts) keyed by name. ``renderers`` are the registered
+    renderers by name (``intervention.breathwork``, ``extension.harbor_light.session``; see
+    :mod:`kapnotes.notes.renderers`) and ``extensions`` the declared extensions by name
+    (``harbor_light.session``), both filled in from the plugin registry when a note is built.
     """
 
     session: Session
@@ -30,6 +33,8 @@ class NoteContext:
     clinicians: Mapping[str, Clinician] = attrs.field(factory=dict)
     generated_at: dt.datetime | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    renderers: Mapping[str, Callable[[Any, Any], Any]] = attrs.field(factory=dict)
+    extensions: Mapping[str, Any] = attrs.field(factory=dict)
 
     def clinician_label(self, clinician_id: str) -> str:
         """``Name, CREDENTIALS`` for a clinician id (the id itself when unknown)."""

@@ -31,7 +31,7 @@ A minimal third-party rule::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ import attrs
 from kapnotes.model.session import Session, SessionKind
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
-    from kapnotes.instruments.base import ScoreResult
+    from kapnotes.instruments.base import Instrument, ScoreResult
     from kapnotes.model.course import TreatmentCourse
     from kapnotes.model.document import Document
     from kapnotes.model.measures import MeasureAdministration
@@ -202,6 +202,8 @@ class RuleContext:
     :ivar course: the session's course, None when the session is checked without one.
     :ivar course_path: JSON path of the course, ``$.courses[1]`` (None without a course).
     :ivar document: the whole document, when there is one.
+    :ivar instruments: the registered instruments by name (default: the plugin registry's),
+        read by :meth:`instrument` and :meth:`score`.
     """
 
     session: Session
@@ -212,6 +214,9 @@ class RuleContext:
     course_path: str | None = None
     document: Document | None = None
     _scores: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False, alias="scores")
+    _instruments: Mapping[str, Instrument] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="instruments"
+    )
 
     # --- paths -------------------------------------------------------------------------------
 
@@ -251,10 +256,22 @@ class RuleContext:
 
     def instrument_name(self, measure: MeasureAdministration) -> str:
         """The registry name of the measure's instrument (``PHQ-9`` -> ``phq9``)."""
-        from kapnotes.plugins import registry
         from kapnotes.scoring import canonical_name
 
-        return canonical_name(measure.instrument, registry().instruments)
+        return canonical_name(measure.instrument, self.instruments().values())
+
+    def instruments(self) -> Mapping[str, Instrument]:
+        """Every registered instrument by name (the ``instruments`` given, else the plugin
+        registry's)."""
+        if self._instruments is None:
+            from kapnotes.plugins import registry
+
+            return {i.name: i for i in registry().instruments}
+        return self._instruments
+
+    def instrument(self, measure: MeasureAdministration) -> Instrument | None:
+        """The registered instrument of a measure (by name or alias), or None."""
+        return self.instruments().get(self.instrument_name(measure))
 
     def measures(self, instrument: str) -> list[tuple[int, MeasureAdministration]]:
         """``(index, measure)`` for each of the session's measures of ``instrument``."""
@@ -269,15 +286,12 @@ class RuleContext:
 
         :raises kapnotes.scoring.ScoringError: the responses do not fit the instrument.
         """
-        from kapnotes.plugins import registry
-        from kapnotes.scoring import score
-
-        name = self.instrument_name(measure)
-        if name not in registry().instruments:
+        inst = self.instrument(measure)
+        if inst is None:
             return None
-        key = f"{self.session.id}\x00{measure.id}\x00{name}"
+        key = f"{self.session.id}\x00{measure.id}\x00{inst.name}"
         if key not in self._scores:
-            self._scores[key] = score(name, measure.items)
+            self._scores[key] = inst.score(measure.items)
         result: ScoreResult = self._scores[key]
         return result
 

@@ -4,7 +4,9 @@ Strict primitives: a float is not an int (12.9 and 12.0 are refused for an integ
 string is not a bool ("false" is refused), a bool is not a number, integers must fit in 64 bits
 (2**70 is refused), floats must be finite. Unknown keys are refused. Date-times need a UTC offset.
 Interventions and monitoring entries are tagged unions keyed by ``type``; intervention types come
-from the plugin registry, so a clinic's plugin extends the format.
+from the plugin registry, so a clinic's plugin extends the format. So do extension fields
+(``"extensions": {"<namespace>": {...}}``, :mod:`kapnotes.model.extensions`): a declared
+namespace is structured as its plugin's class, strictly; an undeclared one is kept as read.
 """
 
 from __future__ import annotations
@@ -21,10 +23,21 @@ from typing import Any, Literal
 
 import attrs
 import cattrs
-from cattrs.errors import IterableValidationError, IterableValidationNote
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
+from kapnotes.model.extensions import (
+    NAMESPACE_RE,
+    Extension,
+    Extensions,
+    UnknownExtension,
+)
 from kapnotes.model.interventions import Intervention, UnknownIntervention
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -163,10 +176,35 @@ class UnknownTypeError(EdgeError):
     pass
 
 
-def _intervention_types() -> dict[str, type[Intervention]]:
+def _registry() -> Any:
     from kapnotes.plugins import registry
 
-    return {t.type: t for t in registry().intervention_types}
+    return registry()
+
+
+def _intervention_types() -> dict[str, type[Intervention]]:
+    return {t.type: t for t in _registry().intervention_types}
+
+
+def _extensions(host: str) -> dict[str, Extension]:
+    """The declared extensions of ``host``, by namespace."""
+    return {e.namespace: e for e in _registry().extensions if e.host == host}
+
+
+#: Set by :func:`strict_extensions`: refuse namespaces no installed plugin declares.
+_strict_extensions = threading.local()
+
+
+class strict_extensions:
+    """``with strict_extensions():`` structures refuse an undeclared extension namespace
+    (``kapnotes import --strict-extensions``) instead of keeping it opaque."""
+
+    def __enter__(self) -> None:
+        self._was = getattr(_strict_extensions, "on", False)
+        _strict_extensions.on = True
+
+    def __exit__(self, *_exc: object) -> None:
+        _strict_extensions.on = self._was
 
 
 def _tag_of(value: Any, known: Callable[[], dict[str, type]]) -> type:
@@ -206,6 +244,48 @@ def _unknown_intervention(value: dict[str, Any]) -> UnknownIntervention:
     _check_json_value(value)
     raw = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return UnknownIntervention(tag=value["type"], raw=raw)
+
+
+def _structure_extensions(c: cattrs.Converter, value: Any, host: str) -> Extensions:
+    """The ``extensions`` object of a ``host``: each declared namespace as its class (every
+    problem with its path), each undeclared one kept opaque (or refused when strict)."""
+    if not isinstance(value, dict):
+        raise EdgeError(f"expected an object of extension namespaces, got {_describe(value)}")
+    declared = _extensions(host)
+    entries: list[tuple[str, Any]] = []
+    errors: list[Exception] = []
+    for ns, v in value.items():
+        try:
+            if not NAMESPACE_RE.match(ns):
+                raise EdgeError(f"invalid extension namespace {ns!r} (lower-case letters, "
+                                "digits and '_', starting with a letter)")
+            spec = declared.get(ns)
+            if spec is not None:
+                if not isinstance(v, dict):
+                    raise EdgeError(f"expected an object, got {_describe(v)}")
+                entries.append((ns, c.structure(v, spec.fields)))
+            elif getattr(_strict_extensions, "on", False):
+                known = ", ".join(sorted(declared)) or "none"
+                raise EdgeError(f"extension namespace {ns!r} is not declared by an installed "
+                                f"plugin for {host} (declared: {known}); is its plugin installed?")
+            else:
+                _check_json_value(v)
+                raw = json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                entries.append((ns, UnknownExtension(ns, raw)))
+        except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+            note = AttributeValidationNote(f"Structuring extension @ attribute {ns}", ns, object)
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+            errors.append(exc)
+    if errors:
+        raise ClassValidationError("While structuring extensions", errors, Extensions)
+    return Extensions(dict(entries))
+
+
+def _unstructure_extensions(c: cattrs.Converter, ext: Extensions) -> dict[str, Any]:
+    return {
+        ns: v.data if isinstance(v, UnknownExtension) else c.unstructure(v, unstructure_as=type(v))
+        for ns, v in ext.entries
+    }
 
 
 def _make_converter() -> cattrs.Converter:
@@ -250,8 +330,14 @@ def _make_converter() -> cattrs.Converter:
 
     # Every attrs class: an object with exactly its keys.
     def attrs_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
+        host = getattr(cls, "extension_host", "")
+        overrides: dict[str, Any] = {}
+        if host:
+            overrides["extensions"] = override(
+                struct_hook=lambda value, _t: _structure_extensions(c, value, host)
+            )
         fn: Callable[[Any, Any], Any] = make_dict_structure_fn(
-            cls, c, _cattrs_forbid_extra_keys=True
+            cls, c, _cattrs_forbid_extra_keys=True, **overrides
         )
 
         def structure(value: Any, t: Any) -> Any:
@@ -313,6 +399,7 @@ def _make_converter() -> cattrs.Converter:
     def by_runtime_class(obj: Any) -> Any:
         return c.unstructure(obj, unstructure_as=type(obj))
 
+    c.register_unstructure_hook(Extensions, lambda ext: _unstructure_extensions(c, ext))
     c.register_unstructure_hook_func(lambda t: t is Intervention, by_runtime_class)
     c.register_unstructure_hook_func(lambda t: t == MonitoringEntry, by_runtime_class)
     return c

@@ -15,6 +15,7 @@ from kapnotes import hookimpl
 from kapnotes_example_clinic.breathwork import Breathwork
 from kapnotes_example_clinic.handover import HANDOVER
 from kapnotes_example_clinic.html import HTML
+from kapnotes_example_clinic.isi import ISI
 
 
 @hookimpl
@@ -25,6 +26,11 @@ def register_note_formats(register: Callable[[Any], None]) -> None:
 @hookimpl
 def register_exporters(register: Callable[[Any], None]) -> None:
     register(HTML)
+
+
+@hookimpl
+def register_instruments(register: Callable[[Any], None]) -> None:
+    register(ISI)
 
 
 @hookimpl

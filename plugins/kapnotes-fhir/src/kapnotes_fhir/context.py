@@ -124,6 +124,7 @@ class ExportContext:
         self.systems = Systems.for_clinic(clinic_id, settings.identifier_base)
         self.refs = Refs(clinic_id, mode)
         self.instruments = registry().instruments
+        self.extensions = {e.name: e for e in registry().extensions}
 
     # --- references ---------------------------------------------------------------------------
 
@@ -161,15 +162,24 @@ class ExportContext:
         *,
         identifiers: list[dict[str, Any]] | None = None,
         single_identifier: bool = False,
+        extended: Any = None,
     ) -> Entry:
         """A resource with its deterministic id and business identifier(s).
 
         ``identifiers`` come before the kapnotes one (an MRN, an NPI); the first identifier is
-        what a transaction creates the resource conditionally on.
+        what a transaction creates the resource conditionally on. ``extended`` is the kapnotes
+        object whose extension fields become the resource's ``extension`` (see
+        :mod:`kapnotes_fhir.extensions`).
         """
         own = identifier(self.systems.of(system), key)
         ids = [*(identifiers or []), own]
         head: dict[str, Any] = {"resourceType": resource_type, "id": self.refs.id(resource_type, key)}
+        if extended is not None and extended.extensions:
+            from kapnotes_fhir.extensions import fhir_extensions
+
+            found = fhir_extensions(extended.extensions, extended.extension_host, self.extensions)
+            if found:
+                head["extension"] = found
         head["identifier"] = own if single_identifier else ids
         first = ids[0]
         return Entry({**head, **body}, (first["system"], first["value"]))
