@@ -236,8 +236,9 @@ def _patient(inp: FormInput, f: FormField) -> FieldValue:
         return _record(f, _date(c.date_of_birth), f"{base}.date_of_birth")
     if part == "sex":
         sex = c.sex.value
-        text = {"female": "Female", "male": "Male", "other": "Other"}.get(sex)
-        return _record(f, text, f"{base}.sex", "" if text else f"sex {sex!r} has no box on the form")
+        # The form's boxes are Male / Female / Other; "unknown" is not an answer.
+        text = {"female": "Female", "male": "Male", "intersex": "Other"}.get(sex)
+        return _record(f, text, f"{base}.sex", "" if text else f"sex is {sex!r}")
     if part == "first_treatment":
         n = inp.earlier_esketamine
         return _record(
