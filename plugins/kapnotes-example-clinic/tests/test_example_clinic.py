@@ -157,9 +157,9 @@ def _clinic_record():
     """The synthetic record with the clinic's fields, a breathwork intervention and the ISI
     (spelled "ISI", an alias) in cl-001's first dosing session."""
     import attrs
+    from kapnotes_example_clinic.fields import DosingFields, SessionFields
 
     from kapnotes.model import MeasureAdministration
-    from kapnotes_example_clinic.fields import DosingFields, SessionFields
 
     doc = _with_isi((18, 18, 9, 6), spelling="ISI")
     course = doc.courses[0]
