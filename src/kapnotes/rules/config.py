@@ -52,6 +52,7 @@ __all__ = [
     "GoNoGo",
     "MaxMgPerKg",
     "MonitoringLimits",
+    "NoteDefaults",
     "Observation",
     "SigningPolicy",
     "SuicideRisk",
@@ -372,6 +373,26 @@ class SuicideRisk:
     risk_levels: tuple[RiskLevel, ...] = (RiskLevel.MODERATE, RiskLevel.HIGH, RiskLevel.IMMINENT)
 
 
+def _format_name(value: str) -> str | None:
+    import re
+
+    if not re.match(r"^[a-z0-9][a-z0-9._-]{0,63}$", value):
+        return f"expected a note format name (kapnotes formats), got {value!r}"
+    return None
+
+
+@model
+class NoteDefaults:
+    """The note format ``render``, ``render --all`` and ``demo`` use for each session kind when
+    none is asked for; None keeps kapnotes' default (``kapnotes.batch.DEFAULT_FORMATS``)."""
+
+    intake: str | None = field(default=None, check=_format_name)
+    preparation: str | None = field(default=None, check=_format_name)
+    dosing: str | None = field(default=None, check=_format_name)
+    integration: str | None = field(default=None, check=_format_name)
+    follow_up: str | None = field(default=None, check=_format_name)
+
+
 @model
 class ClinicConfig:
     """Every threshold the built-in safety rules use, grouped by topic.
@@ -390,6 +411,7 @@ class ClinicConfig:
     signing: SigningPolicy = field(factory=SigningPolicy)
     suicide: SuicideRisk = field(factory=SuicideRisk)
     plugins: PluginSections = field(factory=PluginSections)
+    notes: NoteDefaults = field(factory=NoteDefaults)
 
     _default: ClassVar[ClinicConfig | None] = None
 
@@ -520,7 +542,7 @@ def leaf_keys(cls: type = ClinicConfig, prefix: str = "") -> list[str]:
     attrs.resolve_types(cls)
     out: list[str] = []
     for a in attrs.fields(cls):
-        if a.name in ("policy", "plugins"):
+        if a.name in ("policy", "plugins", "notes"):  # not thresholds
             continue
         key = f"{prefix}{a.name}"
         if isinstance(a.type, type) and attrs.has(a.type):
