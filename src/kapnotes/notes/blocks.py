@@ -1,21 +1,29 @@
-"""The building blocks of every note format: one place for each idea.
+"""The building blocks of every note format, in one namespace (``from kapnotes.notes import blocks``).
 
 A note format (SOAP, DAP, the KAP dosing record, a clinic's own) is a *mapping* from **topics** to
-the section headings of the format (see :mod:`kapnotes.notes.formats`). This module produces the
-topics, once, for every format:
+the section headings of the format (see :mod:`kapnotes.notes.formats`). The code lives in one
+module per job, and this module re-exports every public name of them (``__all__``):
 
-* **Value formatting.** :func:`format_value` is the one way a value of the record is shown (a float,
-  a datetime, an enum, a tuple), and :func:`format_datetime` the one way a moment is shown
-  (``2026-01-12 09:20 -07:00``). :func:`display_value` says how the field at a given path of a
-  session appears in a note; the tests use it to check that every populated field is shown.
-* **The parts every note has**: letterhead, patient banner, session facts, signature blocks (or an
-  unsigned author block for a draft) and addenda.
-* **Topics** (:data:`TOPICS`): self-labelled blocks about one subject (the intention, the risk
-  assessment, the monitoring timeline, CBT reframing, ...). *Record* topics render fields of the
-  session and declare which (``Topic.paths``); a format must place each of them or name the field
-  in its ``OMITTED`` map, and an unplaced one lands in a default section. *Views* (no paths) are
-  summaries or context from the course and from plugins (linked dosing session, consents on file,
-  goals, safety findings, figures); a format shows them only where it maps them.
+* :mod:`kapnotes.notes.wording` — **values and date-times**: :func:`format_value` is the one way
+  a value of the record is shown (a float, a datetime, an enum, a tuple) and
+  :func:`format_datetime` the one way a moment is shown (``2026-01-12 09:20 -07:00``), in every
+  format and every exporter; field labels; the block helpers :func:`fields_block`,
+  :func:`paragraph`, :func:`table`.
+* :mod:`kapnotes.notes.frame` — **the note frame**: letterhead, patient banner, session facts,
+  signature blocks (or an unsigned author block for a draft), addenda, and :func:`note_frame`,
+  which every format uses to assemble its :class:`~kapnotes.notes.document.Note`.
+* :mod:`kapnotes.notes.topics` — **topics**, one module per subject (``narrative``, ``dosing``,
+  ``monitoring``, ``measures``, ``interventions``, ``course``), collected in
+  :mod:`kapnotes.notes.topics.registry` (:data:`TOPICS`, :data:`TOPIC_BY_KEY`,
+  :func:`register_topic`). *Record* topics render fields of the session and declare which
+  (``Topic.paths``); a format must place each of them or name the field in its ``OMITTED`` map,
+  and an unplaced one lands in a default section. *Views* (no paths) are summaries or context
+  from the course and from plugins (linked dosing session, consents on file, goals, safety
+  findings, figures); a format shows them only where it maps them.
+* :mod:`kapnotes.notes.extensions` — extension fields of the session in notes.
+
+:func:`display_value` (here) says how the field at a given path of a session appears in a note;
+the tests use it to check that every populated field is shown.
 
 Psychotherapy notes (45 CFR 164.501) are never part of a session, so no topic can render them.
 """

@@ -7,7 +7,8 @@ author block for a draft), the addenda, and :func:`note_frame`, which assembles 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 
 from kapnotes.model import Addendum as RecordAddendum
 from kapnotes.model import (
@@ -21,7 +22,9 @@ from kapnotes.model import (
 from kapnotes.notes.document import (
     Addendum,
     Letterhead,
+    Note,
     PatientBanner,
+    Section,
     SignatureBlock,
 )
 from kapnotes.notes.format import NoteContext
@@ -34,6 +37,7 @@ __all__ = [
     "note_addenda",
     "note_addendum",
     "note_author",
+    "note_frame",
     "patient_banner",
     "session_facts",
     "signature_block",
@@ -202,3 +206,37 @@ def note_addenda(ctx: NoteContext) -> tuple[Addendum, ...]:
     return tuple(note_addendum(ctx, a) for a in ctx.session.addenda)
 
 
+
+
+def note_frame(
+    ctx: NoteContext,
+    *,
+    title: str,
+    format: str,
+    sections: Sequence[Section | None],
+    subject: str,
+    omits: Callable[[str], bool] | None = None,
+    created: dt.datetime | None = None,
+) -> Note:
+    """A note of ``ctx.session``: ``sections`` (None entries left out) in the frame every note
+    has (letterhead, patient banner, session facts, signatures, addenda, the status, the author,
+    and on a draft the findings that block signing). ``omits`` leaves facts out of the session
+    facts (a format's ``omitted`` map); ``created`` defaults to ``ctx.generated_at``."""
+    s = ctx.session
+    from kapnotes.notes.topics.course import blocking_findings
+
+    return Note(
+        title=title,
+        format=format,
+        letterhead=letterhead(ctx),
+        patient=patient_banner(ctx),
+        facts=session_facts(ctx, omits) if omits is not None else session_facts(ctx),
+        sections=tuple(sec for sec in sections if sec is not None),
+        signatures=signature_blocks(ctx),
+        addenda=note_addenda(ctx),
+        status=s.status.value,
+        author=note_author(ctx),
+        created=created if created is not None else ctx.generated_at,
+        subject=subject,
+        blocking=blocking_findings(ctx),
+    )

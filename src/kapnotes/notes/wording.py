@@ -134,15 +134,16 @@ def format_date(value: dt.date) -> str:
     return value.isoformat()
 
 
-def format_clock(value: dt.datetime) -> str:
-    """The time of day, ``09:20``."""
-    return value.strftime("%H:%M")
+def format_clock(value: dt.datetime, *, seconds: bool = False) -> str:
+    """The time of day, ``09:20`` (``09:20:42`` with ``seconds``)."""
+    return value.strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
-def format_datetime(value: dt.datetime) -> str:
-    """The one format of a moment in every note: ``2026-01-12 09:20 -07:00``."""
+def format_datetime(value: dt.datetime, *, seconds: bool = False) -> str:
+    """The one format of a moment in every note and every exporter: ``2026-01-12 09:20 -07:00``
+    (``+00:00`` in UTC); ``seconds`` for the time of a signature (``09:20:42 -07:00``)."""
     offset = format_offset(value)
-    text = f"{format_date(value.date())} {format_clock(value)}"
+    text = f"{format_date(value.date())} {format_clock(value, seconds=seconds)}"
     return f"{text} {offset}" if offset else text
 
 

@@ -9,6 +9,7 @@ that maps it must be built after it is registered).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -53,6 +54,7 @@ __all__ = [
     "TOPICS",
     "TOPIC_BY_KEY",
     "Topic",
+    "register_topic",
 ]
 
 # =============================================================================================
@@ -155,7 +157,24 @@ TOPICS: tuple[Topic, ...] = (
     Topic("figures", "Figures", figures_view),
 )
 
-TOPIC_BY_KEY: Mapping[str, Topic] = {t.key: t for t in TOPICS}
+_BY_KEY: dict[str, Topic] = {t.key: t for t in TOPICS}
+#: Every topic by key: the built-in :data:`TOPICS` and those added with :func:`register_topic`.
+TOPIC_BY_KEY: Mapping[str, Topic] = MappingProxyType(_BY_KEY)
+
+
+def register_topic(topic: Topic) -> Topic:
+    """Add a topic (a plugin's view, such as a clinic's own summary) so that format specs can
+    map it by key; returns it. A key already taken is refused (topics never change meaning).
+
+    :raises ValueError: the key is taken, or the topic is a record topic (record topics are
+        the core's: every format must place or omit them, so a plugin adds a *view*).
+    """
+    if topic.key in _BY_KEY:
+        raise ValueError(f"topic {topic.key!r} is already registered")
+    if not topic.is_view:
+        raise ValueError(f"topic {topic.key!r} declares session paths; a plugin adds views only")
+    _BY_KEY[topic.key] = topic
+    return topic
 
 #: Session fields shown in every note outside the topics (facts, signatures, addenda).
 FRAME_PATHS: tuple[str, ...] = (
