@@ -244,7 +244,13 @@ FIELD_LABELS: Mapping[str, str] = {
 
 
 def field_label(cls: type, name: str) -> str:
-    """The label of field ``name`` of ``cls``: :data:`FIELD_LABELS`, else the name humanized."""
+    """The label of field ``name`` of ``cls``: its own ``field(label=...)`` (attrs
+    ``metadata={"label": ...}``, how a plugin labels its fields), else :data:`FIELD_LABELS`,
+    else the name humanized."""
+    if attrs.has(cls):
+        own = attrs.fields_dict(cls).get(name)
+        if own is not None and own.metadata.get("label"):
+            return str(own.metadata["label"])
     for klass in cls.__mro__:
         label = FIELD_LABELS.get(f"{klass.__name__}.{name}")
         if label is not None:
