@@ -194,7 +194,7 @@ class ExportContext:
         if not found:
             return entry
         res = entry.resource
-        head = {k: res[k] for k in ("resourceType", "id", "identifier") if k in res}
+        head: dict[str, Any] = {k: res[k] for k in ("resourceType", "id", "identifier") if k in res}
         merged: dict[str, Any] = {
             **head,
             "extension": [*res.get("extension", []), *found],
