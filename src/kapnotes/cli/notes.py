@@ -300,6 +300,8 @@ def instruments(as_json: bool) -> None:
             "title": e.value.title,
             "description": e.value.description,
             "source": e.value.source,
+            "outcome_measure": e.value.is_outcome_measure,
+            "aliases": list(e.value.spellings[1:]),
         }
         for e in registry().instruments.entries()
     ]
