@@ -102,6 +102,18 @@ def register_renderers(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def register_config_sections(register: Callable[[Any], None]) -> None:
+    """Register a plugin's section of the clinic configuration (``plugins.<name>``).
+
+    :param register: call it once per :class:`kapnotes.rules.plugin_config.ConfigSection`
+        (name, an attrs class of settings with defaults, the source of each default); rules
+        read it with ``ctx.config.section(section)``.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add commands to the ``kapnotes`` command line.
 

@@ -306,6 +306,7 @@ class Registry:
     rules: Kind[Any] = attrs.field(factory=lambda: Kind("rule"))
     extensions: Kind[Any] = attrs.field(factory=lambda: Kind("extension"))
     renderers: Kind[Any] = attrs.field(factory=lambda: Kind("renderer"))
+    config_sections: Kind[Any] = attrs.field(factory=lambda: Kind("configuration section"))
 
 
 #: A checker validates what a plugin registered; returns (registry attribute, name, object).
@@ -384,6 +385,9 @@ _HOOKS: dict[str, Checker] = {
     "register_rules": _expect("rules", "rule", "kapnotes.rules.base.Rule"),
     "register_extensions": _check_extension,
     "register_renderers": _expect("renderers", "renderer", "kapnotes.notes.renderers.Renderer"),
+    "register_config_sections": _expect(
+        "config_sections", "configuration section", "kapnotes.rules.plugin_config.ConfigSection"
+    ),
 }
 
 

@@ -124,3 +124,12 @@ def test_cli_names_why_an_instrument_is_not_an_outcome_measure(tmp_path) -> None
 def test_outcome_facts_that_do_not_fit_the_instrument_are_refused(change, path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ModelError, match=path):
         attrs.evolve(SCALE, **change)
+
+
+def test_kapnotes_instruments_lists_outcome_measures_and_spellings() -> None:
+    import json
+
+    r = CliRunner().invoke(cli, ["instruments", "--json"])
+    rows = {row["name"]: row for row in json.loads(r.output)}
+    assert rows["phq9"]["outcome_measure"] is True and rows["meq30"]["outcome_measure"] is False
+    assert {"PHQ-9", "44249-1"} <= set(rows["phq9"]["aliases"])

@@ -284,3 +284,60 @@ def test_a_wrong_registration_is_skipped_with_a_warning() -> None:
     with pytest.warns(plugins.PluginLoadWarning, match="expected an instance of"), \
             registered_plugin(Wrong(), "wrong_ext"):
         assert len(plugins.registry().extensions) == 0
+
+
+def test_a_plugin_intervention_uses_its_field_labels_without_a_renderer(demo_doc) -> None:
+    from typing import ClassVar
+
+    from kapnotes.model import Intervention
+    from kapnotes.notes import blocks
+    from kapnotes.notes.format import NoteContext
+
+    @model
+    class Tapping(Intervention):
+        type: ClassVar[str] = "tapping-test"
+        label: ClassVar[str] = "Tapping"
+
+        points: int = field(default=0, label="Tapping points")
+        pace: str | None = field(default=None)
+
+    s = _session(demo_doc)
+    text = "\n".join(b.items[1][0] + " " + b.items[1][1] for b in
+                     blocks.render_intervention(NoteContext(session=s), Tapping(points=4)))
+    assert "Tapping points 4" in text
+
+
+@model
+class Enrolment:
+    research_id: str | None = None
+
+
+class EveryHost:
+    @hookimpl
+    def register_extensions(self, register: Callable[[Any], None]) -> None:
+        for host in ("client", "clinician", "course", "measure", "monitoring.vitals"):
+            register(Extension("study", host, Enrolment, f"https://x.example/{host}", "Study"))
+
+
+def test_every_host_round_trips_through_the_store(demo_doc) -> None:
+    data = copy.deepcopy(to_data(demo_doc))
+    value = {"study": {"research_id": "R-1"}}
+    data["clients"][0]["extensions"] = value
+    data["clinicians"][0]["extensions"] = value
+    data["courses"][0]["extensions"] = value
+    s = next(s for s in data["courses"][0]["sessions"] if s.get("dosing") and s.get("measures"))
+    s["measures"][0]["extensions"] = value
+    vitals = next(e for e in s["dosing"]["monitoring"] if e["type"] == "vitals")
+    vitals["extensions"] = value
+    with registered_plugin(EveryHost(), "study"):
+        doc = loads(json.dumps(data))
+        assert doc.clients[0].extensions["study"] == Enrolment(research_id="R-1")
+        store = open_store(":memory:")
+        try:
+            store.save(doc)
+            assert dumps(store.document()) == dumps(doc)
+        finally:
+            store.close()
+        data["clients"][0]["extensions"]["study"]["researchid"] = "x"
+        with pytest.raises(InvalidError, match=r"\$\.clients\[0\]\.extensions\.study\.researchid"):
+            loads(json.dumps(data))

@@ -36,6 +36,8 @@ class Harbor:
     def register_extensions(register):
         register(Extension("harbor_light", "session", HarborSession, URL + "session", "Harbor"))
         register(Extension("harbor_light", "dosing", HarborDose, URL + "dosing", "Harbor dose"))
+        register(Extension("harbor_light", "monitoring.vitals", HarborDose, URL + "vitals",
+                           "Harbor vitals"))
 
 
 def _doc():
@@ -47,7 +49,13 @@ def _doc():
         s,
         extensions={"harbor_light": HarborSession(sitter="Sam (synthetic)", lying_down=True),
                     "county_form": UnknownExtension("county_form", '{"form":"B-7"}')},
-        dosing=attrs.evolve(s.dosing, extensions={"harbor_light": HarborDose(minutes_lying_down=35)}),
+        dosing=attrs.evolve(
+            s.dosing, extensions={"harbor_light": HarborDose(minutes_lying_down=35)},
+            monitoring=tuple(
+                attrs.evolve(e, extensions={"harbor_light": HarborDose(minutes_lying_down=5)})
+                if e.type == "vitals" and k == 0 else e
+                for k, e in enumerate(s.dosing.monitoring)),
+        ),
     )
     return attrs.evolve(doc, courses=(attrs.evolve(course, sessions=tuple(sessions)),)), s.id
 
@@ -67,4 +75,6 @@ def test_extensions_are_fhir_extensions_with_the_declared_url():
     dose = next(r for r in with_ext if r["resourceType"] == "MedicationAdministration")
     assert dose["extension"] == [{"url": URL + "dosing", "extension": [
         {"url": "minutes_lying_down", "valueInteger": 35}]}]
-    assert len(with_ext) == 2  # the undeclared namespace has no URL: not exported
+    vitals = [r for r in with_ext if r["resourceType"] == "Observation"]
+    assert vitals and all(r["extension"][0]["url"] == URL + "vitals" for r in vitals)
+    assert len(with_ext) == 2 + len(vitals)  # the undeclared namespace has no URL: not exported

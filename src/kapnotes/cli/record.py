@@ -435,7 +435,14 @@ def search(text: str, limit: int, db_path: Path | None) -> None:
     type=click.IntRange(3, 500),
     help="Number of synthetic clients.",
 )
-def demo(out_dir: Path, clients: int) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Clinic configuration (JSON): its `notes` group sets the format per session kind.",
+)
+def demo(out_dir: Path, clients: int, config_path: Path | None) -> None:
     """Build a synthetic KAP clinic: database, JSON record, and notes.
 
     Writes DIR/kapnotes.db (recreated), DIR/record.json and what the installed plugins add
@@ -446,6 +453,8 @@ def demo(out_dir: Path, clients: int) -> None:
       kapnotes demo --out demo-out
     """
     from kapnotes.demo import build_demo
+    from kapnotes.rules.config import ClinicConfig
 
-    for line in build_demo(out_dir, clients=clients):
+    config = ClinicConfig.from_path(config_path) if config_path else None
+    for line in build_demo(out_dir, clients=clients, config=config):
         click.echo(line)

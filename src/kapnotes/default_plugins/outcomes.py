@@ -38,6 +38,7 @@ from kapnotes.notes.document import (
     Section,
 )
 from kapnotes.notes.format import NoteContext, NoteFormat
+from kapnotes.notes.frame import note_frame
 from kapnotes.outcomes import (
     DEFAULT_PARAMS,
     CourseOutcomes,
@@ -324,18 +325,8 @@ def build_progress_note(ctx: NoteContext, params: OutcomeParams = DEFAULT_PARAMS
         _section("session", "This session", _topics(ctx, SESSION_TOPICS), "Not documented."),
     ]
     date = blocks.format_date(s.start.date())
-    return Note(
-        title=TITLE,
-        format="progress",
-        letterhead=blocks.letterhead(ctx),
-        patient=blocks.patient_banner(ctx),
-        facts=blocks.session_facts(ctx),
-        sections=tuple(sec for sec in sections if sec is not None),
-        signatures=blocks.signature_blocks(ctx),
-        addenda=blocks.note_addenda(ctx),
-        status=s.status.value,
-        author=blocks.note_author(ctx),
-        created=ctx.generated_at,
+    return note_frame(
+        ctx, title=TITLE, format="progress", sections=sections,
         subject=f"KAP course progress {date}",
     )
 

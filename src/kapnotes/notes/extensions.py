@@ -25,11 +25,8 @@ Blocks = tuple[Any, ...]
 
 def value_label(cls: type, name: str) -> str:
     """A field's label: ``field(label=...)`` / ``metadata["label"]``, else its name humanized."""
-    from kapnotes.notes.blocks import field_label
+    from kapnotes.notes.wording import field_label
 
-    for a in attrs.fields(cls):
-        if a.name == name and a.metadata.get("label"):
-            return str(a.metadata["label"])
     return field_label(cls, name)
 
 

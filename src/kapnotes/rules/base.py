@@ -217,6 +217,7 @@ class RuleContext:
     _instruments: Mapping[str, Instrument] | None = attrs.field(
         default=None, eq=False, repr=False, alias="instruments"
     )
+    _names: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False, alias="names")
 
     # --- paths -------------------------------------------------------------------------------
 
@@ -258,7 +259,10 @@ class RuleContext:
         """The registry name of the measure's instrument (``PHQ-9`` -> ``phq9``)."""
         from kapnotes.scoring import canonical_name
 
-        return canonical_name(measure.instrument, self.instruments().values())
+        recorded = measure.instrument
+        if recorded not in self._names:  # shared by the rules of one evaluation
+            self._names[recorded] = canonical_name(recorded, self.instruments().values())
+        return self._names[recorded]
 
     def instruments(self) -> Mapping[str, Instrument]:
         """Every registered instrument by name (the ``instruments`` given, else the plugin

@@ -12,7 +12,9 @@ A clinic sets its own policy in a JSON file (only the values it changes)::
       "suicide": {"madrs_item10_at_least": 1}
     }
 
-and loads it with :meth:`ClinicConfig.from_path`. Loading is strict (the project converter):
+and loads it with :meth:`ClinicConfig.from_path`. A plugin's own settings go under
+``"plugins": {"<name>": {...}}``, each section validated by the class the plugin registers
+(:mod:`kapnotes.rules.plugin_config`). Loading is strict (the project converter):
 unknown keys, wrong types and out-of-range values are all reported at once, each with its JSON
 path (``$.go_no_go.systolic_below: expected an integer, got number 150.5``).
 
@@ -38,6 +40,7 @@ from kapnotes.model.dosing import Route
 from kapnotes.model.lifecycle import SignatureRole
 from kapnotes.model.session import RiskLevel
 from kapnotes.references import cite
+from kapnotes.rules.plugin_config import ConfigSection, PluginSections
 
 __all__ = [
     "SOURCES",
@@ -49,6 +52,7 @@ __all__ = [
     "GoNoGo",
     "MaxMgPerKg",
     "MonitoringLimits",
+    "NoteDefaults",
     "Observation",
     "SigningPolicy",
     "SuicideRisk",
@@ -369,6 +373,26 @@ class SuicideRisk:
     risk_levels: tuple[RiskLevel, ...] = (RiskLevel.MODERATE, RiskLevel.HIGH, RiskLevel.IMMINENT)
 
 
+def _format_name(value: str) -> str | None:
+    import re
+
+    if not re.match(r"^[a-z0-9][a-z0-9._-]{0,63}$", value):
+        return f"expected a note format name (kapnotes formats), got {value!r}"
+    return None
+
+
+@model
+class NoteDefaults:
+    """The note format ``render``, ``render --all`` and ``demo`` use for each session kind when
+    none is asked for; None keeps kapnotes' default (``kapnotes.batch.DEFAULT_FORMATS``)."""
+
+    intake: str | None = field(default=None, check=_format_name)
+    preparation: str | None = field(default=None, check=_format_name)
+    dosing: str | None = field(default=None, check=_format_name)
+    integration: str | None = field(default=None, check=_format_name)
+    follow_up: str | None = field(default=None, check=_format_name)
+
+
 @model
 class ClinicConfig:
     """Every threshold the built-in safety rules use, grouped by topic.
@@ -386,6 +410,8 @@ class ClinicConfig:
     at_home: AtHome = field(factory=AtHome)
     signing: SigningPolicy = field(factory=SigningPolicy)
     suicide: SuicideRisk = field(factory=SuicideRisk)
+    plugins: PluginSections = field(factory=PluginSections)
+    notes: NoteDefaults = field(factory=NoteDefaults)
 
     _default: ClassVar[ClinicConfig | None] = None
 
@@ -469,6 +495,22 @@ class ClinicConfig:
         default = ClinicConfig.default().get(key)
         return f"{where}: {key} = {_shown(value)} (default {_shown(default)})"
 
+    def section(self, section: ConfigSection) -> Any:
+        """A plugin's settings: the clinic's ``plugins.<name>`` section, else the defaults."""
+        return self.plugins.get(section.name) or section.defaults()
+
+    def section_source(self, section: ConfigSection, setting: str) -> str:
+        """Where a plugin setting comes from: the default's source, or the clinic's policy
+        with the value and the default (``clinic policy 'X': plugins.harbor_light.min = 45
+        (default 30)``)."""
+        value = getattr(self.section(section), setting)
+        default = getattr(section.defaults(), setting)
+        if value == default:
+            return section.source_of(setting)
+        where = f"clinic policy {self.policy!r}" if self.policy else "clinic configuration"
+        key = f"plugins.{section.name}.{setting}"
+        return f"{where}: {key} = {_shown(value)} (default {_shown(default)})"
+
     def to_data(self) -> dict[str, Any]:
         """Every value as plain JSON-ready data (defaults included): a file to start from."""
         data: dict[str, Any] = _plain(self)
@@ -482,6 +524,8 @@ def _shown(value: Any) -> str:
 
 
 def _plain(obj: Any) -> Any:
+    if isinstance(obj, PluginSections):
+        return {name: _plain(v) for name, v in obj.items()}
     if attrs.has(type(obj)):
         return {a.name: _plain(getattr(obj, a.name)) for a in attrs.fields(type(obj))}
     if isinstance(obj, tuple):
@@ -498,7 +542,7 @@ def leaf_keys(cls: type = ClinicConfig, prefix: str = "") -> list[str]:
     attrs.resolve_types(cls)
     out: list[str] = []
     for a in attrs.fields(cls):
-        if a.name == "policy":
+        if a.name in ("policy", "plugins", "notes"):  # not thresholds
             continue
         key = f"{prefix}{a.name}"
         if isinstance(a.type, type) and attrs.has(a.type):

@@ -17,7 +17,7 @@ compared as numbers), then by rule name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kapnotes.errors import NotFoundError
@@ -63,6 +63,7 @@ def evaluate(
             raise NotFoundError(f"no session {', '.join(map(repr, unknown))} in the document")
     registered = rules()
     scores: dict[str, Any] = {}
+    shared = _shared()
     out: list[Finding] = []
     for i, course in enumerate(document.courses):
         course_path = json_path("$", "courses", i)
@@ -73,6 +74,7 @@ def evaluate(
                 registered, session, cfg,
                 path=json_path(course_path, "sessions", j),
                 course=course, course_path=course_path, document=document, scores=scores,
+                **shared,
             )
     return out
 
@@ -109,8 +111,16 @@ def check_session(
             path = json_path(course_path, "sessions", j)
     return _run(
         rules(), session, cfg, path=path, course=course, course_path=course_path,
-        document=document, scores={},
+        document=document, scores={}, **_shared(),
     )
+
+
+def _shared() -> dict[str, Any]:
+    """What every rule of one evaluation shares: the registered instruments (read once) and the
+    resolution of the instrument ids the record uses."""
+    from kapnotes.plugins import registry
+
+    return {"instruments": {i.name: i for i in registry().instruments}, "names": {}}
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:
@@ -131,6 +141,8 @@ def _run(
     course_path: str | None,
     document: Document | None,
     scores: dict[str, Any],
+    instruments: Mapping[str, Any] | None = None,
+    names: dict[str, str] | None = None,
 ) -> list[Finding]:
     """Every applicable rule on one session; findings sorted within the session."""
     found: list[Finding] = []
@@ -140,6 +152,7 @@ def _run(
         ctx = RuleContext(
             session=session, config=config, rule=rule, path=path, course=course,
             course_path=course_path, document=document, scores=scores,
+            instruments=instruments, names=names if names is not None else {},
         )
         try:
             results = list(rule.check(ctx))

@@ -281,6 +281,34 @@ def _structure_extensions(c: cattrs.Converter, value: Any, host: str) -> Extensi
     return Extensions(dict(entries))
 
 
+def _structure_plugin_sections(c: cattrs.Converter, value: Any) -> Any:
+    """The ``plugins`` object of a clinic configuration: each section as its plugin's class."""
+    from kapnotes.rules.plugin_config import PluginSections
+
+    if not isinstance(value, dict):
+        raise EdgeError(f"expected an object of plugin sections, got {_describe(value)}")
+    declared = {s.name: s for s in _registry().config_sections}
+    found: dict[str, Any] = {}
+    errors: list[Exception] = []
+    for name, v in value.items():
+        try:
+            section = declared.get(name)
+            if section is None:
+                known = ", ".join(sorted(declared)) or "none"
+                raise EdgeError(f"no installed plugin declares the configuration section "
+                                f"{name!r} (declared: {known})")
+            if not isinstance(v, dict):
+                raise EdgeError(f"expected an object, got {_describe(v)}")
+            found[name] = c.structure(v, section.fields)
+        except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+            note = AttributeValidationNote(f"Structuring section @ attribute {name}", name, object)
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+            errors.append(exc)
+    if errors:
+        raise ClassValidationError("While structuring plugin sections", errors, PluginSections)
+    return PluginSections(found)
+
+
 def _unstructure_extensions(c: cattrs.Converter, ext: Extensions) -> dict[str, Any]:
     return {
         ns: v.data if isinstance(v, UnknownExtension) else c.unstructure(v, unstructure_as=type(v))
@@ -400,6 +428,12 @@ def _make_converter() -> cattrs.Converter:
         return c.unstructure(obj, unstructure_as=type(obj))
 
     c.register_unstructure_hook(Extensions, lambda ext: _unstructure_extensions(c, ext))
+    from kapnotes.rules.plugin_config import PluginSections
+
+    c.register_structure_hook(PluginSections, lambda v, _t: _structure_plugin_sections(c, v))
+    c.register_unstructure_hook(
+        PluginSections, lambda ps: {n: c.unstructure(v, unstructure_as=type(v)) for n, v in ps.items()}
+    )
     c.register_unstructure_hook_func(lambda t: t is Intervention, by_runtime_class)
     c.register_unstructure_hook_func(lambda t: t == MonitoringEntry, by_runtime_class)
     return c

@@ -13,6 +13,13 @@ import click
 
 from kapnotes import hookimpl
 from kapnotes_example_clinic.breathwork import Breathwork
+from kapnotes_example_clinic.fields import (
+    DOSING_FIELDS,
+    RENDERERS,
+    REST_RULE,
+    SESSION_FIELDS,
+    SETTINGS,
+)
 from kapnotes_example_clinic.handover import HANDOVER
 from kapnotes_example_clinic.html import HTML
 from kapnotes_example_clinic.isi import ISI
@@ -36,6 +43,28 @@ def register_instruments(register: Callable[[Any], None]) -> None:
 @hookimpl
 def register_intervention_types(register: Callable[[Any], None]) -> None:
     register(Breathwork)
+
+
+@hookimpl
+def register_extensions(register: Callable[[Any], None]) -> None:
+    register(SESSION_FIELDS)
+    register(DOSING_FIELDS)
+
+
+@hookimpl
+def register_config_sections(register: Callable[[Any], None]) -> None:
+    register(SETTINGS)
+
+
+@hookimpl
+def register_rules(register: Callable[[Any], None]) -> None:
+    register(REST_RULE)
+
+
+@hookimpl
+def register_renderers(register: Callable[[Any], None]) -> None:
+    for renderer in RENDERERS:
+        register(renderer)
 
 
 @hookimpl

@@ -1,5 +1,9 @@
 """kapnotes extension fields as FHIR extensions, under the URL their plugin declares.
 
+Clients (Patient), clinicians (Practitioner), courses (EpisodeOfCare), sessions (Encounter),
+dosing records (the dose's MedicationAdministration), measures (QuestionnaireResponse) and
+monitoring entries (each Observation or AdverseEvent made from the entry) carry them.
+
 A declared extension value becomes one complex extension::
 
     {"url": "<Extension.url>", "extension": [{"url": "sitter", "valueString": "..."}, ...]}

@@ -400,18 +400,25 @@ def monitoring(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Itera
         yield _observation(ctx, f"{s.id}/weight", course, s, codes.VITAL_SIGNS, codes.BODY_WEIGHT.concept(), s.start,
                            {"valueQuantity": codes.KILOGRAM.quantity(d.body_weight_kg)})
     for k, e in enumerate(d.monitoring):
-        if isinstance(e, Vitals):
-            yield from _vitals(ctx, course, s, k, e)
-        elif isinstance(e, Sedation):
-            code = text_concept("MOAA/S sedation score (Modified Observer's Assessment of Alertness/Sedation)")
-            yield _observation(ctx, f"{s.id}/monitoring/{k}/moaas", course, s, codes.SURVEY, code, e.at,
-                               {"valueInteger": e.score})
-        elif isinstance(e, Dissociation):
-            code = text_concept("CADSS total score (Clinician-Administered Dissociative States Scale)")
-            yield _observation(ctx, f"{s.id}/monitoring/{k}/cadss", course, s, codes.SURVEY, code, e.at,
-                               {"valueInteger": e.total})
-        elif isinstance(e, AdverseEvent):
-            yield adverse_event(ctx, course, s, k, e)
+        for entry in _monitoring_entry(ctx, course, s, k, e):
+            yield ctx.extend(entry, e)  # the entry's extension fields, on each resource of it
+
+
+def _monitoring_entry(
+    ctx: ExportContext, course: TreatmentCourse, s: Session, k: int, e: Any
+) -> Iterator[Entry]:
+    if isinstance(e, Vitals):
+        yield from _vitals(ctx, course, s, k, e)
+    elif isinstance(e, Sedation):
+        code = text_concept("MOAA/S sedation score (Modified Observer's Assessment of Alertness/Sedation)")
+        yield _observation(ctx, f"{s.id}/monitoring/{k}/moaas", course, s, codes.SURVEY, code, e.at,
+                           {"valueInteger": e.score})
+    elif isinstance(e, Dissociation):
+        code = text_concept("CADSS total score (Clinician-Administered Dissociative States Scale)")
+        yield _observation(ctx, f"{s.id}/monitoring/{k}/cadss", course, s, codes.SURVEY, code, e.at,
+                           {"valueInteger": e.total})
+    elif isinstance(e, AdverseEvent):
+        yield adverse_event(ctx, course, s, k, e)
 
 
 def adverse_event(ctx: ExportContext, course: TreatmentCourse, s: Session, k: int, e: AdverseEvent) -> Entry:
