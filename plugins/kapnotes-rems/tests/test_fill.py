@@ -63,10 +63,14 @@ def test_every_field_of_the_first_session_by_hand(rems_demo):
 
 
 def test_a_missing_bp_before_completion_is_reported_at_the_monitoring_timeline(rems_demo):
-    # the second session's last BP is at 90 min, 60 min before discharge (window: 30 min)
-    filled = fill(V2021_11, _input(rems_demo, "cl-004-dose-02"))
+    # drop the readings at 120 and 140 min: the last BP (90 min) is 60 min before discharge,
+    # outside the clinic's 30-minute window before completion
+    _c, s = rems_demo.find_session("cl-004-dose-02")
+    d = s.dosing
+    kept = tuple(e for e in d.monitoring if d.minutes_after_dose(e.at) < 100)
+    filled = fill(V2021_11, _input(rems_demo, s.id, dosing=evolve(d, monitoring=kept)))
     missing = {v.field.key: v.path for v in filled.missing}
-    assert missing == {"bp.before_completion": "$.courses[3].sessions[3].dosing.monitoring"}
+    assert missing == {"bp.before_completion": "$.courses[3].sessions[4].dosing.monitoring"}
 
 
 def test_without_answers_each_missing_answer_points_at_its_extension_field(demo):

@@ -14,7 +14,7 @@ from kapnotes.cli.app import db_option, open_db
 from kapnotes.errors import KapnotesError
 from kapnotes.rules.config import ClinicConfig
 from kapnotes_rems.context import filled_forms
-from kapnotes_rems.settings import SECTION, RemsSettings
+from kapnotes_rems.settings import CONFIG_SECTION, RemsSettings
 from kapnotes_rems.submission import submission_of, submission_text
 
 __all__ = ["add_commands"]
@@ -31,7 +31,7 @@ def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
 
 def _config(path: Path | None) -> tuple[ClinicConfig, RemsSettings]:
     config = ClinicConfig.from_path(path) if path else ClinicConfig.default()
-    settings: RemsSettings = config.section(SECTION)
+    settings: RemsSettings = config.section(CONFIG_SECTION)
     return config, settings
 
 

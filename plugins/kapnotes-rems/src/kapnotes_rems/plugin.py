@@ -22,7 +22,7 @@ from kapnotes_rems import cli as rems_cli
 from kapnotes_rems import outputs
 from kapnotes_rems.answers import NAMESPACE, ClinicianContact, RemsAnswers, RemsEnrolment
 from kapnotes_rems.rules import rules
-from kapnotes_rems.settings import SECTION, SOURCES, RemsSettings
+from kapnotes_rems.settings import CONFIG_SECTION, RemsSettings
 
 __all__ = ["EXTENSIONS", "RemsPlugin", "plugin"]
 
@@ -53,7 +53,7 @@ class RemsPlugin:
 
     def _settings(self) -> tuple[ClinicConfig, RemsSettings]:
         config = self.config()
-        settings: RemsSettings = config.section(SECTION)
+        settings: RemsSettings = config.section(CONFIG_SECTION)
         return config, settings
 
     @hookimpl
@@ -63,8 +63,7 @@ class RemsPlugin:
 
     @hookimpl
     def register_config_sections(self, register: Callable[[ConfigSection], None]) -> None:
-        register(ConfigSection(SECTION, RemsSettings, sources=SOURCES,
-                               description="SPRAVATO REMS Patient Monitoring Form"))
+        register(CONFIG_SECTION)
 
     @hookimpl
     def register_rules(self, register: Callable[[Any], None]) -> None:

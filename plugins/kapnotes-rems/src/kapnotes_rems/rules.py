@@ -11,7 +11,7 @@ from kapnotes.references import cite
 from kapnotes.rules.base import Finding, Rule, RuleContext, Severity
 from kapnotes_rems.context import form_for, form_input, is_esketamine
 from kapnotes_rems.fill import FilledForm, fill, treatment_date
-from kapnotes_rems.settings import SECTION, RemsSettings
+from kapnotes_rems.settings import CONFIG_SECTION, RemsSettings
 from kapnotes_rems.submission import submission_of
 
 __all__ = ["rules"]
@@ -23,7 +23,7 @@ ENROLMENT_SOURCE = cite("spravato-rems", "spravato-monitoring-form-overview")
 
 
 def _settings(ctx: RuleContext) -> RemsSettings:
-    settings: RemsSettings = ctx.config.section(SECTION)
+    settings: RemsSettings = ctx.config.section(CONFIG_SECTION)
     return settings
 
 
@@ -109,7 +109,7 @@ def _deadline(today: Today) -> Callable[[RuleContext], Iterator[Finding]]:
                 Severity.WARNING, "REMS-PMF-003",
                 f"The REMS Patient Monitoring Form is due by {due.isoformat()} "
                 f"({(due - now).days} day(s) left); no submission is recorded yet.", where,
-                source=FORM_SOURCE + "; " + ctx.config.section_source(SECTION, "warn_days_before_due"),
+                source=FORM_SOURCE + "; " + ctx.config.section_source(CONFIG_SECTION, "warn_days_before_due"),
             )
 
     return check

@@ -6,8 +6,9 @@ import datetime as dt
 
 from kapnotes.model import field, in_range, model
 from kapnotes.references import cite
+from kapnotes.rules.plugin_config import ConfigSection
 
-__all__ = ["SECTION", "SOURCES", "RemsSettings"]
+__all__ = ["CONFIG_SECTION", "SECTION", "SOURCES", "RemsSettings"]
 
 #: The key under ``plugins`` in the clinic configuration.
 SECTION = "rems"
@@ -33,3 +34,8 @@ SOURCES = {
     "warn_days_before_due": "kapnotes-rems default (no published lead time); the deadline "
     "itself is 7 days, " + cite("spravato-monitoring-form"),
 }
+
+#: The section as registered (``register_config_sections``); rules read it with
+#: ``ctx.config.section(CONFIG_SECTION)``.
+CONFIG_SECTION = ConfigSection(SECTION, RemsSettings, sources=SOURCES,
+                               description="SPRAVATO REMS Patient Monitoring Form")
