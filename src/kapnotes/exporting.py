@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from kapnotes.errors import KapnotesError
+from kapnotes.registry import Registry, resolve
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.model import (
@@ -190,18 +191,19 @@ def export_record(
     options: ExportOptions | None = None,
     directory: Path | None = None,
     audit: bool = True,
+    registry: Registry | None = None,
 ) -> Any:
     """Run record exporter ``to`` on ``view``: bytes, or the paths written into ``directory``.
 
     A view of a store (:meth:`RecordView.of_store`) is audited in that store — one "export" row
     per client — once the exporter has succeeded; a failed export leaves no row. Pass
     ``audit=False`` only when you audit yourself after writing the bytes somewhere
-    (``Store.record_export``), as the command line does.
+    (``Store.record_export``), as the command line does. ``registry``: where ``to`` is looked up
+    (None: the default registry, see :mod:`kapnotes.registry`).
     """
     from kapnotes.errors import call_plugin
-    from kapnotes.plugins import registry
 
-    entry = registry().record_exporters.entry(to)
+    entry = resolve(registry).record_exporters.entry(to)
     exporter = entry.value
     opts = options or ExportOptions()
     if exporter.writes_directory:

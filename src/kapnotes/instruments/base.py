@@ -17,16 +17,13 @@ with all of them, or returns a :class:`ScoreResult`.
 from __future__ import annotations
 
 import numbers
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import attrs
 
 from kapnotes.errors import InvalidError, ModelError, Problem
-
-#: Registry names: the rule the plugin registry enforces (``kapnotes.plugins.NAME_RE``).
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+from kapnotes.registry import NAME_RE  # registry names: the rule the plugin registry enforces
 
 Answer: TypeAlias = int | None
 Answers: TypeAlias = tuple[int | None, ...]
