@@ -26,10 +26,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests $(foreach p,$(dir $(PLUGINS)),$(p)tests)
 
-## lint: ruff and mypy
+## lint: ruff, mypy (strict) over kapnotes and over every first-party plugin
 lint: $(STAMP)
 	$(BIN)/ruff check src tests plugins examples benchmarks
 	$(BIN)/mypy
+	$(BIN)/mypy --strict $(foreach p,$(dir $(PLUGINS)),$(p)src)
 
 ## bench: the side-by-side benchmarks (not part of the tests)
 bench: $(STAMP)

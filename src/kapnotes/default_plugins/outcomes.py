@@ -25,7 +25,7 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from kapnotes.exporting import ExportOptions, RecordExporter, RecordView
+from kapnotes.exporting import ExportOptions, NoteExporter, RecordExporter, RecordView
 from kapnotes.hookspecs import hookimpl
 from kapnotes.instruments.base import Instrument, ScoringError
 from kapnotes.model import Document, MeasureAdministration, Session, TreatmentCourse
@@ -424,12 +424,12 @@ SCORES_CSV = RecordExporter(
 
 
 @hookimpl
-def register_note_formats(register: Callable[[Any], None]) -> None:
+def register_note_formats(register: Callable[[NoteFormat], None]) -> None:
     """Register the ``progress`` note format."""
     register(PROGRESS)
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     """Register the ``scores-csv`` record exporter."""
     register(SCORES_CSV)
