@@ -129,7 +129,11 @@ class Kind(Generic[T]):
 
 
 def _kind(label: str) -> Callable[[], Kind[T]]:
-    return lambda: Kind(label)
+    def make() -> Kind[T]:
+        return Kind(label)
+
+    make.__name__ = make.__qualname__ = "Kind"  # shown as the default in docs/hooks.md
+    return make
 
 
 @attrs.define
@@ -138,6 +142,13 @@ class Registry:
 
     Filled by :mod:`kapnotes.plugins` from the hooks (or by hand, in tests); read by the layers
     below, which receive it as a parameter (see the module docstring).
+
+    :ivar note_formats: note formats, for ``render --format``.
+    :ivar exporters: note exporters, for ``render --to``.
+    :ivar record_exporters: record exporters, for ``export --to``.
+    :ivar instruments: standardized instruments, for scoring and validation.
+    :ivar intervention_types: intervention classes, by their JSON ``type`` tag.
+    :ivar rules: safety and documentation rules, for ``check`` and the signing gate.
     """
 
     note_formats: Kind[NoteFormat] = attrs.field(factory=_kind("note format"))

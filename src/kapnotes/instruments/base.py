@@ -90,6 +90,11 @@ class Band:
 
     Bounds are integers. A prorated (fractional) total belongs to the band whose integer range it
     falls in or just above: 9.5 is in 5–9, because the next cut-off says "10 or more".
+
+    :ivar low: the lowest total in the band.
+    :ivar high: the highest total in the band.
+    :ivar label: the band's name (``moderate``), shown with the score.
+    :ivar source: where the cut-offs come from (a citation).
     """
 
     low: int
