@@ -9,6 +9,9 @@ The public API, imported lazily so that ``import kapnotes`` stays fast::
     store.save(doc)
     course, session = store.session("ses-001")
     docx_bytes = kapnotes.render(session, course=course, format="soap", to="docx")
+
+Every function that needs what plugins registered takes ``registry=``; the default (None) is
+the loaded plugins, installed here, at the top (see :mod:`kapnotes.registry`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""The plugin manager, plugin loading and the registry of what plugins register.
+"""The plugin manager and plugin loading: the top of kapnotes, which fills the registry.
+
+What plugins register is kept in a :class:`kapnotes.registry.Registry` (the bottom layer);
+:func:`registry` builds it from the hooks on first use. Nothing below the top imports this
+module: the layers in between receive the registry as a parameter, and ``import kapnotes``
+installs :func:`registry` as their default (see :mod:`kapnotes.registry`).
 
 Loading is lazy (on first use), happens once, and loads each entry point separately: a plugin
 that fails to import or to register is named in a warning and everything else keeps working.
