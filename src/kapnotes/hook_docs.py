@@ -177,17 +177,23 @@ def _default_text(value: Any) -> str:
     return f"`{value!r}`"
 
 
-def _fields(cls: type) -> list[tuple[str, str, str]]:
-    """(name, type, default) of each constructor argument."""
+def _fields(cls: type) -> list[tuple[str, str, str, str]]:
+    """(name, type, default, description from the field's metadata) of each constructor
+    argument; the class docstring's ``:ivar:`` describes a field without metadata."""
     if attrs.has(cls):
         return [
-            (f.alias or f.name, _type_text(f.type), _default_text(f.default))
+            (
+                f.alias or f.name,
+                _type_text(f.type),
+                _default_text(f.default),
+                str(f.metadata.get("doc") or f.metadata.get("description") or ""),
+            )
             for f in attrs.fields(cls)
             if f.init and not f.name.startswith("_")
         ]
     sig = inspect.signature(cls.__init__)  # type: ignore[misc]
     return [
-        (p.name, _type_text(p.annotation), _default_text(p.default))
+        (p.name, _type_text(p.annotation), _default_text(p.default), "")
         for p in list(sig.parameters.values())[1:]
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
@@ -229,8 +235,8 @@ def _class_section(cls: type) -> Iterator[str]:
     yield ""
     yield "| Argument | Type | Default | Description |"
     yield "|---|---|---|---|"
-    for name, type_text, default in _fields(cls):
-        text = _inline(described.get(name, ""))
+    for name, type_text, default, doc in _fields(cls):
+        text = _inline(doc or described.get(name, ""))
         yield f"| `{name}` | `{_cell(type_text)}` | {_cell(default)} | {_cell(text)} |"
     methods = _methods(cls)
     if methods:

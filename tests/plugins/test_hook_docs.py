@@ -81,10 +81,12 @@ def test_a_field_s_type_default_and_ivar_come_from_the_class():
 
         colour: str = "blue"
         size: int = attrs.field(factory=int)
+        shape: str = attrs.field(default="round", metadata={"doc": "the shape"})
 
     section = "\n".join(hook_docs._class_section(Sample))
     assert "| `colour` | `str` | `'blue'` | the colour, in `words`. |" in section
     assert "| `size` | `int` | `int()` |  |" in section
+    assert "| `shape` | `str` | `'round'` | the shape |" in section
 
 
 def test_the_json_tag_table_comes_from_the_model():

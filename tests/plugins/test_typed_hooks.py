@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # about five seconds: mypy reads kapnotes' annotations
-
 HEADER = '''\
 from __future__ import annotations
 
@@ -134,11 +132,13 @@ def _mypy(tmp_path: Path, name: str, source: str) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.slow  # a few seconds: mypy reads kapnotes' annotations
 def test_a_correctly_typed_plugin_passes_mypy_strict(tmp_path):
     result = _mypy(tmp_path, "right_plugin", RIGHT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_a_wrong_registration_is_caught_by_mypy_strict(tmp_path):
     source, expected = _wrong_source()
     result = _mypy(tmp_path, "wrong_plugin", source)
@@ -148,3 +148,34 @@ def test_a_wrong_registration_is_caught_by_mypy_strict(tmp_path):
         for m in re.finditer(r"^wrong_plugin\.py:(\d+): error: .*\[arg-type\]$", result.stdout, re.M)
     }
     assert reported == set(expected), (result.stdout, expected)
+
+
+def _first_party_hook_modules() -> list[object]:
+    import importlib
+
+    from kapnotes.plugins import DEFAULT_PLUGINS
+
+    names = [*DEFAULT_PLUGINS, "kapnotes_example_clinic.plugin", "kapnotes_fhir.plugin"]
+    return [importlib.import_module(n) for n in names]
+
+
+@pytest.mark.parametrize("module", _first_party_hook_modules(), ids=lambda m: m.__name__)
+def test_built_in_and_first_party_hooks_carry_the_hookspec_annotations(module):
+    """The built-ins are written like any plugin: each implementation is annotated exactly as
+    its hookspec, so mypy checks what they register."""
+    import inspect
+
+    from kapnotes import hookspecs
+
+    implemented = 0
+    for name in dir(hookspecs):
+        impl = getattr(module, name, None)
+        if not name.startswith("register_") or impl is None:
+            continue
+        implemented += 1
+        spec = inspect.signature(getattr(hookspecs, name))
+        got = inspect.signature(impl)
+        for param, expected in spec.parameters.items():
+            if param in got.parameters:
+                assert got.parameters[param].annotation == expected.annotation, (name, param)
+    assert implemented
