@@ -1,4 +1,9 @@
-"""Render many stored sessions to files, on every core when it pays."""
+"""Render many stored sessions to files, on every core when it pays.
+
+``registry=``: the note formats and exporters (None: the default registry, see
+:mod:`kapnotes.registry`). Worker processes use the default registry, so a batch given an
+explicit registry renders in this process.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 
 from kapnotes.model import SessionKind
 from kapnotes.outputs import atomic_write, ensure_folder, safe_component
+from kapnotes.registry import Registry, resolve
 from kapnotes.store import Store, open_store
 
 #: The note format used for a session kind when none is asked for.
@@ -46,6 +52,7 @@ def render_stored(
     to: str = "docx",
     template: str | Path | None = None,
     audit: bool = True,
+    registry: Registry | None = None,
 ) -> bytes:
     """Render one stored session (``format`` None: the default for its kind).
 
@@ -54,13 +61,14 @@ def render_stored(
     in the store ("render") once the note is produced, unless ``audit`` is false (for a caller
     that audits after writing the note, with ``Store.record_renders``).
     """
-    from kapnotes.plugins import registry
     from kapnotes.rendering import check_kind, export_note, run_format
 
+    reg = resolve(registry if registry is not None else store.registry)
     ctx = store.note_context(session_id)
     name = format or default_format(ctx.session.kind)
-    check_kind(registry().note_formats.get(name), ctx.session)
-    data = export_note(run_format(name, ctx), to=to, template=template, subject=session_id)
+    check_kind(reg.note_formats.get(name), ctx.session)
+    note = run_format(name, ctx, registry=reg)
+    data = export_note(note, to=to, template=template, subject=session_id, registry=reg)
     if audit:
         store.record_renders([session_id], to=to, format=name)
     return data
@@ -80,14 +88,21 @@ def _render_chunk(
 
 
 def _render_one(
-    store: Store, sid: str, out_dir: Path, fmt: str | None, to: str, template: str | None
+    store: Store,
+    sid: str,
+    out_dir: Path,
+    fmt: str | None,
+    to: str,
+    template: str | None,
+    registry: Registry | None = None,
 ) -> Path:
-    from kapnotes.plugins import registry
-
+    reg = resolve(registry if registry is not None else store.registry)
     ctx = store.note_context(sid)
     name = fmt or default_format(ctx.session.kind)
-    exporter = registry().exporters.get(to)
-    data = render_stored(store, sid, format=name, to=to, template=template, audit=False)
+    exporter = reg.exporters.get(to)
+    data = render_stored(
+        store, sid, format=name, to=to, template=template, audit=False, registry=reg
+    )
     assert ctx.course is not None
     path = note_path(
         out_dir, ctx.course.client_id, ctx.session.start.isoformat(), sid, name, exporter.extension
@@ -106,25 +121,29 @@ def render_all(
     workers: int | None = None,
     on_done: Callable[[Path], None] | None = None,
     key: str | bytes | None = None,
+    registry: Registry | None = None,
 ) -> Iterator[Path]:
     """Render every stored session (or one client's) into ``out_dir``; yields each file written.
 
     With a file database and enough notes, work is spread over ``workers`` processes
     (default: the number of CPUs); each opens the database read-only for its share, with
     ``key`` when the store is encrypted (the workers need it; pass the key the store was opened with).
+    Workers use the default registry: with an explicit ``registry`` (or a store opened with one)
+    every note is rendered here.
     """
-    from kapnotes.plugins import registry
-
-    registry().exporters.get(to)  # fail fast on an unknown exporter name
+    explicit = registry if registry is not None else store.registry
+    reg = resolve(explicit)
+    reg.exporters.get(to)  # fail fast on an unknown exporter name
     if format is not None:
-        registry().note_formats.get(format)
+        reg.note_formats.get(format)
     ids = store.session_ids(client_id)
     ensure_folder(out_dir)
     n_workers = workers or os.cpu_count() or 1
     tpl = str(template) if template is not None else None
-    if store.path is None or n_workers < 2 or len(ids) < PARALLEL_THRESHOLD:
+    in_process = explicit is not None or store.path is None or n_workers < 2
+    if in_process or len(ids) < PARALLEL_THRESHOLD:
         for sid in ids:
-            path = _render_one(store, sid, out_dir, format, to, tpl)
+            path = _render_one(store, sid, out_dir, format, to, tpl, reg)
             store.record_renders([sid], to=to, format=format)  # audited once written
             if on_done:
                 on_done(path)
@@ -134,7 +153,7 @@ def render_all(
     # warming up here first means forked workers inherit loaded modules and prepared templates.
     size = max(2, len(ids) // (n_workers * 12))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    first = _render_one(store, ids[0], out_dir, format, to, tpl)
+    first = _render_one(store, ids[0], out_dir, format, to, tpl, reg)
     store.record_renders([ids[0]], to=to, format=format)
     if on_done:
         on_done(first)

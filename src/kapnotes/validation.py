@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from kapnotes.errors import Problem
 from kapnotes.model.document import Document
+from kapnotes.registry import Registry, resolve
 
 
-def check_against_registry(doc: Document) -> list[Problem]:
+def check_against_registry(doc: Document, *, registry: Registry | None = None) -> list[Problem]:
     """Problems with measure administrations whose instrument is registered.
 
     A measure of an instrument no plugin registers is kept as recorded (a clinic may record an
     instrument before installing its plugin); one of a registered instrument must fit it.
+    ``registry``: the instruments (None: the default registry, see :mod:`kapnotes.registry`).
     """
-    from kapnotes.plugins import registry
     from kapnotes.scoring import validate_responses
 
-    instruments = registry().instruments
+    instruments = resolve(registry).instruments
     out: list[Problem] = []
     for i, course in enumerate(doc.courses):
         for j, s in enumerate(course.sessions):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -201,11 +202,11 @@ def formats() -> None:
         )
         click.echo(f"  {e.name:<16} {e.value.description} [{kinds}] ({_origin(e.plugin)})")
     click.echo("Note exporters (render --to):")
-    for e in reg.exporters.entries():
-        click.echo(f"  {e.name:<16} {e.value.description} ({_origin(e.plugin)})")
+    for x in reg.exporters.entries():
+        click.echo(f"  {x.name:<16} {x.value.description} ({_origin(x.plugin)})")
     click.echo("Record exporters (export --to):")
-    for e in reg.record_exporters.entries():
-        click.echo(f"  {e.name:<16} {e.value.description} ({_origin(e.plugin)})")
+    for r in reg.record_exporters.entries():
+        click.echo(f"  {r.name:<16} {r.value.description} ({_origin(r.plugin)})")
 
 
 def _origin(plugin: str) -> str:
@@ -229,12 +230,12 @@ def plugins(include_builtin: bool) -> None:
     click.echo(json.dumps(describe_plugins(include_builtin=include_builtin), indent=2))
 
 
-def _listing(rows: list[dict[str, str]], as_json: bool) -> None:
+def _listing(rows: Sequence[Mapping[str, object]], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for r in rows:
-        click.echo(f"{r['name']:<28} {r['description']} ({_origin(r['plugin'])})")
+        click.echo(f"{r['name']:<28} {r['description']} ({_origin(str(r['plugin']))})")
         if r["source"]:
             click.echo(f"{'':<28} source: {r['source']}")
 

@@ -25,7 +25,7 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from kapnotes.exporting import ExportOptions, RecordExporter, RecordView
+from kapnotes.exporting import ExportOptions, NoteExporter, RecordExporter, RecordView
 from kapnotes.hookspecs import hookimpl
 from kapnotes.instruments.base import Instrument, ScoringError
 from kapnotes.model import Document, MeasureAdministration, Session, TreatmentCourse
@@ -47,6 +47,7 @@ from kapnotes.outcomes import (
     course_outcomes,
     course_until,
 )
+from kapnotes.registry import Registry, resolve
 
 __all__ = ["CSV_COLUMNS", "PROGRESS", "SCORES_CSV", "build_progress_note", "scores_csv"]
 
@@ -349,10 +350,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "administered_at", "context", "respondent", "total", "band", "complete", "flags", "n_items",
 )
 
-def _registered() -> dict[str, Instrument]:
-    from kapnotes.plugins import registry
-
-    return {i.name: i for i in registry().instruments}
+def _registered(registry: Registry | None) -> dict[str, Instrument]:
+    return {i.name: i for i in resolve(registry).instruments}
 
 
 def _score_cells(inst: Instrument | None, m: MeasureAdministration) -> tuple[str, str, str, str]:
@@ -389,9 +388,17 @@ def _administrations(doc: Document) -> Iterator[tuple[TreatmentCourse, Session,
                 yield course, s, m
 
 
-def scores_csv(doc: Document, instruments: dict[str, Instrument] | None = None) -> bytes:
-    """The scores of every measure administration in ``doc`` as RFC 4180 CSV bytes."""
-    known = _registered() if instruments is None else instruments
+def scores_csv(
+    doc: Document,
+    instruments: dict[str, Instrument] | None = None,
+    *,
+    registry: Registry | None = None,
+) -> bytes:
+    """The scores of every measure administration in ``doc`` as RFC 4180 CSV bytes.
+
+    ``instruments`` by name, or those of ``registry`` (None: the default registry).
+    """
+    known = _registered(registry) if instruments is None else instruments
     rows = list(_administrations(doc))
     width = max([len(i.items) for i in known.values()] + [len(m.items) for *_x, m in rows]
                 + [0])
@@ -417,12 +424,12 @@ SCORES_CSV = RecordExporter(
 
 
 @hookimpl
-def register_note_formats(register: Callable[[Any], None]) -> None:
+def register_note_formats(register: Callable[[NoteFormat], None]) -> None:
     """Register the ``progress`` note format."""
     register(PROGRESS)
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     """Register the ``scores-csv`` record exporter."""
     register(SCORES_CSV)

@@ -21,6 +21,15 @@ class NoteContext:
     ``course`` gives earlier sessions (for integration of a dosing session, outcomes);
     ``clinicians`` resolves ids to names and credentials. ``extra`` carries what plugins add
     (e.g. safety findings, outcome charts) keyed by name.
+
+    :ivar session: the session the note is about.
+    :ivar course: its treatment course (with the other sessions), when known.
+    :ivar client: the client, when known.
+    :ivar clinic: the clinic (letterhead), when known.
+    :ivar clinicians: clinicians by id.
+    :ivar generated_at: when the note is produced; None keeps notes deterministic.
+    :ivar extra: what the core and plugins add, by name (``findings``: the safety findings of
+        a draft).
     """
 
     session: Session

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from kapnotes.model.session import Session, SessionKind
+from kapnotes.registry import Registry, resolve
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from kapnotes.instruments.base import ScoreResult
@@ -202,6 +203,8 @@ class RuleContext:
     :ivar course: the session's course, None when the session is checked without one.
     :ivar course_path: JSON path of the course, ``$.courses[1]`` (None without a course).
     :ivar document: the whole document, when there is one.
+    :ivar registry: the registered instruments the scoring helpers use (None: the default
+        registry, see :mod:`kapnotes.registry`).
     """
 
     session: Session
@@ -211,6 +214,7 @@ class RuleContext:
     course: TreatmentCourse | None = None
     course_path: str | None = None
     document: Document | None = None
+    registry: Registry | None = attrs.field(default=None, eq=False, repr=False)
     _scores: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False, alias="scores")
 
     # --- paths -------------------------------------------------------------------------------
@@ -251,10 +255,9 @@ class RuleContext:
 
     def instrument_name(self, measure: MeasureAdministration) -> str:
         """The registry name of the measure's instrument (``PHQ-9`` -> ``phq9``)."""
-        from kapnotes.plugins import registry
         from kapnotes.scoring import canonical_name
 
-        return canonical_name(measure.instrument, registry().instruments)
+        return canonical_name(measure.instrument, resolve(self.registry).instruments)
 
     def measures(self, instrument: str) -> list[tuple[int, MeasureAdministration]]:
         """``(index, measure)`` for each of the session's measures of ``instrument``."""
@@ -269,15 +272,14 @@ class RuleContext:
 
         :raises kapnotes.scoring.ScoringError: the responses do not fit the instrument.
         """
-        from kapnotes.plugins import registry
         from kapnotes.scoring import score
 
         name = self.instrument_name(measure)
-        if name not in registry().instruments:
+        if name not in resolve(self.registry).instruments:
             return None
         key = f"{self.session.id}\x00{measure.id}\x00{name}"
         if key not in self._scores:
-            self._scores[key] = score(name, measure.items)
+            self._scores[key] = score(name, measure.items, registry=self.registry)
         result: ScoreResult = self._scores[key]
         return result
 

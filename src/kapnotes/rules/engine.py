@@ -9,6 +9,9 @@ A rule that raises does not stop the check: it becomes a ``blocking`` finding wi
 ``KAP-RULE-ERROR`` naming the rule (a note must not be signed on a check that did not run).
 ``KAPNOTES_STRICT_PLUGINS=1`` re-raises instead, for plugin authors and CI.
 
+The rules run, and the instruments they score with, come from ``registry=`` (None: the
+default registry, see :mod:`kapnotes.registry`).
+
 Order is stable: sessions in document order (courses as stored, sessions in time order), then
 within a session blocking before warning before info, then by code, then by path (indices
 compared as numbers), then by rule name.
@@ -20,10 +23,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from kapnotes.errors import NotFoundError
+from kapnotes.errors import NotFoundError, strict_plugins
 from kapnotes.model.course import TreatmentCourse
 from kapnotes.model.document import Document
 from kapnotes.model.session import Session
+from kapnotes.registry import Registry, resolve
 from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, json_path
 from kapnotes.rules.config import ClinicConfig
 
@@ -33,11 +37,9 @@ __all__ = ["RULE_ERROR", "blocking", "check_session", "evaluate", "rules"]
 RULE_ERROR = "KAP-RULE-ERROR"
 
 
-def rules() -> list[tuple[str, Rule]]:
+def rules(*, registry: Registry | None = None) -> list[tuple[str, Rule]]:
     """``(plugin name, rule)`` for every registered rule, sorted by rule name."""
-    from kapnotes.plugins import registry
-
-    return [(e.plugin, e.value) for e in registry().rules.entries()]
+    return [(e.plugin, e.value) for e in resolve(registry).rules.entries()]
 
 
 def evaluate(
@@ -45,12 +47,14 @@ def evaluate(
     config: ClinicConfig | None = None,
     *,
     session_ids: Iterable[str] | None = None,
+    registry: Registry | None = None,
 ) -> list[Finding]:
     """Every finding of every registered rule on every session of ``document``.
 
     :param document: the record to check.
     :param config: the clinic's thresholds; :meth:`ClinicConfig.default` when None.
     :param session_ids: check only these sessions (ids are unique within a document).
+    :param registry: the rules and instruments (None: the default registry).
     :returns: the findings, in the stable order described in the module docstring.
     :raises kapnotes.errors.NotFoundError: a session id that is not in the document.
     """
@@ -61,7 +65,8 @@ def evaluate(
         unknown = [sid for sid in wanted if sid not in known]
         if unknown:
             raise NotFoundError(f"no session {', '.join(map(repr, unknown))} in the document")
-    registered = rules()
+    reg = resolve(registry)
+    registered = rules(registry=reg)
     scores: dict[str, Any] = {}
     out: list[Finding] = []
     for i, course in enumerate(document.courses):
@@ -73,6 +78,7 @@ def evaluate(
                 registered, session, cfg,
                 path=json_path(course_path, "sessions", j),
                 course=course, course_path=course_path, document=document, scores=scores,
+                registry=reg,
             )
     return out
 
@@ -83,14 +89,17 @@ def check_session(
     *,
     course: TreatmentCourse | None = None,
     document: Document | None = None,
+    registry: Registry | None = None,
 ) -> list[Finding]:
     """The findings for one session, e.g. at the signing gate.
 
     Paths are rooted where the session sits: under its document when ``document`` holds it
     (``$.courses[1].sessions[6]...``), under its course otherwise (``$.sessions[6]...``), or at
     the session itself (``$.dosing...``) when it comes alone. Without a course, rules that need
-    the course (consents) cannot check and report nothing.
+    the course (consents) cannot check and report nothing. ``registry``: the rules and
+    instruments (None: the default registry).
     """
+    reg = resolve(registry)
     cfg = config if config is not None else ClinicConfig.default()
     path, course_path = "$", None
     if document is not None and course is None:
@@ -108,8 +117,8 @@ def check_session(
         if j is not None:
             path = json_path(course_path, "sessions", j)
     return _run(
-        rules(), session, cfg, path=path, course=course, course_path=course_path,
-        document=document, scores={},
+        rules(registry=reg), session, cfg, path=path, course=course, course_path=course_path,
+        document=document, scores={}, registry=reg,
     )
 
 
@@ -131,6 +140,7 @@ def _run(
     course_path: str | None,
     document: Document | None,
     scores: dict[str, Any],
+    registry: Registry,
 ) -> list[Finding]:
     """Every applicable rule on one session; findings sorted within the session."""
     found: list[Finding] = []
@@ -139,7 +149,7 @@ def _run(
             continue
         ctx = RuleContext(
             session=session, config=config, rule=rule, path=path, course=course,
-            course_path=course_path, document=document, scores=scores,
+            course_path=course_path, document=document, scores=scores, registry=registry,
         )
         try:
             results = list(rule.check(ctx))
@@ -147,9 +157,7 @@ def _run(
                 if not isinstance(f, Finding):
                     raise TypeError(f"rule returned {f!r}; expected kapnotes.rules.base.Finding")
         except Exception as exc:
-            from kapnotes.plugins import _strict
-
-            if _strict():
+            if strict_plugins():
                 raise
             found.append(_rule_error(rule, plugin, session, path, exc))
             continue

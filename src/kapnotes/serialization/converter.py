@@ -4,7 +4,9 @@ Strict primitives: a float is not an int (12.9 and 12.0 are refused for an integ
 string is not a bool ("false" is refused), a bool is not a number, integers must fit in 64 bits
 (2**70 is refused), floats must be finite. Unknown keys are refused. Date-times need a UTC offset.
 Interventions and monitoring entries are tagged unions keyed by ``type``; intervention types come
-from the plugin registry, so a clinic's plugin extends the format.
+from the plugin registry, so a clinic's plugin extends the format: :func:`converter` takes
+``registry=`` (None: the default registry, looked up when an intervention is read; see
+:mod:`kapnotes.registry`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
 from kapnotes.model.interventions import Intervention, UnknownIntervention
+from kapnotes.registry import Registry, resolve
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # ASCII digits only (re.ASCII): without it Python's \d matches other scripts' digits too.
@@ -163,10 +166,8 @@ class UnknownTypeError(EdgeError):
     pass
 
 
-def _intervention_types() -> dict[str, type[Intervention]]:
-    from kapnotes.plugins import registry
-
-    return {t.type: t for t in registry().intervention_types}
+def _intervention_types(registry: Registry | None) -> dict[str, type[Intervention]]:
+    return {t.type: t for t in resolve(registry).intervention_types}
 
 
 def _tag_of(value: Any, known: Callable[[], dict[str, type]]) -> type:
@@ -208,7 +209,7 @@ def _unknown_intervention(value: dict[str, Any]) -> UnknownIntervention:
     return UnknownIntervention(tag=value["type"], raw=raw)
 
 
-def _make_converter() -> cattrs.Converter:
+def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
     c = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True, omit_if_default=True)
     # cattrs dispatches primitives by singledispatch, so a ``str`` hook also receives str-based
     # enums and an ``int`` hook receives bool: one hook per base decides by the exact class.
@@ -275,7 +276,7 @@ def _make_converter() -> cattrs.Converter:
         return structure
 
     def intervention_structure(value: Any, t: Any) -> Any:
-        types = _intervention_types()
+        types = _intervention_types(registry)
         # A string tag no installed plugin registers: kept as read (the data outlives its plugin).
         if isinstance(value, dict):
             tag = value.get("type")
@@ -336,18 +337,36 @@ def _structure_items(c: cattrs.Converter, value: list[Any], elem_t: Any) -> tupl
 
 _lock = threading.Lock()
 _converter: cattrs.Converter | None = None
+#: Converters of explicitly given registries, by ``id`` (the registry is kept alive with it).
+_by_registry: dict[int, tuple[Registry, cattrs.Converter]] = {}
+_KEEP = 8
 
 
-def converter() -> cattrs.Converter:
-    """The project converter (built once; rebuilt after plugins change)."""
+def converter(registry: Registry | None = None) -> cattrs.Converter:
+    """The project converter reading the intervention types of ``registry``.
+
+    ``None``: the default registry's, looked up as each intervention is read (the converter is
+    built once). A converter of an explicit registry is kept for the last few registries.
+    """
     global _converter
     with _lock:
-        if _converter is None:
-            _converter = _make_converter()
-        return _converter
+        if registry is None:
+            if _converter is None:
+                _converter = _make_converter()
+            return _converter
+        found = _by_registry.get(id(registry))
+        if found is not None and found[0] is registry:
+            return found[1]
+        if len(_by_registry) >= _KEEP:
+            del _by_registry[next(iter(_by_registry))]
+        made = _make_converter(registry)
+        _by_registry[id(registry)] = (registry, made)
+        return made
 
 
 def reset_converter() -> None:
+    """Forget the converters built so far (after plugins changed)."""
     global _converter
     with _lock:
         _converter = None
+        _by_registry.clear()

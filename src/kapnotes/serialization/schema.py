@@ -20,6 +20,7 @@ from kapnotes.model._base import checks_of
 from kapnotes.model.document import FORMAT_VERSION
 from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
 from kapnotes.model.interventions import Intervention, UnknownIntervention
+from kapnotes.registry import Registry, resolve
 from kapnotes.serialization.converter import INT64_MAX, INT64_MIN
 
 SCHEMA_ID = f"https://kapnotes.org/schema/document-{FORMAT_VERSION}.json"
@@ -149,11 +150,10 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a kapnotes document, including plugins' intervention types."""
-    from kapnotes.plugins import registry
-
-    b = _Builder(list(registry().intervention_types))
+def json_schema(*, registry: Registry | None = None) -> dict[str, Any]:
+    """The JSON Schema of a kapnotes document, including plugins' intervention types (those of
+    ``registry``; None: the default registry, see :mod:`kapnotes.registry`)."""
+    b = _Builder(list(resolve(registry).intervention_types))
     root = b.object_schema(Document)
     root["required"] = sorted({*root.get("required", []), "format", "format_version"})
     root["properties"]["format_version"] = {

@@ -40,6 +40,7 @@ from kapnotes.model import (
     Signature,
     TreatmentCourse,
 )
+from kapnotes.registry import Registry
 from kapnotes.serialization import structure, unstructure
 from kapnotes.signatures import PublicKey, SigningKeyError, addendum_hash, key_id_of
 from kapnotes.store import audit, migrations
@@ -93,12 +94,19 @@ class SearchHit:
 
 
 class Store:
-    """A kapnotes SQLite database. Open it with :func:`open_store`."""
+    """A kapnotes SQLite database. Open it with :func:`open_store`.
 
-    def __init__(self, db: Database, path: Path | None, actor: str) -> None:
+    :ivar registry: the plugins' registry its records are read, scored and checked with (None:
+        the default registry, see :mod:`kapnotes.registry`).
+    """
+
+    def __init__(
+        self, db: Database, path: Path | None, actor: str, *, registry: Registry | None = None
+    ) -> None:
         self.db = db
         self.path = path
         self.actor = actor
+        self.registry = registry
         self.conn: sqlite3.Connection = db.conn
         self._cache: dict[tuple[str, str], Any] = {}
         self._cache_version: int | None = None
@@ -155,7 +163,7 @@ class Store:
         signatures (a co-signature) and addenda are appended. Changing a signed session's
         content, or its stored signatures or addenda, is refused.
         """
-        scores = score_document(doc)  # validates measures against their instruments
+        scores = score_document(doc, registry=self.registry)  # validates measures against their instruments
         with self.write() as conn:
             return Writer(conn, scores, actor or self.actor).save(doc)
 
@@ -476,7 +484,7 @@ class Store:
             "SELECT id, status, doc FROM sessions WHERE course_id = ? ORDER BY seq", (course_id,)
         ).fetchall()
         base["sessions"] = self._sessions_data(rows)
-        return structure(base, TreatmentCourse)
+        return structure(base, TreatmentCourse, registry=self.registry)
 
     def _sessions_data(self, rows: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
         """Session data from stored content plus status, signatures and addenda."""
@@ -574,7 +582,7 @@ class Store:
             "SELECT id, status, doc FROM sessions WHERE client_id = ? ORDER BY start_utc, id",
             (client_id,),
         ).fetchall()
-        return [structure(d, Session) for d in self._sessions_data(rows)]
+        return [structure(d, Session, registry=self.registry) for d in self._sessions_data(rows)]
 
     def session_ids(self, client_id: str | None = None) -> list[str]:
         if client_id is None:
@@ -674,6 +682,7 @@ def open_store(
     key: str | bytes | None = None,
     actor: str | None = None,
     migrate: bool = True,
+    registry: Registry | None = None,
 ) -> Store:
     """Open (and create or migrate) a kapnotes database; ``None`` means :func:`default_path`.
 
@@ -685,6 +694,8 @@ def open_store(
     :param migrate: ``False`` opens an existing store as it is, for inspection (``verify``):
         no schema is created, no migration applied, no trigger re-created; a missing, empty or
         foreign file is :class:`StoreError` "not a kapnotes store".
+    :param registry: the plugins' registry the store reads, scores and checks records with
+        (None: the default registry, see :mod:`kapnotes.registry`).
     """
     memory = path == ":memory:"
     p = None if memory else Path(path) if path is not None else default_path()
@@ -719,7 +730,7 @@ def open_store(
     except BaseException:
         conn.close()
         raise
-    return Store(db, p, actor or default_actor())
+    return Store(db, p, actor or default_actor(), registry=registry)
 
 
 def _database_errors() -> tuple[type[BaseException], ...]:

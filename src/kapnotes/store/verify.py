@@ -226,7 +226,7 @@ class _Checker:
             if courses.get(course_id) != client_id:
                 yield f"{where}: client_id {client_id} is not the client of course {course_id}"
             try:
-                session = structure(json.loads(doc), Session)
+                session = structure(json.loads(doc), Session, registry=self.store.registry)
             except Exception as exc:  # noqa: BLE001 - report, don't crash
                 yield f"{where}: content unreadable ({str(exc).splitlines()[0]})"
                 continue
@@ -246,7 +246,7 @@ class _Checker:
             if col != "content_hash" and want != have:
                 yield f"sessions row {s.id}: column {col} is {have!r}, its content says {want!r}"
         scores: dict[str, Score] = {}
-        score_session(s, scores)
+        score_session(s, scores, registry=self.store.registry)
         want_measures, want_items = measure_rows(s, client_id, scores)
         pairs = [
             (

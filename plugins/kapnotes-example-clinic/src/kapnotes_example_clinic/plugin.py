@@ -12,23 +12,26 @@ from typing import Any
 import click
 
 from kapnotes import hookimpl
+from kapnotes.exporting import NoteExporter, RecordExporter
+from kapnotes.model import Intervention
+from kapnotes.notes.format import NoteFormat
 from kapnotes_example_clinic.breathwork import Breathwork
 from kapnotes_example_clinic.handover import HANDOVER
 from kapnotes_example_clinic.html import HTML
 
 
 @hookimpl
-def register_note_formats(register: Callable[[Any], None]) -> None:
+def register_note_formats(register: Callable[[NoteFormat], None]) -> None:
     register(HANDOVER)
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     register(HTML)
 
 
 @hookimpl
-def register_intervention_types(register: Callable[[Any], None]) -> None:
+def register_intervention_types(register: Callable[[type[Intervention]], None]) -> None:
     register(Breathwork)
 
 
