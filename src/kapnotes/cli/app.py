@@ -29,27 +29,34 @@ def echo_problems(err: InvalidError) -> None:
 class KapnotesGroup(click.Group):
     """A group that turns kapnotes errors into clear messages and loads plugin commands."""
 
-    _plugins_added = False
+    _plugins_added = False  # False: (re)add the plugin commands at the next lookup
+    _plugin_key: tuple[tuple[str, int], ...] = ()
+    _plugin_commands: tuple[str, ...] = ()
 
     def _add_plugin_commands(self) -> None:
-        if self._plugins_added:
-            return
-        self._plugins_added = True
-        from kapnotes.plugins import add_plugin_commands, load_plugins
+        """Add the registered plugins' commands; again whenever the registered plugins change
+        (a test registering a plugin, or blocking the installed ones, sees exactly theirs)."""
+        from kapnotes import plugins
 
-        load_plugins(builtin=False)
-        add_plugin_commands(self)
+        plugins.load_plugins(builtin=False)
+        key = tuple(sorted((name, id(obj)) for name, obj in plugins.pm.list_name_plugin()))
+        if self._plugins_added and key == self._plugin_key:
+            return
+        for name in self._plugin_commands:
+            self.commands.pop(name, None)
+        before = set(self.commands)
+        plugins.add_plugin_commands(self)
+        self._plugin_commands = tuple(sorted(set(self.commands) - before))
+        self._plugin_key = key
+        self._plugins_added = True
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._add_plugin_commands()
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        cmd = super().get_command(ctx, cmd_name)
-        if cmd is None:
-            self._add_plugin_commands()
-            cmd = super().get_command(ctx, cmd_name)
-        return cmd
+        self._add_plugin_commands()
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
