@@ -12,11 +12,15 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kapnotes.model import SessionKind
 from kapnotes.outputs import atomic_write, ensure_folder, safe_component
 from kapnotes.registry import Registry, resolve
 from kapnotes.store import Store, open_store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.rules.config import ClinicConfig
 
 #: The note format used for a session kind when none is asked for.
 DEFAULT_FORMATS: dict[SessionKind, str] = {
@@ -31,8 +35,10 @@ DEFAULT_FORMATS: dict[SessionKind, str] = {
 PARALLEL_THRESHOLD = 24
 
 
-def default_format(kind: SessionKind) -> str:
-    return DEFAULT_FORMATS[kind]
+def default_format(kind: SessionKind, config: ClinicConfig | None = None) -> str:
+    """The note format of a session kind: the clinic's (``config.notes``), else kapnotes'."""
+    chosen = getattr(config.notes, kind.value) if config is not None else None
+    return chosen or DEFAULT_FORMATS[kind]
 
 
 def note_path(
@@ -53,8 +59,10 @@ def render_stored(
     template: str | Path | None = None,
     audit: bool = True,
     registry: Registry | None = None,
+    config: ClinicConfig | None = None,
 ) -> bytes:
-    """Render one stored session (``format`` None: the default for its kind).
+    """Render one stored session (``format`` None: the default for its kind, from ``config``
+    when it sets one).
 
     A format asked for by name must be meant for the session's kind (``kap-dosing`` is refused
     for an intake); formats for any kind (SOAP, ...) fit every session. The rendering is audited
@@ -65,7 +73,7 @@ def render_stored(
 
     reg = resolve(registry if registry is not None else store.registry)
     ctx = store.note_context(session_id)
-    name = format or default_format(ctx.session.kind)
+    name = format or default_format(ctx.session.kind, config)
     check_kind(reg.note_formats.get(name), ctx.session)
     note = run_format(name, ctx, registry=reg)
     data = export_note(note, to=to, template=template, subject=session_id, registry=reg)
@@ -75,13 +83,15 @@ def render_stored(
 
 
 def _render_chunk(
-    args: tuple[str, Sequence[str], str, str | None, str, str | None, str | bytes | None],
+    args: tuple[str, Sequence[str], str, str | None, str, str | None, str | bytes | None,
+                ClinicConfig | None],
 ) -> list[str]:
-    db_path, session_ids, out_dir, fmt, to, template, key = args
+    db_path, session_ids, out_dir, fmt, to, template, key, config = args
     store = open_store(db_path, create=False, key=key)
     try:
         return [
-            str(_render_one(store, sid, Path(out_dir), fmt, to, template)) for sid in session_ids
+            str(_render_one(store, sid, Path(out_dir), fmt, to, template, config=config))
+            for sid in session_ids
         ]
     finally:
         store.close()
@@ -95,10 +105,11 @@ def _render_one(
     to: str,
     template: str | None,
     registry: Registry | None = None,
+    config: ClinicConfig | None = None,
 ) -> Path:
     reg = resolve(registry if registry is not None else store.registry)
     ctx = store.note_context(sid)
-    name = fmt or default_format(ctx.session.kind)
+    name = fmt or default_format(ctx.session.kind, config)
     exporter = reg.exporters.get(to)
     data = render_stored(
         store, sid, format=name, to=to, template=template, audit=False, registry=reg
@@ -122,8 +133,17 @@ def render_all(
     on_done: Callable[[Path], None] | None = None,
     key: str | bytes | None = None,
     registry: Registry | None = None,
+    kind: SessionKind | str | None = None,
+    config: ClinicConfig | None = None,
+    skipped: list[str] | None = None,
 ) -> Iterator[Path]:
-    """Render every stored session (or one client's) into ``out_dir``; yields each file written.
+    """Render every stored session (or one client's, or those of one ``kind``) into
+    ``out_dir``; yields each file written.
+
+    ``format`` None renders each session in the default format of its kind (``config.notes``,
+    else :data:`DEFAULT_FORMATS`). A ``format`` meant for some session kinds only
+    (``kap-dosing``) renders the sessions it documents and leaves out the others, whose ids are
+    appended to ``skipped`` (nothing is aborted half-way).
 
     With a file database and enough notes, work is spread over ``workers`` processes
     (default: the number of CPUs); each opens the database read-only for its share, with
@@ -134,16 +154,27 @@ def render_all(
     explicit = registry if registry is not None else store.registry
     reg = resolve(explicit)
     reg.exporters.get(to)  # fail fast on an unknown exporter name
-    if format is not None:
-        reg.note_formats.get(format)
-    ids = store.session_ids(client_id)
+    fmt = reg.note_formats.get(format) if format is not None else None
+    wanted = SessionKind(kind) if kind is not None else None
+    ids = []
+    for sid, session_kind in store.session_kinds(client_id):
+        if wanted is not None and session_kind is not wanted:
+            continue
+        if fmt is not None and fmt.session_kinds is not None and session_kind not in fmt.session_kinds:
+            if skipped is not None:
+                skipped.append(sid)
+            continue
+        ids.append(sid)
+    if not ids:
+        ensure_folder(out_dir)
+        return
     ensure_folder(out_dir)
     n_workers = workers or os.cpu_count() or 1
     tpl = str(template) if template is not None else None
     in_process = explicit is not None or store.path is None or n_workers < 2
     if in_process or len(ids) < PARALLEL_THRESHOLD:
         for sid in ids:
-            path = _render_one(store, sid, out_dir, format, to, tpl, reg)
+            path = _render_one(store, sid, out_dir, format, to, tpl, reg, config)
             store.record_renders([sid], to=to, format=format)  # audited once written
             if on_done:
                 on_done(path)
@@ -153,7 +184,7 @@ def render_all(
     # warming up here first means forked workers inherit loaded modules and prepared templates.
     size = max(2, len(ids) // (n_workers * 12))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    first = _render_one(store, ids[0], out_dir, format, to, tpl, reg)
+    first = _render_one(store, ids[0], out_dir, format, to, tpl, reg, config)
     store.record_renders([ids[0]], to=to, format=format)
     if on_done:
         on_done(first)
@@ -161,7 +192,7 @@ def render_all(
     chunks[0] = chunks[0][1:]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
-        jobs = [(str(store.path), c, str(out_dir), format, to, tpl, key) for c in chunks]
+        jobs = [(str(store.path), c, str(out_dir), format, to, tpl, key, config) for c in chunks]
         for chunk, paths in zip(chunks, pool.map(_render_chunk, jobs), strict=True):
             store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
             for p in paths:

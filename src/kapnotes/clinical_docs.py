@@ -38,6 +38,10 @@ named parameter with its source.
 """
 
 
+def _precondition(baseline_at_least: float | None) -> str:
+    return "" if baseline_at_least is None else f", judged when the baseline is ≥ {baseline_at_least}"
+
+
 def instrument_section(i: Instrument) -> str:
     """One instrument's section of the page."""
     lines = [f"## {i.title} (`{i.name}`)", "", f"- Source: {i.source}"]
@@ -50,9 +54,25 @@ def instrument_section(i: Instrument) -> str:
         bands = "; ".join(f"{b.low}–{b.high} {b.label}" for b in i.bands)
         lines.append(f"- Bands: {bands} (source: {i.bands[0].source})")
     for c in i.critical_items:
-        lines.append(f"- Critical item {c.item}: {c.reason} (source: {c.source})")
+        kind = f", kind {c.kind}" if c.kind else ""
+        lines.append(f"- Critical item {c.item}: answer {c.condition}{kind}: {c.reason} "
+                     f"(source: {c.source})")
+    if i.is_outcome_measure and i.direction is not None:
+        lines.append(f"- Outcome measure: a lower total is better (source: {i.direction.source})")
+    else:
+        lines.append(f"- Not an outcome measure: {i.not_outcome_because}")
+    if i.response is not None:
+        pre = _precondition(i.response.baseline_at_least)
+        lines.append(f"- Response: ≥ {round(i.response.reduction * 100)}% reduction from "
+                     f"baseline{pre} (source: {i.response.source})")
     if i.remission is not None:
-        lines.append(f"- Remission: total ≤ {i.remission.max_total} (source: {i.remission.source})")
+        pre = _precondition(i.remission.baseline_at_least)
+        lines.append(f"- Remission: total ≤ {i.remission.max_total}{pre} "
+                     f"(source: {i.remission.source})")
+    if i.reliable_change is not None:
+        rc = i.reliable_change
+        lines.append(f"- Reliable change: s1 = {rc.s1:.2f}, r = {rc.r:.2f} (source: {rc.source}"
+                     + ("" if rc.verified else f"; not fully verified: {rc.note}") + ")")
     if i.loinc is not None and (i.loinc.panel or i.loinc.total or i.loinc.risk_level):
         parts = [f"panel {i.loinc.panel or '—'}"]
         if i.loinc.total:

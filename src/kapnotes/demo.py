@@ -5,12 +5,18 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kapnotes.store import Store, open_store
 from kapnotes.synthetic import build_document
 
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.rules.config import ClinicConfig
 
-def build_demo(out_dir: Path, *, clients: int = 4) -> Iterator[str]:
+
+def build_demo(
+    out_dir: Path, *, clients: int = 4, config: ClinicConfig | None = None
+) -> Iterator[str]:
     """Write the demo into ``out_dir``; yields one line per step for the CLI to show.
 
     ``out_dir/kapnotes.db`` (recreated), ``record.json``, ``notes/CLIENT/*.docx`` (every session
@@ -36,18 +42,18 @@ def build_demo(out_dir: Path, *, clients: int = 4) -> Iterator[str]:
         record = out_dir / "record.json"
         record.write_text(dumps(store.document(), indent=2) + "\n", encoding="utf-8")
         yield f"record:   {record} (kapnotes document {doc.format_version}, without psychotherapy notes)"
-        yield from _notes(store, out_dir)
+        yield from _notes(store, out_dir, config)
         yield from _progress(store, out_dir)
         yield from _checks(store)
     finally:
         store.close()
 
 
-def _notes(store: Store, out_dir: Path) -> Iterator[str]:
+def _notes(store: Store, out_dir: Path, config: ClinicConfig | None = None) -> Iterator[str]:
     from kapnotes.batch import render_all
 
     notes_dir = out_dir / "notes"
-    count = sum(1 for _ in render_all(store, notes_dir, to="docx"))
+    count = sum(1 for _ in render_all(store, notes_dir, to="docx", config=config))
     yield f"notes:    {notes_dir}/ ({count} Word notes, one per session)"
 
 

@@ -36,9 +36,12 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only: hooks impo
 
     from kapnotes.exporting import NoteExporter, RecordExporter
     from kapnotes.instruments.base import Instrument
+    from kapnotes.model.extensions import Extension
     from kapnotes.model.interventions import Intervention
     from kapnotes.notes.format import NoteFormat
+    from kapnotes.notes.renderers import Renderer
     from kapnotes.rules.base import Rule
+    from kapnotes.rules.plugin_config import ConfigSection
 
 hookspec = pluggy.HookspecMarker("kapnotes")
 hookimpl = pluggy.HookimplMarker("kapnotes")
@@ -121,6 +124,54 @@ def register_rules(register: Callable[[Rule], None]) -> None:
     naming the rule and the plugin (a note is not signed on a check that did not run).
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_extensions(register: Callable[[Extension], None]) -> None:
+    """Register extension fields: a namespaced attrs class on a model object (a host).
+
+    :param register: call it once per :class:`kapnotes.model.extensions.Extension` (namespace,
+        host such as ``session`` or ``dosing``, fields class, FHIR extension URL, label).
+
+    What the core checks: the object is an ``Extension`` (whose constructor checks the
+    namespace, the host, that the fields are an attrs class and the URL absolute) and its name
+    ``namespace.host`` is not taken. Values in documents are validated as strictly as core
+    fields; a namespace whose plugin is not installed is kept byte for byte.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def register_renderers(register: Callable[[Renderer], None]) -> None:
+    """Register how notes show a plugin's intervention type or extension fields.
+
+    :param register: call it once per :class:`kapnotes.notes.renderers.Renderer`
+        (``Renderer.for_intervention("breathwork", fn)``, ``Renderer.for_extension(ext, fn)``;
+        ``fn(ctx, obj)`` returns note blocks).
+
+    What the core checks: the object is a ``Renderer`` and its name is not taken. Without a
+    renderer an intervention or extension is shown as a list of its labelled fields.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def register_config_sections(register: Callable[[ConfigSection], None]) -> None:
+    """Register a plugin's section of the clinic configuration (``plugins.<name>``).
+
+    :param register: call it once per :class:`kapnotes.rules.plugin_config.ConfigSection`
+        (name, an attrs class of settings with defaults, the source of each default); rules
+        read it with ``ctx.config.section(section)``.
+
+    What the core checks: the object is a ``ConfigSection`` (whose constructor checks the name
+    and that every setting has a default) and its name is not taken. A clinic configuration
+    is validated against it with paths (``$.plugins.<name>.<setting>``); a section no installed
+    plugin declares is refused.
+
+    .. versionadded:: 0.2
     """
 
 

@@ -19,15 +19,17 @@ For each *outcome* instrument a course used, :func:`instrument_outcome` gives:
 * **latest**: the last complete score administered after the baseline (a "follow-up").
 * **change** (latest - baseline; negative is improvement) and **percent change** (None for a
   baseline of 0).
-* **response**: a reduction of at least ``response_reduction`` (50 %) of the baseline, compared
-  exactly (``Fraction``), so a drop of exactly 50 % is a response.
+* **response**: a reduction of at least the instrument's ``response.reduction`` (the built-in
+  measures: 50 %) of the baseline, compared exactly (``Fraction``), so a drop of exactly 50 % is
+  a response; ``OutcomeParams.response_reduction`` overrides it for every instrument.
 * **remission**: latest total <= the remission threshold (:class:`RemissionRule`), taken from the
   instrument's own ``remission`` data unless :class:`OutcomeParams` overrides it; where the rule
   requires an elevated baseline (PHQ-9 and GAD-7: >= 10, Hull et al. 2022), a course below it
   is not remission-evaluable (None).
 * **reliable change index** (Jacobson & Truax 1991): ``SE = s1 * sqrt(1 - r)``,
   ``S_diff = sqrt(2) * SE``, ``RCI = (x2 - x1) / S_diff``, reliable when ``|RCI| > 1.96``. The
-  ``s1`` and ``r`` used, their source and whether they were verified are kept in the result.
+  ``s1`` and ``r`` (the instrument's ``reliable_change`` unless ``OutcomeParams.reliability``
+  overrides them), their source and whether they were verified are kept in the result.
 * **time to response**: calendar days from the first dose to the first score (after the first
   dose) that meets the response criterion.
 
@@ -36,18 +38,17 @@ Every function here is pure: it reads the model and the instruments, and does no
 
 Which instruments are summarised
 --------------------------------
-:class:`kapnotes.instruments.base.Instrument` does not declare a direction (whether a higher total
-is better or worse), so this module keeps it: :data:`LOWER_IS_BETTER` lists the built-in symptom
-scales, where a lower total is better; plugin instruments are added through
-``OutcomeParams.lower_is_better``. Only lower-is-better instruments are summarised.
-:data:`NOT_OUTCOME_MEASURES` names the instruments that are deliberately *not* outcome measures
-(MEQ30, MOAA/S, CADSS, C-SSRS screener) and why.
+Every fact comes from the instrument itself (:class:`kapnotes.instruments.base.Instrument`):
+an instrument whose ``direction`` says a lower total is better, and that gives no
+``not_outcome_reason``, is an outcome measure, built-in or plugin alike.
+``OutcomeParams.lower_is_better`` still adds names for instruments that declare no direction.
+:data:`LOWER_IS_BETTER`, :data:`NOT_OUTCOME_MEASURES` and :data:`RELIABILITY` are read-only views
+of the built-in catalog, kept for callers of 0.1.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Literal, cast
@@ -55,7 +56,15 @@ from typing import Any, Literal, cast
 import attrs
 
 from kapnotes.errors import UnknownNameError
-from kapnotes.instruments.base import Instrument, Number, ScoringError
+from kapnotes.instruments.base import (
+    Instrument,
+    Number,
+    ReliableChangeParams,
+    Response,
+    ScoringError,
+)
+from kapnotes.instruments.catalog import ALL as _CATALOG
+from kapnotes.instruments.catalog._common import RESPONSE_50
 from kapnotes.model import (
     Document,
     Indication,
@@ -65,7 +74,6 @@ from kapnotes.model import (
     SessionKind,
     TreatmentCourse,
 )
-from kapnotes.references import cite
 
 __all__ = [
     "LOWER_IS_BETTER",
@@ -103,13 +111,10 @@ Verdict = Literal["improved", "deteriorated", "no reliable change"]
 # Thresholds and reliability data, each with its source
 # =============================================================================================
 
-#: Response: a reduction of at least 50 % from baseline.
-RESPONSE_REDUCTION = 0.5
-RESPONSE_SOURCE = cite(
-    "mcinnes-2022", "hull-2022",
-    note=">= 50 % reduction from baseline, the convention of depression trials (also the "
-    "esketamine TRANSFORM trials, MADRS response >= 50 %)",
-)
+#: Response: a reduction of at least 50 % from baseline, for instruments that declare no
+#: ``response`` of their own (each built-in outcome measure declares this one).
+RESPONSE_REDUCTION = RESPONSE_50.reduction
+RESPONSE_SOURCE = RESPONSE_50.source
 
 #: |RCI| above this is reliable change (p < .05, two-tailed): Jacobson NS, Truax P. Clinical
 #: significance: a statistical approach to defining meaningful change in psychotherapy research.
@@ -166,113 +171,21 @@ MADRS_REMISSION: Mapping[int, RemissionRule] = {
 }
 
 
-@attrs.frozen
-class ReliableChangeParams:
-    """The ``s1`` (standard deviation of the baseline) and ``r`` (test-retest reliability) of
-    the Jacobson-Truax RCI, with where they come from.
-
-    :ivar verified: False when a number could not be checked in a published source, or was
-        derived rather than read (``note`` says how); the outcome shows it.
-    """
-
-    s1: float = attrs.field()
-    r: float = attrs.field()
-    source: str
-    verified: bool = True
-    note: str = ""
-
-    @s1.validator
-    def _s1(self, _attr: object, value: float) -> None:
-        if not value > 0:
-            raise ValueError(f"s1 must be > 0, got {value}")
-
-    @r.validator
-    def _r(self, _attr: object, value: float) -> None:
-        if not 0 <= value < 1:
-            raise ValueError(f"r must be in [0, 1), got {value}")
-
-    @property
-    def se(self) -> float:
-        """Standard error of measurement, ``s1 * sqrt(1 - r)``."""
-        return self.s1 * math.sqrt(1 - self.r)
-
-    @property
-    def s_diff(self) -> float:
-        """Standard error of the difference, ``sqrt(2) * SE``."""
-        return math.sqrt(2) * self.se
-
-
-# Reliability data per instrument. Search notes (2026): abstracts and tables were read on
-# PubMed/PMC and publisher pages; where a paper's full text was not read, the source says so.
-#
-# PHQ-9. r = 0.84: Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med 2001;16:606-613
-# (patient-completed PHQ-9 vs the same by telephone within 48 h), as quoted by several secondary
-# sources; the original paragraph was not read. No published baseline SD of a clinical sample was
-# verified, so s1 is DERIVED: Lowe B et al. Med Care 2004;42(12):1194-1201 report (abstract) a
-# minimal clinically important individual change of 5 points "estimated as 2 standard errors of
-# measurement", i.e. SEM = 2.5; s1 = SEM / sqrt(1 - r) = 2.5 / 0.4 = 6.25 reproduces that SEM,
-# the only quantity the RCI depends on. Reliable change is then |change| > 1.96 * sqrt(2) * 2.5
-# = 6.93 points. Pass your own clinic's s1 and r when you have them.
-#
-# GAD-7. r = .87 (14-28 day test-retest) and RCI = 5.59 points: Bischoff T, Anderson SR, Heafner
-# J, Tambling R. Establishment of a reliable change index for the GAD-7. Psychology, Community &
-# Health 2020;8(1):176-187 (abstract). Their SD was not read; s1 = 5.59 / (1.96 * sqrt(2) *
-# sqrt(1 - .87)) = 5.593 is DERIVED so that the RCI threshold matches theirs.
-#
-# PCL-5. r = .82: Blevins CA et al. J Trauma Stress 2015;28:489-498 (Study 1, trauma-exposed
-# students, abstract). s1 = 12.40: J Affect Disord 2020;277:368-374 (doi:10.1016/j.jad.2020.
-# 08.038), Table 3 "Normative data for the PCL-5" (M 38.81, SD 12.40); the sample of that paper
-# was not read, and the two numbers come from different samples.
-#
-# MADRS: a pre-treatment SD of 8.3 in a ketamine arm (Nat Ment Health 2023;1:876-886, Extended
-# Data Table 1, n = 20) was found, but no test-retest r was verified: no default. QIDS-SR16 and
-# BDI-II: not verified, no default. Pass ReliableChangeParams for these to get an RCI.
-_PHQ9_R, _PHQ9_SEM = 0.84, 2.5
-_GAD7_R, _GAD7_RCI = 0.87, 5.59
-
+#: The RCI parameters of the built-in instruments (each kept on its instrument,
+#: ``Instrument.reliable_change``; see the catalog modules for the sources).
 RELIABILITY: Mapping[str, ReliableChangeParams] = {
-    "phq9": ReliableChangeParams(
-        s1=_PHQ9_SEM / math.sqrt(1 - _PHQ9_R),
-        r=_PHQ9_R,
-        source="r: Kroenke et al. 2001, J Gen Intern Med 16:606-613 (via secondary sources); "
-        "SEM 2.5: Lowe et al. 2004, Med Care 42:1194-1201 (MCID = 2 SEM = 5 points)",
-        verified=False,
-        note="s1 = 6.25 is derived from the published SEM (2.5) and r, not a published SD",
-    ),
-    "gad7": ReliableChangeParams(
-        s1=_GAD7_RCI / (RCI_CRITICAL * math.sqrt(2) * math.sqrt(1 - _GAD7_R)),
-        r=_GAD7_R,
-        source="Bischoff et al. 2020, Psychology, Community & Health 8(1):176-187 "
-        "(r = .87, RCI = 5.59 points)",
-        verified=False,
-        note="s1 is derived from the published RCI (5.59) and r, not read in the paper",
-    ),
-    "pcl5": ReliableChangeParams(
-        s1=12.40,
-        r=0.82,
-        source="r: Blevins et al. 2015, J Trauma Stress 28:489-498; s1: J Affect Disord "
-        "2020;277:368-374, Table 3 (PCL-5 SD 12.40)",
-        verified=True,
-        note="s1 and r come from different samples",
-    ),
+    i.name: i.reliable_change for i in _CATALOG if i.reliable_change is not None
 }
 
-#: Built-in instruments where a lower total is better (symptom severity), with the reason.
+#: The built-in outcome measures (a lower total is better), with the source of the direction.
 LOWER_IS_BETTER: Mapping[str, str] = {
-    "phq9": "depression severity: a higher total is more severe (Kroenke et al. 2001)",
-    "gad7": "anxiety severity: a higher total is more severe (Spitzer et al. 2006)",
-    "pcl5": "PTSD symptom severity: a higher total is more severe (Weathers et al. 2013)",
-    "qids-sr16": "depression severity: a higher total is more severe (Rush et al. 2003)",
-    "madrs": "depression severity: a higher total is more severe (Montgomery & Asberg 1979)",
-    "bdi2": "depression severity: a higher total is more severe (Beck et al. 1996)",
+    i.name: i.direction.source for i in _CATALOG
+    if i.direction is not None and i.is_outcome_measure
 }
 
-#: Instruments that are deliberately not outcome measures, and why.
+#: The built-in instruments that are deliberately not outcome measures, and why.
 NOT_OUTCOME_MEASURES: Mapping[str, str] = {
-    "meq30": "MEQ30 rates the mystical quality of one dosing experience: a process measure",
-    "moaas": "MOAA/S is a sedation level during dosing monitoring (acute drug effect)",
-    "cadss": "CADSS rates dissociation during a dosing session (acute drug effect)",
-    "cssrs-screener": "the C-SSRS screener is a suicide-risk triage, not a severity total",
+    i.name: i.not_outcome_reason for i in _CATALOG if i.not_outcome_reason is not None
 }
 
 
@@ -280,10 +193,13 @@ NOT_OUTCOME_MEASURES: Mapping[str, str] = {
 class OutcomeParams:
     """The thresholds and reliability data outcomes are computed with.
 
-    :ivar response_reduction: response is a reduction of at least this fraction (0-1].
+    :ivar response_reduction: when set, response is a reduction of at least this fraction (0-1]
+        for every instrument; None (default) uses each instrument's own ``response`` (50 % for
+        instruments that declare none).
+    :ivar response_source: the source quoted with ``response_reduction``.
     :ivar remission: instrument name -> rule, overriding the instrument's own ``remission``.
     :ivar reliability: instrument name -> RCI parameters (``None`` turns the RCI off), overriding
-        :data:`RELIABILITY`.
+        the instrument's own ``reliable_change``.
     :ivar rci_critical: ``|RCI|`` above this is reliable change.
     :ivar lower_is_better: more instrument names (plugin instruments) to treat as outcome
         measures where a lower total is better.
@@ -294,8 +210,8 @@ class OutcomeParams:
         module docstring says, and the outcome's ``baseline_rule`` names the rule that chose.
     """
 
-    response_reduction: float = attrs.field(default=RESPONSE_REDUCTION)
-    response_source: str = RESPONSE_SOURCE
+    response_reduction: float | None = attrs.field(default=None)
+    response_source: str | None = None
     remission: Mapping[str, RemissionRule] = attrs.field(factory=dict, hash=False)
     reliability: Mapping[str, ReliableChangeParams | None] = attrs.field(
         factory=dict, hash=False
@@ -312,8 +228,8 @@ class OutcomeParams:
             )
 
     @response_reduction.validator
-    def _reduction(self, _attr: object, value: float) -> None:
-        if not 0 < value <= 1:
+    def _reduction(self, _attr: object, value: float | None) -> None:
+        if value is not None and not 0 < value <= 1:
             raise ValueError(f"response_reduction must be in (0, 1], got {value}")
 
     def remission_rule(self, instrument: Instrument) -> RemissionRule | None:
@@ -325,21 +241,48 @@ class OutcomeParams:
             return None
         return RemissionRule(own.max_total, own.source, own.baseline_at_least)
 
-    def reliability_of(self, name: str) -> ReliableChangeParams | None:
-        """The RCI parameters of instrument ``name``, or None."""
+    def response_rule(self, instrument: Instrument) -> Response:
+        """The response rule of ``instrument``: ``response_reduction`` when set, else the
+        instrument's own ``response``, else the 50 % convention."""
+        if self.response_reduction is not None:
+            return Response(self.response_reduction, self.response_source or RESPONSE_SOURCE)
+        return instrument.response if instrument.response is not None else RESPONSE_50
+
+    def reliability_of(self, instrument: Instrument | str) -> ReliableChangeParams | None:
+        """The RCI parameters of ``instrument`` (or of the built-in instrument so named)."""
+        name = instrument if isinstance(instrument, str) else instrument.name
         if name in self.reliability:
             return self.reliability[name]
-        return RELIABILITY.get(name)
+        if isinstance(instrument, str):
+            return RELIABILITY.get(name)
+        return instrument.reliable_change
 
 
 DEFAULT_PARAMS = OutcomeParams()
 
 
-def is_outcome_measure(name: str, params: OutcomeParams = DEFAULT_PARAMS) -> bool:
-    """Whether instrument ``name`` is summarised as an outcome (lower total is better)."""
-    if name in NOT_OUTCOME_MEASURES:
-        return False
-    return name in LOWER_IS_BETTER or name in params.lower_is_better
+def is_outcome_measure(
+    instrument: Instrument | str,
+    params: OutcomeParams = DEFAULT_PARAMS,
+    *,
+    lookup: InstrumentLookup | None = None,
+) -> bool:
+    """Whether ``instrument`` is summarised as an outcome: its own ``direction`` says a lower
+    total is better (and it gives no ``not_outcome_reason``), or it declares no direction and
+    ``params.lower_is_better`` names it. A name is looked up with ``lookup`` (default: the
+    plugin registry)."""
+    if isinstance(instrument, str):
+        found = (lookup or default_lookup)(instrument)
+        if found is None:
+            return instrument in params.lower_is_better and instrument not in NOT_OUTCOME_MEASURES
+        instrument = found
+    if instrument.is_outcome_measure:
+        return True
+    return (
+        instrument.direction is None
+        and instrument.not_outcome_reason is None
+        and instrument.name in params.lower_is_better
+    )
 
 
 # =============================================================================================
@@ -593,7 +536,7 @@ def score_points(course: TreatmentCourse, inst: Instrument) -> tuple[ScorePoint,
         (m.administered_at, i, j, score_point(inst, s, m))
         for i, s in enumerate(course.sessions)
         for j, m in enumerate(s.measures)
-        if m.instrument == inst.name
+        if inst.is_named(m.instrument)
     ]
     found.sort(key=lambda t: (t[0], t[1], t[2]))
     return tuple(p for *_key, p in found)
@@ -698,21 +641,24 @@ def instrument_outcome(
     latest = later[-1] if later else None
     dose_at = first_dose_at(course)
     remission_rule = params.remission_rule(instrument)
-    rel = params.reliability_of(instrument.name)
+    response_rule = params.response_rule(instrument)
+    reduction = response_rule.reduction
+    rel = params.reliability_of(instrument)
     fields: dict[str, object] = {
         "change": None, "percent_change": None, "response": None, "remission": None,
         "reliable_change": None, "first_response": None, "days_to_response": None,
         "response_threshold": None,
     }
     if baseline is not None:
-        fields["response_threshold"] = float(baseline.value) * (1 - params.response_reduction)
+        fields["response_threshold"] = float(baseline.value) * (1 - reduction)
     if baseline is not None and latest is not None:
         x1, x2 = baseline.value, latest.value
-        first = _first_response(later, baseline, dose_at, params.response_reduction)
+        judged = response_rule.baseline_at_least is None or x1 >= response_rule.baseline_at_least
+        first = _first_response(later, baseline, dose_at, reduction) if judged else None
         fields.update(
             change=x2 - x1,
             percent_change=percent_change(x1, x2),
-            response=meets_response(x1, x2, params.response_reduction),
+            response=meets_response(x1, x2, reduction) if judged else None,
             remission=remission_rule.met(x2)
             if remission_rule is not None and remission_rule.evaluable(x1) else None,
             reliable_change=reliable_change(x1, x2, rel, params.rci_critical) if rel else None,
@@ -729,8 +675,8 @@ def instrument_outcome(
         baseline=baseline,
         baseline_rule=rule,
         latest=latest,
-        response_reduction=params.response_reduction,
-        response_source=params.response_source,
+        response_reduction=reduction,
+        response_source=response_rule.source,
         remission_rule=remission_rule,
         reliability_note=_reliability_note(instrument, rel),
         first_dose_at=dose_at,
@@ -760,11 +706,11 @@ def _instruments_in(
     seen: dict[str, Instrument] = {}
     for s in course.sessions:
         for m in s.measures:
-            if m.instrument in seen or not is_outcome_measure(m.instrument, params):
-                continue
             inst = lookup(m.instrument)
-            if inst is not None and inst.name == m.instrument:
-                seen[m.instrument] = inst
+            if inst is None or inst.name in seen or not inst.is_named(m.instrument):
+                continue
+            if is_outcome_measure(inst, params):
+                seen[inst.name] = inst
     return list(seen.values())
 
 
@@ -777,13 +723,13 @@ def course_outcomes(
 ) -> CourseOutcomes:
     """The outcome of every outcome instrument the course used (or only of ``instruments``).
 
-    :param lookup: finds an instrument by registry name (default: the plugin registry).
-        Instruments it cannot find, and non-outcome instruments, are left out.
+    :param instruments: names or aliases (``PHQ-9``) of the instruments wanted.
+    :param lookup: finds an instrument by registry name or alias (default: the plugin
+        registry). Instruments it cannot find, and non-outcome instruments, are left out.
     """
     found = _instruments_in(course, lookup, params)
     if instruments is not None:
-        wanted = set(instruments)
-        found = [i for i in found if i.name in wanted]
+        found = [i for i in found if any(i.is_named(w) for w in instruments)]
     return CourseOutcomes(
         course_id=course.id,
         client_id=course.client_id,

@@ -302,6 +302,17 @@ def _check_intervention_type(obj: Any, plugin: str) -> tuple[str, str, Any]:
     return "intervention_types", tag, obj
 
 
+def _check_extension(obj: Any, plugin: str) -> tuple[str, str, Any]:
+    from kapnotes.model.extensions import Extension
+
+    if not isinstance(obj, Extension):
+        raise PluginError(
+            f"plugin {plugin!r} registered {obj!r} as an extension; expected an instance of "
+            "kapnotes.model.extensions.Extension"
+        )
+    return "extensions", obj.name, obj
+
+
 _EXPORTER_CLASSES = ("kapnotes.exporting.NoteExporter", "kapnotes.exporting.RecordExporter")
 
 
@@ -329,6 +340,11 @@ _HOOKS: dict[str, Checker] = {
     ),
     "register_intervention_types": _check_intervention_type,
     "register_rules": _expect("rules", "rule", "kapnotes.rules.base.Rule"),
+    "register_extensions": _check_extension,
+    "register_renderers": _expect("renderers", "renderer", "kapnotes.notes.renderers.Renderer"),
+    "register_config_sections": _expect(
+        "config_sections", "configuration section", "kapnotes.rules.plugin_config.ConfigSection"
+    ),
 }
 
 

@@ -192,6 +192,21 @@ _ENTRIES: tuple[Reference, ...] = (
        "Clinical significance: a statistical approach to defining meaningful change in "
        "psychotherapy research", "J Consult Clin Psychol. 59(1):12-19", 1991,
        "doi:10.1037/0022-006X.59.1.12", "reliable change index and |RCI| > 1.96"),
+    _r("lowe-2004", "Lowe B, Unutzer J, Callahan CM, Perkins AJ, Kroenke K",
+       "Monitoring depression treatment outcomes with the Patient Health Questionnaire-9",
+       "Med Care. 42(12):1194-1201", 2004, "(DOI not checked)",
+       "a minimal clinically important individual PHQ-9 change of 5 points, estimated as 2 "
+       "standard errors of measurement (SEM 2.5); read in the abstract", "single source"),
+    _r("bischoff-2020", "Bischoff T, Anderson SR, Heafner J, Tambling R",
+       "Establishment of a reliable change index for the GAD-7",
+       "Psychology, Community & Health. 8(1):176-187", 2020, "(DOI not checked)",
+       "GAD-7 test-retest r = .87 (14-28 days) and RCI = 5.59 points; read in the abstract",
+       "single source"),
+    _r("blevins-2015", "Blevins CA, Weathers FW, Davis MT, Witte TK, Domino JL",
+       "The Posttraumatic Stress Disorder Checklist for DSM-5 (PCL-5): development and "
+       "initial psychometric evaluation", "J Trauma Stress. 28(6):489-498", 2015,
+       "(DOI not checked)", "PCL-5 test-retest r = .82 (Study 1); read in the abstract",
+       "single source"),
     _r("ncqa-drr", "National Committee for Quality Assurance",
        "HEDIS Depression Remission or Response (DRR-E)", "NCQA", None, "https://www.ncqa.org",
        "PHQ-9 remission < 5, response >= 50 % reduction; read in health-plan summaries of the "

@@ -47,9 +47,12 @@ from kapnotes.errors import KapnotesError, PluginError, UnknownNameError
 if TYPE_CHECKING:  # pragma: no cover - for annotations only: this module stays at the bottom
     from kapnotes.exporting import NoteExporter, RecordExporter
     from kapnotes.instruments.base import Instrument
+    from kapnotes.model.extensions import Extension
     from kapnotes.model.interventions import Intervention
     from kapnotes.notes.format import NoteFormat
+    from kapnotes.notes.renderers import Renderer
     from kapnotes.rules.base import Rule
+    from kapnotes.rules.plugin_config import ConfigSection
 
 __all__ = ["NAME_RE", "Entry", "Kind", "Registry", "resolve", "set_default"]
 
@@ -149,6 +152,9 @@ class Registry:
     :ivar instruments: standardized instruments, for scoring and validation.
     :ivar intervention_types: intervention classes, by their JSON ``type`` tag.
     :ivar rules: safety and documentation rules, for ``check`` and the signing gate.
+    :ivar extensions: extension fields, by ``namespace.host``.
+    :ivar renderers: how notes show an intervention type or an extension, by name.
+    :ivar config_sections: plugins' sections of the clinic configuration, by name.
     """
 
     note_formats: Kind[NoteFormat] = attrs.field(factory=_kind("note format"))
@@ -159,6 +165,9 @@ class Registry:
         factory=_kind("intervention type")
     )
     rules: Kind[Rule] = attrs.field(factory=_kind("rule"))
+    extensions: Kind[Extension] = attrs.field(factory=_kind("extension"))
+    renderers: Kind[Renderer] = attrs.field(factory=_kind("renderer"))
+    config_sections: Kind[ConfigSection] = attrs.field(factory=_kind("configuration section"))
 
 
 _default: Callable[[], Registry] | None = None

@@ -113,7 +113,14 @@ def build_note(
 def run_format(format: str, ctx: NoteContext, *, registry: Registry | None = None) -> Note:
     """Run note format ``format`` on ``ctx``. An exception in its code, or a result that is not
     a :class:`Note`, is a :class:`~kapnotes.errors.PluginFailure` naming the plugin."""
-    entry = resolve(registry).note_formats.entry(format)
+    reg = resolve(registry)
+    entry = reg.note_formats.entry(format)
+    if not ctx.renderers and not ctx.extensions:
+        ctx = attrs.evolve(
+            ctx,
+            renderers={e.name: e.value.render for e in reg.renderers.entries()},
+            extensions={e.name: e.value for e in reg.extensions.entries()},
+        )
     note: Note = call_plugin(
         "note format",
         entry.name,

@@ -11,12 +11,11 @@ Instruments are looked up in the plugin registry (``registry=``; None: the defau
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kapnotes.errors import Problem
-from kapnotes.instruments.base import Instrument, ScoreResult, ScoringError
+from kapnotes.instruments.base import Instrument, ScoreResult, ScoringError, squash_id
 from kapnotes.registry import Registry, resolve
 
 __all__ = [
@@ -24,14 +23,11 @@ __all__ = [
     "ScoringError",
     "canonical_name",
     "get_instrument",
+    "known_names",
+    "resolve_instrument",
     "score",
     "validate_responses",
 ]
-
-
-def _squash(name: str) -> str:
-    """``"PHQ-9"`` -> ``"phq9"``: lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def canonical_name(name: str, instruments: Iterable[Instrument]) -> str:
@@ -43,9 +39,27 @@ def canonical_name(name: str, instruments: Iterable[Instrument]) -> str:
     for inst in instruments:
         if inst.name == wanted:
             return inst.name
-        for spelling in (inst.name, *inst.aliases):
-            index.setdefault(_squash(spelling), inst.name)
-    return index.get(_squash(wanted), wanted)
+        for spelling in inst.spellings:
+            index.setdefault(squash_id(spelling), inst.name)
+    return index.get(squash_id(wanted), wanted)
+
+
+def resolve_instrument(recorded: str, instruments: Iterable[Instrument]) -> Instrument | None:
+    """The registered instrument an id as recorded names (``PHQ-9``, ``phq-9``, ``PHQ9``, the
+    LOINC panel ``44249-1`` -> ``phq9``), or None when it names none of ``instruments``.
+
+    The one resolution every reader uses (validation on load, the store's scores, rules,
+    outcomes, notes, exporters): a record keeps its id as written, so the bytes of a signed
+    note never change, and an alias is scored and exported exactly like the registered name.
+    """
+    found = list(instruments)
+    name = canonical_name(recorded, found)
+    return next((i for i in found if i.name == name), None)
+
+
+def known_names(instruments: Iterable[Instrument]) -> str:
+    """``bdi2, gad7, phq9, ...``: the registered names, for a message about an unknown id."""
+    return ", ".join(sorted(i.name for i in instruments))
 
 
 def get_instrument(name: str, *, registry: Registry | None = None) -> Instrument:

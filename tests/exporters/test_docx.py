@@ -165,7 +165,7 @@ def test_addenda_after_the_body_with_their_signatures(note: Note) -> None:
     texts = [p.text for p in doc.paragraphs]
     assert texts.index("Addenda") > texts.index("Signatures")
     h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
-    assert h2 == ["Addendum 1 — 2026-03-04 10:12 UTC", "Amendment 2 — 2026-03-05 08:45 UTC"]
+    assert h2 == ["Addendum 1 — 2026-03-04 10:12 +00:00", "Amendment 2 — 2026-03-05 08:45 +00:00"]
     all_text = docx_all_text(export(note))
     assert "Reason" in all_text and "Transcription error in the lot number" in all_text
 

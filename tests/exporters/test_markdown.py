@@ -40,7 +40,7 @@ def test_structure(note: Note) -> None:
     assert "- Informed consent for KAP" in md
     assert "**Medication:** Ketamine hydrochloride\\\n**Route:**" in md
     assert "## Signatures" in md and "## Addenda" in md
-    assert "### Amendment 2 — 2026-03-05 08:45 UTC" in md
+    assert "### Amendment 2 — 2026-03-05 08:45 +00:00" in md
     assert f"**Content hash (SHA-256):** {HASH_AUTHOR}" in md
     assert DRAFT_MARK not in md
     assert md.endswith("\n") and not md.endswith("\n\n")

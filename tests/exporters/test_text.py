@@ -31,7 +31,7 @@ def test_structure(note: Note) -> None:
     assert "  - Informed consent" in text
     assert "[Figure: Heart rate over the session (synthetic) (PNG image," in text
     assert f"Content hash (SHA-256): {HASH_AUTHOR}" in text
-    assert "Amendment 2 — 2026-03-05 08:45 UTC\n~~~~" in text
+    assert "Amendment 2 — 2026-03-05 08:45 +00:00\n~~~~" in text
     assert DRAFT_MARK not in text
     assert text.endswith("\n") and not text.endswith("\n\n")
 

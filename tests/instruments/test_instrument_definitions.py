@@ -82,11 +82,12 @@ def test_phq9_item_10_is_optional_and_unscored() -> None:
 
 @pytest.mark.parametrize(
     ("name", "item", "threshold"),
-    [("phq9", 9, 1), ("qids-sr16", 12, 1), ("madrs", 10, 1), ("bdi2", 9, 1)],
+    [("phq9", 9, 1), ("qids-sr16", 12, 1), ("madrs", 10, 2), ("bdi2", 9, 1)],
 )
 def test_suicide_items_are_critical(name: str, item: int, threshold: int) -> None:
     (critical,) = BY_NAME[name].critical_items
     assert (critical.item, critical.threshold, critical.direction) == (item, threshold, "at_least")
+    assert critical.kind == "suicide"
     assert critical.verified
 
 

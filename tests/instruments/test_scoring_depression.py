@@ -106,13 +106,16 @@ def test_qids_missing_item_12_is_flagged() -> None:
 def test_madrs_bands(responses: list[int], total: int, band: str) -> None:
     result = MADRS.score(responses)
     assert (result.total, result.band) == (total, band)
-    assert result.flagged("madrs-item-10") == (responses[9] > 0)
+    assert result.flagged("madrs-item-10") == (responses[9] >= 2)
 
 
 def test_madrs_item_10_is_critical() -> None:
     result = MADRS.score([0] * 9 + [2])
     assert result.band == "normal"
     assert result.flagged("madrs-item-10")
+    # One threshold for the flag and the rule: 1 ("enjoys life" to "weary of life") is not
+    # flagged; 2 ("only fleeting suicidal thoughts") is.
+    assert not MADRS.score([0] * 9 + [1]).flagged("madrs-item-10")
 
 
 def test_madrs_remission_cutoff_is_a_parameter() -> None:

@@ -89,6 +89,7 @@ from kapnotes.model import (
     TrialOutcome,
     Vitals,
 )
+from kapnotes.model._base import field, model
 from kapnotes.notes.format import NoteContext
 
 TZ = dt.timezone(dt.timedelta(hours=-7))
@@ -332,8 +333,41 @@ def addenda() -> tuple[Addendum, ...]:
     )
 
 
+@model
+class ClinicFields:
+    """A clinic plugin's extension fields (synthetic), set on every object that takes them."""
+
+    note: str = field(label="Clinic note")
+    minutes: int | None = None
+
+
+def with_extensions(session: Session) -> Session:
+    """``session`` with an extension value on itself, its dosing record, each monitoring entry
+    and each measure (each value's text names where it is)."""
+    def ext(where: str, minutes: int | None = None) -> dict[str, ClinicFields]:
+        return {"clinic": ClinicFields(note=f"clinic field of the {where}", minutes=minutes)}
+
+    d = session.dosing
+    if d is not None:
+        d = attrs.evolve(
+            d, extensions=ext("dosing record", 15),
+            monitoring=tuple(attrs.evolve(e, extensions=ext(f"{e.type} entry {k}"))
+                             for k, e in enumerate(d.monitoring)),
+        )
+    return attrs.evolve(
+        session, extensions=ext("session"), dosing=d,
+        measures=tuple(attrs.evolve(m, extensions=ext(f"measure {m.id}"))
+                       for m in session.measures),
+    )
+
+
 def full_dosing_session() -> Session:
     """A dosing session with every optional field set, signed, co-signed and amended."""
+    return with_extensions(_full_dosing_session())
+
+
+def _full_dosing_session() -> Session:
+    """The dosing session without its extension fields."""
     return Session(
         id=DOSE_ID,
         kind=SessionKind.DOSING,

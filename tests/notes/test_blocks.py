@@ -474,7 +474,7 @@ def test_integration_note_summarises_the_linked_dosing_session(
     note = integration.SPEC.build(integration_ctx)
     assert [s.key for s in note.sections] == [
         "dosing_session", "intention", "presentation", "themes", "cbt", "commitments",
-        "other_interventions", "assessment", "plan",
+        "other_interventions", "clinic_fields", "assessment", "plan",
     ]
     linked = dict(note.section("dosing_session").blocks[0].items)  # type: ignore[union-attr]
     assert linked["Session"] == "ses-full-dose"

@@ -461,13 +461,12 @@ def write_charts(doc: Document, summary: ClinicSummary, base: Path) -> list[Path
 
 
 def _outcome_instrument(name: str) -> Instrument:
-    from kapnotes.outcomes import NOT_OUTCOME_MEASURES, is_outcome_measure
+    from kapnotes.outcomes import is_outcome_measure
     from kapnotes.scoring import get_instrument
 
     inst = get_instrument(name)
-    if not is_outcome_measure(inst.name):
-        why = NOT_OUTCOME_MEASURES.get(inst.name, "no lower-is-better direction is declared")
-        raise KapnotesError(f"{inst.title} is not an outcome measure: {why}")
+    if not is_outcome_measure(inst):
+        raise KapnotesError(f"{inst.title} is not an outcome measure: {inst.not_outcome_because}")
     return inst
 
 

@@ -6,12 +6,17 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kapnotes.cli.app import cli, db_key, db_option, open_db
 from kapnotes.errors import KapnotesError
+from kapnotes.model import SessionKind
 from kapnotes.outputs import atomic_write, safe_component
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.rules.config import ClinicConfig
 
 
 @cli.command()
@@ -61,6 +66,19 @@ from kapnotes.outputs import atomic_write, safe_component
     default=None,
     help="Batch: worker processes [default: number of CPUs].",
 )
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in SessionKind]),
+    default=None,
+    help="Batch: only sessions of this kind.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Clinic configuration (JSON): its `notes` group sets the format per session kind.",
+)
 @db_option
 def render(
     session_id: str | None,
@@ -73,9 +91,15 @@ def render(
     all_sessions: bool,
     out_dir: Path | None,
     workers: int | None,
+    kind: str | None,
+    config_path: Path | None,
     db_path: Path | None,
 ) -> None:
     """Render a session as a note (Word by default), or many sessions in a batch.
+
+    Without --format each session gets the format of its kind (the clinic configuration's
+    `notes` group, else kapnotes' default). In a batch, a format meant for some session kinds
+    (kap-dosing) renders those sessions and lists how many of other kinds it left out.
 
     \b
     Examples:
@@ -84,22 +108,27 @@ def render(
       kapnotes render cl-001-integ-01 --from record.json --template clinic.docx
       kapnotes render --client cl-001 --out notes/
       kapnotes render --all --out notes/ --to docx
+      kapnotes render --client cl-001 --kind dosing -f kap-dosing --to markdown --out notes/
     """
     from kapnotes.plugins import registry
+    from kapnotes.rules.config import ClinicConfig
 
     exporter = registry().exporters.get(to)
     if fmt is not None:
         registry().note_formats.get(fmt)
+    config = ClinicConfig.from_path(config_path) if config_path else None
     if client_id or all_sessions:
         if session_id or source:
             raise click.UsageError("give SESSION_ID or a batch option (--client/--all), not both")
         if out_dir is None:
             raise click.UsageError("a batch needs --out DIR")
-        _batch(db_path, out_dir, fmt, to, template, client_id, workers)
+        _batch(db_path, out_dir, fmt, to, template, client_id, workers, kind, config)
         return
+    if kind is not None:
+        raise click.UsageError("--kind selects sessions of a batch (--client/--all)")
     if session_id is None:
         raise click.UsageError("give a SESSION_ID, or --client ID / --all with --out DIR")
-    data = _render_one(session_id, source, fmt, to, template, db_path)
+    data = _render_one(session_id, source, fmt, to, template, db_path, config)
     to_stdout = output is not None and str(output) == "-"
     if to_stdout:
         sys.stdout.buffer.write(data)
@@ -124,6 +153,7 @@ def _render_one(
     to: str,
     template: Path | None,
     db_path: Path | None,
+    config: ClinicConfig | None = None,
 ) -> bytes:
     from kapnotes.batch import default_format, render_stored
     from kapnotes.rendering import render as render_session
@@ -136,11 +166,12 @@ def _render_one(
             _, session = doc.find_session(session_id)
         except KeyError:
             raise KapnotesError(f"no session {session_id!r} in {source}") from None
-        name = fmt or default_format(session.kind)
+        name = fmt or default_format(session.kind, config)
         return render_session(session, document=doc, format=name, to=to, template=template)
     store = open_db(db_path)
     try:
-        return render_stored(store, session_id, format=fmt, to=to, template=template, audit=False)
+        return render_stored(store, session_id, format=fmt, to=to, template=template,
+                             audit=False, config=config)
     finally:
         store.close()
 
@@ -153,14 +184,17 @@ def _batch(
     template: Path | None,
     client_id: str | None,
     workers: int | None,
+    kind: str | None = None,
+    config: ClinicConfig | None = None,
 ) -> None:
     from kapnotes.batch import render_all
 
     store = open_db(db_path)
+    skipped: list[str] = []
     try:
         if client_id is not None:
             store.client(client_id)  # a clear error for an unknown client
-        total = len(store.session_ids(client_id))
+        total = sum(1 for _sid, k in store.session_kinds(client_id) if kind in (None, k.value))
         with click.progressbar(
             length=total, label="Rendering", file=sys.stderr, show_pos=True
         ) as bar:
@@ -174,12 +208,21 @@ def _batch(
                 template=template,
                 workers=workers,
                 key=db_key(),
+                kind=kind,
+                config=config,
+                skipped=skipped,
             ):
                 bar.update(1)
                 n += 1
     finally:
         store.close()
     click.echo(f"wrote {n} note(s) to {out_dir}", err=True)
+    if skipped:
+        click.echo(
+            f"left out {len(skipped)} session(s) of kinds that note format {fmt!r} does not "
+            f"document (render them without --format, or with --kind): {', '.join(skipped)}",
+            err=True,
+        )
 
 
 @cli.command()
@@ -258,6 +301,8 @@ def instruments(as_json: bool) -> None:
             "title": e.value.title,
             "description": e.value.description,
             "source": e.value.source,
+            "outcome_measure": e.value.is_outcome_measure,
+            "aliases": list(e.value.spellings[1:]),
         }
         for e in registry().instruments.entries()
     ]

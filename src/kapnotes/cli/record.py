@@ -22,8 +22,16 @@ from kapnotes.outputs import atomic_write, ensure_folder
     is_flag=True,
     help="Store signatures as given, unverified (a record migrated from a system you trust).",
 )
+@click.option(
+    "--strict-extensions",
+    is_flag=True,
+    help="Refuse extension namespaces that no installed plugin declares (default: keep them).",
+)
 @db_option
-def import_(files: tuple[Path, ...], trust_signatures: bool, db_path: Path | None) -> None:
+def import_(
+    files: tuple[Path, ...], trust_signatures: bool, strict_extensions: bool,
+    db_path: Path | None,
+) -> None:
     """Import kapnotes JSON documents into the database (all or nothing).
 
     Every file is checked first; if any has a problem, every problem is listed with its JSON
@@ -35,14 +43,18 @@ def import_(files: tuple[Path, ...], trust_signatures: bool, db_path: Path | Non
     Example:
       kapnotes import clinic-2026-03.json --db clinic.db
     """
+    import contextlib
+
     from kapnotes.serialization import load
+    from kapnotes.serialization import strict_extensions as strict
 
     docs = []
     failed = False
     with click.progressbar(files, label="Checking", file=sys.stderr, show_pos=True) as bar:
         for f in bar:
             try:
-                docs.append(load(f))
+                with strict() if strict_extensions else contextlib.nullcontext():
+                    docs.append(load(f))
             except InvalidError as exc:
                 failed = True
                 click.echo(err=True)
@@ -168,14 +180,49 @@ def check(
 def _warn_unknown_types(docs: list[tuple[str, Document]]) -> None:
     """Warn (standard error, exit unchanged) of data whose plugin is not installed."""
     from kapnotes.plugins import describe_plugins
-    from kapnotes.serialization.unknown_types import unknown_interventions, unknown_type_warning
+    from kapnotes.serialization.unknown_types import (
+        unknown_extension_warning,
+        unknown_extensions,
+        unknown_interventions,
+        unknown_type_warning,
+    )
 
+    _warn_unknown_instruments(docs)
     unknown = [(name, path, iv) for name, doc in docs for path, iv in unknown_interventions(doc)]
-    if not unknown:
+    namespaces = [(name, path, ns) for name, doc in docs for path, ns in unknown_extensions(doc)]
+    if not unknown and not namespaces:
         return
     failed = [p["name"] for p in describe_plugins() if not p["loaded"]]
     for name, path, iv in unknown:
         click.echo(f"warning: {name}: {unknown_type_warning(path, iv, failed)}", err=True)
+    for name, path, ns in namespaces:
+        host = _host_of(path)
+        click.echo(f"warning: {name}: {unknown_extension_warning(path, ns, host, failed)}",
+                   err=True)
+
+
+def _host_of(path: str) -> str:
+    """``$.courses[0].sessions[2].dosing.extensions.x`` -> ``the dosing record``."""
+    import re
+
+    owner = path.rsplit(".extensions.", 1)[0]
+    last = re.sub(r"\[\d+\]$", "", owner.rsplit(".", 1)[-1])
+    return {
+        "clinicians": "a clinician", "clients": "a client", "courses": "a course",
+        "sessions": "a session", "dosing": "a dosing record", "monitoring": "a monitoring entry",
+        "measures": "a measure administration",
+    }.get(last, last)
+
+
+def _warn_unknown_instruments(docs: list[tuple[str, Document]]) -> None:
+    """Warn (standard error, exit unchanged) of measures of an instrument no plugin registers."""
+    from kapnotes.plugins import registry
+    from kapnotes.validation import unknown_instruments
+
+    instruments = list(registry().instruments)
+    for name, doc in docs:
+        for problem in unknown_instruments(doc, instruments):
+            click.echo(f"warning: {name}: {problem}", err=True)
 
 
 @cli.command()
@@ -388,7 +435,14 @@ def search(text: str, limit: int, db_path: Path | None) -> None:
     type=click.IntRange(3, 500),
     help="Number of synthetic clients.",
 )
-def demo(out_dir: Path, clients: int) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Clinic configuration (JSON): its `notes` group sets the format per session kind.",
+)
+def demo(out_dir: Path, clients: int, config_path: Path | None) -> None:
     """Build a synthetic KAP clinic: database, JSON record, and notes.
 
     Writes DIR/kapnotes.db (recreated), DIR/record.json and what the installed plugins add
@@ -399,6 +453,8 @@ def demo(out_dir: Path, clients: int) -> None:
       kapnotes demo --out demo-out
     """
     from kapnotes.demo import build_demo
+    from kapnotes.rules.config import ClinicConfig
 
-    for line in build_demo(out_dir, clients=clients):
+    config = ClinicConfig.from_path(config_path) if config_path else None
+    for line in build_demo(out_dir, clients=clients, config=config):
         click.echo(line)

@@ -38,6 +38,7 @@ from kapnotes.notes.document import (
     Section,
 )
 from kapnotes.notes.format import NoteContext, NoteFormat
+from kapnotes.notes.frame import note_frame
 from kapnotes.outcomes import (
     DEFAULT_PARAMS,
     CourseOutcomes,
@@ -46,6 +47,7 @@ from kapnotes.outcomes import (
     ScorePoint,
     course_outcomes,
     course_until,
+    is_outcome_measure,
 )
 from kapnotes.registry import Registry, resolve
 
@@ -232,11 +234,17 @@ def _outcomes_table(found: CourseOutcomes, ctx: NoteContext) -> Blocks:
 THRESHOLD_COLUMNS = ("Measure", "Criterion", "Threshold", "Source")
 
 
-def _threshold_rows(o: InstrumentOutcome, params: OutcomeParams) -> list[tuple[str, ...]]:
+def _threshold_rows(
+    o: InstrumentOutcome, inst: Instrument, params: OutcomeParams
+) -> list[tuple[str, ...]]:
     rule = o.remission_rule
-    rows: list[tuple[str, ...]] = [(o.title, "Remission", rule.text if rule else "none defined",
-             rule.source if rule else "no verified threshold")]
-    rel = params.reliability_of(o.instrument)
+    pct = round(o.response_reduction * 100)
+    rows: list[tuple[str, ...]] = [
+        (o.title, "Response", f"≥{pct}% reduction from baseline", o.response_source),
+        (o.title, "Remission", rule.text if rule else "none defined",
+         rule.source if rule else "no verified threshold"),
+    ]
+    rel = params.reliability_of(inst)
     if rel is None:
         rows.append((o.title, "Reliable change", "not computed", o.reliability_note))
     else:
@@ -248,13 +256,14 @@ def _threshold_rows(o: InstrumentOutcome, params: OutcomeParams) -> list[tuple[s
     return rows
 
 
-def _thresholds_table(found: CourseOutcomes, params: OutcomeParams) -> Blocks:
+def _thresholds_table(
+    found: CourseOutcomes, instruments: dict[str, Instrument], params: OutcomeParams
+) -> Blocks:
     if not found.outcomes:
         return ()
-    pct = round(params.response_reduction * 100)
-    response = ("All measures", "Response", f"≥{pct}% reduction from baseline",
-                params.response_source)
-    rows = (response, *(r for o in found.outcomes for r in _threshold_rows(o, params)))
+    rows = tuple(
+        r for o in found.outcomes for r in _threshold_rows(o, instruments[o.instrument], params)
+    )
     return blocks.table(THRESHOLD_COLUMNS, rows, "Thresholds and reliability data used")
 
 
@@ -292,15 +301,18 @@ def _outcome_sections(ctx: NoteContext, params: OutcomeParams) -> list[Section |
         return [_section("outcomes", "Outcomes", (), "No treatment course: outcomes need the "
                          "course's sessions.")]
     course = course_until(ctx.course, ctx.session)
-    found = course_outcomes(course, params)
-    none = "No outcome measures (PHQ-9, GAD-7, PCL-5, QIDS-SR16, MADRS, BDI-II) recorded yet."
+    known = _registered(None)  # notes read the default registry (see kapnotes.registry)
+    found = course_outcomes(course, params, lookup=_lookup(known))
+    titles = ", ".join(i.title for i in known.values() if is_outcome_measure(i, params))
+    none = f"No outcome measures ({titles}) recorded yet."
     return [
         _section("course", "Course", blocks.fields_block(_course_rows(ctx, course, found))),
         _section("outcomes", "Outcomes", _outcomes_table(found, ctx), none),
         _section("interpretation", "Interpretation",
                  (BulletList(tuple(interpretation(o) for o in found.outcomes)),)
                  if found.outcomes else ()),
-        _section("thresholds", "Thresholds and sources", _thresholds_table(found, params)),
+        _section("thresholds", "Thresholds and sources",
+                 _thresholds_table(found, known, params)),
         _section("charts", "Charts", _figures(course, found, params)),
     ]
 
@@ -314,18 +326,8 @@ def build_progress_note(ctx: NoteContext, params: OutcomeParams = DEFAULT_PARAMS
         _section("session", "This session", _topics(ctx, SESSION_TOPICS), "Not documented."),
     ]
     date = blocks.format_date(s.start.date())
-    return Note(
-        title=TITLE,
-        format="progress",
-        letterhead=blocks.letterhead(ctx),
-        patient=blocks.patient_banner(ctx),
-        facts=blocks.session_facts(ctx),
-        sections=tuple(sec for sec in sections if sec is not None),
-        signatures=blocks.signature_blocks(ctx),
-        addenda=blocks.note_addenda(ctx),
-        status=s.status.value,
-        author=blocks.note_author(ctx),
-        created=ctx.generated_at,
+    return note_frame(
+        ctx, title=TITLE, format="progress", sections=sections,
         subject=f"KAP course progress {date}",
     )
 
@@ -352,6 +354,16 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 def _registered(registry: Registry | None) -> dict[str, Instrument]:
     return {i.name: i for i in resolve(registry).instruments}
+
+
+def _lookup(known: dict[str, Instrument]) -> Callable[[str], Instrument | None]:
+    """Find a registered instrument by its name or any spelling of it (``PHQ-9``)."""
+    from kapnotes.scoring import canonical_name
+
+    def lookup(name: str) -> Instrument | None:
+        return known.get(canonical_name(name, known.values()))
+
+    return lookup
 
 
 def _score_cells(inst: Instrument | None, m: MeasureAdministration) -> tuple[str, str, str, str]:
@@ -405,8 +417,9 @@ def scores_csv(
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([*CSV_COLUMNS, *(f"item_{n}" for n in range(1, width + 1))])
+    lookup = _lookup(known)
     for course, s, m in rows:
-        writer.writerow(_csv_row(course, s, m, known.get(m.instrument), width))
+        writer.writerow(_csv_row(course, s, m, lookup(m.instrument), width))
     return out.getvalue().encode("utf-8")
 
 

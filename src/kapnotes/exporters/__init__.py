@@ -15,12 +15,11 @@ with :mod:`kapnotes.notes.sanitize`.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import attrs
 
 from kapnotes.errors import KapnotesError
 from kapnotes.notes.document import Addendum, Note, SignatureBlock
+from kapnotes.notes.wording import format_date, format_datetime
 
 __all__ = [
     "DRAFT_MARK",
@@ -65,25 +64,6 @@ class TemplateError(ExportError):
         self.path = path
         self.missing_styles = missing_styles
         super().__init__(f"Word template {str(path)!r}: {message}")
-
-
-def format_datetime(value: dt.datetime, *, seconds: bool = False) -> str:
-    """``2026-03-02 14:05 UTC`` (``UTC-05:00`` for other offsets; no zone for naive values)."""
-    text = value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-    offset = value.utcoffset()
-    if offset is None:
-        return text
-    if not offset:
-        return f"{text} UTC"
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{text} UTC{sign}{hours:02d}:{mins:02d}"
-
-
-def format_date(value: dt.date) -> str:
-    """ISO 8601 calendar date (``1985-04-12``): unambiguous in every locale."""
-    return value.isoformat()
 
 
 def name_with_credentials(name: str, credentials: str) -> str:
@@ -159,7 +139,7 @@ def signature_view(sig: SignatureBlock) -> SignatureView:
 
 
 def addendum_title(index: int, addendum: Addendum) -> str:
-    """``Addendum 1 — 2026-03-05 10:12 UTC`` (``index`` counts from 1)."""
+    """``Addendum 1 — 2026-03-05 10:12 +00:00`` (``index`` counts from 1)."""
     return f"{addendum.kind.capitalize()} {index} — {format_datetime(addendum.written_at)}"
 
 

@@ -1,9 +1,15 @@
 """The data model of a standardized instrument, its validation, and the result of scoring it.
 
 An :class:`Instrument` is plain data plus one scoring function: its items and their ranges, the
-severity bands (each with its source), the critical items (with the threshold and why), the
-subscales, the LOINC codes where they were verified, the respondent, the missing-item policy in
-words, the citation and a copyright note. Copyrighted instruments carry item numbers and neutral
+severity bands (each with its source), the critical items (with the threshold, the kind of risk
+and why), the subscales, the LOINC codes where they were verified, the respondent, the
+missing-item policy in words, the citation and a copyright note. It also carries every fact
+that outcomes and rules need about it, so that no other module keeps a table of instruments:
+its :class:`Direction` (whether a lower total is better), its :class:`Response` and
+:class:`Remission` rules (with preconditions such as "baseline >= 10"), its
+:class:`ReliableChangeParams` and, for an instrument that is deliberately not an outcome
+measure, why not (``not_outcome_reason``). The suicide rules fire on the critical items whose
+``kind`` is ``suicide`` (:data:`SUICIDE`), at the item's own threshold. Copyrighted instruments carry item numbers and neutral
 domain labels only, never item wording.
 
 Responses are a sequence with one entry per item, in item order; ``None`` marks a missing answer.
@@ -16,7 +22,9 @@ with all of them, or returns a :class:`ScoreResult`.
 
 from __future__ import annotations
 
+import math
 import numbers
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
@@ -107,14 +115,22 @@ class Band:
         return self.low <= total < self.high + 1
 
 
+#: The kind of a critical item that the suicide-risk rules act on.
+SUICIDE = "suicide"
+
+
 @attrs.frozen
 class CriticalItem:
     """An item whose answer needs follow-up whatever the total, with the threshold and why.
 
-    :ivar threshold: the answer at which the item is flagged.
+    :ivar threshold: the answer at which the item is flagged (the one fact: the scorer's flag
+        and the rules both use it).
     :ivar direction: ``at_least`` flags answers >= threshold; ``at_most`` answers <= threshold.
     :ivar verified: False when the item's meaning or threshold could not be checked against a
         public source (the comment in the catalog says so).
+    :ivar kind: what the item is about, for rules that act on a kind of risk: ``suicide``
+        (:data:`SUICIDE`; the suicide-risk rules require a risk assessment and a safety plan
+        when it is triggered, for any registered instrument), or None.
     """
 
     item: int
@@ -123,6 +139,7 @@ class CriticalItem:
     source: str
     verified: bool = True
     direction: Literal["at_least", "at_most"] = "at_least"
+    kind: str | None = None
 
     def triggered(self, value: int | None) -> bool:
         """Whether an answer crosses the threshold (a missing answer never does)."""
@@ -187,6 +204,71 @@ class Remission:
     max_total: int
     source: str
     baseline_at_least: int | None = None
+
+
+@attrs.frozen
+class Response:
+    """Response: a reduction of at least ``reduction`` (a fraction, 0.5 = 50 %) from baseline.
+
+    :ivar baseline_at_least: response is judged only for a course whose baseline is at least
+        this (when set).
+    """
+
+    reduction: float
+    source: str
+    baseline_at_least: int | None = None
+
+
+@attrs.frozen
+class Direction:
+    """Which way the total improves: ``lower`` (symptom severity) or ``higher`` is better.
+
+    Only instruments where a lower total is better are summarised as outcomes (change,
+    response, remission, reliable change all assume it).
+    """
+
+    better: Literal["lower", "higher"]
+    source: str
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.better == "lower"
+
+
+@attrs.frozen
+class ReliableChangeParams:
+    """The ``s1`` (standard deviation of the baseline) and ``r`` (test-retest reliability) of
+    the Jacobson-Truax reliable change index, with where they come from.
+
+    :ivar verified: False when a number could not be checked in a published source, or was
+        derived rather than read (``note`` says how); the outcome shows it.
+    """
+
+    s1: float = attrs.field()
+    r: float = attrs.field()
+    source: str
+    verified: bool = True
+    note: str = ""
+
+    @s1.validator
+    def _s1(self, _attr: object, value: float) -> None:
+        if not value > 0:
+            raise ValueError(f"s1 must be > 0, got {value}")
+
+    @r.validator
+    def _r(self, _attr: object, value: float) -> None:
+        if not 0 <= value < 1:
+            raise ValueError(f"r must be in [0, 1), got {value}")
+
+    @property
+    def se(self) -> float:
+        """Standard error of measurement, ``s1 * sqrt(1 - r)``."""
+        return self.s1 * math.sqrt(1 - self.r)
+
+    @property
+    def s_diff(self) -> float:
+        """Standard error of the difference, ``sqrt(2) * SE``."""
+        return math.sqrt(2) * self.se
 
 
 @attrs.frozen
@@ -294,7 +376,15 @@ class Instrument:
     :ivar scorer: ``scorer(instrument, answers, params) -> ScoreResult``, called with validated
         answers (one per item, None where missing) and every parameter resolved to a value.
     :ivar missing_item_policy: what happens when answers are missing, in words.
-    :ivar aliases: other spellings accepted by :func:`kapnotes.scoring.score` (``PHQ-9``).
+    :ivar aliases: other spellings that resolve to this instrument everywhere a record names
+        it (``PHQ-9``); the LOINC panel code resolves too (see :meth:`spellings`).
+    :ivar direction: whether a lower total is better; with ``lower`` (and no
+        ``not_outcome_reason``) the instrument is an outcome measure.
+    :ivar response: the response rule; None uses the convention of
+        :data:`kapnotes.outcomes.RESPONSE_REDUCTION` (50 %).
+    :ivar reliable_change: the RCI parameters; None: no reliable change index by default.
+    :ivar not_outcome_reason: why the instrument is deliberately not an outcome measure
+        (MEQ30: a process measure), shown when someone asks for its outcomes.
     """
 
     name: str = attrs.field(validator=_check_name)
@@ -316,6 +406,10 @@ class Instrument:
     prorating: Prorating | None = None
     parameters: tuple[Parameter, ...] = ()
     aliases: tuple[str, ...] = ()
+    direction: Direction | None = None
+    response: Response | None = None
+    reliable_change: ReliableChangeParams | None = None
+    not_outcome_reason: str | None = None
 
     def __attrs_post_init__(self) -> None:
         problems = _definition_problems(self)
@@ -349,6 +443,45 @@ class Instrument:
         if total is None:
             return None
         return next((b for b in self.bands if b.contains(total)), None)
+
+    @property
+    def is_outcome_measure(self) -> bool:
+        """Whether outcomes summarise it: a lower total is better and nothing says otherwise."""
+        return (
+            self.direction is not None
+            and self.direction.lower_is_better
+            and self.not_outcome_reason is None
+        )
+
+    @property
+    def not_outcome_because(self) -> str | None:
+        """Why the instrument is not an outcome measure, or None when it is one."""
+        if self.is_outcome_measure:
+            return None
+        if self.not_outcome_reason is not None:
+            return self.not_outcome_reason
+        if self.direction is None:
+            return "no direction is declared (Instrument.direction: is a lower total better?)"
+        return "a higher total is better; outcomes summarise lower-is-better measures only"
+
+    def critical_items_of(self, kind: str) -> tuple[CriticalItem, ...]:
+        """The critical items of ``kind`` (``suicide``)."""
+        return tuple(c for c in self.critical_items if c.kind == kind)
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Every id that names this instrument: its name, its aliases, its LOINC panel code."""
+        panel = (self.loinc.panel,) if self.loinc is not None and self.loinc.panel else ()
+        return (self.name, *self.aliases, *panel)
+
+    def is_named(self, recorded: str) -> bool:
+        """Whether an id as a record spells it (``PHQ-9``, ``phq 9``, ``44249-1``) names this
+        instrument: its name, an alias or its LOINC panel code, ignoring case, spaces and
+        punctuation (:func:`squash_id`)."""
+        if recorded == self.name:
+            return True
+        wanted = squash_id(recorded)
+        return any(squash_id(spelling) == wanted for spelling in self.spellings)
 
     def parameter(self, name: str) -> Parameter:
         """The parameter called ``name``."""
@@ -417,6 +550,11 @@ class Instrument:
 # --------------------------------------------------------------------------------------------
 
 
+def squash_id(name: str) -> str:
+    """``"PHQ-9"`` -> ``"phq9"``: an instrument id in lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
 def _describe(value: object) -> str:
     """``str '2'``, ``float 2.0``, ``bool True``: the type and a short repr of a wrong value."""
     text = repr(value)
@@ -460,8 +598,17 @@ def _definition_problems(inst: Instrument) -> list[Problem]:
     problems += _band_problems(inst)
     numbers_ = {i.number for i in inst.items}
     for k, critical in enumerate(inst.critical_items):
+        path = f"$.critical_items[{k}]"
         if critical.item not in numbers_:
-            problems.append(Problem(f"$.critical_items[{k}]", f"no item {critical.item}"))
+            problems.append(Problem(path, f"no item {critical.item}"))
+        else:
+            item = inst.item(critical.item)
+            if not item.min <= critical.threshold <= item.max:
+                problems.append(Problem(f"{path}.threshold", f"{critical.threshold} is outside "
+                                        f"item {critical.item}'s range {item.min}–{item.max}"))
+        if critical.kind is not None and not NAME_RE.match(critical.kind):
+            problems.append(Problem(f"{path}.kind", f"invalid kind {critical.kind!r}"))
+    problems += _outcome_problems(inst)
     for k, sub in enumerate(inst.subscales):
         missing = [n for n in sub.items if n not in numbers_]
         if missing or not sub.items:
@@ -469,6 +616,26 @@ def _definition_problems(inst: Instrument) -> list[Problem]:
     for alias in inst.aliases:
         if not alias.strip():
             problems.append(Problem("$.aliases", "an alias is empty"))
+    return problems
+
+
+def _outcome_problems(inst: Instrument) -> list[Problem]:
+    """Response and remission rules must fit the instrument."""
+    problems: list[Problem] = []
+    if inst.response is not None and not 0 < inst.response.reduction <= 1:
+        problems.append(Problem("$.response.reduction",
+                                f"must be in (0, 1], got {inst.response.reduction}"))
+    for what, rule in (("response", inst.response), ("remission", inst.remission)):
+        if rule is not None and not rule.source.strip():
+            problems.append(Problem(f"$.{what}.source", "a rule needs its source"))
+    if inst.remission is not None and inst.total_range is not None:
+        low, high = inst.total_range
+        if not low <= inst.remission.max_total <= high:
+            problems.append(Problem("$.remission.max_total",
+                                    f"{inst.remission.max_total} is outside the total range "
+                                    f"{low}–{high}"))
+    if (inst.direction is not None or inst.remission or inst.response) and inst.total_range is None:
+        problems.append(Problem("$.direction", "outcome facts need a total_range"))
     return problems
 
 

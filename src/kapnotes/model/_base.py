@@ -45,12 +45,16 @@ def field(
     factory: Callable[[], Any] | None = None,
     converter: Callable[[Any], Any] | None = None,
     doc: str | None = None,
+    label: str | None = None,
 ) -> Any:
-    """An attrs field with kapnotes metadata: checks to run and whether it is a direct identifier."""
+    """An attrs field with kapnotes metadata: checks to run, whether it is a direct identifier,
+    its description (``doc``, in the JSON Schema) and its label in notes (``label``)."""
     checks = (check,) if callable(check) else tuple(check)
-    meta = {_CHECKS: checks, _IDENTIFIER: identifier}
+    meta: dict[str, Any] = {_CHECKS: checks, _IDENTIFIER: identifier}
     if doc:
         meta["doc"] = doc
+    if label:
+        meta["label"] = label
     if factory is not None:
         return attrs.field(factory=factory, metadata=meta, converter=converter)
     return attrs.field(default=default, metadata=meta, converter=converter)

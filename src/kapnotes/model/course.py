@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
+from typing import ClassVar
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import field, in_range, model, non_blank, problem, unique_by, valid_id
+from kapnotes.model.extensions import Extensions, as_extensions
 from kapnotes.model.session import Session, SessionKind
 
 # ICD-10-CM code shape: letter, digit, digit-or-letter, optional dot and 1-4 characters.
@@ -122,6 +124,12 @@ class TreatmentCourse:
     primary_therapist_id: str | None = field(default=None, check=valid_id)
     sessions: tuple[Session, ...] = field(default=(), check=unique_by(lambda s: s.id, "session id"))
     notes: str | None = None
+    extensions: Extensions = field(
+        factory=Extensions, converter=as_extensions,
+        doc="plugin extension fields by namespace (format 1.2)",
+    )
+
+    extension_host: ClassVar[str] = "course"
 
     def _invariants(self) -> list[Problem]:
         out = []

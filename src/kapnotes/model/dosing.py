@@ -21,6 +21,7 @@ from kapnotes.model._base import (
     problem,
     valid_id,
 )
+from kapnotes.model.extensions import Extensions, as_extensions
 
 
 class Agent(str, Enum):
@@ -79,7 +80,12 @@ class Adjunct:
 @model
 class MonitoringEvent:
     type: ClassVar[str] = ""
+    extension_host: ClassVar[str] = ""
     at: dt.datetime = field(check=aware)
+    extensions: Extensions = field(
+        factory=Extensions, converter=as_extensions,
+        doc="plugin extension fields by namespace (format 1.2)",
+    )
 
 
 @model
@@ -87,6 +93,7 @@ class Vitals(MonitoringEvent):
     """Vital signs at one moment. Ranges are plausibility limits for input, not clinical alarms."""
 
     type: ClassVar[str] = "vitals"
+    extension_host: ClassVar[str] = "monitoring.vitals"
 
     systolic: int | None = field(default=None, check=in_range(40, 300, unit="mmHg"))
     diastolic: int | None = field(default=None, check=in_range(20, 200, unit="mmHg"))
@@ -116,6 +123,7 @@ class Sedation(MonitoringEvent):
     stimulus). Source: Chernik et al. (1990), J Clin Psychopharmacol 10(4):244-251."""
 
     type: ClassVar[str] = "moaas"
+    extension_host: ClassVar[str] = "monitoring.moaas"
     score: int = field(check=in_range(0, 5))
 
 
@@ -144,6 +152,7 @@ class Dissociation(MonitoringEvent):
     with ``scale="cadss-6"``, the six-item short form (0-24; Rodrigues et al. 2021)."""
 
     type: ClassVar[str] = "cadss"
+    extension_host: ClassVar[str] = "monitoring.cadss"
     total: int = field(check=in_range(0, 92))
     scale: DissociationScale | None = None  # None: the 23-item CADSS (as in format 1.0)
 
@@ -165,6 +174,7 @@ class Severity(str, Enum):
 @model
 class AdverseEvent(MonitoringEvent):
     type: ClassVar[str] = "adverse_event"
+    extension_host: ClassVar[str] = "monitoring.adverse_event"
 
     event: str = field(
         check=non_blank, doc="e.g. nausea, vomiting, hypertension, emergence reaction"
@@ -189,6 +199,7 @@ class CheckIn(MonitoringEvent):
     """A chaperone's visual check-in during an at-home session (format 1.1)."""
 
     type: ClassVar[str] = "check_in"
+    extension_host: ClassVar[str] = "monitoring.check_in"
     by: str = field(check=non_blank, identifier=True)
     status: CheckInStatus = CheckInStatus.OK
     notes: str | None = None
@@ -199,6 +210,7 @@ class Observation(MonitoringEvent):
     """A free-text observation (chaperone check-in, client statement, ...)."""
 
     type: ClassVar[str] = "observation"
+    extension_host: ClassVar[str] = "monitoring.observation"
     text: str = field(check=non_blank)
 
 
@@ -250,6 +262,12 @@ class DosingRecord:
     ordering_clinician_id: str | None = field(default=None, check=valid_id)
     administering_clinician_id: str | None = field(default=None, check=valid_id)
     monitoring_clinician_id: str | None = field(default=None, check=valid_id)
+    extensions: Extensions = field(
+        factory=Extensions, converter=as_extensions,
+        doc="plugin extension fields by namespace (format 1.2)",
+    )
+
+    extension_host: ClassVar[str] = "dosing"
 
     @property
     def mg_per_kg(self) -> float | None:

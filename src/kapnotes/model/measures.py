@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from typing import ClassVar
 
 from kapnotes.model._base import aware, field, json_schema_of, model, valid_id
+from kapnotes.model.extensions import Extensions, as_extensions
 
 
 class Respondent(str, Enum):
@@ -69,3 +71,9 @@ class MeasureAdministration:
     context: MeasureContext = MeasureContext.ROUTINE
     administered_by: str | None = field(default=None, check=valid_id)
     notes: str | None = None
+    extensions: Extensions = field(
+        factory=Extensions, converter=as_extensions,
+        doc="plugin extension fields by namespace (format 1.2)",
+    )
+
+    extension_host: ClassVar[str] = "measure"

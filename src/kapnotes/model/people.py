@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
+from typing import ClassVar
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import (
@@ -17,6 +18,7 @@ from kapnotes.model._base import (
     valid_id,
     valid_timezone,
 )
+from kapnotes.model.extensions import Extensions, as_extensions
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 US_STATE_RE = re.compile(r"^[A-Z]{2}$")
@@ -114,6 +116,12 @@ class Clinician:
     licensed: bool = True
     supervisor_id: str | None = field(default=None, check=valid_id)
     email: str | None = field(default=None, check=valid_email)
+    extensions: Extensions = field(
+        factory=Extensions, converter=as_extensions,
+        doc="plugin extension fields by namespace (format 1.2)",
+    )
+
+    extension_host: ClassVar[str] = "clinician"
 
     def _invariants(self) -> list[Problem]:
         out = []
@@ -155,6 +163,12 @@ class Client:
     email: str | None = field(default=None, identifier=True, check=valid_email)
     address: Address | None = field(default=None, identifier=True)
     emergency_contacts: tuple[Contact, ...] = field(default=(), identifier=True)
+    extensions: Extensions = field(
+        factory=Extensions, converter=as_extensions,
+        doc="plugin extension fields by namespace (format 1.2)",
+    )
+
+    extension_host: ClassVar[str] = "client"
 
     def _invariants(self) -> list[Problem]:
         if self.date_of_birth.year < 1900 or self.date_of_birth > dt.date(2100, 1, 1):

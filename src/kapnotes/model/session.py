@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from typing import ClassVar
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import aware, field, model, non_blank, problem, unique_by, valid_id
 from kapnotes.model.dosing import DosingRecord
+from kapnotes.model.extensions import Extensions, as_extensions
 from kapnotes.model.interventions import Intervention
 from kapnotes.model.lifecycle import Addendum, NoteStatus, Signature, SignatureRole
 from kapnotes.model.measures import MeasureAdministration
@@ -144,6 +146,12 @@ class Session:
     addenda: tuple[Addendum, ...] = field(
         default=(), check=unique_by(lambda a: a.id, "addendum id")
     )
+    extensions: Extensions = field(
+        factory=Extensions, converter=as_extensions,
+        doc="plugin extension fields by namespace (format 1.2)",
+    )
+
+    extension_host: ClassVar[str] = "session"
 
     @property
     def duration_minutes(self) -> float | None:

@@ -30,6 +30,10 @@ class NoteContext:
     :ivar generated_at: when the note is produced; None keeps notes deterministic.
     :ivar extra: what the core and plugins add, by name (``findings``: the safety findings of
         a draft).
+    :ivar renderers: the registered renderers by name (``intervention.breathwork``,
+        ``extension.harbor_light.session``; see :mod:`kapnotes.notes.renderers`), filled in
+        from the plugin registry when a note is built.
+    :ivar extensions: the declared extensions by name (``harbor_light.session``).
     """
 
     session: Session
@@ -39,6 +43,8 @@ class NoteContext:
     clinicians: Mapping[str, Clinician] = attrs.field(factory=dict)
     generated_at: dt.datetime | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    renderers: Mapping[str, Callable[[Any, Any], Any]] = attrs.field(factory=dict)
+    extensions: Mapping[str, Any] = attrs.field(factory=dict)
 
     def clinician_label(self, clinician_id: str) -> str:
         """``Name, CREDENTIALS`` for a clinician id (the id itself when unknown)."""

@@ -49,6 +49,7 @@ from kapnotes.model import (
     UnknownIntervention,
     identifier_fields,
 )
+from kapnotes.model.extensions import Extensions, UnknownExtension
 from kapnotes.privacy import patterns as p
 from kapnotes.privacy.keys import DeidentificationError, Keyed, check_secret
 from kapnotes.privacy.safe_harbor import AGE_90_PLUS, RESTRICTED_ZIP3, over_89, zip3
@@ -458,7 +459,23 @@ class _Run:
         if attrs.has(type(value)):
             result = self.obj(value, dval)
             return result if result else _DROP
+        if isinstance(value, Extensions):
+            return self.extensions(owner, value, dval)
         return self.plain(dval)
+
+    def extensions(self, owner: Any, value: Extensions, dval: dict[str, Any]) -> Any:
+        """Extension fields: a declared value like any attrs object (its ``identifier=True``
+        fields removed, its strings free text); a namespace whose plugin is not installed like
+        an unknown intervention (date-like strings shifted, ids pseudonymized, text redacted)."""
+        out: dict[str, Any] = {}
+        for ns, v in value.items():
+            if isinstance(v, UnknownExtension):
+                out[ns] = self.unknown_value(owner, ns, v.data)
+            else:
+                result = self.obj(v, dval[ns])
+                if result:
+                    out[ns] = result
+        return out if out else _DROP
 
     def unknown(self, obj: UnknownIntervention) -> dict[str, Any]:
         """An intervention whose plugin is not installed: its fields are unknown, so every

@@ -31,7 +31,7 @@ A minimal third-party rule::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,7 @@ from kapnotes.model.session import Session, SessionKind
 from kapnotes.registry import Registry, resolve
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
-    from kapnotes.instruments.base import ScoreResult
+    from kapnotes.instruments.base import Instrument, ScoreResult
     from kapnotes.model.course import TreatmentCourse
     from kapnotes.model.document import Document
     from kapnotes.model.measures import MeasureAdministration
@@ -203,8 +203,10 @@ class RuleContext:
     :ivar course: the session's course, None when the session is checked without one.
     :ivar course_path: JSON path of the course, ``$.courses[1]`` (None without a course).
     :ivar document: the whole document, when there is one.
-    :ivar registry: the registered instruments the scoring helpers use (None: the default
-        registry, see :mod:`kapnotes.registry`).
+    :ivar registry: the plugin registry the helpers read (None: the default registry, see
+        :mod:`kapnotes.registry`).
+    :ivar instruments: the registered instruments by name (default: the registry's), read by
+        :meth:`instrument` and :meth:`score`.
     """
 
     session: Session
@@ -216,6 +218,10 @@ class RuleContext:
     document: Document | None = None
     registry: Registry | None = attrs.field(default=None, eq=False, repr=False)
     _scores: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False, alias="scores")
+    _instruments: Mapping[str, Instrument] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="instruments"
+    )
+    _names: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False, alias="names")
 
     # --- paths -------------------------------------------------------------------------------
 
@@ -257,7 +263,21 @@ class RuleContext:
         """The registry name of the measure's instrument (``PHQ-9`` -> ``phq9``)."""
         from kapnotes.scoring import canonical_name
 
-        return canonical_name(measure.instrument, resolve(self.registry).instruments)
+        recorded = measure.instrument
+        if recorded not in self._names:  # shared by the rules of one evaluation
+            self._names[recorded] = canonical_name(recorded, self.instruments().values())
+        return self._names[recorded]
+
+    def instruments(self) -> Mapping[str, Instrument]:
+        """Every registered instrument by name (the ``instruments`` given, else the plugin
+        registry's)."""
+        if self._instruments is None:
+            return {i.name: i for i in resolve(self.registry).instruments}
+        return self._instruments
+
+    def instrument(self, measure: MeasureAdministration) -> Instrument | None:
+        """The registered instrument of a measure (by name or alias), or None."""
+        return self.instruments().get(self.instrument_name(measure))
 
     def measures(self, instrument: str) -> list[tuple[int, MeasureAdministration]]:
         """``(index, measure)`` for each of the session's measures of ``instrument``."""
@@ -272,14 +292,12 @@ class RuleContext:
 
         :raises kapnotes.scoring.ScoringError: the responses do not fit the instrument.
         """
-        from kapnotes.scoring import score
-
-        name = self.instrument_name(measure)
-        if name not in resolve(self.registry).instruments:
+        inst = self.instrument(measure)
+        if inst is None:
             return None
-        key = f"{self.session.id}\x00{measure.id}\x00{name}"
+        key = f"{self.session.id}\x00{measure.id}\x00{inst.name}"
         if key not in self._scores:
-            self._scores[key] = score(name, measure.items, registry=self.registry)
+            self._scores[key] = inst.score(measure.items)
         result: ScoreResult = self._scores[key]
         return result
 

@@ -18,7 +18,9 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TypeVar
 
-from kapnotes.instruments.base import ScoringError
+import attrs
+
+from kapnotes.instruments.base import SUICIDE, CriticalItem, Instrument, ScoringError
 from kapnotes.model.course import Consent, ConsentKind
 from kapnotes.model.dosing import (
     Agent,
@@ -31,6 +33,7 @@ from kapnotes.model.dosing import (
 )
 from kapnotes.model.interventions import SafetyPlanning, SomaticWork
 from kapnotes.model.lifecycle import NoteStatus
+from kapnotes.model.measures import MeasureAdministration
 from kapnotes.model.people import Role
 from kapnotes.model.prescreen import (
     Contraindication,
@@ -43,20 +46,17 @@ from kapnotes.model.prescreen import (
 from kapnotes.model.session import Modality, Session, SessionKind
 from kapnotes.references import cite
 from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, item_value
+from kapnotes.rules.config import SUICIDE_ITEM_KEYS
 
 __all__ = ["BUILTIN_RULES"]
 
 BLOCKING, WARNING = Severity.BLOCKING, Severity.WARNING
 DOSING = frozenset({SessionKind.DOSING})
 
-# Item numbers of the suicide items: facts of each instrument (not thresholds), as in the
-# catalog: PHQ-9 item 9 (Kroenke 2001), QIDS-SR16 item 12 (Rush 2003), MADRS item 10
-# (Montgomery & Asberg 1979). The thresholds are clinic configuration (``config.suicide``).
-SUICIDE_ITEMS: tuple[tuple[str, str, int, str], ...] = (
-    ("phq9", "PHQ-9", 9, "suicide.phq9_item9_at_least"),
-    ("qids-sr16", "QIDS-SR16", 12, "suicide.qids_sr16_item12_at_least"),
-    ("madrs", "MADRS", 10, "suicide.madrs_item10_at_least"),
-)
+# The suicide items are facts of each instrument: every critical item of kind ``suicide`` of
+# any registered instrument (PHQ-9 item 9, QIDS-SR16 item 12, MADRS item 10, BDI-II item 9, a
+# plugin's), at the instrument's own threshold; the clinic configuration can override the
+# built-ins' thresholds (kapnotes.rules.config.SUICIDE_ITEM_KEYS).
 #: The C-SSRS screeners whose triage level the suicide rules read.
 CSSRS: dict[str, str] = {
     "cssrs-screener": "C-SSRS screener",
@@ -203,19 +203,35 @@ def _dose_day(session: Session) -> dt.date:
 # =============================================================================================
 
 
+def suicide_items(
+    ctx: RuleContext, m: MeasureAdministration
+) -> Iterator[tuple[Instrument, CriticalItem, int, str]]:
+    """``(instrument, item, threshold, source)`` for each suicide item of the measure's
+    instrument: the threshold is the clinic's override where the configuration has one
+    (:data:`~kapnotes.rules.config.SUICIDE_ITEM_KEYS`), else the instrument's own."""
+    inst = ctx.instrument(m)
+    if inst is None:
+        return
+    key = SUICIDE_ITEM_KEYS.get(inst.name)
+    for critical in inst.critical_items_of(SUICIDE):
+        if key is not None:
+            yield inst, critical, ctx.config.get(key), ctx.config.source(key)
+        else:
+            yield inst, critical, critical.threshold, critical.source
+
+
 def _suicide_triggers(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
-    """``(path, what, config key)`` for every positive suicide screen in the session."""
+    """``(path, what, source)`` for every positive suicide screen in the session."""
     cfg = ctx.config.suicide
     for k, m in enumerate(ctx.session.measures):
         name = ctx.instrument_name(m)
-        for instrument, title, number, key in SUICIDE_ITEMS:
-            if name != instrument:
-                continue
+        for inst, critical, at_least, source in suicide_items(ctx, m):
+            number = critical.item
             value = item_value(m, number)
-            at_least = ctx.config.get(key)
-            if value is not None and value >= at_least:
-                what = f"{title} item {number} is {value} (threshold >= {at_least})"
-                yield ctx.at("measures", k, "items", number - 1), what, key
+            triggered = attrs.evolve(critical, threshold=at_least).triggered(value)
+            if triggered:
+                what = f"{inst.title} item {number} is {value} (threshold {_condition(critical, at_least)})"
+                yield ctx.at("measures", k, "items", number - 1), what, source
         if name in CSSRS and m.items:
             try:
                 result = ctx.score(m)
@@ -225,7 +241,12 @@ def _suicide_triggers(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
             if level is not None and level in cfg.cssrs_levels:
                 lower = " at least" if result is not None and not result.complete else ""
                 what = f"{CSSRS[name]} risk is{lower} {level}"
-                yield ctx.at("measures", k), what, "suicide.cssrs_levels"
+                yield ctx.at("measures", k), what, ctx.config.source("suicide.cssrs_levels")
+
+
+def _condition(critical: CriticalItem, threshold: int) -> str:
+    """``>= 2`` (or ``<= 1`` for an at-most item)."""
+    return f"{'>=' if critical.direction == 'at_least' else '<='} {threshold}"
 
 
 def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
@@ -243,8 +264,7 @@ def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
                     ctx.at("measures", k, "items"),
                 )
     planned = has_safety_plan(s)
-    for path, what, key in _suicide_triggers(ctx):
-        source = ctx.config.source(key)
+    for path, what, source in _suicide_triggers(ctx):
         if s.risk is None:
             yield ctx.finding(
                 *_code("KAP-RISK-001"),
@@ -262,8 +282,9 @@ def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
 SUICIDE_RISK_SAFETY_PLAN = Rule(
     name="suicide-risk-safety-plan",
     description=(
-        "A positive suicide screen (PHQ-9 item 9, QIDS-SR16 item 12, MADRS item 10, C-SSRS "
-        "screener level) needs a documented risk assessment and safety plan in the session."
+        "A positive suicide screen (a suicide item of any instrument: PHQ-9 item 9, QIDS-SR16 "
+        "item 12, MADRS item 10, BDI-II item 9, a plugin's; the C-SSRS screener level) needs a "
+        "documented risk assessment and safety plan in the session."
     ),
     check=_suicide_risk,
     source="thresholds: ClinicConfig.suicide (see kapnotes.rules.config.SOURCES)",
@@ -297,16 +318,17 @@ RISK_LEVEL_SAFETY_PLAN = Rule(
 def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
     for k, m in enumerate(ctx.session.measures):
         name = ctx.instrument_name(m)
-        for instrument, title, number, key in SUICIDE_ITEMS:
-            if name == instrument and item_value(m, number) is None:
+        for inst, critical, _at_least, source in suicide_items(ctx, m):
+            number = critical.item
+            if item_value(m, number) is None:
                 yield ctx.finding(
                     *_code("KAP-RISK-005"),
-                    f"{title} item {number} (suicidal thoughts) is not answered: ask about it "
-                    "directly and record the answer.",
+                    f"{inst.title} item {number} (suicidal thoughts) is not answered: ask "
+                    "about it directly and record the answer.",
                     ctx.at("measures", k, "items", number - 1)
                     if number <= len(m.items)
                     else ctx.at("measures", k, "items"),
-                    source=ctx.config.source(key),
+                    source=source,
                 )
         if name in CSSRS and m.items:
             try:
@@ -1111,7 +1133,7 @@ def _elevated_risk(ctx: RuleContext) -> str | None:
     risk = ctx.session.risk
     if risk is not None and risk.level in ctx.config.suicide.risk_levels:
         return f"the risk assessment rates suicide risk {risk.level.value}"
-    for _path, what, _key in _suicide_triggers(ctx):
+    for _path, what, _source in _suicide_triggers(ctx):
         return what
     return None
 

@@ -12,7 +12,9 @@ A clinic sets its own policy in a JSON file (only the values it changes)::
       "suicide": {"madrs_item10_at_least": 1}
     }
 
-and loads it with :meth:`ClinicConfig.from_path`. Loading is strict (the project converter):
+and loads it with :meth:`ClinicConfig.from_path`. A plugin's own settings go under
+``"plugins": {"<name>": {...}}``, each section validated by the class the plugin registers
+(:mod:`kapnotes.rules.plugin_config`). Loading is strict (the project converter):
 unknown keys, wrong types and out-of-range values are all reported at once, each with its JSON
 path (``$.go_no_go.systolic_below: expected an integer, got number 150.5``).
 
@@ -29,14 +31,20 @@ from typing import Any, ClassVar
 import attrs
 
 from kapnotes.errors import InvalidError, Problem
+from kapnotes.instruments.base import SUICIDE, CriticalItem, Instrument
+from kapnotes.instruments.catalog.madrs import MADRS
+from kapnotes.instruments.catalog.phq9 import PHQ9
+from kapnotes.instruments.catalog.qids import QIDS_SR16
 from kapnotes.model._base import each, field, in_range, model, positive
 from kapnotes.model.dosing import Route
 from kapnotes.model.lifecycle import SignatureRole
 from kapnotes.model.session import RiskLevel
 from kapnotes.references import cite
+from kapnotes.rules.plugin_config import ConfigSection, PluginSections
 
 __all__ = [
     "SOURCES",
+    "SUICIDE_ITEM_KEYS",
     "AtHome",
     "ClinicConfig",
     "DoseLimits",
@@ -44,6 +52,7 @@ __all__ = [
     "GoNoGo",
     "MaxMgPerKg",
     "MonitoringLimits",
+    "NoteDefaults",
     "Observation",
     "SigningPolicy",
     "SuicideRisk",
@@ -145,21 +154,25 @@ _MOAAS = cite(
     "<= 3 (3 = responds only after name is called loudly and/or repeatedly); mild sedation is "
     "MOAA/S 4",
 )
-_PHQ9_ITEM9 = cite(
-    "kroenke-2001", note="any PHQ-9 item 9 answer above 0 needs follow-up whatever the total"
-)
-_QIDS_ITEM12 = cite(
-    "rush-2003", "iom-2010",
-    note="QIDS-SR16 item 12 answer options (IOM Box 4-1): 1 = life feels empty / wonders "
-    "whether it is worth living (passive ideation), 2-3 = thoughts of suicide or death several "
-    "times a week or day, plans or attempt. >= 1 mirrors PHQ-9 item 9 > 0",
-)
-_MADRS_ITEM10 = cite(
-    "montgomery-1979", "perroud-2009",
-    note="MADRS item 10 anchors (Perroud Table 1): 0-1 enjoys life; 2-3 weary of life, only "
-    "fleeting suicidal thoughts; 4-5 suicidal thoughts common; 6 explicit plans. >= 2 is the "
-    "first rating that describes suicidal thoughts",
-)
+
+
+def _suicide_item(instrument: Instrument) -> CriticalItem:
+    """The suicide item of a built-in instrument: its threshold is the configuration's default
+    and its source the default's source (one fact, kept on the instrument)."""
+    (item,) = instrument.critical_items_of(SUICIDE)
+    return item
+
+
+#: The clinic-configuration key that overrides each built-in instrument's suicide-item
+#: threshold. Any other instrument's suicide items (a plugin's) fire at their own threshold.
+SUICIDE_ITEM_KEYS: dict[str, str] = {
+    "phq9": "suicide.phq9_item9_at_least",
+    "qids-sr16": "suicide.qids_sr16_item12_at_least",
+    "madrs": "suicide.madrs_item10_at_least",
+}
+_PHQ9_ITEM9 = _suicide_item(PHQ9)
+_QIDS_ITEM12 = _suicide_item(QIDS_SR16)
+_MADRS_ITEM10 = _suicide_item(MADRS)
 _CSSRS = cite(
     "columbia-triage",
     note="moderate and high risk call for intervention; see kapnotes.instruments.catalog.cssrs",
@@ -210,9 +223,9 @@ SOURCES: dict[str, str] = {
     "signing.dosing_roles": _SIGNING,
     "esketamine.fasting_hours_at_least": _NPO,
     "monitoring.moaas_at_most": _MOAAS,
-    "suicide.phq9_item9_at_least": _PHQ9_ITEM9,
-    "suicide.qids_sr16_item12_at_least": _QIDS_ITEM12,
-    "suicide.madrs_item10_at_least": _MADRS_ITEM10,
+    "suicide.phq9_item9_at_least": _PHQ9_ITEM9.source,
+    "suicide.qids_sr16_item12_at_least": _QIDS_ITEM12.source,
+    "suicide.madrs_item10_at_least": _MADRS_ITEM10.source,
     "suicide.cssrs_levels": _CSSRS,
     "suicide.risk_levels": _RISK_LEVEL,
 }
@@ -348,16 +361,36 @@ class SigningPolicy:
 class SuicideRisk:
     """When a session must document a suicide risk assessment and a safety plan."""
 
-    # PHQ-9 item 9 > 0 (Kroenke 2001).
-    phq9_item9_at_least: int = field(default=1, check=in_range(1, 3))
-    # QIDS-SR16 item 12 >= 1: passive ideation and above (IOM 2010, Box 4-1).
-    qids_sr16_item12_at_least: int = field(default=1, check=in_range(1, 3))
-    # MADRS item 10 >= 2: "fleeting suicidal thoughts" and above (Perroud 2009, Table 1).
-    madrs_item10_at_least: int = field(default=2, check=in_range(1, 6))
+    # The defaults are the instruments' own thresholds (the catalog): PHQ-9 item 9 > 0
+    # (Kroenke 2001); QIDS-SR16 item 12 >= 1, passive ideation and above (IOM 2010, Box 4-1);
+    # MADRS item 10 >= 2, "fleeting suicidal thoughts" and above (Perroud 2009, Table 1).
+    phq9_item9_at_least: int = field(default=_PHQ9_ITEM9.threshold, check=in_range(1, 3))
+    qids_sr16_item12_at_least: int = field(default=_QIDS_ITEM12.threshold, check=in_range(1, 3))
+    madrs_item10_at_least: int = field(default=_MADRS_ITEM10.threshold, check=in_range(1, 6))
     # C-SSRS screener triage levels that require a safety plan (Columbia triage).
     cssrs_levels: tuple[str, ...] = field(default=("moderate", "high"), check=each(_cssrs_level))
     # Clinician-rated risk levels that require a safety plan (kapnotes default).
     risk_levels: tuple[RiskLevel, ...] = (RiskLevel.MODERATE, RiskLevel.HIGH, RiskLevel.IMMINENT)
+
+
+def _format_name(value: str) -> str | None:
+    import re
+
+    if not re.match(r"^[a-z0-9][a-z0-9._-]{0,63}$", value):
+        return f"expected a note format name (kapnotes formats), got {value!r}"
+    return None
+
+
+@model
+class NoteDefaults:
+    """The note format ``render``, ``render --all`` and ``demo`` use for each session kind when
+    none is asked for; None keeps kapnotes' default (``kapnotes.batch.DEFAULT_FORMATS``)."""
+
+    intake: str | None = field(default=None, check=_format_name)
+    preparation: str | None = field(default=None, check=_format_name)
+    dosing: str | None = field(default=None, check=_format_name)
+    integration: str | None = field(default=None, check=_format_name)
+    follow_up: str | None = field(default=None, check=_format_name)
 
 
 @model
@@ -377,6 +410,8 @@ class ClinicConfig:
     at_home: AtHome = field(factory=AtHome)
     signing: SigningPolicy = field(factory=SigningPolicy)
     suicide: SuicideRisk = field(factory=SuicideRisk)
+    plugins: PluginSections = field(factory=PluginSections)
+    notes: NoteDefaults = field(factory=NoteDefaults)
 
     _default: ClassVar[ClinicConfig | None] = None
 
@@ -460,6 +495,22 @@ class ClinicConfig:
         default = ClinicConfig.default().get(key)
         return f"{where}: {key} = {_shown(value)} (default {_shown(default)})"
 
+    def section(self, section: ConfigSection) -> Any:
+        """A plugin's settings: the clinic's ``plugins.<name>`` section, else the defaults."""
+        return self.plugins.get(section.name) or section.defaults()
+
+    def section_source(self, section: ConfigSection, setting: str) -> str:
+        """Where a plugin setting comes from: the default's source, or the clinic's policy
+        with the value and the default (``clinic policy 'X': plugins.harbor_light.min = 45
+        (default 30)``)."""
+        value = getattr(self.section(section), setting)
+        default = getattr(section.defaults(), setting)
+        if value == default:
+            return section.source_of(setting)
+        where = f"clinic policy {self.policy!r}" if self.policy else "clinic configuration"
+        key = f"plugins.{section.name}.{setting}"
+        return f"{where}: {key} = {_shown(value)} (default {_shown(default)})"
+
     def to_data(self) -> dict[str, Any]:
         """Every value as plain JSON-ready data (defaults included): a file to start from."""
         data: dict[str, Any] = _plain(self)
@@ -473,6 +524,8 @@ def _shown(value: Any) -> str:
 
 
 def _plain(obj: Any) -> Any:
+    if isinstance(obj, PluginSections):
+        return {name: _plain(v) for name, v in obj.items()}
     if attrs.has(type(obj)):
         return {a.name: _plain(getattr(obj, a.name)) for a in attrs.fields(type(obj))}
     if isinstance(obj, tuple):
@@ -489,7 +542,7 @@ def leaf_keys(cls: type = ClinicConfig, prefix: str = "") -> list[str]:
     attrs.resolve_types(cls)
     out: list[str] = []
     for a in attrs.fields(cls):
-        if a.name == "policy":
+        if a.name in ("policy", "plugins", "notes"):  # not thresholds
             continue
         key = f"{prefix}{a.name}"
         if isinstance(a.type, type) and attrs.has(a.type):

@@ -20,7 +20,7 @@ compared as numbers), then by rule name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kapnotes.errors import NotFoundError, strict_plugins
@@ -68,6 +68,7 @@ def evaluate(
     reg = resolve(registry)
     registered = rules(registry=reg)
     scores: dict[str, Any] = {}
+    shared = _shared(reg)
     out: list[Finding] = []
     for i, course in enumerate(document.courses):
         course_path = json_path("$", "courses", i)
@@ -79,6 +80,7 @@ def evaluate(
                 path=json_path(course_path, "sessions", j),
                 course=course, course_path=course_path, document=document, scores=scores,
                 registry=reg,
+                **shared,
             )
     return out
 
@@ -118,8 +120,14 @@ def check_session(
             path = json_path(course_path, "sessions", j)
     return _run(
         rules(registry=reg), session, cfg, path=path, course=course, course_path=course_path,
-        document=document, scores={}, registry=reg,
+        document=document, scores={}, registry=reg, **_shared(reg),
     )
+
+
+def _shared(reg: Registry) -> dict[str, Any]:
+    """What every rule of one evaluation shares: the registered instruments (read once) and the
+    resolution of the instrument ids the record uses."""
+    return {"instruments": {i.name: i for i in reg.instruments}, "names": {}}
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:
@@ -141,6 +149,8 @@ def _run(
     document: Document | None,
     scores: dict[str, Any],
     registry: Registry,
+    instruments: Mapping[str, Any] | None = None,
+    names: dict[str, str] | None = None,
 ) -> list[Finding]:
     """Every applicable rule on one session; findings sorted within the session."""
     found: list[Finding] = []
@@ -150,6 +160,7 @@ def _run(
         ctx = RuleContext(
             session=session, config=config, rule=rule, path=path, course=course,
             course_path=course_path, document=document, scores=scores, registry=registry,
+            instruments=instruments, names=names if names is not None else {},
         )
         try:
             results = list(rule.check(ctx))

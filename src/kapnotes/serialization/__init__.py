@@ -1,6 +1,6 @@
 """The serialization edge: one strict cattrs converter, JSON documents, canonical form, schema."""
 
-from kapnotes.serialization.converter import converter, reset_converter
+from kapnotes.serialization.converter import converter, reset_converter, strict_extensions
 from kapnotes.serialization.documents import (
     canonical_bytes,
     check_version,
@@ -26,6 +26,7 @@ __all__ = [
     "load",
     "loads",
     "reset_converter",
+    "strict_extensions",
     "structure",
     "to_data",
     "unstructure",

@@ -6,7 +6,9 @@ string is not a bool ("false" is refused), a bool is not a number, integers must
 Interventions and monitoring entries are tagged unions keyed by ``type``; intervention types come
 from the plugin registry, so a clinic's plugin extends the format: :func:`converter` takes
 ``registry=`` (None: the default registry, looked up when an intervention is read; see
-:mod:`kapnotes.registry`).
+:mod:`kapnotes.registry`). So do extension fields (``"extensions": {"<namespace>": {...}}``,
+:mod:`kapnotes.model.extensions`): a declared namespace is structured as its plugin's class,
+strictly; an undeclared one is kept as read.
 """
 
 from __future__ import annotations
@@ -23,10 +25,21 @@ from typing import Any, Literal
 
 import attrs
 import cattrs
-from cattrs.errors import IterableValidationError, IterableValidationNote
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
+from kapnotes.model.extensions import (
+    NAMESPACE_RE,
+    Extension,
+    Extensions,
+    UnknownExtension,
+)
 from kapnotes.model.interventions import Intervention, UnknownIntervention
 from kapnotes.registry import Registry, resolve
 
@@ -170,6 +183,27 @@ def _intervention_types(registry: Registry | None) -> dict[str, type[Interventio
     return {t.type: t for t in resolve(registry).intervention_types}
 
 
+def _extensions(host: str, registry: Registry | None) -> dict[str, Extension]:
+    """The declared extensions of ``host``, by namespace."""
+    return {e.namespace: e for e in resolve(registry).extensions if e.host == host}
+
+
+#: Set by :func:`strict_extensions`: refuse namespaces no installed plugin declares.
+_strict_extensions = threading.local()
+
+
+class strict_extensions:
+    """``with strict_extensions():`` structures refuse an undeclared extension namespace
+    (``kapnotes import --strict-extensions``) instead of keeping it opaque."""
+
+    def __enter__(self) -> None:
+        self._was = getattr(_strict_extensions, "on", False)
+        _strict_extensions.on = True
+
+    def __exit__(self, *_exc: object) -> None:
+        _strict_extensions.on = self._was
+
+
 def _tag_of(value: Any, known: Callable[[], dict[str, type]]) -> type:
     if not isinstance(value, dict):
         raise EdgeError(f"expected an object with a 'type' key, got {_describe(value)}")
@@ -207,6 +241,78 @@ def _unknown_intervention(value: dict[str, Any]) -> UnknownIntervention:
     _check_json_value(value)
     raw = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return UnknownIntervention(tag=value["type"], raw=raw)
+
+
+def _structure_extensions(
+    c: cattrs.Converter, value: Any, host: str, registry: Registry | None
+) -> Extensions:
+    """The ``extensions`` object of a ``host``: each declared namespace as its class (every
+    problem with its path), each undeclared one kept opaque (or refused when strict)."""
+    if not isinstance(value, dict):
+        raise EdgeError(f"expected an object of extension namespaces, got {_describe(value)}")
+    declared = _extensions(host, registry)
+    entries: list[tuple[str, Any]] = []
+    errors: list[Exception] = []
+    for ns, v in value.items():
+        try:
+            if not NAMESPACE_RE.match(ns):
+                raise EdgeError(f"invalid extension namespace {ns!r} (lower-case letters, "
+                                "digits and '_', starting with a letter)")
+            spec = declared.get(ns)
+            if spec is not None:
+                if not isinstance(v, dict):
+                    raise EdgeError(f"expected an object, got {_describe(v)}")
+                entries.append((ns, c.structure(v, spec.fields)))
+            elif getattr(_strict_extensions, "on", False):
+                known = ", ".join(sorted(declared)) or "none"
+                raise EdgeError(f"extension namespace {ns!r} is not declared by an installed "
+                                f"plugin for {host} (declared: {known}); is its plugin installed?")
+            else:
+                _check_json_value(v)
+                raw = json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                entries.append((ns, UnknownExtension(ns, raw)))
+        except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+            note = AttributeValidationNote(f"Structuring extension @ attribute {ns}", ns, object)
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+            errors.append(exc)
+    if errors:
+        raise ClassValidationError("While structuring extensions", errors, Extensions)
+    return Extensions(dict(entries))
+
+
+def _structure_plugin_sections(c: cattrs.Converter, value: Any, registry: Registry | None) -> Any:
+    """The ``plugins`` object of a clinic configuration: each section as its plugin's class."""
+    from kapnotes.rules.plugin_config import PluginSections
+
+    if not isinstance(value, dict):
+        raise EdgeError(f"expected an object of plugin sections, got {_describe(value)}")
+    declared = {s.name: s for s in resolve(registry).config_sections}
+    found: dict[str, Any] = {}
+    errors: list[Exception] = []
+    for name, v in value.items():
+        try:
+            section = declared.get(name)
+            if section is None:
+                known = ", ".join(sorted(declared)) or "none"
+                raise EdgeError(f"no installed plugin declares the configuration section "
+                                f"{name!r} (declared: {known})")
+            if not isinstance(v, dict):
+                raise EdgeError(f"expected an object, got {_describe(v)}")
+            found[name] = c.structure(v, section.fields)
+        except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+            note = AttributeValidationNote(f"Structuring section @ attribute {name}", name, object)
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+            errors.append(exc)
+    if errors:
+        raise ClassValidationError("While structuring plugin sections", errors, PluginSections)
+    return PluginSections(found)
+
+
+def _unstructure_extensions(c: cattrs.Converter, ext: Extensions) -> dict[str, Any]:
+    return {
+        ns: v.data if isinstance(v, UnknownExtension) else c.unstructure(v, unstructure_as=type(v))
+        for ns, v in ext.entries
+    }
 
 
 def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
@@ -251,8 +357,14 @@ def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
 
     # Every attrs class: an object with exactly its keys.
     def attrs_structure_factory(cls: type) -> Callable[[Any, Any], Any]:
+        host = getattr(cls, "extension_host", "")
+        overrides: dict[str, Any] = {}
+        if host:
+            overrides["extensions"] = override(
+                struct_hook=lambda value, _t: _structure_extensions(c, value, host, registry)
+            )
         fn: Callable[[Any, Any], Any] = make_dict_structure_fn(
-            cls, c, _cattrs_forbid_extra_keys=True
+            cls, c, _cattrs_forbid_extra_keys=True, **overrides
         )
 
         def structure(value: Any, t: Any) -> Any:
@@ -314,6 +426,13 @@ def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
     def by_runtime_class(obj: Any) -> Any:
         return c.unstructure(obj, unstructure_as=type(obj))
 
+    c.register_unstructure_hook(Extensions, lambda ext: _unstructure_extensions(c, ext))
+    from kapnotes.rules.plugin_config import PluginSections
+
+    c.register_structure_hook(PluginSections, lambda v, _t: _structure_plugin_sections(c, v, registry))
+    c.register_unstructure_hook(
+        PluginSections, lambda ps: {n: c.unstructure(v, unstructure_as=type(v)) for n, v in ps.items()}
+    )
     c.register_unstructure_hook_func(lambda t: t is Intervention, by_runtime_class)
     c.register_unstructure_hook_func(lambda t: t == MonitoringEntry, by_runtime_class)
     return c

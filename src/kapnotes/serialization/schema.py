@@ -19,6 +19,7 @@ from kapnotes.model import Document
 from kapnotes.model._base import checks_of
 from kapnotes.model.document import FORMAT_VERSION
 from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
+from kapnotes.model.extensions import NAMESPACE_RE, Extension
 from kapnotes.model.interventions import Intervention, UnknownIntervention
 from kapnotes.registry import Registry, resolve
 from kapnotes.serialization.converter import INT64_MAX, INT64_MIN
@@ -28,9 +29,30 @@ _OFFSET_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\
 
 
 class _Builder:
-    def __init__(self, intervention_types: list[type[Intervention]]) -> None:
+    def __init__(
+        self,
+        intervention_types: list[type[Intervention]],
+        extensions: list[Extension] | None = None,
+    ) -> None:
         self.defs: dict[str, Any] = {}
         self.intervention_types = intervention_types
+        self.extensions = extensions or []
+
+    def extensions_schema(self, host: str) -> dict[str, Any]:
+        """The ``extensions`` object of ``host``: each declared namespace as its class; any
+        other namespace is kept as it is (its plugin is not installed)."""
+        declared = {e.namespace: e for e in self.extensions if e.host == host}
+        return {
+            "type": "object",
+            "description": "Plugin extension fields by namespace (format 1.2); a namespace no "
+            "installed plugin declares is kept unchanged and reported by `kapnotes check`.",
+            "propertyNames": {"pattern": NAMESPACE_RE.pattern},
+            "properties": {
+                ns: {**self.ref(e.fields), "description": e.label}
+                for ns, e in sorted(declared.items())
+            },
+            "additionalProperties": {"type": "object"},
+        }
 
     def ref(self, cls: type) -> dict[str, Any]:
         name = cls.__name__
@@ -46,7 +68,11 @@ class _Builder:
         if tag is not None:
             props["type"] = {"const": tag}
             required.append("type")
+        host = getattr(cls, "extension_host", "")
         for a in attrs.fields(cls):
+            if host and a.name == "extensions":
+                props[a.name] = self.extensions_schema(host)
+                continue
             s = self.type_schema(hints[a.name])
             for check in checks_of(a):
                 extra = getattr(check, "json_schema", None)
@@ -151,9 +177,11 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def json_schema(*, registry: Registry | None = None) -> dict[str, Any]:
-    """The JSON Schema of a kapnotes document, including plugins' intervention types (those of
-    ``registry``; None: the default registry, see :mod:`kapnotes.registry`)."""
-    b = _Builder(list(resolve(registry).intervention_types))
+    """The JSON Schema of a kapnotes document, including plugins' intervention types and
+    extension fields (those of ``registry``; None: the default registry, see
+    :mod:`kapnotes.registry`)."""
+    reg = resolve(registry)
+    b = _Builder(list(reg.intervention_types), list(reg.extensions))
     root = b.object_schema(Document)
     root["required"] = sorted({*root.get("required", []), "format", "format_version"})
     root["properties"]["format_version"] = {

@@ -37,6 +37,7 @@ from kapnotes.model import (
     NoteStatus,
     PsychotherapyNote,
     Session,
+    SessionKind,
     Signature,
     TreatmentCourse,
 )
@@ -583,6 +584,17 @@ class Store:
             (client_id,),
         ).fetchall()
         return [structure(d, Session, registry=self.registry) for d in self._sessions_data(rows)]
+
+    def session_kinds(self, client_id: str | None = None) -> list[tuple[str, SessionKind]]:
+        """``(id, kind)`` of every session (or one client's), in :meth:`session_ids` order."""
+        if client_id is None:
+            q = self.conn.execute("SELECT id, kind FROM sessions ORDER BY client_id, start_utc, id")
+        else:
+            q = self.conn.execute(
+                "SELECT id, kind FROM sessions WHERE client_id = ? ORDER BY start_utc, id",
+                (client_id,),
+            )
+        return [(r[0], SessionKind(r[1])) for r in q]
 
     def session_ids(self, client_id: str | None = None) -> list[str]:
         if client_id is None:

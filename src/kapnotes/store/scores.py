@@ -32,15 +32,17 @@ def score_session(
 ) -> list[Problem]:
     """Add (total, band) of each of ``s``'s measures to ``scores``; returns the problems."""
     from kapnotes.instruments.base import ScoringError
+    from kapnotes.scoring import resolve_instrument
 
-    instruments = resolve(registry).instruments
+    instruments = list(resolve(registry).instruments)
     problems: list[Problem] = []
     for k, m in enumerate(s.measures):
-        if m.instrument not in instruments:
+        inst = resolve_instrument(m.instrument, instruments)  # "PHQ-9" scores as phq9
+        if inst is None:
             scores[m.id] = (None, None)
             continue
         try:
-            result = instruments.get(m.instrument).score(m.items)
+            result = inst.score(m.items)
         except ScoringError as exc:
             problems += [p.under(f"{base}.measures[{k}]") for p in exc.problems]
             continue

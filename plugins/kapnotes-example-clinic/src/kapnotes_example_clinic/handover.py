@@ -1,7 +1,7 @@
 """A note format: the one-page handover a clinic writes after a dosing session.
 
 It is built only from kapnotes' public building blocks (``kapnotes.notes.blocks``) and the
-format-neutral ``Note``, so it renders to Word, Markdown, text, JSON, and the HTML exporter of
+one note frame (``kapnotes.notes.frame.note_frame``), so it renders to Word, Markdown, text, JSON, and the HTML exporter of
 this plugin, without any exporter code of its own.
 """
 
@@ -11,6 +11,7 @@ from kapnotes.model import SessionKind
 from kapnotes.notes import blocks
 from kapnotes.notes.document import Fields, Note, Paragraph, Section
 from kapnotes.notes.format import NoteContext, NoteFormat
+from kapnotes.notes.frame import note_frame
 
 
 def build(ctx: NoteContext) -> Note:
@@ -39,19 +40,9 @@ def build(ctx: NoteContext) -> Note:
             ),
         ),
     ]
-    return Note(
-        title="Dosing-day handover",
-        format="handover",
-        letterhead=blocks.letterhead(ctx),
-        patient=blocks.patient_banner(ctx),
-        facts=blocks.session_facts(ctx),
-        sections=tuple(sections),
-        signatures=blocks.signature_blocks(ctx),
-        addenda=blocks.note_addenda(ctx),
-        status=s.status.value,
-        author=blocks.note_author(ctx),
-        created=s.end or s.start,
-        subject=f"Handover {s.start.date().isoformat()}",
+    return note_frame(
+        ctx, title="Dosing-day handover", format="handover", sections=sections,
+        subject=f"Handover {s.start.date().isoformat()}", created=s.end or s.start,
     )
 
 

@@ -124,6 +124,7 @@ class ExportContext:
         self.systems = Systems.for_clinic(clinic_id, settings.identifier_base)
         self.refs = Refs(clinic_id, mode)
         self.instruments = registry().instruments
+        self.extensions = {e.name: e for e in registry().extensions}
 
     # --- references ---------------------------------------------------------------------------
 
@@ -161,18 +162,45 @@ class ExportContext:
         *,
         identifiers: list[dict[str, Any]] | None = None,
         single_identifier: bool = False,
+        extended: Any = None,
     ) -> Entry:
         """A resource with its deterministic id and business identifier(s).
 
         ``identifiers`` come before the kapnotes one (an MRN, an NPI); the first identifier is
-        what a transaction creates the resource conditionally on.
+        what a transaction creates the resource conditionally on. ``extended`` is the kapnotes
+        object whose extension fields become the resource's ``extension`` (see
+        :mod:`kapnotes_fhir.extensions`).
         """
         own = identifier(self.systems.of(system), key)
         ids = [*(identifiers or []), own]
         head: dict[str, Any] = {"resourceType": resource_type, "id": self.refs.id(resource_type, key)}
+        found = self._extensions_of(extended)
+        if found:
+            head["extension"] = found
         head["identifier"] = own if single_identifier else ids
         first = ids[0]
         return Entry({**head, **body}, (first["system"], first["value"]))
+
+    def _extensions_of(self, extended: Any) -> list[dict[str, Any]]:
+        if extended is None or not getattr(extended, "extensions", None):
+            return []
+        from kapnotes_fhir.extensions import fhir_extensions
+
+        return fhir_extensions(extended.extensions, extended.extension_host, self.extensions)
+
+    def extend(self, entry: Entry, extended: Any) -> Entry:
+        """``entry`` with the extension fields of ``extended`` (a kapnotes object) added."""
+        found = self._extensions_of(extended)
+        if not found:
+            return entry
+        res = entry.resource
+        head: dict[str, Any] = {k: res[k] for k in ("resourceType", "id", "identifier") if k in res}
+        merged: dict[str, Any] = {
+            **head,
+            "extension": [*res.get("extension", []), *found],
+            **{k: v for k, v in res.items() if k not in head and k != "extension"},
+        }
+        return Entry(merged, entry.condition)
 
 
 @attrs.frozen

@@ -86,7 +86,7 @@ def practitioner(ctx: ExportContext, c: Clinician) -> Entry:
             "qualification": [{"code": text_concept(c.credentials)}],
         }
     )
-    return ctx.new("Practitioner", c.id, "clinician", body, identifiers=npi)
+    return ctx.new("Practitioner", c.id, "clinician", body, identifiers=npi, extended=c)
 
 
 def patient(ctx: ExportContext, c: Client) -> Entry:
@@ -121,7 +121,7 @@ def patient(ctx: ExportContext, c: Client) -> Entry:
             "managingOrganization": ctx.organization(),
         }
     )
-    return ctx.new("Patient", c.id, "client", body, identifiers=[mrn])
+    return ctx.new("Patient", c.id, "client", body, identifiers=[mrn], extended=c)
 
 
 def people(ctx: ExportContext) -> Iterator[Entry]:
@@ -183,7 +183,7 @@ def episode_of_care(ctx: ExportContext, course: TreatmentCourse) -> Entry:
             "careManager": manager,
         }
     )
-    return ctx.new("EpisodeOfCare", course.id, "course", body)
+    return ctx.new("EpisodeOfCare", course.id, "course", body, extended=course)
 
 
 # --- a session --------------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def encounter(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Entry:
             "serviceProvider": ctx.organization(),
         }
     )
-    return ctx.new("Encounter", s.id, "session", body)
+    return ctx.new("Encounter", s.id, "session", body, extended=s)
 
 
 def _performed(s: Session) -> dict[str, Any]:
@@ -265,6 +265,7 @@ def _administration(
     *,
     reason: str | None = None,
     note: str | None = None,
+    extended: Any = None,
 ) -> Entry:
     body = prune(
         {
@@ -278,7 +279,7 @@ def _administration(
             "dosage": prune(dosage),
         }
     )
-    return ctx.new("MedicationAdministration", key, "administration", body)
+    return ctx.new("MedicationAdministration", key, "administration", body, extended=extended)
 
 
 def _route(route: str | None) -> dict[str, Any] | None:
@@ -310,6 +311,7 @@ def medications(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iter
             "route": _route(d.route.value),
             "dose": codes.MILLIGRAM.quantity(d.dose_mg),
         },
+        extended=d,  # the dosing record's extension fields
     )
     for i, b in enumerate(d.boosters):
         yield from _booster(ctx, course, s, i, b, concept, d.route.value)
@@ -398,18 +400,25 @@ def monitoring(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Itera
         yield _observation(ctx, f"{s.id}/weight", course, s, codes.VITAL_SIGNS, codes.BODY_WEIGHT.concept(), s.start,
                            {"valueQuantity": codes.KILOGRAM.quantity(d.body_weight_kg)})
     for k, e in enumerate(d.monitoring):
-        if isinstance(e, Vitals):
-            yield from _vitals(ctx, course, s, k, e)
-        elif isinstance(e, Sedation):
-            code = text_concept("MOAA/S sedation score (Modified Observer's Assessment of Alertness/Sedation)")
-            yield _observation(ctx, f"{s.id}/monitoring/{k}/moaas", course, s, codes.SURVEY, code, e.at,
-                               {"valueInteger": e.score})
-        elif isinstance(e, Dissociation):
-            code = text_concept("CADSS total score (Clinician-Administered Dissociative States Scale)")
-            yield _observation(ctx, f"{s.id}/monitoring/{k}/cadss", course, s, codes.SURVEY, code, e.at,
-                               {"valueInteger": e.total})
-        elif isinstance(e, AdverseEvent):
-            yield adverse_event(ctx, course, s, k, e)
+        for entry in _monitoring_entry(ctx, course, s, k, e):
+            yield ctx.extend(entry, e)  # the entry's extension fields, on each resource of it
+
+
+def _monitoring_entry(
+    ctx: ExportContext, course: TreatmentCourse, s: Session, k: int, e: Any
+) -> Iterator[Entry]:
+    if isinstance(e, Vitals):
+        yield from _vitals(ctx, course, s, k, e)
+    elif isinstance(e, Sedation):
+        code = text_concept("MOAA/S sedation score (Modified Observer's Assessment of Alertness/Sedation)")
+        yield _observation(ctx, f"{s.id}/monitoring/{k}/moaas", course, s, codes.SURVEY, code, e.at,
+                           {"valueInteger": e.score})
+    elif isinstance(e, Dissociation):
+        code = text_concept("CADSS total score (Clinician-Administered Dissociative States Scale)")
+        yield _observation(ctx, f"{s.id}/monitoring/{k}/cadss", course, s, codes.SURVEY, code, e.at,
+                           {"valueInteger": e.total})
+    elif isinstance(e, AdverseEvent):
+        yield adverse_event(ctx, course, s, k, e)
 
 
 def adverse_event(ctx: ExportContext, course: TreatmentCourse, s: Session, k: int, e: AdverseEvent) -> Entry:

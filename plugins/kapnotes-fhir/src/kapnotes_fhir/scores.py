@@ -20,6 +20,7 @@ from typing import Any
 
 from kapnotes.instruments.base import Instrument
 from kapnotes.model import MeasureAdministration, Respondent, Session, TreatmentCourse
+from kapnotes.scoring import resolve_instrument
 from kapnotes_fhir import codes
 from kapnotes_fhir.codes import LOINC, instrument_loinc, text_concept
 from kapnotes_fhir.context import Entry, ExportContext, prune, when
@@ -66,7 +67,8 @@ def questionnaire_response(
             "item": items,
         }
     )
-    return ctx.new("QuestionnaireResponse", m.id, "measure", body, single_identifier=True)
+    return ctx.new("QuestionnaireResponse", m.id, "measure", body, single_identifier=True,
+                   extended=m)
 
 
 def score_observation(
@@ -106,7 +108,7 @@ def score_observation(
 def measures(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iterator[Entry]:
     """QuestionnaireResponse and score Observation of every measure of a session."""
     for m in s.measures:
-        instrument = ctx.instruments.get(m.instrument) if m.instrument in ctx.instruments else None
+        instrument = resolve_instrument(m.instrument, ctx.instruments)  # "PHQ-9" is phq9
         yield questionnaire_response(ctx, course, s, m, instrument)
         if instrument is not None:
             obs = score_observation(ctx, course, s, m, instrument)

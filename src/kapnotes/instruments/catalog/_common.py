@@ -13,7 +13,18 @@ from kapnotes.instruments.base import (
     Instrument,
     Number,
     Params,
+    Response,
     ScoreResult,
+)
+from kapnotes.references import cite
+
+#: Response as a reduction of at least 50 % from baseline: the convention of depression trials,
+#: declared by each built-in outcome measure (``Instrument.response``).
+RESPONSE_50 = Response(
+    0.5,
+    cite("mcinnes-2022", "hull-2022",
+         note=">= 50 % reduction from baseline, the convention of depression trials (also the "
+         "esketamine TRANSFORM trials, MADRS response >= 50 %)"),
 )
 
 #: Answer codes of the PHQ-9 and GAD-7 symptom items (Pfizer; free to reproduce).

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from kapnotes.instruments.base import Band, CriticalItem, Instrument, Item, LoincCodes
-from kapnotes.instruments.catalog._common import sum_scorer
+from kapnotes.instruments.base import (
+    SUICIDE,
+    Band,
+    CriticalItem,
+    Direction,
+    Instrument,
+    Item,
+    LoincCodes,
+)
+from kapnotes.instruments.catalog._common import RESPONSE_50, sum_scorer
 from kapnotes.references import cite
 
 SOURCE = cite("beck-1996")
@@ -50,17 +58,24 @@ BDI2 = Instrument(
         Band(29, 63, "severe", BAND_SOURCE),
     ),
     # Item 9 is "suicidal thoughts or wishes" on the BDI-II (Pearson BDI-II score report item
-    # list; St Patrick's outcome-measure summary): two sources.
+    # list; St Patrick's outcome-measure summary): two sources. Threshold >= 1: option 1 is the
+    # first that states thoughts of killing oneself (Perroud et al. 2009, Table 1: 0 absent,
+    # 1 thoughts of killing myself, 2-3 wishes to), as for PHQ-9 item 9 > 0.
     critical_items=(
         CriticalItem(
             9, 1,
             "suicidal thoughts or wishes endorsed: follow up (suicide risk assessment) "
             "whatever the total",
-            "BDI-II item list as on Pearson's BDI-II score report",
+            cite("beck-1996", "perroud-2009",
+                 note="BDI item 9 options (Perroud Table 1): 0 absent, 1 thoughts of killing "
+                 "oneself, 2-3 wishes to; >= 1 mirrors PHQ-9 item 9 > 0"),
+            kind=SUICIDE,
         ),
     ),
     # LOINC total 89209-1 "Beck Depression Inventory II total score [BDI]" ([ref:loinc]): the
     # LOINC table as reproduced by healthassure.in (LOINC 2.82). No panel or item codes verified.
     loinc=LoincCodes(source=cite("loinc", note="LOINC 2.82 table"), total="89209-1"),
     aliases=("BDI-II", "BDI 2", "BDI2", "BDIII"),
+    direction=Direction("lower", cite("beck-1996", note="a higher total is more severe")),
+    response=RESPONSE_50,
 )

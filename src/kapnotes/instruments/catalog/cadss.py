@@ -38,4 +38,5 @@ CADSS = Instrument(
     # No severity bands and no critical items: none were found in a public source.
     # LOINC: none found, not verified.
     aliases=("CADSS",),
+    not_outcome_reason="CADSS rates dissociation during a dosing session (acute drug effect)",
 )

@@ -38,4 +38,5 @@ CADSS6 = Instrument(
     ),
     # No bands, no critical items and no LOINC codes were found for the short form.
     aliases=("CADSS6", "CADSS-6"),
+    not_outcome_reason="CADSS-6 rates dissociation during a dosing session (acute drug effect)",
 )

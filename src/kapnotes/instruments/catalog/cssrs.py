@@ -205,6 +205,7 @@ CSSRS_SCREENER = Instrument(
         single_source=True,
     ),
     aliases=("C-SSRS", "CSSRS", "C-SSRS screener", "C-SSRS screen", "Columbia"),
+    not_outcome_reason="the C-SSRS screener is a suicide-risk triage, not a severity total",
 )
 
 
@@ -313,4 +314,5 @@ CSSRS_SINCE_LAST_VISIT = Instrument(
     # item codes for the since-last-visit version were found (93373-9 is the "recent" screener).
     loinc=LoincCodes(source=cite("loinc", note="suicide risk level"), risk_level="93374-7"),
     aliases=("C-SSRS since last visit", "C-SSRS SLV", "CSSRS-SLV"),
+    not_outcome_reason="the C-SSRS since-last-visit screener is a suicide-risk triage, not a severity total",
 )

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from kapnotes.instruments.base import Band, Instrument, Item, LoincCodes, Remission
-from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, sum_scorer
+import math
+
+from kapnotes.instruments.base import (
+    Band,
+    Direction,
+    Instrument,
+    Item,
+    LoincCodes,
+    ReliableChangeParams,
+    Remission,
+)
+from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, RESPONSE_50, sum_scorer
 from kapnotes.references import cite
 
 SOURCE = cite("spitzer-2006")
@@ -22,6 +32,8 @@ _WORDING = (
 # panel 69729-2 (PHQ-SADS), which lists these seven GAD-7 questions with the GAD-7 total
 # 70274-6; the same codes are the linkIds of published FHIR GAD-7 Questionnaires.
 _ITEM_LOINC = ("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7")
+
+_R, _RCI = 0.87, 5.59  # reliable change: see reliable_change below
 
 GAD7 = Instrument(
     name="gad7",
@@ -64,4 +76,16 @@ GAD7 = Instrument(
         baseline_at_least=10,
     ),
     aliases=("GAD-7", "GAD 7"),
+    direction=Direction("lower", cite("spitzer-2006", note="a higher total is more severe")),
+    response=RESPONSE_50,
+    # Reliable change. r = .87 (14-28 day test-retest) and RCI = 5.59 points: Bischoff et al.
+    # 2020 (abstract). Their SD was not read; s1 = 5.59 / (1.96 * sqrt(2) * sqrt(1 - .87)) =
+    # 5.593 is DERIVED so that the RCI threshold matches theirs.
+    reliable_change=ReliableChangeParams(
+        s1=_RCI / (1.96 * math.sqrt(2) * math.sqrt(1 - _R)),
+        r=_R,
+        source=cite("bischoff-2020", note="r = .87, RCI = 5.59 points"),
+        verified=False,
+        note="s1 is derived from the published RCI (5.59) and r, not read in the paper",
+    ),
 )

@@ -6,14 +6,16 @@ Item wording and anchors are copyrighted; items carry neutral labels only.
 from __future__ import annotations
 
 from kapnotes.instruments.base import (
+    SUICIDE,
     Band,
     CriticalItem,
+    Direction,
     Instrument,
     Item,
     Parameter,
     Remission,
 )
-from kapnotes.instruments.catalog._common import sum_scorer
+from kapnotes.instruments.catalog._common import RESPONSE_50, sum_scorer
 from kapnotes.references import cite
 
 SOURCE = cite("montgomery-1979")
@@ -59,13 +61,20 @@ MADRS = Instrument(
     ),
     # Item 10 is "suicidal thoughts" (Montgomery & Asberg 1979 item list, as listed by the
     # cliot R package madrs_depression_score and the progress.im depression-assessment page).
-    # Checked against those two listings. Threshold: any rating above 0.
+    # Threshold >= 2, the first anchored rating that describes suicidal thoughts (Perroud et
+    # al. 2009, Table 1: 0-1 enjoys life, 2-3 only fleeting suicidal thoughts); the same
+    # anchors in J Clin Psychiatry's PCC 2010;12(5) Table 1. Until 0.2 the flag fired at >= 1
+    # and the rule at >= 2: one threshold now serves both.
     critical_items=(
         CriticalItem(
-            10, 1,
-            "suicidal thoughts rated above 0: follow up (suicide risk assessment) whatever "
+            10, 2,
+            "suicidal thoughts rated 2 or more: follow up (suicide risk assessment) whatever "
             "the total",
-            "item order of Montgomery & Asberg 1979, as listed by the cliot R package",
+            cite("montgomery-1979", "perroud-2009",
+                 note="MADRS item 10 anchors (Perroud Table 1): 0-1 enjoys life; 2-3 weary of "
+                 "life, only fleeting suicidal thoughts; 4-5 suicidal thoughts common; 6 "
+                 "explicit plans. >= 2 is the first rating that describes suicidal thoughts"),
+            kind=SUICIDE,
         ),
     ),
     # LOINC: no MADRS code was found in LOINC, a FHIR IG or an EHR vendor spec: not verified.
@@ -76,4 +85,6 @@ MADRS = Instrument(
                   REMISSION_SOURCE, low=0, high=60),
     ),
     aliases=("MADRS",),
+    direction=Direction("lower", cite("montgomery-1979", note="a higher total is more severe")),
+    response=RESPONSE_50,
 )

@@ -144,4 +144,5 @@ MEQ30 = Instrument(
     ),
     # LOINC: no MEQ30 code was found: not verified.
     aliases=("MEQ-30", "MEQ 30", "MEQ30"),
+    not_outcome_reason="MEQ30 rates the mystical quality of one dosing experience: a process measure",
 )

@@ -75,4 +75,5 @@ MOAAS = Instrument(
     ),
     # LOINC: no MOAA/S code was found: not verified.
     aliases=("MOAA/S", "MOAAS", "MOAA-S"),
+    not_outcome_reason="MOAA/S is a sedation level during dosing monitoring (acute drug effect)",
 )

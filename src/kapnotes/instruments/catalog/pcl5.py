@@ -10,16 +10,19 @@ from kapnotes.instruments.base import (
     Answers,
     Band,
     Completeness,
+    Direction,
     Flag,
     Instrument,
     Item,
     LoincCodes,
     Parameter,
     Params,
+    ReliableChangeParams,
     ScoreResult,
     Subscale,
 )
 from kapnotes.instruments.catalog._common import (
+    RESPONSE_50,
     band_fields,
     fmt,
     interpretation,
@@ -180,4 +183,18 @@ PCL5 = Instrument(
                   CUTOFF_SOURCE, low=1, high=80),
     ),
     aliases=("PCL-5", "PCL 5"),
+    direction=Direction("lower", cite("weathers-2013", note="a higher total is more severe")),
+    response=RESPONSE_50,
+    # Reliable change. r = .82: Blevins et al. 2015 (Study 1, trauma-exposed students,
+    # abstract). s1 = 12.40: J Affect Disord 2020;277:368-374, Table 3 "Normative data for the
+    # PCL-5" (M 38.81, SD 12.40); the sample of that paper was not read, and the two numbers
+    # come from different samples.
+    reliable_change=ReliableChangeParams(
+        s1=12.40,
+        r=0.82,
+        source=cite("blevins-2015", note="r = .82") + "; J Affect Disord 2020;277:368-374, "
+        "Table 3 (PCL-5 SD 12.40)",
+        verified=True,
+        note="s1 and r come from different samples",
+    ),
 )

@@ -6,22 +6,27 @@ distribute"), so the item wording is included.
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 from kapnotes.instruments.base import (
+    SUICIDE,
     Answers,
     Band,
     CriticalItem,
+    Direction,
     Instrument,
     Item,
     LoincCodes,
     Parameter,
     Params,
     Prorating,
+    ReliableChangeParams,
     Remission,
     ScoreResult,
 )
-from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, sum_scorer
+from kapnotes.instruments.catalog._common import PHQ_FREQUENCY, RESPONSE_50, sum_scorer
 from kapnotes.references import cite
 
 SOURCE = cite("kroenke-2001")
@@ -58,6 +63,7 @@ _DIFFICULTY = (
 # (difficulty) 69722-7: a German PHQ-9 FHIR Questionnaire (item PHQ.10), an EHR's LOINC map of
 # the PHQ-9 and a FHIR mapping test, three independent sources (see [ref:loinc]).
 DIFFICULTY_LOINC = "69722-7"
+_R, _SEM = 0.84, 2.5  # reliable change: see reliable_change below
 _ITEM_LOINC = ("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
                "44253-3", "44260-8")
 
@@ -111,7 +117,9 @@ PHQ9 = Instrument(
             9, 1,
             "thoughts of being better off dead or of self-harm: follow up (suicide risk "
             "assessment) whatever the total",
-            SOURCE,
+            cite("kroenke-2001",
+                 note="any PHQ-9 item 9 answer above 0 needs follow-up whatever the total"),
+            kind=SUICIDE,
         ),
     ),
     loinc=LoincCodes(
@@ -141,4 +149,21 @@ PHQ9 = Instrument(
         ),
     ),
     aliases=("PHQ-9", "PHQ 9"),
+    direction=Direction("lower", cite("kroenke-2001", note="a higher total is more severe")),
+    response=RESPONSE_50,
+    # Reliable change. r = 0.84: Kroenke et al. 2001 (patient-completed PHQ-9 vs the same by
+    # telephone within 48 h), as quoted by several secondary sources; the original paragraph
+    # was not read. No published baseline SD of a clinical sample was verified, so s1 is
+    # DERIVED: Lowe et al. 2004 report (abstract) a minimal clinically important individual
+    # change of 5 points "estimated as 2 standard errors of measurement", i.e. SEM = 2.5;
+    # s1 = SEM / sqrt(1 - r) = 2.5 / 0.4 = 6.25 reproduces that SEM, the only quantity the RCI
+    # depends on. Reliable change is then |change| > 1.96 * sqrt(2) * 2.5 = 6.93 points.
+    reliable_change=ReliableChangeParams(
+        s1=_SEM / math.sqrt(1 - _R),
+        r=_R,
+        source=cite("kroenke-2001", note="r = 0.84 (via secondary sources)") + "; "
+        + cite("lowe-2004", note="SEM 2.5 (MCID = 2 SEM = 5 points)"),
+        verified=False,
+        note="s1 = 6.25 is derived from the published SEM (2.5) and r, not a published SD",
+    ),
 )

@@ -6,10 +6,12 @@ Item wording is copyrighted; items carry neutral domain labels only.
 from __future__ import annotations
 
 from kapnotes.instruments.base import (
+    SUICIDE,
     Answers,
     Band,
     Completeness,
     CriticalItem,
+    Direction,
     Flag,
     Instrument,
     Item,
@@ -19,6 +21,7 @@ from kapnotes.instruments.base import (
     Subscale,
 )
 from kapnotes.instruments.catalog._common import (
+    RESPONSE_50,
     band_fields,
     critical_flags,
     interpretation,
@@ -162,7 +165,13 @@ QIDS_SR16 = Instrument(
         CriticalItem(
             12, 1,
             "thoughts of death or suicide: follow up (suicide risk assessment) whatever the total",
-            "item order of Rush et al. 2003, as listed by the cliot R package and Rivet docs",
+            # Item order of Rush et al. 2003, as listed by the cliot R package and Rivet docs.
+            cite("rush-2003", "iom-2010",
+                 note="QIDS-SR16 item 12 answer options (IOM Box 4-1): 1 = life feels empty / "
+                 "wonders whether it is worth living (passive ideation), 2-3 = thoughts of "
+                 "suicide or death several times a week or day, plans or attempt. >= 1 mirrors "
+                 "PHQ-9 item 9 > 0"),
+            kind=SUICIDE,
         ),
     ),
     subscales=tuple(
@@ -176,4 +185,6 @@ QIDS_SR16 = Instrument(
     # Rush AJ et al. Am J Psychiatry 2006;163:1905-1917).
     remission=Remission(5, cite("trivedi-2006", note="STAR*D remission QIDS-SR16 <= 5")),
     aliases=("QIDS-SR16", "QIDS-SR", "QIDS", "QIDS-SR-16", "QIDS16"),
+    direction=Direction("lower", cite("rush-2003", note="a higher total is more severe")),
+    response=RESPONSE_50,
 )

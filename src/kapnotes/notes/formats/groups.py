@@ -9,8 +9,9 @@ PREPARATION = ("set_and_setting", "consent_checks", "pre_screen", "baseline_chec
 MEDICINE = ("medicine",)
 #: What followed the dose: the monitoring timeline and discharge.
 COURSE_OF_DOSING = ("monitoring", "discharge")
-#: Every intervention: the others, CBT reframing (a table) and integration work.
-INTERVENTIONS = ("interventions", "cbt", "integration")
+#: Every intervention: the others, CBT reframing (a table) and integration work; then the
+#: clinic's own extension fields of the session (plugins' ``register_extensions``).
+INTERVENTIONS = ("interventions", "cbt", "integration", "extensions")
 #: How the client presented and what they reported.
 PRESENTATION = ("mental_status", "observations")
 #: The clinician's assessment: narrative and risk.

@@ -33,6 +33,7 @@ SPEC = FormatSpec(
             "commitments", "Commitments and follow-through", ("follow_through", "commitments")
         ),
         SectionSpec("other_interventions", "Other interventions", ("interventions",), empty=None),
+        SectionSpec("clinic_fields", "Clinic fields", ("extensions",), empty=None),
         SectionSpec("assessment", "Assessment", ("diagnosis", *ASSESSMENT, "measures")),
         SectionSpec("plan", "Plan", ("plan",)),
     ),

@@ -31,6 +31,7 @@ from kapnotes.model import Session, SessionKind
 from kapnotes.notes import blocks
 from kapnotes.notes.document import Note, Paragraph, Section
 from kapnotes.notes.format import NoteContext, NoteFormat
+from kapnotes.notes.frame import note_frame
 
 __all__ = [
     "ADDITIONAL",
@@ -164,22 +165,15 @@ class FormatSpec:
     def build(self, ctx: NoteContext) -> Note:
         """The note of ``ctx.session`` in this format."""
         s = ctx.session
-        sections = (self._section(spec, ctx) for spec in self._section_specs())
+        sections = [self._section(spec, ctx) for spec in self._section_specs()]
         kind = blocks.format_value(s.kind)
-        return Note(
+        return note_frame(
+            ctx,
             title=self.title.format(kind=kind),
             format=self.name,
-            letterhead=blocks.letterhead(ctx),
-            patient=blocks.patient_banner(ctx),
-            facts=blocks.session_facts(ctx, self.omits),
-            sections=tuple(sec for sec in sections if sec is not None),
-            signatures=blocks.signature_blocks(ctx),
-            addenda=blocks.note_addenda(ctx),
-            status=s.status.value,
-            author=blocks.note_author(ctx),
-            created=ctx.generated_at,
+            sections=sections,
             subject=f"KAP {kind.lower()} session {blocks.format_date(s.start.date())}",
-            blocking=blocks.blocking_findings(ctx),
+            omits=self.omits,
         )
 
     def note_format(self) -> NoteFormat:
