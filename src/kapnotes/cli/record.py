@@ -55,6 +55,12 @@ def import_(files: tuple[Path, ...], trust_signatures: bool, db_path: Path | Non
     store = open_db(db_path, must_exist=False)
     refused: tuple[str, ...] = ()
     try:
+        clashes = [(f, store.id_clashes(d)) for f, d in zip(files, docs, strict=True)]
+        for f, problems in clashes:
+            if problems:
+                echo_problems(InvalidError(problems, source=str(f)))
+        if any(problems for _, problems in clashes):
+            raise click.exceptions.Exit(1)
         if trust_signatures:
             summary = store.save(doc)
         else:

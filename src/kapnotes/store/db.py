@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from sqlite_utils import Database
 
-from kapnotes.errors import NotFoundError, StoreError
+from kapnotes.errors import InvalidError, NotFoundError, Problem, StoreError
 from kapnotes.model import (
     Addendum,
     Client,
@@ -44,6 +44,7 @@ from kapnotes.serialization import structure, unstructure
 from kapnotes.signatures import PublicKey, SigningKeyError, addendum_hash, key_id_of
 from kapnotes.store import audit, migrations
 from kapnotes.store.audit import Action, Entry
+from kapnotes.store.clashes import stored_id_clashes
 from kapnotes.store.content import session_content_hash
 from kapnotes.store.rows import utc_key
 from kapnotes.store.scores import score_document
@@ -154,10 +155,24 @@ class Store:
         Draft sessions are replaced. A signed session may be saved again unchanged; its new
         signatures (a co-signature) and addenda are appended. Changing a signed session's
         content, or its stored signatures or addenda, is refused.
+        A measure or addendum id already stored for another session is refused
+        (:class:`InvalidError`, see :meth:`id_clashes`) and nothing is written.
         """
         scores = score_document(doc)  # validates measures against their instruments
         with self.write() as conn:
+            clashes = stored_id_clashes(conn, doc, store=self._name())
+            if clashes:
+                raise InvalidError(clashes)
             return Writer(conn, scores, actor or self.actor).save(doc)
+
+    def id_clashes(self, doc: Document) -> list[Problem]:
+        """Measure and addendum ids of ``doc`` already stored for another session, each a
+        :class:`Problem` with its JSON path in ``doc`` naming the stored record (a check
+        before :meth:`save`, which makes it again inside its transaction)."""
+        return stored_id_clashes(self.conn, doc, store=self._name())
+
+    def _name(self) -> str:
+        return str(self.path) if self.path is not None else "the in-memory store"
 
     def append_signature(
         self, session_id: str, signature: Signature, status: NoteStatus, *, actor: str | None = None
