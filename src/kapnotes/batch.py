@@ -57,6 +57,8 @@ def render_stored(
     from kapnotes.plugins import registry
     from kapnotes.rendering import check_kind, export_note, run_format
 
+    if audit:
+        store.check_writable("record the render in its audit log")
     ctx = store.note_context(session_id)
     name = format or default_format(ctx.session.kind)
     check_kind(registry().note_formats.get(name), ctx.session)
@@ -70,7 +72,7 @@ def _render_chunk(
     args: tuple[str, Sequence[str], str, str | None, str, str | None, str | bytes | None],
 ) -> list[str]:
     db_path, session_ids, out_dir, fmt, to, template, key = args
-    store = open_store(db_path, create=False, key=key)
+    store = open_store(db_path, create=False, key=key, read_only=True)
     try:
         return [
             str(_render_one(store, sid, Path(out_dir), fmt, to, template)) for sid in session_ids
@@ -106,15 +108,20 @@ def render_all(
     workers: int | None = None,
     on_done: Callable[[Path], None] | None = None,
     key: str | bytes | None = None,
+    audit: bool = True,
 ) -> Iterator[Path]:
     """Render every stored session (or one client's) into ``out_dir``; yields each file written.
 
     With a file database and enough notes, work is spread over ``workers`` processes
     (default: the number of CPUs); each opens the database read-only for its share, with
     ``key`` when the store is encrypted (the workers need it; pass the key the store was opened with).
+    Each note is recorded in the store's audit log once written; ``audit=False`` (for a store
+    opened read-only, whose log cannot be written: the caller keeps its own record) does not.
     """
     from kapnotes.plugins import registry
 
+    if audit:  # refused before any note is written, not after the first
+        store.check_writable("record the renders in its audit log")
     registry().exporters.get(to)  # fail fast on an unknown exporter name
     if format is not None:
         registry().note_formats.get(format)
@@ -125,7 +132,8 @@ def render_all(
     if store.path is None or n_workers < 2 or len(ids) < PARALLEL_THRESHOLD:
         for sid in ids:
             path = _render_one(store, sid, out_dir, format, to, tpl)
-            store.record_renders([sid], to=to, format=format)  # audited once written
+            if audit:
+                store.record_renders([sid], to=to, format=format)  # audited once written
             if on_done:
                 on_done(path)
             yield path
@@ -135,7 +143,8 @@ def render_all(
     size = max(2, len(ids) // (n_workers * 12))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     first = _render_one(store, ids[0], out_dir, format, to, tpl)
-    store.record_renders([ids[0]], to=to, format=format)
+    if audit:
+        store.record_renders([ids[0]], to=to, format=format)
     if on_done:
         on_done(first)
     yield first
@@ -144,7 +153,8 @@ def render_all(
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
         jobs = [(str(store.path), c, str(out_dir), format, to, tpl, key) for c in chunks]
         for chunk, paths in zip(chunks, pool.map(_render_chunk, jobs), strict=True):
-            store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
+            if audit:
+                store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
             for p in paths:
                 if on_done:
                     on_done(Path(p))

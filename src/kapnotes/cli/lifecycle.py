@@ -248,7 +248,7 @@ def verify(
     from kapnotes.store import default_path, open_store
     from kapnotes.store.verify import verify as verify_store
 
-    store = open_store(db_path or default_path(), key=db_key(), migrate=False)
+    store = open_store(db_path or default_path(), key=db_key(), migrate=False, read_only="auto")
     try:
         report = verify_store(
             store, anchors=heads, keys=keys, require_signatures=require_signatures
@@ -319,7 +319,7 @@ def audit_cmd(
     ctx.obj["db_path"] = db_path
     if ctx.invoked_subcommand is not None:
         return
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         for row in store.audit_log(patient=client_id, limit=limit):
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -341,7 +341,7 @@ def audit_head(ctx: click.Context, db_path: Path | None) -> None:
     Example:
       kapnotes audit head --db clinic.db
     """
-    store = open_db(db_path or ctx.obj.get("db_path"))
+    store = open_db(db_path or ctx.obj.get("db_path"), read_only="auto")
     try:
         click.echo(str(store.audit_head()))
     finally:
@@ -429,7 +429,7 @@ def keys_list(db_path: Path | None) -> None:
     Example:
       kapnotes keys list --db clinic.db
     """
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         for k in store.public_keys():
             click.echo(json.dumps(k.to_data()))
@@ -482,7 +482,7 @@ def keys_export(out: Path | None, db_path: Path | None) -> None:
     """
     from kapnotes.signatures import public_keys_data
 
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         text = json.dumps(public_keys_data(store.public_keys()), indent=2) + "\n"
     finally:

@@ -472,7 +472,7 @@ def _outcome_instrument(name: str) -> Instrument:
 
 
 def _load(db_path: Path | None, client_id: str | None) -> Document:
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         doc: Document = store.document(client_ids=[client_id] if client_id else None)
     finally:

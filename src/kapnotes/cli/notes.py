@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kapnotes.cli.app import cli, db_key, db_option, open_db
+from kapnotes.cli.app import audited, cli, db_key, db_option, no_audit_option, open_db
 from kapnotes.errors import KapnotesError
 from kapnotes.outputs import atomic_write, safe_component
 
@@ -60,6 +60,7 @@ from kapnotes.outputs import atomic_write, safe_component
     default=None,
     help="Batch: worker processes [default: number of CPUs].",
 )
+@no_audit_option
 @db_option
 def render(
     session_id: str | None,
@@ -72,6 +73,7 @@ def render(
     all_sessions: bool,
     out_dir: Path | None,
     workers: int | None,
+    no_audit: bool,
     db_path: Path | None,
 ) -> None:
     """Render a session as a note (Word by default), or many sessions in a batch.
@@ -83,6 +85,9 @@ def render(
       kapnotes render cl-001-integ-01 --from record.json --template clinic.docx
       kapnotes render --client cl-001 --out notes/
       kapnotes render --all --out notes/ --to docx
+
+    Every note rendered from the database is recorded in its audit log once written. A store
+    on read-only media opens read-only: render then needs --no-audit.
     """
     from kapnotes.plugins import registry
 
@@ -94,54 +99,70 @@ def render(
             raise click.UsageError("give SESSION_ID or a batch option (--client/--all), not both")
         if out_dir is None:
             raise click.UsageError("a batch needs --out DIR")
-        _batch(db_path, out_dir, fmt, to, template, client_id, workers)
+        _batch(db_path, out_dir, fmt, to, template, client_id, workers, no_audit)
         return
     if session_id is None:
         raise click.UsageError("give a SESSION_ID, or --client ID / --all with --out DIR")
-    data = _render_one(session_id, source, fmt, to, template, db_path)
     to_stdout = output is not None and str(output) == "-"
-    if to_stdout:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+    path = output or Path(f"{safe_component(session_id)}.{exporter.extension}")
+    if source is not None:
+        if no_audit:
+            raise click.UsageError("--no-audit is for notes rendered from the database")
+        data = _render_document(session_id, source, fmt, to, template)
+        _write(data, None if to_stdout else path)
     else:
-        path = output or Path(f"{safe_component(session_id)}.{exporter.extension}")
-        atomic_write(path, data)
-    if source is None:  # a stored note left the store: audited once it was written
-        store = open_db(db_path)
-        try:
-            store.record_renders([session_id], to=to, format=fmt)
-        finally:
-            store.close()
+        data = _render_stored(session_id, fmt, to, template, db_path, no_audit, path, to_stdout)
     if not to_stdout:
         click.echo(f"wrote {path} ({len(data)} bytes)", err=True)
 
 
-def _render_one(
+def _render_stored(
     session_id: str,
-    source: Path | None,
     fmt: str | None,
     to: str,
     template: Path | None,
     db_path: Path | None,
+    no_audit: bool,
+    path: Path,
+    to_stdout: bool,
 ) -> bytes:
-    from kapnotes.batch import default_format, render_stored
-    from kapnotes.rendering import render as render_session
+    from kapnotes.batch import render_stored
 
-    if source is not None:
-        from kapnotes.serialization import load
-
-        doc = load(source)
-        try:
-            _, session = doc.find_session(session_id)
-        except KeyError:
-            raise KapnotesError(f"no session {session_id!r} in {source}") from None
-        name = fmt or default_format(session.kind)
-        return render_session(session, document=doc, format=name, to=to, template=template)
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
-        return render_stored(store, session_id, format=fmt, to=to, template=template, audit=False)
+        audit = audited(store, no_audit, "render")
+        data = render_stored(store, session_id, format=fmt, to=to, template=template, audit=False)
+        _write(data, None if to_stdout else path)
+        if audit:  # a stored note left the store: audited once it was written
+            store.record_renders([session_id], to=to, format=fmt)
     finally:
         store.close()
+    return data
+
+
+def _write(data: bytes, path: Path | None) -> None:
+    """To ``path`` (complete or not at all), or to standard output for ``None``."""
+    if path is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        atomic_write(path, data)
+
+
+def _render_document(
+    session_id: str, source: Path, fmt: str | None, to: str, template: Path | None
+) -> bytes:
+    from kapnotes.batch import default_format
+    from kapnotes.rendering import render as render_session
+    from kapnotes.serialization import load
+
+    doc = load(source)
+    try:
+        _, session = doc.find_session(session_id)
+    except KeyError:
+        raise KapnotesError(f"no session {session_id!r} in {source}") from None
+    name = fmt or default_format(session.kind)
+    return render_session(session, document=doc, format=name, to=to, template=template)
 
 
 def _batch(
@@ -152,11 +173,13 @@ def _batch(
     template: Path | None,
     client_id: str | None,
     workers: int | None,
+    no_audit: bool,
 ) -> None:
     from kapnotes.batch import render_all
 
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
+        audit = audited(store, no_audit, "render")
         if client_id is not None:
             store.client(client_id)  # a clear error for an unknown client
         total = len(store.session_ids(client_id))
@@ -173,6 +196,7 @@ def _batch(
                 template=template,
                 workers=workers,
                 key=db_key(),
+                audit=audit,
             ):
                 bar.update(1)
                 n += 1

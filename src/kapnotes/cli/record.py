@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kapnotes.cli.app import cli, db_option, echo_problems, open_db
+from kapnotes.cli.app import audited, cli, db_option, echo_problems, no_audit_option, open_db
 from kapnotes.errors import InvalidError, KapnotesError
 from kapnotes.model import Document
 from kapnotes.outputs import atomic_write, ensure_folder
@@ -149,7 +149,7 @@ def check(
                 failed = True
                 echo_problems(exc)
     else:
-        store = open_db(db_path)
+        store = open_db(db_path, read_only="auto")
         try:
             docs.append((str(store.path), store.document(client_ids=list(client_ids) or None)))
         finally:
@@ -245,6 +245,7 @@ def _warn_unknown_types(docs: list[tuple[str, Document]]) -> None:
     default=None,
     help="Who exports (audit log) [default: $KAPNOTES_ACTOR or your login].",
 )
+@no_audit_option
 @db_option
 def export(
     to: str,
@@ -258,12 +259,14 @@ def export(
     purpose: str | None,
     granted_by: str | None,
     actor: str | None,
+    no_audit: bool,
     db_path: Path | None,
 ) -> None:
     """Export the record (or some clients) from the database.
 
     Psychotherapy notes are never exported unless you name the authorization on file. Every
-    export is recorded in the audit log.
+    export is recorded in the audit log. A store on read-only media opens read-only: export
+    then needs --no-audit (and never carries psychotherapy notes).
 
     \b
     Examples:
@@ -297,13 +300,14 @@ def export(
         )
     if exporter.writes_directory and output is None:
         raise KapnotesError(f"exporter {to!r} writes a directory: give one with -o DIR")
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         if actor:
             store.actor = actor
         view = RecordView.of_store(
             store, client_ids=list(client_ids) or None, authorization=authorization
         )
+        audit = audited(store, no_audit, "export")
         missing = sorted(set(client_ids) - {c.id for c in view.clients})
         if missing:
             raise KapnotesError(f"no client {', '.join(map(repr, missing))} in the database")
@@ -321,9 +325,10 @@ def export(
         elif to_stdout:
             sys.stdout.buffer.write(result)
             sys.stdout.buffer.flush()
-        store.record_export(
-            to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
-        )
+        if audit:
+            store.record_export(
+                to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
+            )
     finally:
         store.close()
     if exporter.writes_directory:
@@ -367,7 +372,7 @@ def search(text: str, limit: int, db_path: Path | None) -> None:
     Example:
       kapnotes search "critical voice"
     """
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         hits = store.search(text, limit=limit)
     finally:
