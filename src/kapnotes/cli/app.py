@@ -126,6 +126,45 @@ def describe_error(exc: BaseException, ctx: click.Context | None = None) -> str:
     return f"internal error: {type(exc).__name__}: {exc}"
 
 
+_FOLDER_SLASH = "kapnotes.output_ends_with_slash"
+
+
+def _ends_with_slash(text: str) -> bool:
+    return text != "-" and text.endswith(("/", os.sep))
+
+
+def file_output(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """Click callback of an output *file* option: ``notes/`` (a folder) is refused, not
+    written as a file named ``notes`` (``Path`` would drop the slash). Use with
+    ``type=click.Path()``."""
+    if value is None:
+        return None
+    if _ends_with_slash(value):
+        raise click.BadParameter(
+            f"{value} names a folder (it ends with '/'): give a file name", ctx=ctx, param=param
+        )
+    return Path(value)
+
+
+def file_or_folder_output(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> Path | None:
+    """As :func:`file_output` for an option that may also name a folder (``export -o``): the
+    slash is remembered, for :func:`refuse_folder_output` once the command knows which."""
+    if value is None:
+        return None
+    ctx.meta[_FOLDER_SLASH] = _ends_with_slash(value)
+    return Path(value)
+
+
+def refuse_folder_output(ctx: click.Context, output: Path) -> None:
+    """Refuse ``-o DIR/`` where one file is written."""
+    if ctx.meta.get(_FOLDER_SLASH):
+        raise click.BadParameter(
+            f"{output}/ names a folder (it ends with '/'): give a file name", ctx=ctx
+        )
+
+
 def db_option(f: F) -> F:
     """``--db PATH``: the database (default ``$KAPNOTES_DB`` or ``./kapnotes.db``)."""
     return click.option(

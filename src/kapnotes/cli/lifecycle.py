@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from kapnotes.cli.app import cli, db_option, open_db
+from kapnotes.cli.app import cli, db_option, file_output, open_db
 from kapnotes.errors import KapnotesError
+from kapnotes.outputs import atomic_write
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -359,7 +360,8 @@ def keys_cmd() -> None:
     "--out",
     "out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=file_output,
     help="The private key file to create (mode 0600; never overwritten; keep it off the store).",
 )
 @click.option(
@@ -466,7 +468,8 @@ def keys_revoke(key_id: str, at: dt.datetime | None, db_path: Path | None) -> No
 @click.option(
     "--out",
     "out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=file_output,
     default=None,
     help="File to write [default: standard output].",
 )
@@ -490,5 +493,5 @@ def keys_export(out: Path | None, db_path: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        atomic_write(out, text.encode("utf-8"))
         click.echo(f"wrote {out}", err=True)

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from kapnotes.cli.app import audited, cli, db_key, db_option, no_audit_option, open_db
+from kapnotes.cli.app import (
+    audited,
+    cli,
+    db_key,
+    db_option,
+    file_output,
+    no_audit_option,
+    open_db,
+)
 from kapnotes.errors import KapnotesError
 from kapnotes.outputs import atomic_write, safe_component
 
@@ -32,7 +40,8 @@ from kapnotes.outputs import atomic_write, safe_component
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
+    callback=file_output,
     default=None,
     help="Output file [default: SESSION_ID.EXT; '-' for standard output].",
 )

@@ -9,7 +9,17 @@ from typing import Any
 
 import click
 
-from kapnotes.cli.app import audited, cli, db_option, echo_problems, no_audit_option, open_db
+from kapnotes.cli.app import (
+    audited,
+    cli,
+    db_option,
+    echo_problems,
+    file_or_folder_output,
+    file_output,
+    no_audit_option,
+    open_db,
+    refuse_folder_output,
+)
 from kapnotes.errors import InvalidError, KapnotesError
 from kapnotes.model import Document
 from kapnotes.outputs import atomic_write, ensure_folder
@@ -195,7 +205,8 @@ def _warn_unknown_types(docs: list[tuple[str, Document]]) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
+    callback=file_or_folder_output,
     default=None,
     help="File (or directory, for exporters that write several files); '-' or none: standard output.",
 )
@@ -300,6 +311,8 @@ def export(
         )
     if exporter.writes_directory and output is None:
         raise KapnotesError(f"exporter {to!r} writes a directory: give one with -o DIR")
+    if not exporter.writes_directory and output is not None:
+        refuse_folder_output(click.get_current_context(), output)
     store = open_db(db_path, read_only="auto")
     try:
         if actor:
@@ -341,7 +354,8 @@ def export(
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=file_output,
     default=None,
     help="Write to FILE [default: standard output].",
 )
