@@ -72,6 +72,8 @@ def render_stored(
     from kapnotes.rendering import check_kind, export_note, run_format
 
     reg = resolve(registry if registry is not None else store.registry)
+    if audit:
+        store.check_writable("record the render in its audit log")
     ctx = store.note_context(session_id)
     name = format or default_format(ctx.session.kind, config)
     check_kind(reg.note_formats.get(name), ctx.session)
@@ -87,7 +89,7 @@ def _render_chunk(
                 ClinicConfig | None],
 ) -> list[str]:
     db_path, session_ids, out_dir, fmt, to, template, key, config = args
-    store = open_store(db_path, create=False, key=key)
+    store = open_store(db_path, create=False, key=key, read_only=True)
     try:
         return [
             str(_render_one(store, sid, Path(out_dir), fmt, to, template, config=config))
@@ -136,6 +138,7 @@ def render_all(
     kind: SessionKind | str | None = None,
     config: ClinicConfig | None = None,
     skipped: list[str] | None = None,
+    audit: bool = True,
 ) -> Iterator[Path]:
     """Render every stored session (or one client's, or those of one ``kind``) into
     ``out_dir``; yields each file written.
@@ -149,8 +152,12 @@ def render_all(
     (default: the number of CPUs); each opens the database read-only for its share, with
     ``key`` when the store is encrypted (the workers need it; pass the key the store was opened with).
     Workers use the default registry: with an explicit ``registry`` (or a store opened with one)
-    every note is rendered here.
+    every note is rendered here. Each note is recorded in the store's audit log once written;
+    ``audit=False`` (for a store opened read-only, whose log cannot be written: the caller keeps
+    its own record) does not.
     """
+    if audit:  # refused before any note is written, not after the first
+        store.check_writable("record the renders in its audit log")
     explicit = registry if registry is not None else store.registry
     reg = resolve(explicit)
     reg.exporters.get(to)  # fail fast on an unknown exporter name
@@ -175,7 +182,8 @@ def render_all(
     if in_process or len(ids) < PARALLEL_THRESHOLD:
         for sid in ids:
             path = _render_one(store, sid, out_dir, format, to, tpl, reg, config)
-            store.record_renders([sid], to=to, format=format)  # audited once written
+            if audit:
+                store.record_renders([sid], to=to, format=format)  # audited once written
             if on_done:
                 on_done(path)
             yield path
@@ -185,7 +193,8 @@ def render_all(
     size = max(2, len(ids) // (n_workers * 12))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     first = _render_one(store, ids[0], out_dir, format, to, tpl, reg, config)
-    store.record_renders([ids[0]], to=to, format=format)
+    if audit:
+        store.record_renders([ids[0]], to=to, format=format)
     if on_done:
         on_done(first)
     yield first
@@ -194,7 +203,8 @@ def render_all(
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
         jobs = [(str(store.path), c, str(out_dir), format, to, tpl, key, config) for c in chunks]
         for chunk, paths in zip(chunks, pool.map(_render_chunk, jobs), strict=True):
-            store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
+            if audit:
+                store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
             for p in paths:
                 if on_done:
                     on_done(Path(p))

@@ -225,6 +225,8 @@ def export_record(
     entry = resolve(registry).record_exporters.entry(to)
     exporter = entry.value
     opts = options or ExportOptions()
+    if audit and view.source is not None:  # refused before the exporter writes anything
+        view.source.check_writable("record the export in its audit log")
     if exporter.writes_directory:
         if directory is None:
             raise KapnotesError(f"exporter {to!r} writes a directory: give one")
