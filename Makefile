@@ -34,10 +34,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" $(TESTS)
 
-## lint: ruff and mypy
+## lint: ruff, mypy (strict) over kapnotes and over every first-party plugin
 lint: $(STAMP)
 	$(BIN)/ruff check src tests plugins examples benchmarks
 	$(BIN)/mypy
+	$(BIN)/mypy --strict $(foreach p,$(dir $(PLUGINS)),$(p)src)
 
 ## bench: the side-by-side benchmarks (not part of the tests)
 bench: $(STAMP)

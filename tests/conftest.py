@@ -25,6 +25,23 @@ def _only_builtin_plugins() -> Iterator[None]:
         yield
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _root_entries() -> set[str]:
+    # hidden caches (.pytest_cache, .hypothesis) and the demo's output are expected there
+    return {p.name for p in ROOT.iterdir() if not p.name.startswith(".") and p.name != "demo-out"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_written_into_the_repository() -> Iterator[None]:
+    """No test leaves a file in the folder the tests run from (outputs go to tmp_path)."""
+    before = _root_entries()
+    yield
+    new = sorted(_root_entries() - before)
+    assert not new, f"tests wrote into {ROOT}: {new}"
+
+
 @pytest.fixture(scope="session")
 def demo_doc() -> Document:
     """The synthetic demo clinic (4 clients, full courses), without psychotherapy notes."""

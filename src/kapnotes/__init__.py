@@ -9,12 +9,16 @@ The public API, imported lazily so that ``import kapnotes`` stays fast::
     store.save(doc)
     course, session = store.session("ses-001")
     docx_bytes = kapnotes.render(session, course=course, format="soap", to="docx")
+
+Every function that needs what plugins registered takes ``registry=``; the default (None) is
+the loaded plugins, installed here, at the top (see :mod:`kapnotes.registry`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kapnotes import registry
 from kapnotes.hookspecs import hookimpl
 
 __version__ = "0.1.0"
@@ -34,7 +38,6 @@ _LAZY = {
     "render": "kapnotes.rendering",
     "build_note": "kapnotes.rendering",
     "json_schema": "kapnotes.serialization.schema",
-    "registry": "kapnotes.plugins",
     "KapnotesError": "kapnotes.errors",
     "InvalidError": "kapnotes.errors",
     "Problem": "kapnotes.errors",
@@ -42,7 +45,6 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.errors import InvalidError, KapnotesError, Problem
-    from kapnotes.plugins import registry
     from kapnotes.rendering import build_note, render
     from kapnotes.scoring import score
     from kapnotes.serialization import (
@@ -57,6 +59,17 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from kapnotes.serialization.schema import json_schema
     from kapnotes.store import Store, open_store
+
+
+def _loaded_plugins() -> registry.Registry:
+    """The default registry of every layer below the top: the loaded plugins' (see
+    :mod:`kapnotes.registry`). This package is the top layer, and the one place that says so."""
+    from kapnotes import plugins
+
+    return plugins.registry()
+
+
+registry.set_default(_loaded_plugins)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,9 @@
-"""Render many stored sessions to files, on every core when it pays."""
+"""Render many stored sessions to files, on every core when it pays.
+
+``registry=``: the note formats and exporters (None: the default registry, see
+:mod:`kapnotes.registry`). Worker processes use the default registry, so a batch given an
+explicit registry renders in this process.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from kapnotes.model import SessionKind
 from kapnotes.outputs import atomic_write, ensure_folder, safe_component
+from kapnotes.registry import Registry, resolve
 from kapnotes.store import Store, open_store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +58,7 @@ def render_stored(
     to: str = "docx",
     template: str | Path | None = None,
     audit: bool = True,
+    registry: Registry | None = None,
     config: ClinicConfig | None = None,
 ) -> bytes:
     """Render one stored session (``format`` None: the default for its kind, from ``config``
@@ -62,13 +69,16 @@ def render_stored(
     in the store ("render") once the note is produced, unless ``audit`` is false (for a caller
     that audits after writing the note, with ``Store.record_renders``).
     """
-    from kapnotes.plugins import registry
     from kapnotes.rendering import check_kind, export_note, run_format
 
+    reg = resolve(registry if registry is not None else store.registry)
+    if audit:
+        store.check_writable("record the render in its audit log")
     ctx = store.note_context(session_id)
     name = format or default_format(ctx.session.kind, config)
-    check_kind(registry().note_formats.get(name), ctx.session)
-    data = export_note(run_format(name, ctx), to=to, template=template, subject=session_id)
+    check_kind(reg.note_formats.get(name), ctx.session)
+    note = run_format(name, ctx, registry=reg)
+    data = export_note(note, to=to, template=template, subject=session_id, registry=reg)
     if audit:
         store.record_renders([session_id], to=to, format=name)
     return data
@@ -79,10 +89,10 @@ def _render_chunk(
                 ClinicConfig | None],
 ) -> list[str]:
     db_path, session_ids, out_dir, fmt, to, template, key, config = args
-    store = open_store(db_path, create=False, key=key)
+    store = open_store(db_path, create=False, key=key, read_only=True)
     try:
         return [
-            str(_render_one(store, sid, Path(out_dir), fmt, to, template, config))
+            str(_render_one(store, sid, Path(out_dir), fmt, to, template, config=config))
             for sid in session_ids
         ]
     finally:
@@ -90,15 +100,22 @@ def _render_chunk(
 
 
 def _render_one(
-    store: Store, sid: str, out_dir: Path, fmt: str | None, to: str, template: str | None,
+    store: Store,
+    sid: str,
+    out_dir: Path,
+    fmt: str | None,
+    to: str,
+    template: str | None,
+    registry: Registry | None = None,
     config: ClinicConfig | None = None,
 ) -> Path:
-    from kapnotes.plugins import registry
-
+    reg = resolve(registry if registry is not None else store.registry)
     ctx = store.note_context(sid)
     name = fmt or default_format(ctx.session.kind, config)
-    exporter = registry().exporters.get(to)
-    data = render_stored(store, sid, format=name, to=to, template=template, audit=False)
+    exporter = reg.exporters.get(to)
+    data = render_stored(
+        store, sid, format=name, to=to, template=template, audit=False, registry=reg
+    )
     assert ctx.course is not None
     path = note_path(
         out_dir, ctx.course.client_id, ctx.session.start.isoformat(), sid, name, exporter.extension
@@ -117,9 +134,11 @@ def render_all(
     workers: int | None = None,
     on_done: Callable[[Path], None] | None = None,
     key: str | bytes | None = None,
+    registry: Registry | None = None,
     kind: SessionKind | str | None = None,
     config: ClinicConfig | None = None,
     skipped: list[str] | None = None,
+    audit: bool = True,
 ) -> Iterator[Path]:
     """Render every stored session (or one client's, or those of one ``kind``) into
     ``out_dir``; yields each file written.
@@ -132,11 +151,17 @@ def render_all(
     With a file database and enough notes, work is spread over ``workers`` processes
     (default: the number of CPUs); each opens the database read-only for its share, with
     ``key`` when the store is encrypted (the workers need it; pass the key the store was opened with).
+    Workers use the default registry: with an explicit ``registry`` (or a store opened with one)
+    every note is rendered here. Each note is recorded in the store's audit log once written;
+    ``audit=False`` (for a store opened read-only, whose log cannot be written: the caller keeps
+    its own record) does not.
     """
-    from kapnotes.plugins import registry
-
-    registry().exporters.get(to)  # fail fast on an unknown exporter name
-    fmt = registry().note_formats.get(format) if format is not None else None
+    if audit:  # refused before any note is written, not after the first
+        store.check_writable("record the renders in its audit log")
+    explicit = registry if registry is not None else store.registry
+    reg = resolve(explicit)
+    reg.exporters.get(to)  # fail fast on an unknown exporter name
+    fmt = reg.note_formats.get(format) if format is not None else None
     wanted = SessionKind(kind) if kind is not None else None
     ids = []
     for sid, session_kind in store.session_kinds(client_id):
@@ -153,10 +178,12 @@ def render_all(
     ensure_folder(out_dir)
     n_workers = workers or os.cpu_count() or 1
     tpl = str(template) if template is not None else None
-    if store.path is None or n_workers < 2 or len(ids) < PARALLEL_THRESHOLD:
+    in_process = explicit is not None or store.path is None or n_workers < 2
+    if in_process or len(ids) < PARALLEL_THRESHOLD:
         for sid in ids:
-            path = _render_one(store, sid, out_dir, format, to, tpl, config)
-            store.record_renders([sid], to=to, format=format)  # audited once written
+            path = _render_one(store, sid, out_dir, format, to, tpl, reg, config)
+            if audit:
+                store.record_renders([sid], to=to, format=format)  # audited once written
             if on_done:
                 on_done(path)
             yield path
@@ -165,8 +192,9 @@ def render_all(
     # warming up here first means forked workers inherit loaded modules and prepared templates.
     size = max(2, len(ids) // (n_workers * 12))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    first = _render_one(store, ids[0], out_dir, format, to, tpl, config)
-    store.record_renders([ids[0]], to=to, format=format)
+    first = _render_one(store, ids[0], out_dir, format, to, tpl, reg, config)
+    if audit:
+        store.record_renders([ids[0]], to=to, format=format)
     if on_done:
         on_done(first)
     yield first
@@ -175,7 +203,8 @@ def render_all(
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
         jobs = [(str(store.path), c, str(out_dir), format, to, tpl, key, config) for c in chunks]
         for chunk, paths in zip(chunks, pool.map(_render_chunk, jobs), strict=True):
-            store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
+            if audit:
+                store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
             for p in paths:
                 if on_done:
                     on_done(Path(p))

@@ -7,6 +7,7 @@ show *every* problem with a document at once, each with where it is.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -132,3 +133,12 @@ def call_plugin(
             f"it returned {type(result).__name__}, expected {expected}",
         )
     return result
+
+
+#: Set to ``1`` to make contained plugin failures raise (for plugin authors and CI).
+STRICT_PLUGINS_ENV = "KAPNOTES_STRICT_PLUGINS"
+
+
+def strict_plugins() -> bool:
+    """Whether ``KAPNOTES_STRICT_PLUGINS`` asks for plugin failures to raise, not be contained."""
+    return os.environ.get(STRICT_PLUGINS_ENV, "").strip() not in ("", "0", "false", "no")

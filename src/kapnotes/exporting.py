@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from kapnotes.errors import KapnotesError
+from kapnotes.registry import Registry, resolve
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.model import (
@@ -35,7 +36,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @attrs.frozen
 class ExportOptions:
-    """Options an exporter may honour. ``template``: a clinic's .docx template (docx only)."""
+    """Options an exporter may honour.
+
+    :ivar template: a clinic's .docx template (docx only).
+    :ivar extra: exporter-specific options by name (``secret`` and ``dates`` for
+        ``deidentified-json``).
+    """
 
     template: Path | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
@@ -63,6 +69,11 @@ class NoteExporter:
 class RecordExporter:
     """Turns a whole record into bytes, or into files in a directory.
 
+    :ivar name: registry name (``scores-csv``), used by ``kapnotes export --to``.
+    :ivar description: one line for ``kapnotes formats``.
+    :ivar media_type: IANA media type of the output.
+    :ivar extension: file extension without the dot.
+    :ivar writes_directory: whether ``export`` writes files into a directory.
     :ivar export: ``export(view, options) -> bytes`` for a single file, or, when
         ``writes_directory`` is true, ``export(view, options, directory) -> list[Path]``;
         ``view`` is a :class:`RecordView`.
@@ -108,6 +119,15 @@ class RecordView:
     Clinic, clinicians and clients are loaded; courses (with their sessions) are streamed by
     :meth:`iter_courses`, so an exporter can write a large store with flat memory.
     :attr:`psychotherapy_notes` is empty unless the view was made with an authorization.
+    Exporters receive one built by the core (:meth:`of_document`, :meth:`of_store`).
+
+    :ivar clinic: the clinic, None when the record has none.
+    :ivar clinicians: every clinician of the record (a tuple).
+    :ivar clients: the clients exported (a tuple).
+    :ivar courses: a function returning the courses, read by :meth:`iter_courses`.
+    :ivar psychotherapy_notes: the psychotherapy notes (45 CFR 164.501), only with an
+        authorization; empty otherwise.
+    :ivar authorization: the :class:`Authorization` the view was made with, or None.
     """
 
     def __init__(
@@ -190,20 +210,23 @@ def export_record(
     options: ExportOptions | None = None,
     directory: Path | None = None,
     audit: bool = True,
+    registry: Registry | None = None,
 ) -> Any:
     """Run record exporter ``to`` on ``view``: bytes, or the paths written into ``directory``.
 
     A view of a store (:meth:`RecordView.of_store`) is audited in that store — one "export" row
     per client — once the exporter has succeeded; a failed export leaves no row. Pass
     ``audit=False`` only when you audit yourself after writing the bytes somewhere
-    (``Store.record_export``), as the command line does.
+    (``Store.record_export``), as the command line does. ``registry``: where ``to`` is looked up
+    (None: the default registry, see :mod:`kapnotes.registry`).
     """
     from kapnotes.errors import call_plugin
-    from kapnotes.plugins import registry
 
-    entry = registry().record_exporters.entry(to)
+    entry = resolve(registry).record_exporters.entry(to)
     exporter = entry.value
     opts = options or ExportOptions()
+    if audit and view.source is not None:  # refused before the exporter writes anything
+        view.source.check_writable("record the export in its audit log")
     if exporter.writes_directory:
         if directory is None:
             raise KapnotesError(f"exporter {to!r} writes a directory: give one")

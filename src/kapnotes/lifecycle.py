@@ -119,7 +119,9 @@ def sign(
             f"{clinician.name} ({clinician_id}) is not a clinician of session {session_id!r}"
         )
     document = store.document(client_ids=[course.client_id])
-    stopping = blocking(check_session(session, config, course=course, document=document))
+    stopping = blocking(
+        check_session(session, config, course=course, document=document, registry=store.registry)
+    )
     if stopping:
         raise SigningRefused(session_id, stopping)
     signature = _signature(store, course, session, clinician, SignatureRole.AUTHOR, at, statement, key)
@@ -364,7 +366,9 @@ def import_document(
             )
             locked = stored.get(s.id, NoteStatus.DRAFT.value) != NoteStatus.DRAFT.value
             if not locked and s.status is not NoteStatus.DRAFT:
-                findings = blocking(check_session(s, config, course=course, document=doc))
+                findings = blocking(
+                    check_session(s, config, course=course, document=doc, registry=store.registry)
+                )
                 reasons += [f"blocking finding: {f}" for f in findings]
             if reasons and locked:  # keep what is stored; leave out what does not verify
                 refused += [f"session {s.id}: left out: {r}" for r in reasons]

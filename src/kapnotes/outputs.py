@@ -65,12 +65,15 @@ def ensure_folder(folder: Path) -> Path:
 def atomic_write(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` all at once: a temporary file in the same folder, renamed.
 
-    The folder is created if missing. On any failure the temporary file is removed, an
+    A device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written in place: renaming a
+    file over it would replace it. The folder is created if missing. On any failure the temporary file is removed, an
     existing ``path`` is left as it was, and :class:`OutputError` names the path and why.
     """
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder (give a file name)")
+    if path.exists() and not path.is_file():
+        return _write_in_place(path, data)
     try:
         ensure_folder(path.parent)
     except OutputError as exc:
@@ -90,4 +93,15 @@ def atomic_write(path: Path, data: bytes) -> Path:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+    return path
+
+
+def _write_in_place(path: Path, data: bytes) -> Path:
+    """Write to a device or a pipe as it is (it cannot be replaced atomically, nor should be)."""
+    try:
+        with path.open("wb") as f:
+            f.write(data)
+            f.flush()
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {describe_os_error(exc)}") from exc
     return path

@@ -1,4 +1,9 @@
-"""The plugin manager, plugin loading and the registry of what plugins register.
+"""The plugin manager and plugin loading: the top of kapnotes, which fills the registry.
+
+What plugins register is kept in a :class:`kapnotes.registry.Registry` (the bottom layer);
+:func:`registry` builds it from the hooks on first use. Nothing below the top imports this
+module: the layers in between receive the registry as a parameter, and ``import kapnotes``
+installs :func:`registry` as their default (see :mod:`kapnotes.registry`).
 
 Loading is lazy (on first use), happens once, and loads each entry point separately: a plugin
 that fails to import or to register is named in a warning and everything else keeps working.
@@ -12,20 +17,48 @@ import difflib
 import importlib
 import importlib.metadata
 import os
-import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 import pluggy
 
 from kapnotes import hookspecs
-from kapnotes.errors import KapnotesError, PluginError, PluginFailure, UnknownNameError
+from kapnotes.errors import (
+    STRICT_PLUGINS_ENV,
+    KapnotesError,
+    PluginError,
+    PluginFailure,
+    strict_plugins,
+)
+from kapnotes.registry import NAME_RE, Entry, Kind, Registry
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "LOAD_ENV",
+    "NAME_RE",
+    "STRICT_ENV",
+    "Entry",
+    "Kind",
+    "PluginLoadWarning",
+    "Registry",
+    "add_plugin_commands",
+    "check_hook_names",
+    "describe_plugins",
+    "iter_hook_names",
+    "load_plugins",
+    "plugin_names",
+    "plugin_warnings",
+    "register_plugin",
+    "registry",
+    "unregister_plugin",
+]
 
 ENTRY_POINT_GROUP = "kapnotes"
-STRICT_ENV = "KAPNOTES_STRICT_PLUGINS"
+STRICT_ENV = STRICT_PLUGINS_ENV
 LOAD_ENV = "KAPNOTES_LOAD_PLUGINS"
 
 #: Built-in plugins: modules registered exactly like third-party ones.
@@ -40,8 +73,6 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "kapnotes.default_plugins.outcomes",
 )
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-
 pm = pluggy.PluginManager("kapnotes")
 pm.add_hookspecs(hookspecs)
 
@@ -55,8 +86,7 @@ class PluginLoadWarning(UserWarning):
     """A plugin could not be loaded or could not register; the rest of kapnotes still works."""
 
 
-def _strict() -> bool:
-    return os.environ.get(STRICT_ENV, "").strip() not in ("", "0", "false", "no")
+_strict = strict_plugins
 
 
 #: What went wrong with each plugin while it was loaded (import, hook names, register_commands):
@@ -234,79 +264,6 @@ def _invalidate() -> None:
     from kapnotes import serialization
 
     serialization.reset_converter()
-
-
-T = TypeVar("T")
-
-
-@attrs.frozen
-class Entry(Generic[T]):
-    """Something a plugin registered, with the plugin's name."""
-
-    name: str
-    plugin: str
-    value: T
-
-
-class Kind(Generic[T]):
-    """The registered objects of one kind (note formats, exporters, ...), by name."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self._entries: dict[str, Entry[T]] = {}
-
-    def add(self, name: str, plugin: str, value: T) -> None:
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            raise PluginError(
-                f"plugin {plugin!r} registered a {self.label} with an invalid name {name!r} "
-                f"(use lower-case letters, digits, '.', '_' or '-')"
-            )
-        if name in self._entries:
-            other = self._entries[name].plugin
-            raise PluginError(
-                f"{self.label} {name!r} of plugin {plugin!r} is already registered by {other!r}"
-            )
-        self._entries[name] = Entry(name, plugin, value)
-
-    def get(self, name: str) -> T:
-        try:
-            return self._entries[name].value
-        except KeyError:
-            raise UnknownNameError(self.label, name, self._entries) from None
-
-    def entry(self, name: str) -> Entry[T]:
-        self.get(name)
-        return self._entries[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._entries
-
-    def __iter__(self) -> Iterator[T]:
-        return (e.value for e in self._entries.values())
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def names(self) -> list[str]:
-        return sorted(self._entries)
-
-    def entries(self) -> list[Entry[T]]:
-        return [self._entries[n] for n in self.names()]
-
-
-@attrs.define
-class Registry:
-    """Everything the loaded plugins registered."""
-
-    note_formats: Kind[Any] = attrs.field(factory=lambda: Kind("note format"))
-    exporters: Kind[Any] = attrs.field(factory=lambda: Kind("note exporter"))
-    record_exporters: Kind[Any] = attrs.field(factory=lambda: Kind("record exporter"))
-    instruments: Kind[Any] = attrs.field(factory=lambda: Kind("instrument"))
-    intervention_types: Kind[Any] = attrs.field(factory=lambda: Kind("intervention type"))
-    rules: Kind[Any] = attrs.field(factory=lambda: Kind("rule"))
-    extensions: Kind[Any] = attrs.field(factory=lambda: Kind("extension"))
-    renderers: Kind[Any] = attrs.field(factory=lambda: Kind("renderer"))
-    config_sections: Kind[Any] = attrs.field(factory=lambda: Kind("configuration section"))
 
 
 #: A checker validates what a plugin registered; returns (registry attribute, name, object).

@@ -1,4 +1,8 @@
-"""From a session to a note to bytes: the one entry point of the note pipeline."""
+"""From a session to a note to bytes: the one entry point of the note pipeline.
+
+Every function takes ``registry=``: the note formats and exporters to use (None: the default
+registry, see :mod:`kapnotes.registry`).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from kapnotes.model import (
 )
 from kapnotes.notes.document import Note
 from kapnotes.notes.format import NoteContext, NoteFormat
+from kapnotes.registry import Registry, resolve
 
 
 class FormatMismatchError(KapnotesError):
@@ -76,7 +81,12 @@ def check_kind(fmt: NoteFormat, session: Session) -> None:
 
 
 def build_note(
-    session: Session, *, format: str = "soap", strict_kind: bool = True, **context: Any
+    session: Session,
+    *,
+    format: str = "soap",
+    strict_kind: bool = True,
+    registry: Registry | None = None,
+    **context: Any,
 ) -> Note:
     """Build the format-neutral :class:`Note` of ``session`` in note format ``format``.
 
@@ -84,9 +94,8 @@ def build_note(
     ``clinic``, ``clinicians``, ``extra``, ``generated_at``). A format meant for other session
     kinds is refused unless ``strict_kind`` is false.
     """
-    from kapnotes.plugins import registry
-
-    fmt = registry().note_formats.get(format)
+    reg = resolve(registry)
+    fmt = reg.note_formats.get(format)
     if strict_kind:
         check_kind(fmt, session)
     ctx = context_for(session, **context)
@@ -94,17 +103,17 @@ def build_note(
         # a draft shows the safety findings (and those that stop signing, under its banner)
         from kapnotes.rules.engine import check_session
 
-        findings = check_session(session, course=ctx.course, document=context.get("document"))
+        findings = check_session(
+            session, course=ctx.course, document=context.get("document"), registry=reg
+        )
         ctx = attrs.evolve(ctx, extra={**ctx.extra, "findings": tuple(findings)})
-    return run_format(format, ctx)
+    return run_format(format, ctx, registry=reg)
 
 
-def run_format(format: str, ctx: NoteContext) -> Note:
+def run_format(format: str, ctx: NoteContext, *, registry: Registry | None = None) -> Note:
     """Run note format ``format`` on ``ctx``. An exception in its code, or a result that is not
     a :class:`Note`, is a :class:`~kapnotes.errors.PluginFailure` naming the plugin."""
-    from kapnotes.plugins import registry
-
-    reg = registry()
+    reg = resolve(registry)
     entry = reg.note_formats.entry(format)
     if not ctx.renderers and not ctx.extensions:
         ctx = attrs.evolve(
@@ -130,15 +139,14 @@ def export_note(
     to: str = "docx",
     template: str | Path | None = None,
     subject: str | None = None,
+    registry: Registry | None = None,
 ) -> bytes:
     """Bytes of ``note`` from note exporter ``to`` (``subject``: the session id, for errors).
 
     An exception in the exporter's code, or a result that is not ``bytes``, is a
     :class:`~kapnotes.errors.PluginFailure` naming the plugin.
     """
-    from kapnotes.plugins import registry
-
-    entry = registry().exporters.entry(to)
+    entry = resolve(registry).exporters.entry(to)
     options = ExportOptions(template=Path(template) if template is not None else None)
     data: bytes = call_plugin(
         "note exporter",
@@ -159,6 +167,7 @@ def render(
     format: str = "soap",
     to: str = "docx",
     template: str | Path | None = None,
+    registry: Registry | None = None,
     **context: Any,
 ) -> bytes:
     """A session as a finished note: ``render(session, course=course, format="soap", to="docx")``.
@@ -166,7 +175,9 @@ def render(
     :param format: a registered note format (``kapnotes formats`` lists them).
     :param to: a registered note exporter (``docx``, ``markdown``, ``text``, ``json``, ...).
     :param template: a clinic's .docx template (docx only).
+    :param registry: the note formats and exporters (None: the default registry).
     :param context: ``course``, ``document``, ``client``, ``clinic``, ``clinicians``.
     """
-    note = build_note(session, format=format, **context)
-    return export_note(note, to=to, template=template, subject=session.id)
+    reg = resolve(registry)
+    note = build_note(session, format=format, registry=reg, **context)
+    return export_note(note, to=to, template=template, subject=session.id, registry=reg)

@@ -1,7 +1,7 @@
 """Score a standardized instrument by name: ``score("PHQ-9", [1, 2, 0, ...])``.
 
-Instruments are looked up in the plugin registry, so third-party instruments score the same
-way as the built-in ones. Names are accepted case-insensitively and in their common spellings
+Instruments are looked up in the plugin registry (``registry=``; None: the default registry, see
+:mod:`kapnotes.registry`), so third-party instruments score the same way as the built-in ones. Names are accepted case-insensitively and in their common spellings
 (``PHQ9``, ``PHQ-9``, ``phq 9`` -> ``phq9``; see :func:`canonical_name`).
 
 >>> result = score("PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 0])          # doctest: +SKIP
@@ -16,6 +16,7 @@ from typing import Any
 
 from kapnotes.errors import Problem
 from kapnotes.instruments.base import Instrument, ScoreResult, ScoringError, squash_id
+from kapnotes.registry import Registry, resolve
 
 __all__ = [
     "ScoreResult",
@@ -61,20 +62,20 @@ def known_names(instruments: Iterable[Instrument]) -> str:
     return ", ".join(sorted(i.name for i in instruments))
 
 
-def get_instrument(name: str) -> Instrument:
+def get_instrument(name: str, *, registry: Registry | None = None) -> Instrument:
     """The registered instrument called ``name`` (or an alias of it).
 
     :raises kapnotes.errors.UnknownNameError: no plugin registered such an instrument.
     """
-    from kapnotes.plugins import registry
-
-    instruments = registry().instruments
+    instruments = resolve(registry).instruments
     found: Instrument = instruments.get(canonical_name(name, instruments))
     return found
 
 
-def _resolve(instrument: str | Instrument) -> Instrument:
-    return instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
+def _resolve(instrument: str | Instrument, registry: Registry | None) -> Instrument:
+    if isinstance(instrument, Instrument):
+        return instrument
+    return get_instrument(instrument, registry=registry)
 
 
 def score(
@@ -82,6 +83,7 @@ def score(
     responses: Sequence[int | None],
     *,
     extra: Mapping[str, Any] | None = None,
+    registry: Registry | None = None,
 ) -> ScoreResult:
     """Score one administration of ``instrument``.
 
@@ -89,17 +91,20 @@ def score(
     :param responses: one answer per item in item order; ``None`` for a missing answer.
     :param extra: scoring parameters the instrument declares (``{"cutoff": 31}`` for PCL-5,
         ``{"prorate": True}`` for PHQ-9, ``{"remission_cutoff": 12}`` for MADRS).
+    :param registry: where a name is looked up (None: the default registry).
     :returns: the total, band, subscales, flags, completeness and interpretation.
     :raises ScoringError: with every problem in ``responses`` and ``extra`` at once.
     :raises kapnotes.errors.UnknownNameError: for an instrument no plugin registered.
     """
-    return _resolve(instrument).score(responses, extra=extra)
+    return _resolve(instrument, registry).score(responses, extra=extra)
 
 
-def validate_responses(instrument: str | Instrument, responses: object) -> list[Problem]:
+def validate_responses(
+    instrument: str | Instrument, responses: object, *, registry: Registry | None = None
+) -> list[Problem]:
     """Every problem with ``responses`` (empty when valid), with paths under ``$.items``.
 
     For the import path: re-root the problems with :meth:`Problem.under`, e.g.
     ``[p.under("$.scores[3]") for p in problems]`` gives ``$.scores[3].items[8]``.
     """
-    return _resolve(instrument).validate(responses)
+    return _resolve(instrument, registry).validate(responses)

@@ -8,19 +8,20 @@ from kapnotes.errors import Problem
 from kapnotes.instruments.base import Instrument
 from kapnotes.model.document import Document
 from kapnotes.model.measures import MeasureAdministration
+from kapnotes.registry import Registry, resolve
 
 
-def check_against_registry(doc: Document) -> list[Problem]:
+def check_against_registry(doc: Document, *, registry: Registry | None = None) -> list[Problem]:
     """Problems with measure administrations whose instrument is registered.
 
     A measure of an instrument no plugin registers is kept as recorded (a clinic may record an
     instrument before installing its plugin; :func:`unknown_instruments` reports it); one of a
     registered instrument, by its name or any alias (``PHQ-9``), must fit it.
+    ``registry``: the instruments (None: the default registry, see :mod:`kapnotes.registry`).
     """
-    from kapnotes.plugins import registry
     from kapnotes.scoring import resolve_instrument
 
-    instruments = list(registry().instruments)
+    instruments = list(resolve(registry).instruments)
     out: list[Problem] = []
     for base, m in _measures(doc):
         inst = resolve_instrument(m.instrument, instruments)

@@ -7,8 +7,11 @@ Measured on the shared 2-core development machine: 10,000 document mutations in 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +139,16 @@ def _digest(db: Path, skip: tuple[str, ...] = ()) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+@contextlib.contextmanager
+def _in_folder(path: Path) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
 def _audit_rows(db: Path) -> list[tuple[object, ...]]:
     import sqlite3
 
@@ -199,7 +212,11 @@ _ARGS = st.sampled_from(
 def test_random_cli_arguments_never_give_a_traceback(small_db, tmp_path, cmd, args):
     before = _digest(small_db, skip=("audit",))
     audit_before = _audit_rows(small_db)
-    r = CliRunner().invoke(cli, [cmd, *args, "--db", str(small_db)])
+    runner = CliRunner()
+    # Relative output paths among the random arguments land in a scratch folder, never in the
+    # folder the tests run from (they once left "--to", "-o" and a note there).
+    with _in_folder(tmp_path):
+        r = runner.invoke(cli, [cmd, *args, "--db", str(small_db)])
     assert r.exception is None or isinstance(r.exception, SystemExit), (cmd, args, r.exception)
     if cmd != "import":
         # Reads change no record; export and render append their audit rows, never rewrite one.

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
@@ -29,27 +29,34 @@ def echo_problems(err: InvalidError) -> None:
 class KapnotesGroup(click.Group):
     """A group that turns kapnotes errors into clear messages and loads plugin commands."""
 
-    _plugins_added = False
+    _plugins_added = False  # False: (re)add the plugin commands at the next lookup
+    _plugin_key: tuple[tuple[str, int], ...] = ()
+    _plugin_commands: tuple[str, ...] = ()
 
     def _add_plugin_commands(self) -> None:
-        if self._plugins_added:
-            return
-        self._plugins_added = True
-        from kapnotes.plugins import add_plugin_commands, load_plugins
+        """Add the registered plugins' commands; again whenever the registered plugins change
+        (a test registering a plugin, or blocking the installed ones, sees exactly theirs)."""
+        from kapnotes import plugins
 
-        load_plugins(builtin=False)
-        add_plugin_commands(self)
+        plugins.load_plugins(builtin=False)
+        key = tuple(sorted((name, id(obj)) for name, obj in plugins.pm.list_name_plugin()))
+        if self._plugins_added and key == self._plugin_key:
+            return
+        for name in self._plugin_commands:
+            self.commands.pop(name, None)
+        before = set(self.commands)
+        plugins.add_plugin_commands(self)
+        self._plugin_commands = tuple(sorted(set(self.commands) - before))
+        self._plugin_key = key
+        self._plugins_added = True
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._add_plugin_commands()
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        cmd = super().get_command(ctx, cmd_name)
-        if cmd is None:
-            self._add_plugin_commands()
-            cmd = super().get_command(ctx, cmd_name)
-        return cmd
+        self._add_plugin_commands()
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -126,6 +133,45 @@ def describe_error(exc: BaseException, ctx: click.Context | None = None) -> str:
     return f"internal error: {type(exc).__name__}: {exc}"
 
 
+_FOLDER_SLASH = "kapnotes.output_ends_with_slash"
+
+
+def _ends_with_slash(text: str) -> bool:
+    return text != "-" and text.endswith(("/", os.sep))
+
+
+def file_output(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """Click callback of an output *file* option: ``notes/`` (a folder) is refused, not
+    written as a file named ``notes`` (``Path`` would drop the slash). Use with
+    ``type=click.Path()``."""
+    if value is None:
+        return None
+    if _ends_with_slash(value):
+        raise click.BadParameter(
+            f"{value} names a folder (it ends with '/'): give a file name", ctx=ctx, param=param
+        )
+    return Path(value)
+
+
+def file_or_folder_output(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> Path | None:
+    """As :func:`file_output` for an option that may also name a folder (``export -o``): the
+    slash is remembered, for :func:`refuse_folder_output` once the command knows which."""
+    if value is None:
+        return None
+    ctx.meta[_FOLDER_SLASH] = _ends_with_slash(value)
+    return Path(value)
+
+
+def refuse_folder_output(ctx: click.Context, output: Path) -> None:
+    """Refuse ``-o DIR/`` where one file is written."""
+    if ctx.meta.get(_FOLDER_SLASH):
+        raise click.BadParameter(
+            f"{output}/ names a folder (it ends with '/'): give a file name", ctx=ctx
+        )
+
+
 def db_option(f: F) -> F:
     """``--db PATH``: the database (default ``$KAPNOTES_DB`` or ``./kapnotes.db``)."""
     return click.option(
@@ -191,9 +237,15 @@ def read_key_file(path: Path) -> str | bytes:
     return text
 
 
-def open_db(db_path: Path | None, *, must_exist: bool = True) -> Any:
-    """Open the database the user chose (``--db``, ``$KAPNOTES_DB`` or ``./kapnotes.db``)."""
-    from kapnotes.store import default_path, open_store
+def open_db(
+    db_path: Path | None, *, must_exist: bool = True, read_only: bool | Literal["auto"] = False
+) -> Any:
+    """Open the database the user chose (``--db``, ``$KAPNOTES_DB`` or ``./kapnotes.db``).
+
+    Read commands pass ``read_only="auto"``: a store on read-only media opens read-only. For
+    the others, such a store is an error naming the file.
+    """
+    from kapnotes.store import ReadOnlyStoreError, default_path, open_store
 
     path = db_path or default_path()
     ctx = click.get_current_context(silent=True)
@@ -204,7 +256,52 @@ def open_db(db_path: Path | None, *, must_exist: bool = True) -> Any:
             f"no database at {path} (import a record first: kapnotes import FILE, or set $KAPNOTES_DB)"
         )
     # a command that reads never creates or fills in a store (an empty file is refused)
-    return open_store(path, key=db_key(), create=not must_exist)
+    try:
+        return open_store(path, key=db_key(), create=not must_exist, read_only=read_only)
+    except ReadOnlyStoreError as exc:
+        if read_only is not False:
+            raise
+        command = f"`kapnotes {ctx.command_path.split(' ', 1)[-1]}`" if ctx else "this command"
+        raise KapnotesError(
+            f"{exc}; {command} writes to the store (commands that only read open it read-only)"
+        ) from None
+
+
+def no_audit_option(f: F) -> F:
+    """``--no-audit``: go on unrecorded when the store is on read-only media (see
+    :func:`audited`)."""
+    return click.option(
+        "--no-audit",
+        is_flag=True,
+        help="Only for a store on read-only media, whose audit log cannot be written: go on "
+        "without recording this in it (keep your own record).",
+    )(f)
+
+
+def audited(store: Any, no_audit: bool, what: str) -> bool:
+    """Whether ``what`` (a render, an export) is recorded in the store's audit log.
+
+    Always, for a store that can be written (``--no-audit`` is refused there). A store on
+    read-only media cannot record it: refused unless ``--no-audit``, which is then warned of.
+    """
+    if store.read_only and not no_audit:
+        raise KapnotesError(
+            f"{store.path} is read-only ({store.read_only_reason}): the {what} would be recorded "
+            "in its audit log, which cannot be written; copy the store to writable media, or "
+            "pass --no-audit to go on without recording it"
+        )
+    if no_audit and not store.read_only:
+        raise KapnotesError(
+            f"--no-audit is only for a store on read-only media: {store.path} can be written, "
+            f"so the {what} is recorded in its audit log"
+        )
+    if no_audit:
+        click.echo(
+            f"warning: not audited: {store.path} is read-only ({store.read_only_reason}); "
+            f"keep your own record of this {what}",
+            err=True,
+        )
+    return not no_audit
 
 
 @click.group(

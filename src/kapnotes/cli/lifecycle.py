@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from kapnotes.cli.app import cli, db_option, open_db
+from kapnotes.cli.app import cli, db_option, file_output, open_db
 from kapnotes.errors import KapnotesError
+from kapnotes.outputs import atomic_write
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -248,7 +249,7 @@ def verify(
     from kapnotes.store import default_path, open_store
     from kapnotes.store.verify import verify as verify_store
 
-    store = open_store(db_path or default_path(), key=db_key(), migrate=False)
+    store = open_store(db_path or default_path(), key=db_key(), migrate=False, read_only="auto")
     try:
         report = verify_store(
             store, anchors=heads, keys=keys, require_signatures=require_signatures
@@ -319,7 +320,7 @@ def audit_cmd(
     ctx.obj["db_path"] = db_path
     if ctx.invoked_subcommand is not None:
         return
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         for row in store.audit_log(patient=client_id, limit=limit):
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -341,7 +342,7 @@ def audit_head(ctx: click.Context, db_path: Path | None) -> None:
     Example:
       kapnotes audit head --db clinic.db
     """
-    store = open_db(db_path or ctx.obj.get("db_path"))
+    store = open_db(db_path or ctx.obj.get("db_path"), read_only="auto")
     try:
         click.echo(str(store.audit_head()))
     finally:
@@ -359,7 +360,8 @@ def keys_cmd() -> None:
     "--out",
     "out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=file_output,
     help="The private key file to create (mode 0600; never overwritten; keep it off the store).",
 )
 @click.option(
@@ -429,7 +431,7 @@ def keys_list(db_path: Path | None) -> None:
     Example:
       kapnotes keys list --db clinic.db
     """
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         for k in store.public_keys():
             click.echo(json.dumps(k.to_data()))
@@ -466,7 +468,8 @@ def keys_revoke(key_id: str, at: dt.datetime | None, db_path: Path | None) -> No
 @click.option(
     "--out",
     "out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=file_output,
     default=None,
     help="File to write [default: standard output].",
 )
@@ -482,7 +485,7 @@ def keys_export(out: Path | None, db_path: Path | None) -> None:
     """
     from kapnotes.signatures import public_keys_data
 
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         text = json.dumps(public_keys_data(store.public_keys()), indent=2) + "\n"
     finally:
@@ -490,5 +493,5 @@ def keys_export(out: Path | None, db_path: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        atomic_write(out, text.encode("utf-8"))
         click.echo(f"wrote {out}", err=True)

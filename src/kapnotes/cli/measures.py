@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kapnotes.cli.app import cli, db_option, open_db
+from kapnotes.cli.app import cli, db_option, file_output, open_db
 from kapnotes.errors import KapnotesError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 MISSING_ANSWER = "-"
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?[0-9]+$")  # ASCII digits only: "١" is not 1 here
 DASH = "—"
 
 # =============================================================================================
@@ -471,7 +471,7 @@ def _outcome_instrument(name: str) -> Instrument:
 
 
 def _load(db_path: Path | None, client_id: str | None) -> Document:
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         doc: Document = store.document(client_ids=[client_id] if client_id else None)
     finally:
@@ -492,7 +492,8 @@ def _load(db_path: Path | None, client_id: str | None) -> Document:
 @click.option(
     "--chart",
     "chart",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=file_output,
     default=None,
     help="With --client: write the trajectory chart(s), PNG or SVG by extension.",
 )

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from kapnotes.cli.app import cli, db_key, db_option, open_db
+from kapnotes.cli.app import (
+    audited,
+    cli,
+    db_key,
+    db_option,
+    file_output,
+    no_audit_option,
+    open_db,
+)
 from kapnotes.errors import KapnotesError
 from kapnotes.model import SessionKind
 from kapnotes.outputs import atomic_write, safe_component
@@ -37,7 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
+    callback=file_output,
     default=None,
     help="Output file [default: SESSION_ID.EXT; '-' for standard output].",
 )
@@ -78,6 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover
     default=None,
     help="Clinic configuration (JSON): its `notes` group sets the format per session kind.",
 )
+@no_audit_option
 @db_option
 def render(
     session_id: str | None,
@@ -92,6 +103,7 @@ def render(
     workers: int | None,
     kind: str | None,
     config_path: Path | None,
+    no_audit: bool,
     db_path: Path | None,
 ) -> None:
     """Render a session as a note (Word by default), or many sessions in a batch.
@@ -108,6 +120,9 @@ def render(
       kapnotes render --client cl-001 --out notes/
       kapnotes render --all --out notes/ --to docx
       kapnotes render --client cl-001 --kind dosing -f kap-dosing --to markdown --out notes/
+
+    Every note rendered from the database is recorded in its audit log once written. A store
+    on read-only media opens read-only: render then needs --no-audit.
     """
     from kapnotes.plugins import registry
     from kapnotes.rules.config import ClinicConfig
@@ -121,58 +136,81 @@ def render(
             raise click.UsageError("give SESSION_ID or a batch option (--client/--all), not both")
         if out_dir is None:
             raise click.UsageError("a batch needs --out DIR")
-        _batch(db_path, out_dir, fmt, to, template, client_id, workers, kind, config)
+        _batch(db_path, out_dir, fmt, to, template, client_id, workers, no_audit, kind, config)
         return
     if kind is not None:
         raise click.UsageError("--kind selects sessions of a batch (--client/--all)")
     if session_id is None:
         raise click.UsageError("give a SESSION_ID, or --client ID / --all with --out DIR")
-    data = _render_one(session_id, source, fmt, to, template, db_path, config)
     to_stdout = output is not None and str(output) == "-"
-    if to_stdout:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+    path = output or Path(f"{safe_component(session_id)}.{exporter.extension}")
+    if source is not None:
+        if no_audit:
+            raise click.UsageError("--no-audit is for notes rendered from the database")
+        data = _render_document(session_id, source, fmt, to, template, config)
+        _write(data, None if to_stdout else path)
     else:
-        path = output or Path(f"{safe_component(session_id)}.{exporter.extension}")
-        atomic_write(path, data)
-    if source is None:  # a stored note left the store: audited once it was written
-        store = open_db(db_path)
-        try:
-            store.record_renders([session_id], to=to, format=fmt)
-        finally:
-            store.close()
+        data = _render_stored(
+            session_id, fmt, to, template, db_path, no_audit, path, to_stdout, config
+        )
     if not to_stdout:
         click.echo(f"wrote {path} ({len(data)} bytes)", err=True)
 
 
-def _render_one(
+def _render_stored(
     session_id: str,
-    source: Path | None,
     fmt: str | None,
     to: str,
     template: Path | None,
     db_path: Path | None,
+    no_audit: bool,
+    path: Path,
+    to_stdout: bool,
     config: ClinicConfig | None = None,
 ) -> bytes:
-    from kapnotes.batch import default_format, render_stored
-    from kapnotes.rendering import render as render_session
+    from kapnotes.batch import render_stored
 
-    if source is not None:
-        from kapnotes.serialization import load
-
-        doc = load(source)
-        try:
-            _, session = doc.find_session(session_id)
-        except KeyError:
-            raise KapnotesError(f"no session {session_id!r} in {source}") from None
-        name = fmt or default_format(session.kind, config)
-        return render_session(session, document=doc, format=name, to=to, template=template)
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
-        return render_stored(store, session_id, format=fmt, to=to, template=template,
-                             audit=False, config=config)
+        audit = audited(store, no_audit, "render")
+        data = render_stored(store, session_id, format=fmt, to=to, template=template, audit=False,
+                             config=config)
+        _write(data, None if to_stdout else path)
+        if audit:  # a stored note left the store: audited once it was written
+            store.record_renders([session_id], to=to, format=fmt)
     finally:
         store.close()
+    return data
+
+
+def _write(data: bytes, path: Path | None) -> None:
+    """To ``path`` (complete or not at all), or to standard output for ``None``."""
+    if path is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        atomic_write(path, data)
+
+
+def _render_document(
+    session_id: str,
+    source: Path,
+    fmt: str | None,
+    to: str,
+    template: Path | None,
+    config: ClinicConfig | None = None,
+) -> bytes:
+    from kapnotes.batch import default_format
+    from kapnotes.rendering import render as render_session
+    from kapnotes.serialization import load
+
+    doc = load(source)
+    try:
+        _, session = doc.find_session(session_id)
+    except KeyError:
+        raise KapnotesError(f"no session {session_id!r} in {source}") from None
+    name = fmt or default_format(session.kind, config)
+    return render_session(session, document=doc, format=name, to=to, template=template)
 
 
 def _batch(
@@ -183,14 +221,16 @@ def _batch(
     template: Path | None,
     client_id: str | None,
     workers: int | None,
+    no_audit: bool,
     kind: str | None = None,
     config: ClinicConfig | None = None,
 ) -> None:
     from kapnotes.batch import render_all
 
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     skipped: list[str] = []
     try:
+        audit = audited(store, no_audit, "render")
         if client_id is not None:
             store.client(client_id)  # a clear error for an unknown client
         total = sum(1 for _sid, k in store.session_kinds(client_id) if kind in (None, k.value))
@@ -210,6 +250,7 @@ def _batch(
                 kind=kind,
                 config=config,
                 skipped=skipped,
+                audit=audit,
             ):
                 bar.update(1)
                 n += 1
@@ -244,11 +285,11 @@ def formats() -> None:
         )
         click.echo(f"  {e.name:<16} {e.value.description} [{kinds}] ({_origin(e.plugin)})")
     click.echo("Note exporters (render --to):")
-    for e in reg.exporters.entries():
-        click.echo(f"  {e.name:<16} {e.value.description} ({_origin(e.plugin)})")
+    for x in reg.exporters.entries():
+        click.echo(f"  {x.name:<16} {x.value.description} ({_origin(x.plugin)})")
     click.echo("Record exporters (export --to):")
-    for e in reg.record_exporters.entries():
-        click.echo(f"  {e.name:<16} {e.value.description} ({_origin(e.plugin)})")
+    for r in reg.record_exporters.entries():
+        click.echo(f"  {r.name:<16} {r.value.description} ({_origin(r.plugin)})")
 
 
 def _origin(plugin: str) -> str:
@@ -272,12 +313,12 @@ def plugins(include_builtin: bool) -> None:
     click.echo(json.dumps(describe_plugins(include_builtin=include_builtin), indent=2))
 
 
-def _listing(rows: list[dict[str, str]], as_json: bool) -> None:
+def _listing(rows: Sequence[Mapping[str, object]], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for r in rows:
-        click.echo(f"{r['name']:<28} {r['description']} ({_origin(r['plugin'])})")
+        click.echo(f"{r['name']:<28} {r['description']} ({_origin(str(r['plugin']))})")
         if r["source"]:
             click.echo(f"{'':<28} source: {r['source']}")
 

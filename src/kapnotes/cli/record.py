@@ -9,7 +9,17 @@ from typing import Any
 
 import click
 
-from kapnotes.cli.app import cli, db_option, echo_problems, open_db
+from kapnotes.cli.app import (
+    audited,
+    cli,
+    db_option,
+    echo_problems,
+    file_or_folder_output,
+    file_output,
+    no_audit_option,
+    open_db,
+    refuse_folder_output,
+)
 from kapnotes.errors import InvalidError, KapnotesError
 from kapnotes.model import Document
 from kapnotes.outputs import atomic_write, ensure_folder
@@ -67,6 +77,12 @@ def import_(
     store = open_db(db_path, must_exist=False)
     refused: tuple[str, ...] = ()
     try:
+        clashes = [(f, store.id_clashes(d)) for f, d in zip(files, docs, strict=True)]
+        for f, problems in clashes:
+            if problems:
+                echo_problems(InvalidError(problems, source=str(f)))
+        if any(problems for _, problems in clashes):
+            raise click.exceptions.Exit(1)
         if trust_signatures:
             summary = store.save(doc)
         else:
@@ -155,7 +171,7 @@ def check(
                 failed = True
                 echo_problems(exc)
     else:
-        store = open_db(db_path)
+        store = open_db(db_path, read_only="auto")
         try:
             docs.append((str(store.path), store.document(client_ids=list(client_ids) or None)))
         finally:
@@ -236,7 +252,8 @@ def _warn_unknown_instruments(docs: list[tuple[str, Document]]) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
+    callback=file_or_folder_output,
     default=None,
     help="File (or directory, for exporters that write several files); '-' or none: standard output.",
 )
@@ -286,6 +303,7 @@ def _warn_unknown_instruments(docs: list[tuple[str, Document]]) -> None:
     default=None,
     help="Who exports (audit log) [default: $KAPNOTES_ACTOR or your login].",
 )
+@no_audit_option
 @db_option
 def export(
     to: str,
@@ -299,12 +317,14 @@ def export(
     purpose: str | None,
     granted_by: str | None,
     actor: str | None,
+    no_audit: bool,
     db_path: Path | None,
 ) -> None:
     """Export the record (or some clients) from the database.
 
     Psychotherapy notes are never exported unless you name the authorization on file. Every
-    export is recorded in the audit log.
+    export is recorded in the audit log. A store on read-only media opens read-only: export
+    then needs --no-audit (and never carries psychotherapy notes).
 
     \b
     Examples:
@@ -338,13 +358,16 @@ def export(
         )
     if exporter.writes_directory and output is None:
         raise KapnotesError(f"exporter {to!r} writes a directory: give one with -o DIR")
-    store = open_db(db_path)
+    if not exporter.writes_directory and output is not None:
+        refuse_folder_output(click.get_current_context(), output)
+    store = open_db(db_path, read_only="auto")
     try:
         if actor:
             store.actor = actor
         view = RecordView.of_store(
             store, client_ids=list(client_ids) or None, authorization=authorization
         )
+        audit = audited(store, no_audit, "export")
         missing = sorted(set(client_ids) - {c.id for c in view.clients})
         if missing:
             raise KapnotesError(f"no client {', '.join(map(repr, missing))} in the database")
@@ -362,9 +385,10 @@ def export(
         elif to_stdout:
             sys.stdout.buffer.write(result)
             sys.stdout.buffer.flush()
-        store.record_export(
-            to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
-        )
+        if audit:
+            store.record_export(
+                to, [c.id for c in view.clients], psychotherapy_notes=len(view.psychotherapy_notes)
+            )
     finally:
         store.close()
     if exporter.writes_directory:
@@ -377,7 +401,8 @@ def export(
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=file_output,
     default=None,
     help="Write to FILE [default: standard output].",
 )
@@ -408,7 +433,7 @@ def search(text: str, limit: int, db_path: Path | None) -> None:
     Example:
       kapnotes search "critical voice"
     """
-    store = open_db(db_path)
+    store = open_db(db_path, read_only="auto")
     try:
         hits = store.search(text, limit=limit)
     finally:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kapnotes.errors import KapnotesError
-from kapnotes.exporting import ExportOptions, RecordExporter, RecordView
+from kapnotes.exporting import ExportOptions, NoteExporter, RecordExporter, RecordView
 from kapnotes.hookspecs import hookimpl
 
 NAME = "deidentified-json"
@@ -79,5 +79,5 @@ DEIDENTIFIED_JSON = RecordExporter(
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     register(DEIDENTIFIED_JSON)

@@ -8,9 +8,9 @@ own. The export functions import their modules on first use, so that ``import ka
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from kapnotes.exporting import ExportOptions, NoteExporter
+from kapnotes.exporting import ExportOptions, NoteExporter, RecordExporter
 from kapnotes.hookspecs import hookimpl
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,7 +76,7 @@ NOTE_EXPORTERS: tuple[NoteExporter, ...] = (
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     """Register the built-in note exporters (and record exporters, below)."""
     for exporter in NOTE_EXPORTERS:
         register(exporter)

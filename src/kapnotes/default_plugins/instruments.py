@@ -6,14 +6,14 @@ Registered through the ``register_instruments`` hook exactly like a third-party 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kapnotes.hookspecs import hookimpl
+from kapnotes.instruments.base import Instrument
 from kapnotes.instruments.catalog import ALL
 
 
 @hookimpl
-def register_instruments(register: Callable[[Any], None]) -> None:
+def register_instruments(register: Callable[[Instrument], None]) -> None:
     """Register every built-in instrument (PHQ-9, GAD-7, PCL-5, ...)."""
     for instrument in ALL:
         register(instrument)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kapnotes.hookspecs import hookimpl
-from kapnotes.model.interventions import BUILTIN_INTERVENTION_TYPES
+from kapnotes.model.interventions import BUILTIN_INTERVENTION_TYPES, Intervention
 
 
 @hookimpl
-def register_intervention_types(register: Callable[[Any], None]) -> None:
+def register_intervention_types(register: Callable[[type[Intervention]], None]) -> None:
     for cls in BUILTIN_INTERVENTION_TYPES:
         register(cls)

@@ -7,14 +7,14 @@ Registered through the ``register_note_formats`` hook exactly like a third-party
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kapnotes.hookspecs import hookimpl
+from kapnotes.notes.format import NoteFormat
 from kapnotes.notes.formats import BUILTIN_FORMATS
 
 
 @hookimpl
-def register_note_formats(register: Callable[[Any], None]) -> None:
+def register_note_formats(register: Callable[[NoteFormat], None]) -> None:
     """Register every built-in note format."""
     for f in BUILTIN_FORMATS:
         register(f)

@@ -25,7 +25,7 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from kapnotes.exporting import ExportOptions, RecordExporter, RecordView
+from kapnotes.exporting import ExportOptions, NoteExporter, RecordExporter, RecordView
 from kapnotes.hookspecs import hookimpl
 from kapnotes.instruments.base import Instrument, ScoringError
 from kapnotes.model import Document, MeasureAdministration, Session, TreatmentCourse
@@ -49,6 +49,7 @@ from kapnotes.outcomes import (
     course_until,
     is_outcome_measure,
 )
+from kapnotes.registry import Registry, resolve
 
 __all__ = ["CSV_COLUMNS", "PROGRESS", "SCORES_CSV", "build_progress_note", "scores_csv"]
 
@@ -300,7 +301,7 @@ def _outcome_sections(ctx: NoteContext, params: OutcomeParams) -> list[Section |
         return [_section("outcomes", "Outcomes", (), "No treatment course: outcomes need the "
                          "course's sessions.")]
     course = course_until(ctx.course, ctx.session)
-    known = _registered()
+    known = _registered(None)  # notes read the default registry (see kapnotes.registry)
     found = course_outcomes(course, params, lookup=_lookup(known))
     titles = ", ".join(i.title for i in known.values() if is_outcome_measure(i, params))
     none = f"No outcome measures ({titles}) recorded yet."
@@ -351,10 +352,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "administered_at", "context", "respondent", "total", "band", "complete", "flags", "n_items",
 )
 
-def _registered() -> dict[str, Instrument]:
-    from kapnotes.plugins import registry
-
-    return {i.name: i for i in registry().instruments}
+def _registered(registry: Registry | None) -> dict[str, Instrument]:
+    return {i.name: i for i in resolve(registry).instruments}
 
 
 def _lookup(known: dict[str, Instrument]) -> Callable[[str], Instrument | None]:
@@ -401,9 +400,17 @@ def _administrations(doc: Document) -> Iterator[tuple[TreatmentCourse, Session,
                 yield course, s, m
 
 
-def scores_csv(doc: Document, instruments: dict[str, Instrument] | None = None) -> bytes:
-    """The scores of every measure administration in ``doc`` as RFC 4180 CSV bytes."""
-    known = _registered() if instruments is None else instruments
+def scores_csv(
+    doc: Document,
+    instruments: dict[str, Instrument] | None = None,
+    *,
+    registry: Registry | None = None,
+) -> bytes:
+    """The scores of every measure administration in ``doc`` as RFC 4180 CSV bytes.
+
+    ``instruments`` by name, or those of ``registry`` (None: the default registry).
+    """
+    known = _registered(registry) if instruments is None else instruments
     rows = list(_administrations(doc))
     width = max([len(i.items) for i in known.values()] + [len(m.items) for *_x, m in rows]
                 + [0])
@@ -430,12 +437,12 @@ SCORES_CSV = RecordExporter(
 
 
 @hookimpl
-def register_note_formats(register: Callable[[Any], None]) -> None:
+def register_note_formats(register: Callable[[NoteFormat], None]) -> None:
     """Register the ``progress`` note format."""
     register(PROGRESS)
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     """Register the ``scores-csv`` record exporter."""
     register(SCORES_CSV)

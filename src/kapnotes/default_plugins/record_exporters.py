@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from kapnotes.exporting import ExportOptions, RecordExporter, RecordView
+from kapnotes.exporting import ExportOptions, NoteExporter, RecordExporter, RecordView
 from kapnotes.hookspecs import hookimpl
 
 
@@ -25,5 +24,5 @@ JSON_DOCUMENT = RecordExporter(
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     register(JSON_DOCUMENT)

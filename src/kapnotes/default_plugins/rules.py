@@ -7,14 +7,14 @@ plugin adds its own rules the same way (rule names must not clash).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kapnotes.hookspecs import hookimpl
+from kapnotes.rules.base import Rule
 from kapnotes.rules.builtin import BUILTIN_RULES
 
 
 @hookimpl
-def register_rules(register: Callable[[Any], None]) -> None:
+def register_rules(register: Callable[[Rule], None]) -> None:
     """Register every built-in rule (suicide risk, go/no-go, dose, REMS, consent, ...)."""
     for rule in BUILTIN_RULES:
         register(rule)

@@ -31,9 +31,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from kapnotes.errors import InvalidError, ModelError, Problem
-
-#: Registry names: the rule the plugin registry enforces (``kapnotes.plugins.NAME_RE``).
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+from kapnotes.registry import NAME_RE  # registry names: the rule the plugin registry enforces
 
 Answer: TypeAlias = int | None
 Answers: TypeAlias = tuple[int | None, ...]
@@ -100,6 +98,11 @@ class Band:
 
     Bounds are integers. A prorated (fractional) total belongs to the band whose integer range it
     falls in or just above: 9.5 is in 5–9, because the next cut-off says "10 or more".
+
+    :ivar low: the lowest total in the band.
+    :ivar high: the highest total in the band.
+    :ivar label: the band's name (``moderate``), shown with the score.
+    :ivar source: where the cut-offs come from (a citation).
     """
 
     low: int

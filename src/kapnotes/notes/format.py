@@ -20,10 +20,20 @@ class NoteContext:
 
     ``course`` gives earlier sessions (for integration of a dosing session, outcomes);
     ``clinicians`` resolves ids to names and credentials. ``extra`` carries what plugins add
-    (e.g. safety findings, outcome charts) keyed by name. ``renderers`` are the registered
-    renderers by name (``intervention.breathwork``, ``extension.harbor_light.session``; see
-    :mod:`kapnotes.notes.renderers`) and ``extensions`` the declared extensions by name
-    (``harbor_light.session``), both filled in from the plugin registry when a note is built.
+    (e.g. safety findings, outcome charts) keyed by name.
+
+    :ivar session: the session the note is about.
+    :ivar course: its treatment course (with the other sessions), when known.
+    :ivar client: the client, when known.
+    :ivar clinic: the clinic (letterhead), when known.
+    :ivar clinicians: clinicians by id.
+    :ivar generated_at: when the note is produced; None keeps notes deterministic.
+    :ivar extra: what the core and plugins add, by name (``findings``: the safety findings of
+        a draft).
+    :ivar renderers: the registered renderers by name (``intervention.breathwork``,
+        ``extension.harbor_light.session``; see :mod:`kapnotes.notes.renderers`), filled in
+        from the plugin registry when a note is built.
+    :ivar extensions: the declared extensions by name (``harbor_light.session``).
     """
 
     session: Session

@@ -131,6 +131,9 @@ _PROVIDER_FIELDS: frozenset[tuple[type, str]] = frozenset(
         (Clinic, "name"),
         (Clinic, "phone"),
         (Clinic, "npi"),
+        # (B) a tz database name names a city ("America/Indiana/Tell_City"), which redaction of
+        # free text cannot know: removed with the clinic's identity
+        (Clinic, "timezone"),
     }
 )
 _NAME_WORDS = re.compile(r"name|escort", re.IGNORECASE)

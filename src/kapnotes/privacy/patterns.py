@@ -40,6 +40,8 @@ ZIP = "ZIP"
 ADDRESS = "ADDRESS"
 LOCATION = "LOCATION"
 AGE = "AGE"
+IMAGE = "IMAGE"
+DATA = "DATA"
 
 #: Words never redacted on their own when they occur in a free-form name ("Support person (our
 #: chaperone)", "Dr. Lee Ames"): titles, particles, relationships and generic words. The whole
@@ -185,6 +187,9 @@ _ID_LABELS = (
     r"|DEA(?:\s+(?:number|no\.?|#))?|NPI|plate|VIN"
     r"|serial\s+(?:number|no\.?|#)|S/N|device\s+(?:id|identifier|serial|number)|IMEI|UDI"
     r"|passport(?:\s+(?:number|no\.?|#))?|SSN|social\s+security(?:\s+(?:number|no\.?|#))?"
+    r"|(?:fingerprint|finger\s+print|voiceprint|voice\s+print|palm\s*print|iris|retina(?:l)?"
+    r"|face|facial|biometric)\s+(?:scan\s+)?(?:id|identifier|template|hash|number|no\.?|#)"
+    r"|(?:fingerprint|voiceprint|biometric)"
 )
 
 PATTERNS: tuple[Detector, ...] = (
@@ -309,12 +314,14 @@ PATTERNS: tuple[Detector, ...] = (
         replacement="90+",
     ),
     # (D, E) telephone and fax numbers: North American with separators, 10-11 digits in a row,
-    # local 7-digit with a hyphen, international with a leading +
+    # local 7-digit with a hyphen, international with a leading +. Ten digits in 3-3-4 groups
+    # are a telephone number even before a unit ("(433) 377-0042 mg" is no dose); the shorter
+    # shapes are not, before one ("100-1000 mg").
     Detector(
         PHONE,
         re.compile(
             r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
-            rf"(?:\s?(?:x|ext\.?|extension)\s?\d{{1,6}})?(?![\w-]){_UNIT_AFTER}",
+            r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?(?![\w-])",
             _I,
         ),
         20,
@@ -329,6 +336,15 @@ PATTERNS: tuple[Detector, ...] = (
         22,
         check=_enough_digits(8),
     ),
+    # (Q, P) images embedded in the text (a data: URI), and any long run of base64: the encoding
+    # of a photograph, a biometric template or another file, never clinical prose
+    Detector(
+        IMAGE,
+        re.compile(r"\bdata:image/[\w.+-]+(?:;[\w=.+-]+)*,[A-Za-z0-9+/=%_-]*", _I),
+        9,
+        needs=":",
+    ),
+    Detector(DATA, re.compile(r"(?<![\w+/])[A-Za-z0-9+/]{64,}={0,2}(?![\w+/=])"), 9, needs=None),
     # (H-M, R) values labelled as identifiers: MRN, account, member, policy, licence, plate, VIN,
     # serial, device... Only the value is replaced, and only if it has a digit.
     Detector(

@@ -43,7 +43,8 @@ IDENTIFIERS: tuple[tuple[str, str, str], ...] = (
     ("A", "Names", "client, emergency-contact, escort and people-present names removed; clinician "
      "names removed by default; names redacted from free text"),
     ("B", "Geographic subdivisions smaller than a State", "street lines and city removed; ZIP "
-     "kept as its first three digits, 000 for the restricted prefixes; state kept"),
+     "kept as its first three digits, 000 for the restricted prefixes; state kept; the clinic's "
+     "time zone (a tz name names a city) removed"),
     ("C", "All elements of dates (except year); ages over 89", "dates shifted per client or cut "
      "to the year; a birth date indicating an age over 89 becomes 90+; dates and ages over 89 "
      "redacted from free text"),
@@ -64,8 +65,11 @@ IDENTIFIERS: tuple[tuple[str, str, str], ...] = (
      "when labelled (serial, device id) or shaped like an identifier, and MAC addresses"),
     ("N", "Web Universal Resource Locators (URLs)", "redacted from free text"),
     ("O", "Internet Protocol (IP) addresses", "IPv4 and IPv6 redacted from free text"),
-    ("P", "Biometric identifiers", "not in the model; cannot be detected in free text"),
-    ("Q", "Full-face photographs and comparable images", "not in the model (no images)"),
+    ("P", "Biometric identifiers", "not in the model; in free text, labelled biometric codes "
+     "(fingerprint, voiceprint, iris or face ids and templates) and encoded data (long base64) "
+     "redacted; a biometric described in words cannot be detected"),
+    ("Q", "Full-face photographs and comparable images", "not in the model (no images); an "
+     "image embedded in any string (a data: URI, long base64) is removed whole"),
     ("R", "Any other unique identifying number, characteristic, or code", "record ids replaced "
      "by keyed pseudonyms (allowed as a re-identification code by 164.514(c)); signature content "
      "hashes removed; identifier-shaped codes redacted from free text"),

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from kapnotes.model.session import Session, SessionKind
+from kapnotes.registry import Registry, resolve
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from kapnotes.instruments.base import Instrument, ScoreResult
@@ -202,8 +203,10 @@ class RuleContext:
     :ivar course: the session's course, None when the session is checked without one.
     :ivar course_path: JSON path of the course, ``$.courses[1]`` (None without a course).
     :ivar document: the whole document, when there is one.
-    :ivar instruments: the registered instruments by name (default: the plugin registry's),
-        read by :meth:`instrument` and :meth:`score`.
+    :ivar registry: the plugin registry the helpers read (None: the default registry, see
+        :mod:`kapnotes.registry`).
+    :ivar instruments: the registered instruments by name (default: the registry's), read by
+        :meth:`instrument` and :meth:`score`.
     """
 
     session: Session
@@ -213,6 +216,7 @@ class RuleContext:
     course: TreatmentCourse | None = None
     course_path: str | None = None
     document: Document | None = None
+    registry: Registry | None = attrs.field(default=None, eq=False, repr=False)
     _scores: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False, alias="scores")
     _instruments: Mapping[str, Instrument] | None = attrs.field(
         default=None, eq=False, repr=False, alias="instruments"
@@ -268,9 +272,7 @@ class RuleContext:
         """Every registered instrument by name (the ``instruments`` given, else the plugin
         registry's)."""
         if self._instruments is None:
-            from kapnotes.plugins import registry
-
-            return {i.name: i for i in registry().instruments}
+            return {i.name: i for i in resolve(self.registry).instruments}
         return self._instruments
 
     def instrument(self, measure: MeasureAdministration) -> Instrument | None:

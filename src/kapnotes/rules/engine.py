@@ -9,6 +9,9 @@ A rule that raises does not stop the check: it becomes a ``blocking`` finding wi
 ``KAP-RULE-ERROR`` naming the rule (a note must not be signed on a check that did not run).
 ``KAPNOTES_STRICT_PLUGINS=1`` re-raises instead, for plugin authors and CI.
 
+The rules run, and the instruments they score with, come from ``registry=`` (None: the
+default registry, see :mod:`kapnotes.registry`).
+
 Order is stable: sessions in document order (courses as stored, sessions in time order), then
 within a session blocking before warning before info, then by code, then by path (indices
 compared as numbers), then by rule name.
@@ -20,10 +23,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kapnotes.errors import NotFoundError
+from kapnotes.errors import NotFoundError, strict_plugins
 from kapnotes.model.course import TreatmentCourse
 from kapnotes.model.document import Document
 from kapnotes.model.session import Session
+from kapnotes.registry import Registry, resolve
 from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, json_path
 from kapnotes.rules.config import ClinicConfig
 
@@ -33,11 +37,9 @@ __all__ = ["RULE_ERROR", "blocking", "check_session", "evaluate", "rules"]
 RULE_ERROR = "KAP-RULE-ERROR"
 
 
-def rules() -> list[tuple[str, Rule]]:
+def rules(*, registry: Registry | None = None) -> list[tuple[str, Rule]]:
     """``(plugin name, rule)`` for every registered rule, sorted by rule name."""
-    from kapnotes.plugins import registry
-
-    return [(e.plugin, e.value) for e in registry().rules.entries()]
+    return [(e.plugin, e.value) for e in resolve(registry).rules.entries()]
 
 
 def evaluate(
@@ -45,12 +47,14 @@ def evaluate(
     config: ClinicConfig | None = None,
     *,
     session_ids: Iterable[str] | None = None,
+    registry: Registry | None = None,
 ) -> list[Finding]:
     """Every finding of every registered rule on every session of ``document``.
 
     :param document: the record to check.
     :param config: the clinic's thresholds; :meth:`ClinicConfig.default` when None.
     :param session_ids: check only these sessions (ids are unique within a document).
+    :param registry: the rules and instruments (None: the default registry).
     :returns: the findings, in the stable order described in the module docstring.
     :raises kapnotes.errors.NotFoundError: a session id that is not in the document.
     """
@@ -61,9 +65,10 @@ def evaluate(
         unknown = [sid for sid in wanted if sid not in known]
         if unknown:
             raise NotFoundError(f"no session {', '.join(map(repr, unknown))} in the document")
-    registered = rules()
+    reg = resolve(registry)
+    registered = rules(registry=reg)
     scores: dict[str, Any] = {}
-    shared = _shared()
+    shared = _shared(reg)
     out: list[Finding] = []
     for i, course in enumerate(document.courses):
         course_path = json_path("$", "courses", i)
@@ -74,6 +79,7 @@ def evaluate(
                 registered, session, cfg,
                 path=json_path(course_path, "sessions", j),
                 course=course, course_path=course_path, document=document, scores=scores,
+                registry=reg,
                 **shared,
             )
     return out
@@ -85,14 +91,17 @@ def check_session(
     *,
     course: TreatmentCourse | None = None,
     document: Document | None = None,
+    registry: Registry | None = None,
 ) -> list[Finding]:
     """The findings for one session, e.g. at the signing gate.
 
     Paths are rooted where the session sits: under its document when ``document`` holds it
     (``$.courses[1].sessions[6]...``), under its course otherwise (``$.sessions[6]...``), or at
     the session itself (``$.dosing...``) when it comes alone. Without a course, rules that need
-    the course (consents) cannot check and report nothing.
+    the course (consents) cannot check and report nothing. ``registry``: the rules and
+    instruments (None: the default registry).
     """
+    reg = resolve(registry)
     cfg = config if config is not None else ClinicConfig.default()
     path, course_path = "$", None
     if document is not None and course is None:
@@ -110,17 +119,15 @@ def check_session(
         if j is not None:
             path = json_path(course_path, "sessions", j)
     return _run(
-        rules(), session, cfg, path=path, course=course, course_path=course_path,
-        document=document, scores={}, **_shared(),
+        rules(registry=reg), session, cfg, path=path, course=course, course_path=course_path,
+        document=document, scores={}, registry=reg, **_shared(reg),
     )
 
 
-def _shared() -> dict[str, Any]:
+def _shared(reg: Registry) -> dict[str, Any]:
     """What every rule of one evaluation shares: the registered instruments (read once) and the
     resolution of the instrument ids the record uses."""
-    from kapnotes.plugins import registry
-
-    return {"instruments": {i.name: i for i in registry().instruments}, "names": {}}
+    return {"instruments": {i.name: i for i in reg.instruments}, "names": {}}
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:
@@ -141,6 +148,7 @@ def _run(
     course_path: str | None,
     document: Document | None,
     scores: dict[str, Any],
+    registry: Registry,
     instruments: Mapping[str, Any] | None = None,
     names: dict[str, str] | None = None,
 ) -> list[Finding]:
@@ -151,7 +159,7 @@ def _run(
             continue
         ctx = RuleContext(
             session=session, config=config, rule=rule, path=path, course=course,
-            course_path=course_path, document=document, scores=scores,
+            course_path=course_path, document=document, scores=scores, registry=registry,
             instruments=instruments, names=names if names is not None else {},
         )
         try:
@@ -160,9 +168,7 @@ def _run(
                 if not isinstance(f, Finding):
                     raise TypeError(f"rule returned {f!r}; expected kapnotes.rules.base.Finding")
         except Exception as exc:
-            from kapnotes.plugins import _strict
-
-            if _strict():
+            if strict_plugins():
                 raise
             found.append(_rule_error(rule, plugin, session, path, exc))
             continue

@@ -4,9 +4,11 @@ Strict primitives: a float is not an int (12.9 and 12.0 are refused for an integ
 string is not a bool ("false" is refused), a bool is not a number, integers must fit in 64 bits
 (2**70 is refused), floats must be finite. Unknown keys are refused. Date-times need a UTC offset.
 Interventions and monitoring entries are tagged unions keyed by ``type``; intervention types come
-from the plugin registry, so a clinic's plugin extends the format. So do extension fields
-(``"extensions": {"<namespace>": {...}}``, :mod:`kapnotes.model.extensions`): a declared
-namespace is structured as its plugin's class, strictly; an undeclared one is kept as read.
+from the plugin registry, so a clinic's plugin extends the format: :func:`converter` takes
+``registry=`` (None: the default registry, looked up when an intervention is read; see
+:mod:`kapnotes.registry`). So do extension fields (``"extensions": {"<namespace>": {...}}``,
+:mod:`kapnotes.model.extensions`): a declared namespace is structured as its plugin's class,
+strictly; an undeclared one is kept as read.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from kapnotes.model.extensions import (
     UnknownExtension,
 )
 from kapnotes.model.interventions import Intervention, UnknownIntervention
+from kapnotes.registry import Registry, resolve
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # ASCII digits only (re.ASCII): without it Python's \d matches other scripts' digits too.
@@ -176,19 +179,13 @@ class UnknownTypeError(EdgeError):
     pass
 
 
-def _registry() -> Any:
-    from kapnotes.plugins import registry
-
-    return registry()
+def _intervention_types(registry: Registry | None) -> dict[str, type[Intervention]]:
+    return {t.type: t for t in resolve(registry).intervention_types}
 
 
-def _intervention_types() -> dict[str, type[Intervention]]:
-    return {t.type: t for t in _registry().intervention_types}
-
-
-def _extensions(host: str) -> dict[str, Extension]:
+def _extensions(host: str, registry: Registry | None) -> dict[str, Extension]:
     """The declared extensions of ``host``, by namespace."""
-    return {e.namespace: e for e in _registry().extensions if e.host == host}
+    return {e.namespace: e for e in resolve(registry).extensions if e.host == host}
 
 
 #: Set by :func:`strict_extensions`: refuse namespaces no installed plugin declares.
@@ -246,12 +243,14 @@ def _unknown_intervention(value: dict[str, Any]) -> UnknownIntervention:
     return UnknownIntervention(tag=value["type"], raw=raw)
 
 
-def _structure_extensions(c: cattrs.Converter, value: Any, host: str) -> Extensions:
+def _structure_extensions(
+    c: cattrs.Converter, value: Any, host: str, registry: Registry | None
+) -> Extensions:
     """The ``extensions`` object of a ``host``: each declared namespace as its class (every
     problem with its path), each undeclared one kept opaque (or refused when strict)."""
     if not isinstance(value, dict):
         raise EdgeError(f"expected an object of extension namespaces, got {_describe(value)}")
-    declared = _extensions(host)
+    declared = _extensions(host, registry)
     entries: list[tuple[str, Any]] = []
     errors: list[Exception] = []
     for ns, v in value.items():
@@ -281,13 +280,13 @@ def _structure_extensions(c: cattrs.Converter, value: Any, host: str) -> Extensi
     return Extensions(dict(entries))
 
 
-def _structure_plugin_sections(c: cattrs.Converter, value: Any) -> Any:
+def _structure_plugin_sections(c: cattrs.Converter, value: Any, registry: Registry | None) -> Any:
     """The ``plugins`` object of a clinic configuration: each section as its plugin's class."""
     from kapnotes.rules.plugin_config import PluginSections
 
     if not isinstance(value, dict):
         raise EdgeError(f"expected an object of plugin sections, got {_describe(value)}")
-    declared = {s.name: s for s in _registry().config_sections}
+    declared = {s.name: s for s in resolve(registry).config_sections}
     found: dict[str, Any] = {}
     errors: list[Exception] = []
     for name, v in value.items():
@@ -316,7 +315,7 @@ def _unstructure_extensions(c: cattrs.Converter, ext: Extensions) -> dict[str, A
     }
 
 
-def _make_converter() -> cattrs.Converter:
+def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
     c = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True, omit_if_default=True)
     # cattrs dispatches primitives by singledispatch, so a ``str`` hook also receives str-based
     # enums and an ``int`` hook receives bool: one hook per base decides by the exact class.
@@ -362,7 +361,7 @@ def _make_converter() -> cattrs.Converter:
         overrides: dict[str, Any] = {}
         if host:
             overrides["extensions"] = override(
-                struct_hook=lambda value, _t: _structure_extensions(c, value, host)
+                struct_hook=lambda value, _t: _structure_extensions(c, value, host, registry)
             )
         fn: Callable[[Any, Any], Any] = make_dict_structure_fn(
             cls, c, _cattrs_forbid_extra_keys=True, **overrides
@@ -389,7 +388,7 @@ def _make_converter() -> cattrs.Converter:
         return structure
 
     def intervention_structure(value: Any, t: Any) -> Any:
-        types = _intervention_types()
+        types = _intervention_types(registry)
         # A string tag no installed plugin registers: kept as read (the data outlives its plugin).
         if isinstance(value, dict):
             tag = value.get("type")
@@ -430,7 +429,7 @@ def _make_converter() -> cattrs.Converter:
     c.register_unstructure_hook(Extensions, lambda ext: _unstructure_extensions(c, ext))
     from kapnotes.rules.plugin_config import PluginSections
 
-    c.register_structure_hook(PluginSections, lambda v, _t: _structure_plugin_sections(c, v))
+    c.register_structure_hook(PluginSections, lambda v, _t: _structure_plugin_sections(c, v, registry))
     c.register_unstructure_hook(
         PluginSections, lambda ps: {n: c.unstructure(v, unstructure_as=type(v)) for n, v in ps.items()}
     )
@@ -457,18 +456,36 @@ def _structure_items(c: cattrs.Converter, value: list[Any], elem_t: Any) -> tupl
 
 _lock = threading.Lock()
 _converter: cattrs.Converter | None = None
+#: Converters of explicitly given registries, by ``id`` (the registry is kept alive with it).
+_by_registry: dict[int, tuple[Registry, cattrs.Converter]] = {}
+_KEEP = 8
 
 
-def converter() -> cattrs.Converter:
-    """The project converter (built once; rebuilt after plugins change)."""
+def converter(registry: Registry | None = None) -> cattrs.Converter:
+    """The project converter reading the intervention types of ``registry``.
+
+    ``None``: the default registry's, looked up as each intervention is read (the converter is
+    built once). A converter of an explicit registry is kept for the last few registries.
+    """
     global _converter
     with _lock:
-        if _converter is None:
-            _converter = _make_converter()
-        return _converter
+        if registry is None:
+            if _converter is None:
+                _converter = _make_converter()
+            return _converter
+        found = _by_registry.get(id(registry))
+        if found is not None and found[0] is registry:
+            return found[1]
+        if len(_by_registry) >= _KEEP:
+            del _by_registry[next(iter(_by_registry))]
+        made = _make_converter(registry)
+        _by_registry[id(registry)] = (registry, made)
+        return made
 
 
 def reset_converter() -> None:
+    """Forget the converters built so far (after plugins changed)."""
     global _converter
     with _lock:
         _converter = None
+        _by_registry.clear()

@@ -17,6 +17,7 @@ import attrs
 
 from kapnotes.errors import FormatVersionError, InvalidError, Problem
 from kapnotes.model.document import FORMAT_NAME, FORMAT_VERSION, Document
+from kapnotes.registry import Registry
 from kapnotes.serialization.converter import converter
 from kapnotes.serialization.problems import problems_from
 
@@ -79,10 +80,15 @@ def _parse_version(v: Any) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
-def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:
-    """Structure plain data as ``cls`` with the project converter; every problem at once."""
+def structure(
+    data: Any, cls: type[T], *, source: str | None = None, registry: Registry | None = None
+) -> T:
+    """Structure plain data as ``cls`` with the project converter; every problem at once.
+
+    ``registry``: the intervention types (None: the default registry, see :mod:`kapnotes.registry`).
+    """
     try:
-        return converter().structure(data, cls)
+        return converter(registry).structure(data, cls)
     except Exception as exc:  # noqa: BLE001 - turned into problems with paths
         raise InvalidError(problems_from(exc), source=source) from None
 
@@ -92,24 +98,32 @@ def unstructure(obj: Any) -> Any:
     return converter().unstructure(obj)
 
 
-def from_data(data: Any, *, source: str | None = None) -> Document:
-    """A :class:`Document` from parsed JSON (a dict)."""
+def from_data(
+    data: Any, *, source: str | None = None, registry: Registry | None = None
+) -> Document:
+    """A :class:`Document` from parsed JSON (a dict).
+
+    ``registry``: the intervention types and instruments it is read and checked with (None: the
+    default registry, see :mod:`kapnotes.registry`).
+    """
     check_version(data, source)
-    doc = structure(data, Document, source=source)
+    doc = structure(data, Document, source=source, registry=registry)
     if doc.format_version != FORMAT_VERSION:
         # Upgrade within the major version: every field added since 1.0 is optional, so an
         # older document is already a valid current one (docs/format.md, "Versions").
         doc = attrs.evolve(doc, format_version=FORMAT_VERSION)  # type: ignore[misc]
     from kapnotes.validation import check_against_registry
 
-    problems = check_against_registry(doc)
+    problems = check_against_registry(doc, registry=registry)
     if problems:
         raise InvalidError(problems, source=source)
     return doc
 
 
-def loads(text: str | bytes, *, source: str | None = None) -> Document:
-    """A :class:`Document` from JSON text."""
+def loads(
+    text: str | bytes, *, source: str | None = None, registry: Registry | None = None
+) -> Document:
+    """A :class:`Document` from JSON text (``registry``: as for :func:`from_data`)."""
     try:
         data = json.loads(
             text, parse_constant=_refuse_constant, object_pairs_hook=_object_refusing_duplicates
@@ -132,7 +146,7 @@ def loads(text: str | bytes, *, source: str | None = None) -> Document:
     problems = structure_problems(data)
     if problems:
         raise InvalidError(problems, source=source)
-    return from_data(data, source=source)
+    return from_data(data, source=source, registry=registry)
 
 
 #: Deepest nesting of arrays and objects a document may have (a kapnotes document needs < 12).
@@ -184,8 +198,8 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"not valid JSON: {name} is not a number in JSON")
 
 
-def load(path: str | Path) -> Document:
-    """A :class:`Document` from a JSON file."""
+def load(path: str | Path, *, registry: Registry | None = None) -> Document:
+    """A :class:`Document` from a JSON file (``registry``: as for :func:`from_data`)."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -193,7 +207,7 @@ def load(path: str | Path) -> Document:
         raise InvalidError(
             [Problem("$", f"cannot read {p}: {exc.strerror}")], source=str(p)
         ) from None
-    return loads(raw, source=str(p))
+    return loads(raw, source=str(p), registry=registry)
 
 
 def to_data(doc: Document) -> dict[str, Any]:

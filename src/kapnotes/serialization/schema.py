@@ -21,6 +21,7 @@ from kapnotes.model.document import FORMAT_VERSION
 from kapnotes.model.dosing import MONITORING_TYPES, MonitoringEntry
 from kapnotes.model.extensions import NAMESPACE_RE, Extension
 from kapnotes.model.interventions import Intervention, UnknownIntervention
+from kapnotes.registry import Registry, resolve
 from kapnotes.serialization.converter import INT64_MAX, INT64_MIN
 
 SCHEMA_ID = f"https://kapnotes.org/schema/document-{FORMAT_VERSION}.json"
@@ -175,12 +176,12 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def json_schema() -> dict[str, Any]:
+def json_schema(*, registry: Registry | None = None) -> dict[str, Any]:
     """The JSON Schema of a kapnotes document, including plugins' intervention types and
-    extension fields."""
-    from kapnotes.plugins import registry
-
-    b = _Builder(list(registry().intervention_types), list(registry().extensions))
+    extension fields (those of ``registry``; None: the default registry, see
+    :mod:`kapnotes.registry`)."""
+    reg = resolve(registry)
+    b = _Builder(list(reg.intervention_types), list(reg.extensions))
     root = b.object_schema(Document)
     root["required"] = sorted({*root.get("required", []), "format", "format_version"})
     root["properties"]["format_version"] = {

@@ -3,6 +3,7 @@
 from kapnotes.store.content import session_content_hash
 from kapnotes.store.db import (
     DB_ENV,
+    ReadOnlyStoreError,
     SearchHit,
     Store,
     default_path,
@@ -12,6 +13,7 @@ from kapnotes.store.writer import SaveSummary
 
 __all__ = [
     "DB_ENV",
+    "ReadOnlyStoreError",
     "SaveSummary",
     "SearchHit",
     "Store",

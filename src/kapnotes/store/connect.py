@@ -1,5 +1,11 @@
 """Opening the SQLite connection: pragmas, and SQLCipher encryption when a key is given.
 
+A store that cannot be written (a read-only file system, a read-only file or folder) is opened
+read-only on request (:func:`unwritable` says why one cannot be written): SQLite's ``mode=ro``,
+or, where even that needs a file it cannot create next to the database (the ``-shm`` of a
+WAL database), ``immutable=1`` -- refused when a ``-wal`` file holds changes that mode would
+not read.
+
 A key is either a passphrase (``str``, stretched by SQLCipher's PBKDF2) or a raw 256-bit key
 (``bytes`` of length 32, used as is). A key is never put into an error message. A key given for a
 plain database is refused (kapnotes neither encrypts a database in place nor opens it silently
@@ -9,9 +15,11 @@ unencrypted); a plain open of an encrypted database is refused before SQLite rea
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,28 +34,109 @@ class EncryptionError(StoreError):
     """An encrypted store cannot be opened: wrong or missing key, or no SQLCipher installed."""
 
 
+class ReadOnlyStoreError(StoreError):
+    """A store cannot be written: it is on read-only media, or was opened read-only."""
+
+
+def unwritable(path: Path) -> str | None:
+    """Why a store at ``path`` cannot be written (``None`` when it can).
+
+    Writing needs the file and its folder (SQLite creates the ``-wal`` and ``-shm`` files, or a
+    journal, next to the database). A read-only file system is named as such; otherwise the
+    file or folder whose permissions refuse the write.
+    """
+    folder = path.absolute().parent
+    probe = path if path.exists() else folder
+    if _read_only_file_system(probe):
+        return "it is on a read-only file system"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} cannot be written"
+    return None
+
+
+def _read_only_file_system(path: Path) -> bool:
+    if not hasattr(os, "statvfs"):  # pragma: no cover - Windows: permissions say it
+        return False
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def connect(
-    path: Path | None, *, key: str | bytes | None, timeout_ms: int, wal: bool = True
+    path: Path | None,
+    *,
+    key: str | bytes | None,
+    timeout_ms: int,
+    wal: bool = True,
+    read_only: bool = False,
 ) -> Any:
     """A connection with foreign keys on, a busy timeout and (for files, unless ``wal`` is
-    false) WAL. ``wal=False`` changes nothing in the file: for inspecting it first."""
+    false) WAL. ``wal=False`` changes nothing in the file: for inspecting it first.
+    ``read_only`` opens an existing file that SQLite will never write (nor its journal mode)."""
     target = ":memory:" if path is None else str(path)
+    if read_only and path is None:
+        raise StoreError("an in-memory store cannot be opened read-only")
     if key is not None:
-        conn, _ = _encrypted(path, target, key, timeout_ms)
+        conn, _ = _encrypted(path, target, key, timeout_ms, read_only=read_only)
     else:
         if path is not None and _header(path) not in (b"", SQLITE_HEADER):
             raise EncryptionError(
                 f"{path} is encrypted (or is not a SQLite database): open it with its key"
             )
-        conn, _ = (
-            sqlite3.connect(target, timeout=timeout_ms / 1000),
-            sqlite3.OperationalError,
-        )
+        if read_only:
+            assert path is not None
+            conn = _read_only(sqlite3, path, timeout_ms)
+        else:
+            conn = sqlite3.connect(target, timeout=timeout_ms / 1000)
     try:
         conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
         conn.execute("PRAGMA foreign_keys = ON")
-        if path is not None and wal:
+        if path is not None and wal and not read_only:
             enable_wal(conn, timeout_ms)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _read_only(
+    driver: Any, path: Path, timeout_ms: int, setup: Callable[[Any], None] | None = None
+) -> Any:
+    """``path`` opened with SQLite's ``mode=ro``, else (no ``-shm`` can be made next to a WAL
+    database on read-only media) ``immutable=1``; ``setup`` (the key) runs before the first read."""
+    uri = path.absolute().as_uri()
+    try:
+        return _first_read(driver, f"{uri}?mode=ro", timeout_ms, setup)
+    except driver.OperationalError as exc:
+        if "unable to open" not in str(exc):
+            raise
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ReadOnlyStoreError(
+            f"cannot read {path} read-only: {wal.name} holds changes not yet in the database, "
+            f"and they can be read only where {path.name}-shm can be created; copy the store "
+            "with its -wal file to writable media and open it there"
+        )
+    return _first_read(driver, f"{uri}?immutable=1", timeout_ms, setup)
+
+
+def _first_read(
+    driver: Any,
+    target: str,
+    timeout_ms: int,
+    setup: Callable[[Any], None] | None,
+    *,
+    uri: bool = True,
+) -> Any:
+    """A connection to ``target`` that has read the schema (closed again if that fails)."""
+    conn = driver.connect(target, uri=uri, timeout=timeout_ms / 1000)
+    try:
+        if setup is not None:
+            setup(conn)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except BaseException:
         conn.close()
         raise
@@ -136,7 +225,7 @@ def _key_pragma(key: str | bytes) -> str:
 
 
 def _encrypted(
-    path: Path | None, target: str, key: str | bytes, timeout_ms: int
+    path: Path | None, target: str, key: str | bytes, timeout_ms: int, *, read_only: bool = False
 ) -> tuple[Any, type[Exception]]:
     pragma = _key_pragma(key)
     if path is not None and _header(path) == SQLITE_HEADER:
@@ -150,14 +239,25 @@ def _encrypted(
         raise EncryptionError(
             f"an encryption key was given but SQLCipher is not installed: {INSTALL_HINT}"
         ) from None
-    conn = sqlcipher.connect(target, timeout=timeout_ms / 1000)
-    try:
+
+    def unlock(conn: Any) -> None:
         # A wrong key is reported by our error, not by SQLCipher's log on stderr (older
         # SQLCipher versions have no such pragma).
         with contextlib.suppress(sqlcipher.DatabaseError):
             conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(pragma)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+    try:
+        if read_only:
+            assert path is not None
+            conn = _read_only(sqlcipher, path, timeout_ms, unlock)
+        else:
+            conn = _first_read(sqlcipher, target, timeout_ms, unlock, uri=False)
+    except sqlcipher.DatabaseError:
+        raise EncryptionError(
+            f"cannot open {target}: wrong key (or not an encrypted kapnotes database)"
+        ) from None
+    try:
         conn.execute("PRAGMA temp_store = MEMORY")  # no sort or index spill in a temp file
     except sqlcipher.DatabaseError:
         conn.close()

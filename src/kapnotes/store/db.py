@@ -22,12 +22,12 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 from sqlite_utils import Database
 
-from kapnotes.errors import NotFoundError, StoreError
+from kapnotes.errors import InvalidError, NotFoundError, Problem, StoreError
 from kapnotes.model import (
     Addendum,
     Client,
@@ -41,10 +41,13 @@ from kapnotes.model import (
     Signature,
     TreatmentCourse,
 )
+from kapnotes.registry import Registry
 from kapnotes.serialization import structure, unstructure
 from kapnotes.signatures import PublicKey, SigningKeyError, addendum_hash, key_id_of
 from kapnotes.store import audit, migrations
 from kapnotes.store.audit import Action, Entry
+from kapnotes.store.clashes import stored_id_clashes
+from kapnotes.store.connect import ReadOnlyStoreError
 from kapnotes.store.content import session_content_hash
 from kapnotes.store.rows import utc_key
 from kapnotes.store.scores import score_document
@@ -60,6 +63,7 @@ ACTOR_ENV = "KAPNOTES_ACTOR"
 BUSY_TIMEOUT_MS = 30_000
 
 __all__ = [
+    "ReadOnlyStoreError",
     "SaveSummary",
     "SearchHit",
     "Store",
@@ -94,12 +98,27 @@ class SearchHit:
 
 
 class Store:
-    """A kapnotes SQLite database. Open it with :func:`open_store`."""
+    """A kapnotes SQLite database. Open it with :func:`open_store`.
 
-    def __init__(self, db: Database, path: Path | None, actor: str) -> None:
+    :ivar registry: the plugins' registry its records are read, scored and checked with (None:
+        the default registry, see :mod:`kapnotes.registry`).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        path: Path | None,
+        actor: str,
+        *,
+        registry: Registry | None = None,
+        read_only: str | None = None,
+    ) -> None:
         self.db = db
         self.path = path
         self.actor = actor
+        self.registry = registry
+        #: Why the store was opened read-only (``None``: it is writable); see :attr:`read_only`.
+        self.read_only_reason = read_only
         self.conn: sqlite3.Connection = db.conn
         self._cache: dict[tuple[str, str], Any] = {}
         self._cache_version: int | None = None
@@ -120,6 +139,20 @@ class Store:
 
     # --- connection and transactions ---------------------------------------------------------
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened read-only (``open_store(read_only=...)``): every write,
+        the audit rows of renders and exports included, raises :class:`ReadOnlyStoreError`."""
+        return self.read_only_reason is not None
+
+    def check_writable(self, purpose: str = "write to it") -> None:
+        """Raise :class:`ReadOnlyStoreError` ("... is read-only (why): cannot <purpose>") when
+        the store was opened read-only; call it before work whose end must be recorded here."""
+        if self.read_only_reason is not None:
+            raise ReadOnlyStoreError(
+                f"{self._name()} is read-only ({self.read_only_reason}): cannot {purpose}"
+            )
+
     def close(self) -> None:
         self.db.close()
 
@@ -134,6 +167,7 @@ class Store:
         """A ``BEGIN IMMEDIATE`` transaction: all or nothing."""
         if self.conn.in_transaction:
             raise StoreError("a write is already in progress on this connection")
+        self.check_writable()
         self._cache.clear()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -155,10 +189,24 @@ class Store:
         Draft sessions are replaced. A signed session may be saved again unchanged; its new
         signatures (a co-signature) and addenda are appended. Changing a signed session's
         content, or its stored signatures or addenda, is refused.
+        A measure or addendum id already stored for another session is refused
+        (:class:`InvalidError`, see :meth:`id_clashes`) and nothing is written.
         """
-        scores = score_document(doc)  # validates measures against their instruments
+        scores = score_document(doc, registry=self.registry)  # validates measures against their instruments
         with self.write() as conn:
+            clashes = stored_id_clashes(conn, doc, store=self._name())
+            if clashes:
+                raise InvalidError(clashes)
             return Writer(conn, scores, actor or self.actor).save(doc)
+
+    def id_clashes(self, doc: Document) -> list[Problem]:
+        """Measure and addendum ids of ``doc`` already stored for another session, each a
+        :class:`Problem` with its JSON path in ``doc`` naming the stored record (a check
+        before :meth:`save`, which makes it again inside its transaction)."""
+        return stored_id_clashes(self.conn, doc, store=self._name())
+
+    def _name(self) -> str:
+        return str(self.path) if self.path is not None else "the in-memory store"
 
     def append_signature(
         self, session_id: str, signature: Signature, status: NoteStatus, *, actor: str | None = None
@@ -446,6 +494,10 @@ class Store:
 
         if authorization is None:
             raise AuthorizationError("reading psychotherapy notes needs an explicit authorization")
+        self.check_writable(
+            "record the reading of psychotherapy notes in its audit log (they are never read "
+            "unaudited)"
+        )
         found: list[tuple[str, PsychotherapyNote]] = []
         for i in range(0, len(client_ids), 500):
             chunk = list(client_ids[i : i + 500])
@@ -477,7 +529,7 @@ class Store:
             "SELECT id, status, doc FROM sessions WHERE course_id = ? ORDER BY seq", (course_id,)
         ).fetchall()
         base["sessions"] = self._sessions_data(rows)
-        return structure(base, TreatmentCourse)
+        return structure(base, TreatmentCourse, registry=self.registry)
 
     def _sessions_data(self, rows: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
         """Session data from stored content plus status, signatures and addenda."""
@@ -575,7 +627,7 @@ class Store:
             "SELECT id, status, doc FROM sessions WHERE client_id = ? ORDER BY start_utc, id",
             (client_id,),
         ).fetchall()
-        return [structure(d, Session) for d in self._sessions_data(rows)]
+        return [structure(d, Session, registry=self.registry) for d in self._sessions_data(rows)]
 
     def session_kinds(self, client_id: str | None = None) -> list[tuple[str, SessionKind]]:
         """``(id, kind)`` of every session (or one client's), in :meth:`session_ids` order."""
@@ -686,6 +738,8 @@ def open_store(
     key: str | bytes | None = None,
     actor: str | None = None,
     migrate: bool = True,
+    registry: Registry | None = None,
+    read_only: bool | Literal["auto"] = False,
 ) -> Store:
     """Open (and create or migrate) a kapnotes database; ``None`` means :func:`default_path`.
 
@@ -697,30 +751,42 @@ def open_store(
     :param migrate: ``False`` opens an existing store as it is, for inspection (``verify``):
         no schema is created, no migration applied, no trigger re-created; a missing, empty or
         foreign file is :class:`StoreError` "not a kapnotes store".
+    :param registry: the plugins' registry the store reads, scores and checks records with
+        (None: the default registry, see :mod:`kapnotes.registry`).
+    :param read_only: ``True`` opens an existing store that is never written (every write
+        raises :class:`ReadOnlyStoreError`; a store that needs a migration is refused unless
+        ``migrate`` is false); ``"auto"`` does so only when the store cannot be written (a
+        read-only file system, file or folder; see :attr:`Store.read_only_reason`);
+        ``False`` (the default) refuses such a store with :class:`ReadOnlyStoreError` naming
+        the file and why.
     """
     memory = path == ":memory:"
     p = None if memory else Path(path) if path is not None else default_path()
     if p is not None and not create and not p.exists():
         raise StoreError(f"no kapnotes database at {p}")
-    from kapnotes.store.connect import check_store_file, connect, enable_wal
+    from kapnotes.store.connect import check_store_file, connect, enable_wal, unwritable
 
     if p is not None:
-        check_store_file(p, allow_empty=create and migrate)
+        check_store_file(p, allow_empty=create and migrate and read_only is False)
+    reason = unwritable(p) if p is not None else None
+    if read_only is True:
+        reason = reason or "opened read-only"
+    elif read_only is False and reason is not None:
+        raise ReadOnlyStoreError(f"cannot write to {p}: {reason}")
+    if reason is not None:
+        assert p is not None
+        if not p.exists():
+            raise StoreError(f"no kapnotes database at {p}")
+        return _open_read_only(
+            p, key=key, actor=actor, migrate=migrate, reason=reason, registry=registry
+        )
     if not migrate and (p is None or not p.is_file() or p.stat().st_size == 0):
         raise StoreError(f"{p or ':memory:'} is not a kapnotes store (missing or empty)")
     # Nothing is written (not even the journal mode) until the file is known to be ours.
     conn = connect(p, key=key, timeout_ms=BUSY_TIMEOUT_MS, wal=False)
     try:
         db = Database(conn, execute_plugins=False)
-        if not _is_kapnotes(db):
-            if not migrate:
-                raise StoreError(f"{p} is not a kapnotes store (no kapnotes schema in it)")
-            foreign = [t for t in db.table_names() if not t.startswith("sqlite_")]
-            if foreign:
-                raise StoreError(
-                    f"{p} is not a kapnotes store: it is another SQLite database (tables "
-                    f"{', '.join(sorted(foreign)[:5])}); kapnotes does not write into it"
-                )
+        _check_kapnotes(db, p, migrate)
         if p is not None and migrate:
             enable_wal(conn, BUSY_TIMEOUT_MS)
         if migrate:
@@ -731,7 +797,53 @@ def open_store(
     except BaseException:
         conn.close()
         raise
-    return Store(db, p, actor or default_actor())
+    return Store(db, p, actor or default_actor(), registry=registry)
+
+
+def _open_read_only(
+    p: Path,
+    *,
+    key: str | bytes | None,
+    actor: str | None,
+    migrate: bool,
+    reason: str,
+    registry: Registry | None = None,
+) -> Store:
+    """A store SQLite never writes: no schema, migration, trigger or journal mode touched."""
+    from kapnotes.store.connect import connect
+
+    if p.stat().st_size == 0:
+        raise StoreError(f"{p} is not a kapnotes store: the file is empty")
+    conn = connect(p, key=key, timeout_ms=BUSY_TIMEOUT_MS, read_only=True)
+    try:
+        db = Database(conn, execute_plugins=False)
+        _check_kapnotes(db, p, migrate=False)
+        if migrate and migrations.migrations.pending(db):
+            raise ReadOnlyStoreError(
+                f"{p} was written by an older kapnotes and needs a migration, but {reason}: "
+                "open it once where it can be written"
+            )
+    except _database_errors() as exc:
+        conn.close()
+        raise StoreError(f"cannot open {p} as a kapnotes database: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
+    return Store(db, p, actor or default_actor(), registry=registry, read_only=reason)
+
+
+def _check_kapnotes(db: Database, p: Path | None, migrate: bool) -> None:
+    """Refuse another program's database (and, for inspection, one without our schema)."""
+    if _is_kapnotes(db):
+        return
+    if not migrate:
+        raise StoreError(f"{p} is not a kapnotes store (no kapnotes schema in it)")
+    foreign = [t for t in db.table_names() if not t.startswith("sqlite_")]
+    if foreign:
+        raise StoreError(
+            f"{p} is not a kapnotes store: it is another SQLite database (tables "
+            f"{', '.join(sorted(foreign)[:5])}); kapnotes does not write into it"
+        )
 
 
 def _database_errors() -> tuple[type[BaseException], ...]:

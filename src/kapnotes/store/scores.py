@@ -4,33 +4,37 @@ from __future__ import annotations
 
 from kapnotes.errors import InvalidError, Problem
 from kapnotes.model import Document, Session
+from kapnotes.registry import Registry, resolve
 
 Score = tuple[float | None, str | None]
 
 
-def score_document(doc: Document) -> dict[str, Score]:
+def score_document(doc: Document, *, registry: Registry | None = None) -> dict[str, Score]:
     """(total, band) of every measure of a registered instrument, by measure id.
 
     Scoring validates the responses against the instrument (item count, ranges); every problem
-    in the document is raised at once, with its path, before anything is written.
+    in the document is raised at once, with its path, before anything is written. ``registry``:
+    the instruments (None: the default registry, see :mod:`kapnotes.registry`).
     """
+    reg = resolve(registry)
     scores: dict[str, Score] = {}
     problems: list[Problem] = []
     for i, course in enumerate(doc.courses):
         for j, s in enumerate(course.sessions):
-            problems += score_session(s, scores, f"$.courses[{i}].sessions[{j}]")
+            problems += score_session(s, scores, f"$.courses[{i}].sessions[{j}]", registry=reg)
     if problems:
         raise InvalidError(problems)
     return scores
 
 
-def score_session(s: Session, scores: dict[str, Score], base: str = "$") -> list[Problem]:
+def score_session(
+    s: Session, scores: dict[str, Score], base: str = "$", *, registry: Registry | None = None
+) -> list[Problem]:
     """Add (total, band) of each of ``s``'s measures to ``scores``; returns the problems."""
     from kapnotes.instruments.base import ScoringError
-    from kapnotes.plugins import registry
     from kapnotes.scoring import resolve_instrument
 
-    instruments = list(registry().instruments)
+    instruments = list(resolve(registry).instruments)
     problems: list[Problem] = []
     for k, m in enumerate(s.measures):
         inst = resolve_instrument(m.instrument, instruments)  # "PHQ-9" scores as phq9

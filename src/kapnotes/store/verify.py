@@ -81,7 +81,7 @@ def verify(
     schema = list(_schema(conn))
     if any(p.startswith("schema: table ") and "missing" in p for p in schema):
         return _report(conn, schema)  # rows cannot be read against a broken schema
-    problems = schema + list(_integrity(conn))
+    problems = schema + list(_integrity(conn, store.read_only))
     chain = list(verify_chain(conn))
     problems += chain
     problems += [p for a in anchors if (p := check_anchor(conn, a)) is not None]
@@ -174,13 +174,34 @@ def _schema(conn: sqlite3.Connection) -> Iterator[str]:
             yield f"schema: migration {name} is not recorded as applied"
 
 
-def _integrity(conn: sqlite3.Connection) -> Iterator[str]:
+def _integrity(conn: sqlite3.Connection, read_only: bool) -> Iterator[str]:
     rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     if rows != ["ok"]:
         yield "integrity_check: " + "; ".join(rows[:5])
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check").fetchmany(5):
         yield f"foreign_key_check: {table} row {rowid} refers to a missing {parent}"
-    # FTS5 compares its index with the sessions' narrative_text; nothing is changed (rolled back).
+    yield from _fts(conn, read_only)
+
+
+def _fts(conn: sqlite3.Connection, read_only: bool) -> Iterator[str]:
+    """FTS5 compares its index with the sessions' narrative_text, by a command written as an
+    INSERT (rolled back: nothing changes). A store opened read-only is checked in a copy in
+    memory."""
+    if read_only:
+        try:
+            copy = type(conn)(":memory:")
+            conn.backup(copy)
+        except Exception:  # noqa: BLE001 - an encrypted store: SQLCipher does not copy it so
+            yield (
+                "sessions_fts: the full-text index of this store cannot be checked read-only "
+                "(an encrypted store is not copied into memory); check it where it can be written"
+            )
+            return
+        try:
+            yield from _fts(copy, read_only=False)
+        finally:
+            copy.close()
+        return
     conn.execute("SAVEPOINT kapnotes_verify")
     try:
         conn.execute("INSERT INTO sessions_fts(sessions_fts, rank) VALUES ('integrity-check', 1)")
@@ -226,7 +247,7 @@ class _Checker:
             if courses.get(course_id) != client_id:
                 yield f"{where}: client_id {client_id} is not the client of course {course_id}"
             try:
-                session = structure(json.loads(doc), Session)
+                session = structure(json.loads(doc), Session, registry=self.store.registry)
             except Exception as exc:  # noqa: BLE001 - report, don't crash
                 yield f"{where}: content unreadable ({str(exc).splitlines()[0]})"
                 continue
@@ -246,7 +267,7 @@ class _Checker:
             if col != "content_hash" and want != have:
                 yield f"sessions row {s.id}: column {col} is {have!r}, its content says {want!r}"
         scores: dict[str, Score] = {}
-        score_session(s, scores)
+        score_session(s, scores, registry=self.store.registry)
         want_measures, want_items = measure_rows(s, client_id, scores)
         pairs = [
             (

@@ -12,6 +12,14 @@ from typing import Any
 import click
 
 from kapnotes import hookimpl
+from kapnotes.exporting import NoteExporter, RecordExporter
+from kapnotes.instruments.base import Instrument
+from kapnotes.model import Intervention
+from kapnotes.model.extensions import Extension
+from kapnotes.notes.format import NoteFormat
+from kapnotes.notes.renderers import Renderer
+from kapnotes.rules.base import Rule
+from kapnotes.rules.plugin_config import ConfigSection
 from kapnotes_example_clinic.breathwork import Breathwork
 from kapnotes_example_clinic.fields import (
     DOSING_FIELDS,
@@ -26,43 +34,43 @@ from kapnotes_example_clinic.isi import ISI
 
 
 @hookimpl
-def register_note_formats(register: Callable[[Any], None]) -> None:
+def register_note_formats(register: Callable[[NoteFormat], None]) -> None:
     register(HANDOVER)
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     register(HTML)
 
 
 @hookimpl
-def register_instruments(register: Callable[[Any], None]) -> None:
+def register_instruments(register: Callable[[Instrument], None]) -> None:
     register(ISI)
 
 
 @hookimpl
-def register_intervention_types(register: Callable[[Any], None]) -> None:
+def register_intervention_types(register: Callable[[type[Intervention]], None]) -> None:
     register(Breathwork)
 
 
 @hookimpl
-def register_extensions(register: Callable[[Any], None]) -> None:
+def register_extensions(register: Callable[[Extension], None]) -> None:
     register(SESSION_FIELDS)
     register(DOSING_FIELDS)
 
 
 @hookimpl
-def register_config_sections(register: Callable[[Any], None]) -> None:
+def register_config_sections(register: Callable[[ConfigSection], None]) -> None:
     register(SETTINGS)
 
 
 @hookimpl
-def register_rules(register: Callable[[Any], None]) -> None:
+def register_rules(register: Callable[[Rule], None]) -> None:
     register(REST_RULE)
 
 
 @hookimpl
-def register_renderers(register: Callable[[Any], None]) -> None:
+def register_renderers(register: Callable[[Renderer], None]) -> None:
     for renderer in RENDERERS:
         register(renderer)
 

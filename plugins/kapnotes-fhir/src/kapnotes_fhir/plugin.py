@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import click
 
 from kapnotes import hookimpl
-from kapnotes.exporting import RecordExporter
+from kapnotes.exporting import NoteExporter, RecordExporter
 from kapnotes_fhir.bundles import (
     export_collection,
     export_document,
@@ -59,7 +58,7 @@ NDJSON = RecordExporter(
 
 
 @hookimpl
-def register_exporters(register: Callable[[Any], None]) -> None:
+def register_exporters(register: Callable[[NoteExporter | RecordExporter], None]) -> None:
     for exporter in (COLLECTION, TRANSACTION, TRANSACTIONS, DOCUMENT, NDJSON):
         register(exporter)
 
