@@ -79,7 +79,10 @@ def test_without_answers_each_missing_answer_points_at_its_extension_field(demo)
     base = "$.courses[3].sessions[2]"
     assert missing["treatment.ready_to_leave_minutes"] == f"{base}.extensions.rems.ready_to_leave_minutes"
     assert missing["experience.dissociation"] == f"{base}.extensions.rems.dissociation"
-    assert missing["concomitant.maois"] == f"{base}.pre_screen.medications"
+    # no pre-screen in the session: the intake's reviewed list (sertraline only) answers
+    assert "concomitant.maois" not in missing
+    maoi = filled.value("concomitant.maois")
+    assert (maoi.value, maoi.path) == ("No", "$.courses[3].sessions[0].pre_screen.medications")
     assert missing["provider.telephone"] == "$.clinicians[0].extensions.rems.telephone"
     assert "experience.respiratory_depression" not in missing  # derived from SpO2
     assert "experience.sedation" not in missing

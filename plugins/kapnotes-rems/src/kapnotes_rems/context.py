@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Iterable, Iterator
 
+import attrs
+
 from kapnotes.model import Agent, Client, Clinic, Clinician, Session, TreatmentCourse
+from kapnotes.model.extensions import UnknownExtension
 from kapnotes.rules.config import ClinicConfig
 from kapnotes_rems.answers import NAMESPACE, ClinicianContact, RemsAnswers, RemsEnrolment
 from kapnotes_rems.fill import FilledForm, FormInput, fill, treatment_date
@@ -20,11 +24,19 @@ def is_esketamine(session: Session) -> bool:
     return d is not None and d.agent is Agent.ESKETAMINE
 
 
-def _ext(obj: object) -> object | None:
+def _ext(obj: object, cls: type) -> object | None:
+    """The object's ``rems`` extension as ``cls``; a value read while this plugin was not
+    registered (kept opaque by kapnotes) is read as ``cls`` now."""
     extensions = getattr(obj, "extensions", None)
-    if extensions is None:
-        return None
-    return extensions.get(NAMESPACE)
+    value = extensions.get(NAMESPACE) if extensions is not None else None
+    if isinstance(value, UnknownExtension):
+        data = value.data
+        hints = typing.get_type_hints(cls)
+        for f in attrs.fields(cls):
+            if dt.date in typing.get_args(hints[f.name]) and isinstance(data.get(f.name), str):
+                data[f.name] = dt.date.fromisoformat(data[f.name])
+        return cls(**data)
+    return value if isinstance(value, cls) else None
 
 
 def form_input(
@@ -53,9 +65,10 @@ def form_input(
             1 for s in course.sessions
             if s.id != session.id and is_esketamine(s) and s.start < session.start
         )
-    answers = _ext(session)
-    enrolment = _ext(course) if course is not None else None
-    contacts = {c.id: x for c in clinician_list if isinstance(x := _ext(c), ClinicianContact)}
+    answers = _ext(session, RemsAnswers)
+    enrolment = _ext(course, RemsEnrolment) if course is not None else None
+    contacts = {c.id: x for c in clinician_list
+                if isinstance(x := _ext(c, ClinicianContact), ClinicianContact)}
     return FormInput(
         session=session,
         session_path=session_path,

@@ -262,14 +262,32 @@ _CLASSES = {
 }
 
 
+def _medications(inp: FormInput) -> tuple[tuple[object, ...] | None, str]:
+    """The latest reviewed medication list: this session's pre-screen, else the latest earlier
+    one of the course (as kapnotes' own concomitant-medication rule reads it)."""
+    s = inp.session
+    if s.pre_screen is not None and s.pre_screen.medications is not None:
+        return s.pre_screen.medications, f"{inp.session_path}.pre_screen.medications"
+    if inp.course is not None and inp.course_path is not None:
+        earlier = [
+            (k, x) for k, x in enumerate(inp.course.sessions)
+            if x.pre_screen is not None and x.pre_screen.medications is not None
+            and x.start < s.start
+        ]
+        if earlier:
+            k, x = max(earlier, key=lambda kx: kx[1].start)
+            assert x.pre_screen is not None
+            return x.pre_screen.medications, f"{inp.course_path}.sessions[{k}].pre_screen.medications"
+    return None, f"{inp.session_path}.pre_screen.medications"
+
+
 def _concomitant(inp: FormInput, f: FormField) -> FieldValue:
-    """From the session's pre-screen medication list (the reviewed list, with class flags)."""
-    ps = inp.session.pre_screen
-    path = f"{inp.session_path}.pre_screen.medications"
-    if ps is None or ps.medications is None:
-        return _record(f, None, path, "no reviewed medication list in the session's pre-screen")
+    """From the latest reviewed medication list (its class flags)."""
+    meds, path = _medications(inp)
+    if meds is None:
+        return _record(f, None, path, "no reviewed medication list in a pre-screen")
     cls = _CLASSES[f.key]
-    names = [m.name for m in ps.medications if cls in m.classes]
+    names = [m.name for m in meds if cls in m.classes]  # type: ignore[attr-defined]
     return _record(f, _yes_no(bool(names)), path, ", ".join(names))
 
 
