@@ -34,7 +34,8 @@ def test_each_missing_field_is_a_blocking_finding_at_its_path(rems_plugin, demo)
     assert not any("pre_screen" in p for p in paths)  # answered by the intake's list
     assert "$.clinicians[0].extensions.rems.telephone" in paths
     assert all(f.blocking for f in findings)
-    assert any("'Concomitant Medication - Benzodiazepines' is missing" in f.message for f in findings)
+    assert any("'Patient Treatment Session Information - If there was not a 2-hour minimum"
+               in f.message and "extensions.rems" in f.message for f in findings)
 
 
 def test_no_rems_finding_on_racemic_ketamine(rems_plugin, demo):
