@@ -8,6 +8,7 @@ give the same record, byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Iterator
 
@@ -77,6 +78,7 @@ from kapnotes.model import (
     Vitals,
     evolve,
 )
+from kapnotes.model.extensions import UnknownExtension
 from kapnotes.model.prescreen import (
     AntidepressantTrial,
     Contraindication,
@@ -285,6 +287,9 @@ def _clinic() -> tuple[Clinic, tuple[Clinician, ...]]:
             credentials="MD",
             roles=(Role.PRESCRIBER,),
             npi="1234567893",
+            email="lee.ames@example.org",
+            extensions=_rems({"given_name": "Lee", "family_name": "Ames",
+                              "telephone": "555-0101"}),
         ),
         Clinician(
             id="th-ortiz",
@@ -404,7 +409,17 @@ def _course(b: _Course) -> TreatmentCourse:
         prescriber_id="dr-ames",
         primary_therapist_id="th-ortiz" if b.idx % 2 == 0 else "th-kim",
         sessions=tuple(b.sessions),
+        # the SPRAVATO REMS enrolment at intake, before the first treatment (kapnotes-rems)
+        extensions=_rems({"enrolled_on": b.start.isoformat()})
+        if p.agent is Agent.ESKETAMINE else {},
     )
+
+
+def _rems(data: dict[str, object]) -> dict[str, UnknownExtension]:
+    """Values of the ``rems`` extension namespace (the kapnotes-rems plugin), as kapnotes keeps
+    a namespace it reads without its plugin; read as the plugin's classes when it is installed."""
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {"rems": UnknownExtension("rems", raw)}
 
 
 def _therapist(b: _Course) -> str:
@@ -786,6 +801,17 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
         )
         dosing2 = evolve(dosing, boosters=(booster,))
         s = evolve(s, dosing=dosing2)
+    if esk:
+        # The monitoring provider's REMS form answers (kapnotes-rems); the last session's form
+        # lacks "ready to leave", so it is the one whose form blocks signing.
+        answers: dict[str, object] = {
+            "vitals_acceptable_before_administration": True,
+            "vitals_acceptable_before_completion": True,
+            "dissociation": True,
+        }
+        if k < b.dosings:
+            answers["ready_to_leave_minutes"] = 90 + 5 * k
+        s = evolve(s, extensions=_rems(answers))
     if k == 1:
         b.process_notes.append(
             PsychotherapyNote(

@@ -7,12 +7,12 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from kapnotes_rems.answers import ClinicianContact, RemsAnswers, RemsEnrolment
+from kapnotes_rems.plugin import RemsPlugin
 
 from kapnotes.model import Document, Medication, MedicationClass, PreScreen, evolve
 from kapnotes.synthetic import build_document
 from kapnotes.testing import registered_plugin
-from kapnotes_rems.answers import ClinicianContact, RemsAnswers, RemsEnrolment
-from kapnotes_rems.plugin import RemsPlugin
 
 ESKETAMINE = ("cl-004-dose-01", "cl-004-dose-02", "cl-004-dose-03", "cl-004-dose-04")
 TODAY = dt.date(2026, 2, 6)
@@ -50,9 +50,26 @@ def with_rems(doc: Document, *, sessions: tuple[str, ...] = ESKETAMINE,
     return evolve(doc, courses=tuple(courses), clinicians=clinicians)
 
 
+def without_rems(doc: Document) -> Document:
+    """The demo without any REMS answers, enrolment or provider contact (forms incomplete)."""
+    def strip(obj):
+        return evolve(obj, extensions={k: v for k, v in obj.extensions.items() if k != "rems"})
+
+    courses = tuple(strip(evolve(c, sessions=tuple(strip(s) for s in c.sessions)))
+                    for c in doc.courses)
+    return evolve(doc, courses=courses, clinicians=tuple(strip(c) for c in doc.clinicians))
+
+
 @pytest.fixture(scope="session")
-def demo() -> Document:
+def synthetic_demo() -> Document:
+    """The demo as kapnotes builds it (with the REMS data it carries for this plugin)."""
     return build_document()
+
+
+@pytest.fixture(scope="session")
+def demo(synthetic_demo: Document) -> Document:
+    """The demo without REMS data: every esketamine form incomplete."""
+    return without_rems(synthetic_demo)
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ def test_sign_then_mark_submitted_records_a_signed_audited_addendum(db):
     r = _run("rems", "mark-submitted", "cl-004-dose-01", "--on", "2026-02-03",
              "--confirmation", "PMF-0001", "--clinician", "dr-ames", "--db", db)
     assert r.exit_code == 0, r.output
-    assert [x["session_id"] for x in _due(db)][0] == "cl-004-dose-02"
+    assert next(x["session_id"] for x in _due(db)) == "cl-004-dose-02"
     done = {x["session_id"]: x for x in _due(db, "--all")}["cl-004-dose-01"]
     assert (done["submitted_on"], done["confirmation"]) == ("2026-02-03", "PMF-0001")
     with open_store(db) as store:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from kapnotes_rems.context import form_input
+from kapnotes_rems.fill import fill
+from kapnotes_rems.forms import FIRST_TREATMENT, V2021_11, version_for
 
 from conftest import answers
 from kapnotes.model import evolve
 from kapnotes.rules.config import ClinicConfig
-from kapnotes_rems.context import form_input
-from kapnotes_rems.fill import fill
-from kapnotes_rems.forms import FIRST_TREATMENT, V2021_11, version_for
 
 CONFIG = ClinicConfig.default()
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from kapnotes_rems.submission import submission_text
 
 from conftest import TODAY, with_rems
 from kapnotes.lifecycle import SigningRefused, add_addendum, sign
 from kapnotes.model import evolve
 from kapnotes.rules.engine import evaluate
 from kapnotes.store import open_store
-from kapnotes_rems.submission import submission_text
 
 
 def _codes(doc, session_id):
@@ -98,3 +98,10 @@ def test_signing_is_refused_until_the_form_is_complete_then_allowed(rems_plugin,
 
         sub = submission_of(s)
         assert sub is not None and (sub.on, sub.confirmation) == (TODAY, "PMF-0001")
+
+
+def test_the_demo_has_complete_forms_but_for_its_last_esketamine_session(rems_plugin, synthetic_demo):
+    for sid in ("cl-004-dose-01", "cl-004-dose-02", "cl-004-dose-03"):
+        assert _codes(synthetic_demo, sid) == [], sid
+    assert _codes(synthetic_demo, "cl-004-dose-04") == [
+        ("REMS-PMF-001", "$.courses[3].sessions[8].extensions.rems.ready_to_leave_minutes")]

@@ -16,7 +16,7 @@ from kapnotes_rems.fill import FilledForm, FormInput, fill, treatment_date
 from kapnotes_rems.forms import FORMS, FormVersion, version_for
 from kapnotes_rems.settings import RemsSettings
 
-__all__ = ["esketamine_sessions", "filled_forms", "form_for", "form_input", "is_esketamine"]
+__all__ = ["esketamine_sessions", "filled_forms", "form_for", "form_input", "is_esketamine", "rems_value"]
 
 
 def is_esketamine(session: Session) -> bool:
@@ -24,7 +24,7 @@ def is_esketamine(session: Session) -> bool:
     return d is not None and d.agent is Agent.ESKETAMINE
 
 
-def _ext(obj: object, cls: type) -> object | None:
+def rems_value(obj: object, cls: type) -> object | None:
     """The object's ``rems`` extension as ``cls``; a value read while this plugin was not
     registered (kept opaque by kapnotes) is read as ``cls`` now."""
     extensions = getattr(obj, "extensions", None)
@@ -35,7 +35,8 @@ def _ext(obj: object, cls: type) -> object | None:
         for f in attrs.fields(cls):
             if dt.date in typing.get_args(hints[f.name]) and isinstance(data.get(f.name), str):
                 data[f.name] = dt.date.fromisoformat(data[f.name])
-        return cls(**data)
+        made: object = cls(**data)
+        return made
     return value if isinstance(value, cls) else None
 
 
@@ -65,10 +66,10 @@ def form_input(
             1 for s in course.sessions
             if s.id != session.id and is_esketamine(s) and s.start < session.start
         )
-    answers = _ext(session, RemsAnswers)
-    enrolment = _ext(course, RemsEnrolment) if course is not None else None
+    answers = rems_value(session, RemsAnswers)
+    enrolment = rems_value(course, RemsEnrolment) if course is not None else None
     contacts = {c.id: x for c in clinician_list
-                if isinstance(x := _ext(c, ClinicianContact), ClinicianContact)}
+                if isinstance(x := rems_value(c, ClinicianContact), ClinicianContact)}
     return FormInput(
         session=session,
         session_path=session_path,

@@ -405,14 +405,14 @@ def _experience(inp: FormInput, f: FormField) -> FieldValue:
     if f.key == "experience.respiratory_depression":
         if a is not None and a.respiratory_depression is not None:
             return _answer(inp, f, "respiratory_depression", _yes_no(a.respiratory_depression))
-        ox = [(i, e) for i, e in post if isinstance(e, Vitals) and e.spo2 is not None]
+        ox = [(i, v) for i, v in post if isinstance(v, Vitals) and v.spo2 is not None]
         limit = inp.config.monitoring.spo2_min
         if not ox:
             return _answer(inp, f, "respiratory_depression", None)
-        low = [(i, e) for i, e in ox if e.spo2 is not None and e.spo2 < limit]
-        if low:
-            i, e = low[0]
-            return _record(f, "Yes", f"{mon}[{i}].spo2", f"SpO2 {e.spo2}% < {limit}%")
+        below = [(i, v) for i, v in ox if v.spo2 is not None and v.spo2 < limit]
+        if below:
+            i, v = below[0]
+            return _record(f, "Yes", f"{mon}[{i}].spo2", f"SpO2 {v.spo2}% < {limit}%")
         return _record(f, "No", mon, f"SpO2 >= {limit}% at all {len(ox)} post-dose readings")
     raise KeyError(f.key)
 

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from kapnotes.model import NoteStatus, SessionKind
 from kapnotes.references import cite
 from kapnotes.rules.base import Finding, Rule, RuleContext, Severity
-from kapnotes_rems.context import form_for, form_input, is_esketamine
+from kapnotes_rems.answers import RemsEnrolment
+from kapnotes_rems.context import form_for, form_input, is_esketamine, rems_value
 from kapnotes_rems.fill import FilledForm, fill, treatment_date
 from kapnotes_rems.settings import CONFIG_SECTION, RemsSettings
 from kapnotes_rems.submission import submission_of
@@ -65,8 +66,8 @@ def _form_complete(ctx: RuleContext) -> Iterator[Finding]:
 def _enrolment(ctx: RuleContext) -> Iterator[Finding]:
     if not is_esketamine(ctx.session) or ctx.course is None:
         return
-    ext = ctx.course.extensions.get("rems")
-    enrolled = getattr(ext, "enrolled_on", None)
+    enrolment = rems_value(ctx.course, RemsEnrolment)
+    enrolled = enrolment.enrolled_on if isinstance(enrolment, RemsEnrolment) else None
     path = ctx.at_course("extensions", "rems", "enrolled_on")
     day = treatment_date(form_input(ctx.session, ctx.path, config=ctx.config,
                                     clinic=ctx.document.clinic if ctx.document else None))
