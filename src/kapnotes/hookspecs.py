@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only: hooks impo
     from kapnotes.notes.renderers import Renderer
     from kapnotes.rules.base import Rule
     from kapnotes.rules.plugin_config import ConfigSection
+    from kapnotes.synthetic import DemoData
 
 hookspec = pluggy.HookspecMarker("kapnotes")
 hookimpl = pluggy.HookimplMarker("kapnotes")
@@ -170,6 +171,23 @@ def register_config_sections(register: Callable[[ConfigSection], None]) -> None:
     and that every setting has a default) and its name is not taken. A clinic configuration
     is validated against it with paths (``$.plugins.<name>.<setting>``); a section no installed
     plugin declares is refused.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def register_demo_data(register: Callable[[DemoData], None]) -> None:
+    """Register a plugin's part of the synthetic demo (the values of its extension fields, say).
+
+    Applied by ``kapnotes demo`` and ``kapnotes.synthetic.build_document(plugin_data=True)``.
+
+    :param register: call it once per :class:`kapnotes.synthetic.DemoData` (name, one line,
+        ``apply(document) -> document``).
+
+    What the core checks: the object is a ``DemoData`` and its name is not taken. ``apply``
+    runs on every demo built while the plugin is installed; an exception or a result that is
+    not a ``Document`` is reported naming the plugin. Synthetic data only.
 
     .. versionadded:: 0.2
     """

@@ -345,6 +345,7 @@ _HOOKS: dict[str, Checker] = {
     "register_config_sections": _expect(
         "config_sections", "configuration section", "kapnotes.rules.plugin_config.ConfigSection"
     ),
+    "register_demo_data": _expect("demo_data", "demo data", "kapnotes.synthetic.DemoData"),
 }
 
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover - for annotations only: this module stays 
     from kapnotes.notes.renderers import Renderer
     from kapnotes.rules.base import Rule
     from kapnotes.rules.plugin_config import ConfigSection
+    from kapnotes.synthetic import DemoData
 
 __all__ = ["NAME_RE", "Entry", "Kind", "Registry", "resolve", "set_default"]
 
@@ -155,6 +156,7 @@ class Registry:
     :ivar extensions: extension fields, by ``namespace.host``.
     :ivar renderers: how notes show an intervention type or an extension, by name.
     :ivar config_sections: plugins' sections of the clinic configuration, by name.
+    :ivar demo_data: plugins' parts of the synthetic demo, by name.
     """
 
     note_formats: Kind[NoteFormat] = attrs.field(factory=_kind("note format"))
@@ -168,6 +170,7 @@ class Registry:
     extensions: Kind[Extension] = attrs.field(factory=_kind("extension"))
     renderers: Kind[Renderer] = attrs.field(factory=_kind("renderer"))
     config_sections: Kind[ConfigSection] = attrs.field(factory=_kind("configuration section"))
+    demo_data: Kind[DemoData] = attrs.field(factory=_kind("demo data"))
 
 
 _default: Callable[[], Registry] | None = None

@@ -8,12 +8,12 @@ give the same record, byte for byte.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import attrs
 
+from kapnotes.errors import call_plugin
 from kapnotes.model import (
     Addendum,
     AddendumKind,
@@ -78,7 +78,6 @@ from kapnotes.model import (
     Vitals,
     evolve,
 )
-from kapnotes.model.extensions import UnknownExtension
 from kapnotes.model.prescreen import (
     AntidepressantTrial,
     Contraindication,
@@ -90,6 +89,7 @@ from kapnotes.model.prescreen import (
     ScreenAnswer,
     TrialOutcome,
 )
+from kapnotes.registry import Registry, resolve
 
 TZ = dt.timezone(dt.timedelta(hours=-7), "MST")  # a fixed offset: deterministic everywhere
 
@@ -287,9 +287,6 @@ def _clinic() -> tuple[Clinic, tuple[Clinician, ...]]:
             credentials="MD",
             roles=(Role.PRESCRIBER,),
             npi="1234567893",
-            email="lee.ames@example.org",
-            extensions=_rems({"given_name": "Lee", "family_name": "Ames",
-                              "telephone": "555-0101"}),
         ),
         Clinician(
             id="th-ortiz",
@@ -318,10 +315,16 @@ def build_document(
     start: dt.date = dt.date(2026, 1, 5),
     with_process_notes: bool = False,
     first_client: int = 0,
+    plugin_data: bool = False,
+    registry: Registry | None = None,
 ) -> Document:
     """A synthetic clinic: ``clients`` courses (profiles repeat), each with ``dosings`` dosing sessions.
 
     ``first_client`` numbers the clients from there, so that a large store can be built in parts.
+    With ``plugin_data`` (as ``kapnotes demo`` does), each :class:`DemoData` the plugins of
+    ``registry`` register (None: the default registry) then adds its part, in name order: a
+    plugin's extension fields, for example. Without it the demo is kapnotes' own, whatever is
+    installed.
     """
     rng = random.Random(seed + first_client)
     clinic, clinicians = _clinic()
@@ -332,13 +335,36 @@ def build_document(
         client_objs.append(_client(i, p))
         courses.append(_course(b))
         notes += b.process_notes
-    return Document(
+    doc = Document(
         clinic=clinic,
         clinicians=clinicians,
         clients=tuple(client_objs),
         courses=tuple(courses),
         psychotherapy_notes=tuple(notes) if with_process_notes else (),
     )
+    return _with_plugins_data(doc, registry) if plugin_data else doc
+
+
+@attrs.frozen
+class DemoData:
+    """A plugin's part of the synthetic demo (``register_demo_data``).
+
+    :ivar name: registry name (usually the plugin's extension namespace).
+    :ivar description: one line: what it adds.
+    :ivar apply: ``apply(document) -> document``: the demo with the plugin's data added (synthetic
+        only; it must keep every id, and may only add).
+    """
+
+    name: str
+    description: str
+    apply: Callable[[Document], Document] = attrs.field(repr=False)
+
+
+def _with_plugins_data(doc: Document, registry: Registry | None) -> Document:
+    for entry in resolve(registry).demo_data.entries():
+        doc = call_plugin("demo data", entry.name, entry.plugin, "the demo", entry.value.apply,
+                          doc, returns=Document)
+    return doc
 
 
 def _client(i: int, p: Profile) -> Client:
@@ -409,17 +435,7 @@ def _course(b: _Course) -> TreatmentCourse:
         prescriber_id="dr-ames",
         primary_therapist_id="th-ortiz" if b.idx % 2 == 0 else "th-kim",
         sessions=tuple(b.sessions),
-        # the SPRAVATO REMS enrolment at intake, before the first treatment (kapnotes-rems)
-        extensions=_rems({"enrolled_on": b.start.isoformat()})
-        if p.agent is Agent.ESKETAMINE else {},
     )
-
-
-def _rems(data: dict[str, object]) -> dict[str, UnknownExtension]:
-    """Values of the ``rems`` extension namespace (the kapnotes-rems plugin), as kapnotes keeps
-    a namespace it reads without its plugin; read as the plugin's classes when it is installed."""
-    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return {"rems": UnknownExtension("rems", raw)}
 
 
 def _therapist(b: _Course) -> str:
@@ -801,17 +817,6 @@ def _dosing(b: _Course, k: int, steps: int) -> Session:
         )
         dosing2 = evolve(dosing, boosters=(booster,))
         s = evolve(s, dosing=dosing2)
-    if esk:
-        # The monitoring provider's REMS form answers (kapnotes-rems); the last session's form
-        # lacks "ready to leave", so it is the one whose form blocks signing.
-        answers: dict[str, object] = {
-            "vitals_acceptable_before_administration": True,
-            "vitals_acceptable_before_completion": True,
-            "dissociation": True,
-        }
-        if k < b.dosings:
-            answers["ready_to_leave_minutes"] = 90 + 5 * k
-        s = evolve(s, extensions=_rems(answers))
     if k == 1:
         b.process_notes.append(
             PsychotherapyNote(

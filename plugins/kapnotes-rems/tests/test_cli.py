@@ -11,6 +11,7 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
+from rems_fixtures import demo, rems_demo, rems_plugin, synthetic_demo  # noqa: F401 - fixtures
 
 from kapnotes import dumps
 from kapnotes.cli import cli

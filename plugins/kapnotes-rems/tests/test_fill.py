@@ -8,8 +8,8 @@ import pytest
 from kapnotes_rems.context import form_input
 from kapnotes_rems.fill import fill
 from kapnotes_rems.forms import FIRST_TREATMENT, V2021_11, version_for
+from rems_fixtures import answers, demo, rems_demo, rems_plugin, synthetic_demo  # noqa: F401 - fixtures
 
-from conftest import answers
 from kapnotes.model import evolve
 from kapnotes.rules.config import ClinicConfig
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from rems_fixtures import demo, rems_demo, rems_plugin, synthetic_demo  # noqa: F401 - fixtures
+
 SRC = Path(__file__).resolve().parent.parent / "src" / "kapnotes_rems"
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 #: The pages that present the API to plugin authors.

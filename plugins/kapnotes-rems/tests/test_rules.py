@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 from kapnotes_rems.submission import submission_text
+from rems_fixtures import TODAY, demo, rems_demo, rems_plugin, synthetic_demo, with_rems  # noqa: F401 - fixtures
 
-from conftest import TODAY, with_rems
 from kapnotes.lifecycle import SigningRefused, add_addendum, sign
 from kapnotes.model import evolve
 from kapnotes.rules.engine import evaluate

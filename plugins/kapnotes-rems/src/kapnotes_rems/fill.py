@@ -46,11 +46,24 @@ from kapnotes.model import (
     TreatmentCourse,
     Vitals,
 )
+from kapnotes.references import cite
 from kapnotes.rules.config import ClinicConfig
 from kapnotes_rems.answers import ClinicianContact, RemsAnswers, RemsEnrolment
 from kapnotes_rems.forms import FormField, FormVersion
 
-__all__ = ["FieldValue", "FilledForm", "FormInput", "fill"]
+__all__ = ["DERIVATIONS", "FieldValue", "FilledForm", "FormInput", "fill"]
+
+#: How the fields that are not copied as they are get their value, with the source of each rule.
+DERIVATIONS: dict[str, str] = {
+    "treatment.dose": "devices of 28 mg each: " + cite("spravato-pi"),
+    "bp.at_40_minutes": "the BP closest to 40 minutes within the clinic's window: "
+    + cite("spravato-pi", "spravato-monitoring-form"),
+    "experience.sedation": "Yes when a post-dose MOAA/S is below 5: " + cite("chernik-1990"),
+    "experience.respiratory_depression": "the clinician's answer; else Yes when a post-dose "
+    "SpO2 is below the clinic's minimum: " + cite("jnj-respiratory"),
+    "experience.dissociation": "the clinician's answer only (no CADSS cut-off separates "
+    "presence from absence): " + cite("esketamine-cadss-dissociation-2023"),
+}
 
 _MG_PER_DEVICE = 28  # one SPRAVATO nasal spray device delivers 28 mg (SPRAVATO label, section 2)
 

@@ -15,7 +15,7 @@ from kapnotes.notes.document import Fields, Note, Paragraph, Section, Table
 from kapnotes.notes.format import NoteContext, NoteFormat
 from kapnotes.rules.config import ClinicConfig
 from kapnotes_rems.context import filled_forms, form_for, form_input, is_esketamine
-from kapnotes_rems.fill import FilledForm, fill
+from kapnotes_rems.fill import DERIVATIONS, FilledForm, fill
 from kapnotes_rems.forms import V2021_11
 from kapnotes_rems.settings import RemsSettings
 from kapnotes_rems.submission import submission_of
@@ -60,6 +60,11 @@ def form_blocks(filled: FilledForm, *, submitted: str | None = None) -> tuple[An
         out.append(Table(("Field", "Entry", "From the record"), tuple(rows), caption=heading))
     if missing:
         out.append(Paragraph("; ".join(missing), label="To complete"))
+    out.append(Paragraph(
+        " ".join(f"{filled.form.field(k).label}: {how}." for k, how in DERIVATIONS.items()
+                 if k in filled.form.keys),
+        label="How the record answers",
+    ))
     return tuple(out)
 
 

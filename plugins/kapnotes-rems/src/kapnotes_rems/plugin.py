@@ -18,9 +18,11 @@ from kapnotes.model.extensions import Extension
 from kapnotes.notes.renderers import Renderer
 from kapnotes.rules.config import ClinicConfig
 from kapnotes.rules.plugin_config import ConfigSection
+from kapnotes.synthetic import DemoData
 from kapnotes_rems import cli as rems_cli
 from kapnotes_rems import outputs
 from kapnotes_rems.answers import NAMESPACE, ClinicianContact, RemsAnswers, RemsEnrolment
+from kapnotes_rems.demo import add_demo_data
 from kapnotes_rems.rules import rules
 from kapnotes_rems.settings import CONFIG_SECTION, RemsSettings
 
@@ -81,6 +83,11 @@ class RemsPlugin:
     @hookimpl
     def register_renderers(self, register: Callable[[Renderer], None]) -> None:
         register(Renderer.for_extension(EXTENSIONS[0], outputs.dosing_note_section(self._settings)))
+
+    @hookimpl
+    def register_demo_data(self, register: Callable[[DemoData], None]) -> None:
+        register(DemoData("rems", "SPRAVATO REMS answers, enrolment and provider contact",
+                          add_demo_data))
 
     @hookimpl
     def register_commands(self, cli: click.Group) -> None:

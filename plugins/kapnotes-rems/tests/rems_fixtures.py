@@ -1,4 +1,4 @@
-"""Fixtures of the kapnotes-rems tests: the synthetic demo with REMS data, and the plugin with
+"""Fixtures and data of the kapnotes-rems tests (a module, not conftest.py: the FHIR plugin's tests import their own ``conftest`` by name): the synthetic demo with REMS data, and the plugin with
 a fixed clock (registered for one test with ``kapnotes.testing``)."""
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ def without_rems(doc: Document) -> Document:
 
 @pytest.fixture(scope="session")
 def synthetic_demo() -> Document:
-    """The demo as kapnotes builds it (with the REMS data it carries for this plugin)."""
-    return build_document()
+    """The demo as kapnotes builds it with this plugin installed (its ``register_demo_data``)."""
+    with registered_plugin(RemsPlugin(today=lambda: TODAY), "rems"):
+        return build_document(plugin_data=True)
 
 
 @pytest.fixture(scope="session")
