@@ -321,3 +321,15 @@ def test_an_encoded_image_or_template_in_any_string_is_removed_whole(blob):
     leaves nothing of itself behind, not even the letters between its digits."""
     out = REDACTOR.redact(f"Consent photo {blob} on file.")[0]
     assert out in ("Consent photo [IMAGE] on file.", "Consent photo [DATA] on file.")
+
+
+@pytest.mark.parametrize("text", [
+    "she 1/1/1930 Birchwood Lane she.",
+    "born 3-4-1950 Maple Street.",
+    "seen 2.5.1990 Elm Road today.",
+])
+def test_a_date_before_a_street_name_is_removed_whole(text):
+    # found by the property test: the longer "1930 Birchwood Lane" address span won over the
+    # date and left its month and day behind
+    out, _counts = TextRedactor().redact(text)
+    assert "1/1/" not in out and "3-4-" not in out and "2.5." not in out, out

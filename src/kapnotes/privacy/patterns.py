@@ -382,7 +382,9 @@ PATTERNS: tuple[Detector, ...] = (
     Detector(
         ADDRESS,
         re.compile(
-            r"\b\d{1,6}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][\w'-]*\.?\s+){1,4}"
+            # not the year of a date ("1/1/1930 Birchwood Lane": the date and the street are
+            # two identifiers; the longer address span would otherwise leave "1/1/" behind)
+            r"(?<![/.-])\b\d{1,6}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][\w'-]*\.?\s+){1,4}"
             r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place"
             r"|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Row"
             r"|Alley)\b\.?(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|#)\.?\s*[A-Za-z0-9-]+)?"
