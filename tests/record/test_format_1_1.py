@@ -63,7 +63,7 @@ def _without_defaults(data):
 
 def test_a_newer_minor_version_is_refused() -> None:
     data = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    data["format_version"] = "1.2"
+    data["format_version"] = "1.3"
     with pytest.raises(FormatVersionError, match="Upgrade kapnotes"):
         from_data(data)
 
