@@ -79,6 +79,19 @@ def register_rules(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def register_billing_rules(register: Callable[[Any], None]) -> None:
+    """Register code-suggestion rules: which CPT/HCPCS code a session earns, and why.
+
+    A clinic's payer-specific rules are a plugin implementing this hook; a rule may
+    ``replace`` built-in rules by name (see ``docs/billing.md``).
+
+    :param register: call it once per :class:`kapnotes.billing.rules.CodeRule`.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add commands to the ``kapnotes`` command line.
 

@@ -38,6 +38,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "kapnotes.default_plugins.instruments",
     "kapnotes.default_plugins.rules",
     "kapnotes.default_plugins.outcomes",
+    "kapnotes.default_plugins.billing",
 )
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -304,6 +305,7 @@ class Registry:
     instruments: Kind[Any] = attrs.field(factory=lambda: Kind("instrument"))
     intervention_types: Kind[Any] = attrs.field(factory=lambda: Kind("intervention type"))
     rules: Kind[Any] = attrs.field(factory=lambda: Kind("rule"))
+    billing_rules: Kind[Any] = attrs.field(factory=lambda: Kind("billing rule"))
 
 
 #: A checker validates what a plugin registered; returns (registry attribute, name, object).
@@ -369,6 +371,9 @@ _HOOKS: dict[str, Checker] = {
     ),
     "register_intervention_types": _check_intervention_type,
     "register_rules": _expect("rules", "rule", "kapnotes.rules.base.Rule"),
+    "register_billing_rules": _expect(
+        "billing_rules", "billing rule", "kapnotes.billing.rules.CodeRule"
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from kapnotes.model._base import (
     positive,
     valid_id,
 )
+from kapnotes.model.billing import ClinicianTime, CodeSystem, ServiceLine, TimeActivity
 from kapnotes.model.course import (
     Consent,
     ConsentKind,
@@ -117,6 +118,8 @@ __all__ = [
     "Client",
     "Clinic",
     "Clinician",
+    "ClinicianTime",
+    "CodeSystem",
     "Commitment",
     "CommitmentReview",
     "Consent",
@@ -169,6 +172,7 @@ __all__ = [
     "SafetyPlanning",
     "ScreenAnswer",
     "Sedation",
+    "ServiceLine",
     "Session",
     "SessionClinician",
     "SessionKind",
@@ -178,6 +182,7 @@ __all__ = [
     "Signature",
     "SignatureRole",
     "SomaticWork",
+    "TimeActivity",
     "TreatmentCourse",
     "TrialOutcome",
     "UnknownIntervention",

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import Enum
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import field, in_range, model, non_blank, problem, unique_by, valid_id
-from kapnotes.model.session import Session, SessionKind
 
-# ICD-10-CM code shape: letter, digit, digit-or-letter, optional dot and 1-4 characters.
-# Source: CDC/NCHS ICD-10-CM Official Guidelines for Coding and Reporting, section I.A.
-ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+# ICD-10-CM code shape (letter, digit, digit-or-letter, optional dot and 1-4 characters; CDC/NCHS
+# ICD-10-CM Official Guidelines, section I.A): one definition, in kapnotes.model.billing.
+from kapnotes.model.billing import ICD10_RE
+from kapnotes.model.session import Session, SessionKind
 
 
 def valid_icd10(value: str) -> str | None:
@@ -129,6 +128,7 @@ class TreatmentCourse:
             out.append(problem("ended_on", "a course cannot end before it started"))
         if sum(1 for i in self.indications if i.primary) > 1:
             out.append(problem("indications", "at most one indication can be primary"))
+        out += _line_diagnoses(self)
         starts = [s.start for s in self.sessions]
         if starts != sorted(starts):
             for i in range(1, len(starts)):
@@ -158,3 +158,20 @@ class TreatmentCourse:
     @property
     def dosing_sessions(self) -> tuple[Session, ...]:
         return tuple(s for s in self.sessions if s.kind is SessionKind.DOSING)
+
+
+def _line_diagnoses(course: TreatmentCourse) -> list[Problem]:
+    """A service line's diagnoses are among the course's indications (its diagnosis pointers)."""
+    codes = {i.code for i in course.indications}
+    out = []
+    for i, s in enumerate(course.sessions):
+        for j, line in enumerate(s.service_lines):
+            for k, code in enumerate(line.diagnoses):
+                if code not in codes:
+                    out.append(
+                        problem(
+                            f"sessions[{i}].service_lines[{j}].diagnoses[{k}]",
+                            f"{code} is not among the course's indications",
+                        )
+                    )
+    return out

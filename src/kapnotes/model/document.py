@@ -141,6 +141,15 @@ def _session_refs(s: Session, sp: str, clinicians: set[str]) -> list[Problem]:
     refs += [
         (f"{sp}.measures[{k}].administered_by", m.administered_by) for k, m in enumerate(s.measures)
     ]
+    refs += [
+        (f"{sp}.clinician_times[{k}].clinician_id", t.clinician_id)
+        for k, t in enumerate(s.clinician_times)
+    ]
+    for k, line in enumerate(s.service_lines):
+        for who in ("rendering", "supervising", "billing"):
+            refs.append(
+                (f"{sp}.service_lines[{k}].{who}_clinician_id", getattr(line, f"{who}_clinician_id"))
+            )
     for path, ref in refs:
         if ref is not None and ref not in clinicians:
             out.append(problem(path, f"no clinician {ref!r} in this document"))
