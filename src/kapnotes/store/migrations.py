@@ -173,6 +173,25 @@ def m002_public_keys(db: Database) -> None:
     db.table("public_keys").create_index(["clinician_id"])
 
 
+@migrations()
+def m003_service_lines(db: Database) -> None:
+    """Service lines of sessions (format 1.2), for billing queries by code, date or clinician."""
+    db.table("service_lines").create(
+        {
+            "session_id": str,
+            "seq": int,
+            "code": str,
+            "system": str,
+            "units": int,
+            "rendering_clinician_id": str,
+            "doc": str,
+        },
+        pk=("session_id", "seq"),
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db.table("service_lines").create_index(["code"])
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` to the newest schema, then re-create and check the immutability triggers."""
     migrations.apply(db)
