@@ -198,9 +198,9 @@ def _times_within(s: Session) -> list[Problem]:
         if not (t.start.tzinfo and t.end.tzinfo and s.start.tzinfo):
             continue
         if t.start < s.start:
-            out.append(problem(f"clinician_times[{i}].start", "a time span starts within the session"))
+            out.append(problem(f"clinician_times[{i}].start", "a time span must start within the session"))
         if s.end is not None and s.end.tzinfo and t.end > s.end:
-            out.append(problem(f"clinician_times[{i}].end", "a time span ends within the session"))
+            out.append(problem(f"clinician_times[{i}].end", "a time span must end within the session"))
     return out
 
 

@@ -1373,6 +1373,14 @@ _MEDICINE_FIELDS = (
     "adjuncts",
 )
 
+def _billing_topic(ctx: NoteContext) -> Blocks:
+    from kapnotes.notes.billing_blocks import billing_topic
+
+    return billing_topic(ctx)
+
+
+_BILLING_PATHS = ("clinician_times", "service_lines", "group_id")  # billing_blocks.PATHS
+
 TOPICS: tuple[Topic, ...] = (
     # -- the session's record (each must be placed or omitted on purpose)
     Topic("presenting_concerns", "Presenting concerns",
@@ -1406,6 +1414,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("commitments", "Commitments", commitments_topic, ("interventions.commitments",)),
     Topic("follow_through", "Follow-through", follow_through_topic,
           ("interventions.reviewed_commitments",)),
+    Topic("billing", "Time and services", _billing_topic, _BILLING_PATHS),
     # -- views: summaries and context, shown where a format maps them
     Topic("baseline_vitals", "Pre-dose vitals", baseline_vitals_view),
     Topic("adverse_events", "Adverse events", adverse_events_view),
@@ -1476,6 +1485,13 @@ DISPLAY: Mapping[str, Display] = {
     "addenda.kind": lambda ctx, v: str(v.value),
     "measures.instrument": lambda ctx, v: instrument_title(v),
     "measures.items": lambda ctx, v: format_items(v),
+    "clinician_times.clinician_id": clinician_name,
+    "clinician_times.start": lambda ctx, v: format_clock(v),
+    "clinician_times.end": lambda ctx, v: format_clock(v),
+    "service_lines.rendering_clinician_id": clinician_name,
+    "service_lines.supervising_clinician_id": clinician_name,
+    "service_lines.billing_clinician_id": clinician_name,
+    "service_lines.charge_cents": lambda ctx, v: f"${v / 100:,.2f}",
 }
 
 
