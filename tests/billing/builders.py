@@ -35,8 +35,10 @@ def session(sid: str, kind: str, start: str, end: str, **kw: Any) -> dict[str, A
     return {"id": sid, "kind": kind, "start": t(start), "end": t(end), **kw}
 
 
-def document(*clients: tuple[str, str, list[dict[str, Any]]], **kw: Any) -> dict[str, Any]:
-    """``clients``: (client id, given name, sessions)."""
+def document(*clients: tuple[str, str, list[dict[str, Any]]], plan: dict[str, Any] | None = None,
+             **kw: Any) -> dict[str, Any]:
+    """``clients``: (client id, given name, sessions); ``plan``: the first course's treatment
+    plan."""
     return {
         "format": "kapnotes",
         "format_version": "1.2",
@@ -52,11 +54,43 @@ def document(*clients: tuple[str, str, list[dict[str, Any]]], **kw: Any) -> dict
              "indications": [{"code": "F33.2", "display": "Major depressive disorder, recurrent, "
                               "severe without psychotic features", "primary": True},
                              {"code": "F41.1", "display": "Generalized anxiety disorder"}],
-             "sessions": sessions}
-            for cid, _, sessions in clients
+             "sessions": sessions,
+             **({"treatment_plan": plan} if plan is not None and k == 0 else {})}
+            for k, (cid, _, sessions) in enumerate(clients)
         ],
         **kw,
     }
+
+
+def phq9(mid: str, day: str, total_items: list[int]) -> dict[str, Any]:
+    return {"id": mid, "instrument": "phq9", "administered_at": t("09:05", day),
+            "items": total_items}
+
+
+def gad7(mid: str, day: str, total_items: list[int]) -> dict[str, Any]:
+    return {"id": mid, "instrument": "gad7", "administered_at": t("09:08", day),
+            "items": total_items}
+
+
+PLAN = {
+    "written_on": "2026-02-02",
+    "next_review_on": "2026-03-02",
+    "problems": ["F33.2", "F41.1"],
+    "goals": [
+        {"id": "g-mood", "description": "Depressive symptoms in the mild range",
+         "objectives": [{"id": "o-phq", "description": "PHQ-9 below 10", "instrument": "PHQ-9",
+                         "target": 10, "by": "2026-04-01"}]},
+        {"id": "g-anx", "description": "Anxiety in the minimal range",
+         "objectives": [{"id": "o-gad", "description": "GAD-7 below 5", "instrument": "gad7",
+                         "target": 5, "by": "2026-03-01"}]},
+    ],
+    "interventions": [{"description": "Ketamine-assisted psychotherapy dosing sessions",
+                       "frequency": "weekly for 4 weeks", "clinician_id": "dr-ames"},
+                      {"description": "Integration psychotherapy", "frequency": "weekly",
+                       "clinician_id": "th-ortiz"}],
+    "signatures": [{"signer": "clinician", "clinician_id": "th-ortiz", "signed_on": "2026-02-02"},
+                   {"signer": "client", "signed_on": "2026-02-02"}],
+}
 
 
 def bill_json(tmp_path: Path, doc: dict[str, Any], session_id: str, *extra: str) -> dict[str, Any]:

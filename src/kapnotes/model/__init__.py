@@ -98,6 +98,15 @@ from kapnotes.model.session import (
     SessionKind,
     SetAndSetting,
 )
+from kapnotes.model.treatment_plan import (
+    Comparison,
+    Objective,
+    PlanGoal,
+    PlannedIntervention,
+    PlanSignature,
+    PlanSigner,
+    TreatmentPlan,
+)
 
 __all__ = [
     "BUILTIN_INTERVENTION_TYPES",
@@ -122,6 +131,7 @@ __all__ = [
     "CodeSystem",
     "Commitment",
     "CommitmentReview",
+    "Comparison",
     "Consent",
     "ConsentKind",
     "Contact",
@@ -154,10 +164,15 @@ __all__ = [
     "MotivationalInterviewing",
     "Narrative",
     "NoteStatus",
+    "Objective",
     "Observation",
     "PersonName",
     "PersonPresent",
     "Plan",
+    "PlanGoal",
+    "PlanSignature",
+    "PlanSigner",
+    "PlannedIntervention",
     "PlannedPhase",
     "PreScreen",
     "PregnancyTest",
@@ -184,6 +199,7 @@ __all__ = [
     "SomaticWork",
     "TimeActivity",
     "TreatmentCourse",
+    "TreatmentPlan",
     "TrialOutcome",
     "UnknownIntervention",
     "Vitals",

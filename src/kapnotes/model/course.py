@@ -12,6 +12,7 @@ from kapnotes.model._base import field, in_range, model, non_blank, problem, uni
 # ICD-10-CM Official Guidelines, section I.A): one definition, in kapnotes.model.billing.
 from kapnotes.model.billing import ICD10_RE
 from kapnotes.model.session import Session, SessionKind
+from kapnotes.model.treatment_plan import TreatmentPlan
 
 
 def valid_icd10(value: str) -> str | None:
@@ -121,6 +122,8 @@ class TreatmentCourse:
     primary_therapist_id: str | None = field(default=None, check=valid_id)
     sessions: tuple[Session, ...] = field(default=(), check=unique_by(lambda s: s.id, "session id"))
     notes: str | None = None
+    # --- format 1.2
+    treatment_plan: TreatmentPlan | None = None
 
     def _invariants(self) -> list[Problem]:
         out = []
@@ -129,6 +132,12 @@ class TreatmentCourse:
         if sum(1 for i in self.indications if i.primary) > 1:
             out.append(problem("indications", "at most one indication can be primary"))
         out += _line_diagnoses(self)
+        if self.treatment_plan is not None:
+            codes = {i.code for i in self.indications}
+            for k, code in enumerate(self.treatment_plan.problems):
+                if code not in codes:
+                    out.append(problem(f"treatment_plan.problems[{k}]",
+                                       f"{code} is not among the course's indications"))
         starts = [s.start for s in self.sessions]
         if starts != sorted(starts):
             for i in range(1, len(starts)):

@@ -98,6 +98,15 @@ def _references(doc: Document) -> list[Problem]:
             ref = getattr(course, attr)
             if ref is not None and ref not in clinicians:
                 out.append(problem(f"{p}.{attr}", f"no clinician {ref!r} in this document"))
+        plan = course.treatment_plan
+        if plan is not None:
+            plan_refs = [(f"interventions[{k}]", x.clinician_id)
+                         for k, x in enumerate(plan.interventions)]
+            plan_refs += [(f"signatures[{k}]", x.clinician_id) for k, x in enumerate(plan.signatures)]
+            for where, ref in plan_refs:
+                if ref is not None and ref not in clinicians:
+                    out.append(problem(f"{p}.treatment_plan.{where}.clinician_id",
+                                       f"no clinician {ref!r} in this document"))
         for j, s in enumerate(course.sessions):
             sp = f"{p}.sessions[{j}]"
             if s.id in seen_sessions:

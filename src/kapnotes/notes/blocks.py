@@ -1379,6 +1379,12 @@ def _billing_topic(ctx: NoteContext) -> Blocks:
     return billing_topic(ctx)
 
 
+def _plan_progress_view(ctx: NoteContext) -> Blocks:
+    from kapnotes.notes.documents.treatment_plan import progress_blocks
+
+    return progress_blocks(ctx)
+
+
 _BILLING_PATHS = ("clinician_times", "service_lines", "group_id")  # billing_blocks.PATHS
 
 TOPICS: tuple[Topic, ...] = (
@@ -1420,6 +1426,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("adverse_events", "Adverse events", adverse_events_view),
     Topic("consents_on_file", "Consents on file", consents_view),
     Topic("course_goals", "Treatment goals", goals_view),
+    Topic("plan_progress", "Treatment plan progress", _plan_progress_view),
     Topic("course_problems", "Problems", problems_view),
     Topic("diagnosis", "Diagnosis", diagnosis_view),
     Topic("linked_dosing", "Dosing session", linked_dosing_view),
