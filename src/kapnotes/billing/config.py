@@ -11,7 +11,8 @@ Only the values a clinic changes are given::
 
 ``rules`` changes a rule's limits or switches it on or off (by the rule's name, see
 ``kapnotes bill --rules``); ``accept_unverified`` lists codes the clinic has checked itself
-(their lines are then not flagged); ``place_of_service`` maps a session's modality to the CMS
+(their lines are then not flagged); ``fees_cents`` is the clinic's fee per code (in cents, per
+unit) shown on superbills; ``place_of_service`` maps a session's modality to the CMS
 place-of-service code [ref:cms-pos].
 """
 
@@ -50,4 +51,5 @@ class BillingConfig:
 
     rules: dict[str, RuleChange] = field(factory=dict)
     accept_unverified: tuple[str, ...] = ()
+    fees_cents: dict[str, int] = field(factory=dict)
     place_of_service: PlaceOfService = field(factory=PlaceOfService)

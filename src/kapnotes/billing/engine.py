@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -272,7 +272,6 @@ class _Run:
     clinicians: dict[str, Clinician]
     config: BillingConfig
     path: str
-    clinic_npi: str | None
     lines: list[SuggestedLine] = attrs.field(factory=list)
     findings: list[Finding] = attrs.field(factory=list)
 
@@ -345,6 +344,7 @@ def suggest(
     config: BillingConfig | None = None,
     score: Scorer | None = None,
     path: str = "$",
+    clinicians: Mapping[str, Clinician] | None = None,
 ) -> Bill:
     """Suggest the service lines of ``session``.
 
@@ -355,12 +355,14 @@ def suggest(
     :param score: scores a measure (None when its instrument is not registered); raises when
         the responses do not score. Without it no 96127 is suggested.
     :param path: the session's JSON path in the document, for findings.
+    :param clinicians: the clinicians by id (NPIs, supervisors) when no ``document`` is given.
     """
     config = config or BillingConfig()
     active = apply_config(rules, config)
-    clinicians = {c.id: c for c in document.clinicians} if document is not None else {}
-    clinic_npi = document.clinic.npi if document is not None and document.clinic else None
-    run = _Run(session, course, clinicians, config, path, clinic_npi)
+    known = dict(clinicians or {})
+    if document is not None:
+        known.update({c.id: c for c in document.clinicians})
+    run = _Run(session, course, known, config, path)
     facts = _facts(session)
     for cid, k, lost in facts.overlaps:
         run.finding(

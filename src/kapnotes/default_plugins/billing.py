@@ -59,3 +59,11 @@ def register_billing_rules(register: Callable[[Any], None]) -> None:
 def register_rules(register: Callable[[Any], None]) -> None:
     """Register the billing-conflicts rule."""
     register(CONFLICTS)
+
+
+@hookimpl
+def register_note_formats(register: Callable[[Any], None]) -> None:
+    """Register the superbill format."""
+    from kapnotes.billing.superbill import FORMAT
+
+    register(FORMAT)

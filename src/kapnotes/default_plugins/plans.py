@@ -53,7 +53,8 @@ def register_rules(register: Callable[[Any], None]) -> None:
 
 @hookimpl
 def register_note_formats(register: Callable[[Any], None]) -> None:
-    """Register the treatment-plan format."""
-    from kapnotes.notes.documents.treatment_plan import FORMAT
+    """Register the treatment-plan and medical-necessity formats."""
+    from kapnotes.notes.documents import medical_necessity, treatment_plan
 
-    register(FORMAT)
+    register(treatment_plan.FORMAT)
+    register(medical_necessity.FORMAT)

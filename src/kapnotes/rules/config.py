@@ -226,6 +226,9 @@ SOURCES: dict[str, str] = {
         note="none: every suggested code whose source is not verified is flagged until the clinic "
         "has checked it and lists it here",
     ),
+    "billing.fees_cents": cite(
+        "kapnotes-default", note="no fees: a clinic sets its own fee schedule (cents per unit)"
+    ),
     "billing.place_of_service.in_person": cite("cms-pos", note="11 office"),
     "billing.place_of_service.telehealth": cite(
         "cms-pos", note="10 telehealth in the patient's home (02 when the patient is elsewhere)"
