@@ -40,6 +40,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "kapnotes.default_plugins.outcomes",
     "kapnotes.default_plugins.billing",
     "kapnotes.default_plugins.plans",
+    "kapnotes.default_plugins.groups",
 )
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

@@ -44,6 +44,7 @@ from kapnotes.model.dosing import (
     Severity,
     Vitals,
 )
+from kapnotes.model.groups import GroupSession
 from kapnotes.model.interventions import (
     BUILTIN_INTERVENTION_TYPES,
     CBTReframing,
@@ -149,6 +150,7 @@ __all__ = [
     "Exposure",
     "FollowThrough",
     "Goal",
+    "GroupSession",
     "Ideation",
     "Indication",
     "IntegrationWork",

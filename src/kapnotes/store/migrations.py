@@ -174,8 +174,9 @@ def m002_public_keys(db: Database) -> None:
 
 
 @migrations()
-def m003_service_lines(db: Database) -> None:
-    """Service lines of sessions (format 1.2), for billing queries by code, date or clinician."""
+def m003_billing_and_groups(db: Database) -> None:
+    """Format 1.2: service lines of sessions (billing queries by code, date or clinician) and
+    group session records."""
     db.table("service_lines").create(
         {
             "session_id": str,
@@ -190,6 +191,9 @@ def m003_service_lines(db: Database) -> None:
         foreign_keys=[("session_id", "sessions", "id")],
     )
     db.table("service_lines").create_index(["code"])
+    db.table("groups").create(
+        {"id": str, "kind": str, "start_utc": str, "doc": str}, pk="id"
+    )
 
 
 def apply(db: Database) -> None:

@@ -57,6 +57,7 @@ class Writer:
 
     def save(self, doc: Document) -> SaveSummary:
         self._clinic_and_clinicians(doc)
+        self._groups(doc)
         self._clients(doc)
         self._courses(doc.courses)
         written, unchanged, sigs, addenda = self._sessions(doc.courses)
@@ -124,6 +125,14 @@ class Writer:
             "clinicians",
             [(k.id, k.name, k.credentials, to_json(k)) for k in doc.clinicians],
             ("id", "name", "credentials", "doc"),
+            None,
+        )
+
+    def _groups(self, doc: Document) -> None:
+        self._upsert_changed(
+            "groups",
+            [(g.id, g.kind.value, utc_key(g.start), to_json(g)) for g in doc.groups],
+            ("id", "kind", "start_utc", "doc"),
             None,
         )
 
