@@ -2,8 +2,8 @@
 and every other note exporter) and as CSV.
 
 Each session contributes the lines it records (what the clinic decided to bill) or, when it
-records none, the lines :func:`kapnotes.billing.engine.suggest` suggests; a suggested line whose
-source is not verified is marked ``UNVERIFIED``. The superbill ends with every code rule it
+records none, the lines :func:`kapnotes.billing.engine.suggest` suggests; a line whose code's
+rule rests on a source that is not verified (recorded or suggested) is marked ``UNVERIFIED``. The superbill ends with every code rule it
 used, its source and status, so a reader sees which rest on unverified sources.
 """
 
@@ -88,15 +88,25 @@ def superbill_lines(
     rules = tuple(rules)
     out: list[SuperbillLine] = []
     used: dict[str, CodeRule] = {}
+    from kapnotes.billing.engine import apply_config
+
+    by_code: dict[str, CodeRule] = {}
+    for active in apply_config(rules, config):
+        if active.enabled:
+            by_code.setdefault(active.code, active)
     for s in course.sessions:
         if not start <= s.start.date() <= end:
             continue
         if s.service_lines:
-            out += [
-                SuperbillLine(s, x, _title(x.code), "recorded", "recorded", True,
-                              "", "recorded by the clinic", _charge(x, config))
-                for x in s.service_lines
-            ]
+            for rec in s.service_lines:
+                rule = by_code.get(rec.code)
+                status = rule.verification if rule is not None else "recorded"
+                ok = rule is None or status == "verified" or rec.code in config.accept_unverified
+                if rule is not None:
+                    used[rule.name] = rule
+                out.append(SuperbillLine(s, rec, _title(rec.code), "recorded", status, ok,
+                                         rule.name if rule else "", "recorded by the clinic",
+                                         _charge(rec, config)))
             continue
         bill = suggest(s, rules=rules, course=course, config=config, score=score,
                        clinicians=clinicians)

@@ -18,7 +18,7 @@ PATHS = ("clinician_times", "service_lines", "group_id")
 
 
 def _v(ctx: NoteContext, path: str, value: object) -> str:
-    return blocks.display_value(ctx, path, value)
+    return "" if value is None or value == () else blocks.display_value(ctx, path, value)
 
 
 def billing_topic(ctx: NoteContext) -> tuple[Block, ...]:

@@ -1498,7 +1498,7 @@ DISPLAY: Mapping[str, Display] = {
     "service_lines.rendering_clinician_id": clinician_name,
     "service_lines.supervising_clinician_id": clinician_name,
     "service_lines.billing_clinician_id": clinician_name,
-    "service_lines.charge_cents": lambda ctx, v: f"${v / 100:,.2f}",
+    "service_lines.charge_cents": lambda ctx, v: "" if v is None else f"${v / 100:,.2f}",
 }
 
 
