@@ -114,7 +114,7 @@ def demo_plan(course: TreatmentCourse) -> TreatmentPlan:
                      objectives=(
                          Objective(id="o-phq9-mild", description="PHQ-9 below 10",
                                    instrument="phq9", target=10,
-                                   by=start + dt.timedelta(days=70)),
+                                   by=course.sessions[-1].start.date()),
                          Objective(id="o-phq9-remission",
                                    description="PHQ-9 below 5 (remission) within four weeks",
                                    instrument="phq9", target=5, comparison=Comparison.BELOW,
