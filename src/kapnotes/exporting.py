@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
         Clinic,
         Clinician,
         Document,
+        GroupSession,
         PsychotherapyNote,
         TreatmentCourse,
     )
@@ -139,6 +140,7 @@ class RecordView:
         courses: Callable[[], Iterable[TreatmentCourse]],
         psychotherapy_notes: Sequence[PsychotherapyNote] = (),
         authorization: Authorization | None = None,
+        groups: Sequence[GroupSession] = (),
     ) -> None:
         if psychotherapy_notes and authorization is None:
             raise AuthorizationError("psychotherapy notes need an explicit authorization")
@@ -147,6 +149,8 @@ class RecordView:
         self.clients = tuple(clients)
         self._courses = courses
         self.psychotherapy_notes = tuple(psychotherapy_notes)
+        #: The group session records the courses' sessions refer to (format 1.2).
+        self.groups = tuple(groups)
         #: The store the view reads (set by :meth:`of_store`): exports of it are audited there.
         self.source: Store | None = None
         self.authorization = authorization
@@ -165,6 +169,7 @@ class RecordView:
             clients=self.clients,
             courses=tuple(self.iter_courses()),
             psychotherapy_notes=self.psychotherapy_notes,
+            groups=self.groups,
         )
 
     @classmethod
@@ -177,6 +182,7 @@ class RecordView:
             courses=lambda: iter(doc.courses),
             psychotherapy_notes=doc.psychotherapy_notes if authorization is not None else (),
             authorization=authorization,
+            groups=doc.groups,
         )
 
     @classmethod
@@ -198,6 +204,7 @@ class RecordView:
             courses=lambda: store.iter_courses(wanted),
             psychotherapy_notes=notes,
             authorization=authorization,
+            groups=store.groups(store.group_ids(wanted)),
         )
         view.source = store
         return view

@@ -34,6 +34,7 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only: hooks import nothing at run time
     import click
 
+    from kapnotes.billing.rules import CodeRule
     from kapnotes.exporting import NoteExporter, RecordExporter
     from kapnotes.instruments.base import Instrument
     from kapnotes.model.extensions import Extension
@@ -188,6 +189,23 @@ def register_demo_data(register: Callable[[DemoData], None]) -> None:
     What the core checks: the object is a ``DemoData`` and its name is not taken. ``apply``
     runs on every demo built while the plugin is installed; an exception or a result that is
     not a ``Document`` is reported naming the plugin. Synthetic data only.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def register_billing_rules(register: Callable[[CodeRule], None]) -> None:
+    """Register code-suggestion rules: which CPT/HCPCS code a session earns, and why.
+
+    A clinic's payer-specific rules are a plugin implementing this hook; a rule may
+    ``replace`` built-in rules by name (see ``docs/billing.md``).
+
+    :param register: call it once per :class:`kapnotes.billing.rules.CodeRule`.
+
+    What the core checks: the object is a ``CodeRule`` and its name is not taken. Every code it
+    suggests carries its reason and sources; a rule whose source is not verified is flagged,
+    never emitted silently.
 
     .. versionadded:: 0.2
     """

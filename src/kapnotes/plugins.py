@@ -71,6 +71,9 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "kapnotes.default_plugins.instruments",
     "kapnotes.default_plugins.rules",
     "kapnotes.default_plugins.outcomes",
+    "kapnotes.default_plugins.billing",
+    "kapnotes.default_plugins.plans",
+    "kapnotes.default_plugins.groups",
 )
 
 pm = pluggy.PluginManager("kapnotes")
@@ -346,6 +349,9 @@ _HOOKS: dict[str, Checker] = {
         "config_sections", "configuration section", "kapnotes.rules.plugin_config.ConfigSection"
     ),
     "register_demo_data": _expect("demo_data", "demo data", "kapnotes.synthetic.DemoData"),
+    "register_billing_rules": _expect(
+        "billing_rules", "billing rule", "kapnotes.billing.rules.CodeRule"
+    ),
 }
 
 

@@ -322,6 +322,75 @@ _ENTRIES: tuple[Reference, ...] = (
        "therapeutic touch in psychedelic-assisted therapy is agreed with the participant "
        "beforehand (focused bodywork); the manual's table of contents was read, the touch "
        "section itself was not", "not verified"),
+    # --- billing codes (US) ----------------------------------------------------------------
+    _r("ama-cpt-psychotherapy", "American Medical Association",
+       "CPT Professional, Psychiatry: psychotherapy (90832-90838) and the time rule",
+       "AMA", None, "https://www.ama-assn.org/practice-management/cpt",
+       "90832 16-37 min, 90834 38-52, 90837 53 or more; with an E/M visit the add-ons 90833, "
+       "90836, 90838 over the same ranges; a unit of time is attained when the mid-point is "
+       "passed. Read in a 2013 summary of the CPT psychiatry changes (empr.com), a payer's "
+       "psychotherapy reimbursement policy (BCBS Illinois, as summarised by openpayer) and "
+       "three billing guides"),
+    _r("ama-cpt-em-add-on", "American Medical Association",
+       "CPT Professional: psychotherapy add-on codes with an E/M service", "AMA", None,
+       "https://www.ama-assn.org/practice-management/cpt",
+       "an add-on (90833/90836/90838) is reported with an E/M code (99202-99215 office) as "
+       "primary, not with 90832/90834/90837; read in a payer policy (BCBS Illinois), a 2013 "
+       "summary of the CPT changes and two billing guides"),
+    _r("em-time-with-add-on", "Billing guides (secondary sources)",
+       "E/M level and E/M time when a psychotherapy add-on is billed", "secondary sources",
+       None, "(no AMA text read)",
+       "the E/M level is chosen by its key components (medical decision making), time may not "
+       "set it, and E/M time is not counted as psychotherapy time; read in billing guides "
+       "only", "single source"),
+    _r("ama-cpt-90791", "American Medical Association",
+       "CPT Professional: psychiatric diagnostic evaluation 90791, with medical services 90792",
+       "AMA", None, "https://www.ama-assn.org/practice-management/cpt",
+       "90791 psychiatric diagnostic evaluation; 90792 with medical services (prescription, "
+       "physical examination elements, ordering studies: physicians and other prescribers). "
+       "Descriptors read in a code lookup quoting the AMA text and two billing guidelines"),
+    _r("ama-cpt-96127", "American Medical Association",
+       "CPT Professional: 96127 brief emotional/behavioral assessment", "AMA", None,
+       "https://www.ama-assn.org/practice-management/cpt",
+       "with scoring and documentation, per standardized instrument (PHQ-9 and GAD-7 in one "
+       "visit = 2 units); read in four independent billing references"),
+    _r("ama-cpt-90853", "American Medical Association",
+       "CPT Professional: 90853 group psychotherapy (other than of a multiple-family group)",
+       "AMA", None, "https://www.ama-assn.org/practice-management/cpt",
+       "reported once per patient in the group; the number of participants is documented "
+       "(NGS LCD L33632 as summarised by NextGen; a payer policy; a billing guide)"),
+    _r("ama-cpt-0820t", "American Medical Association",
+       "CPT Category III 0820T-0822T: continuous in-person monitoring and intervention during "
+       "psychedelic medication therapy", "AMA", 2024,
+       "https://www.ama-assn.org/practice-management/cpt/category-iii-codes",
+       "0820T first physician or other QHP, each hour; 0821T second physician or QHP, "
+       "concurrent, each hour (add-on); 0822T clinical staff under direction, concurrent, each "
+       "hour (add-on). Descriptors read in a code lookup quoting the AMA text and two code "
+       "references. Whether a payer accepts them for racemic ketamine is not settled"),
+    _r("cms-hcpcs-g2082", "Centers for Medicare & Medicaid Services",
+       "HCPCS Level II G2082 and G2083: esketamine nasal self-administration visit", "CMS",
+       2020, "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system",
+       "outpatient E/M visit of an established patient with supervision and provision of up to "
+       "56 mg (G2082) or greater than 56 mg (G2083) esketamine nasal self-administration, "
+       "includes 2 hours post-administration observation; read in four independent copies of "
+       "the descriptor (two code references, a billing guide, a payer notice)"),
+    _r("esketamine-bundling", "Billing vendors (secondary sources)",
+       "Prolonged-service codes with G2082/G2083", "secondary sources", None,
+       "(no CMS or AMA text found)",
+       "prolonged services (99417, G2212) and clinical-staff prolonged services (99415/99416) "
+       "are not billed with G2082/G2083 (the codes include the observation); stated by "
+       "billing vendors only", "not verified"),
+    _r("esketamine-drug-code", "Billing vendors (secondary sources)",
+       "The esketamine drug code outside Medicare (S0013 / J0013)", "secondary sources", 2026,
+       "(no CMS text found)",
+       "S0013 (esketamine, nasal spray, 1 mg) is said to be replaced by J0013 from 2026 by two "
+       "vendors; a third names another code: inconsistent", "not verified"),
+    _r("cms-pos", "Centers for Medicare & Medicaid Services", "Place of Service code set",
+       "CMS (CR 12427, Transmittal 11045)", 2021,
+       "https://www.cms.gov/medicare/coding-billing/place-of-service-codes",
+       "11 office; 12 home; 02 telehealth provided other than in the patient's home; 10 "
+       "telehealth provided in the patient's home (from 2022-01-01). Read in the CMS "
+       "transmittal and two payer notices"),
     # --- kapnotes' own defaults -----------------------------------------------------------
     _r("kapnotes-default", "kapnotes", "A conservative default with no published source",
        "kapnotes documentation", None, "docs/clinical.md",

@@ -45,6 +45,7 @@ import attrs
 from kapnotes.errors import KapnotesError, PluginError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover - for annotations only: this module stays at the bottom
+    from kapnotes.billing.rules import CodeRule
     from kapnotes.exporting import NoteExporter, RecordExporter
     from kapnotes.instruments.base import Instrument
     from kapnotes.model.extensions import Extension
@@ -157,6 +158,7 @@ class Registry:
     :ivar renderers: how notes show an intervention type or an extension, by name.
     :ivar config_sections: plugins' sections of the clinic configuration, by name.
     :ivar demo_data: plugins' parts of the synthetic demo, by name.
+    :ivar billing_rules: code-suggestion rules (built-in and payers'), by name.
     """
 
     note_formats: Kind[NoteFormat] = attrs.field(factory=_kind("note format"))
@@ -171,6 +173,7 @@ class Registry:
     renderers: Kind[Renderer] = attrs.field(factory=_kind("renderer"))
     config_sections: Kind[ConfigSection] = attrs.field(factory=_kind("configuration section"))
     demo_data: Kind[DemoData] = attrs.field(factory=_kind("demo data"))
+    billing_rules: Kind[CodeRule] = attrs.field(factory=_kind("billing rule"))
 
 
 _default: Callable[[], Registry] | None = None

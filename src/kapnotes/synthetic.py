@@ -329,11 +329,19 @@ def build_document(
     rng = random.Random(seed + first_client)
     clinic, clinicians = _clinic()
     client_objs, courses, notes = [], [], []
+    from kapnotes.synthetic_billing import billed, demo_plan
+
+    by_id = {c.id: c for c in clinicians}
     for i in range(first_client, first_client + clients):
         p = PROFILES[i % len(PROFILES)]
         b = _Course(i, p, start, rng, dosings)
         client_objs.append(_client(i, p))
-        courses.append(_course(b))
+        course = _course(b)
+        dx = tuple(x.code for x in course.indications)
+        course = evolve(course, sessions=tuple(billed(s, dx, by_id) for s in course.sessions))
+        if i == 0:
+            course = evolve(course, treatment_plan=demo_plan(course))
+        courses.append(course)
         notes += b.process_notes
     doc = Document(
         clinic=clinic,

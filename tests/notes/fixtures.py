@@ -28,6 +28,7 @@ from kapnotes.model import (
     Client,
     Clinic,
     Clinician,
+    ClinicianTime,
     Commitment,
     CommitmentReview,
     Consent,
@@ -76,6 +77,7 @@ from kapnotes.model import (
     SafetyPlanning,
     ScreenAnswer,
     Sedation,
+    ServiceLine,
     Session,
     SessionClinician,
     SessionKind,
@@ -85,6 +87,7 @@ from kapnotes.model import (
     Signature,
     SignatureRole,
     SomaticWork,
+    TimeActivity,
     TreatmentCourse,
     TrialOutcome,
     Vitals,
@@ -432,7 +435,20 @@ def _full_dosing_session() -> Session:
         status=NoteStatus.AMENDED,
         signatures=signatures(),
         addenda=addenda(),
+        clinician_times=clinician_times(DAY),
+        service_lines=(ServiceLine(code="0820T", modifiers=("95",), units=2,
+                                   place_of_service="12", rendering_clinician_id="th-kim",
+                                   supervising_clinician_id="dr-ames",
+                                   billing_clinician_id="dr-ames", diagnoses=("F33.1",),
+                                   charge_cents=45000),),
+        group_id="group-thursday-01",
     )
+
+
+def clinician_times(day: dt.date) -> tuple[ClinicianTime, ...]:
+    return (ClinicianTime(clinician_id="th-kim", activity=TimeActivity.MONITORING,
+                          start=at(9, 20, day), end=at(11, 25, day),
+                          notes="continuous, in the room"),)
 
 
 def full_integration_session() -> Session:
@@ -447,6 +463,7 @@ def full_integration_session() -> Session:
         end=s.end + shift if s.end else None,
         dosing=None,
         interventions=interventions(DOSE_ID),
+        clinician_times=clinician_times(DAY + dt.timedelta(days=2)),
     )
 
 

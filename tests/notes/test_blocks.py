@@ -349,6 +349,7 @@ def test_kap_dosing_sections(dosing_ctx: NoteContext) -> None:
         "Discharge readiness and escort",
         "Assessment",
         "Integration plan",
+        "Time and services",
     ]
     assert note.title == "KAP dosing session record"
     baseline = _fields(note)
@@ -474,7 +475,7 @@ def test_integration_note_summarises_the_linked_dosing_session(
     note = integration.SPEC.build(integration_ctx)
     assert [s.key for s in note.sections] == [
         "dosing_session", "intention", "presentation", "themes", "cbt", "commitments",
-        "other_interventions", "clinic_fields", "assessment", "plan",
+        "other_interventions", "clinic_fields", "assessment", "plan", "billing",
     ]
     linked = dict(note.section("dosing_session").blocks[0].items)  # type: ignore[union-attr]
     assert linked["Session"] == "ses-full-dose"
@@ -585,7 +586,7 @@ def test_findings_and_figures_from_plugins(dosing_session: Session) -> None:
 
 def test_no_findings_no_section(dosing_ctx: NoteContext) -> None:
     keys = [s.key for s in soap.SPEC.build(dosing_ctx).sections]
-    assert keys == ["subjective", "objective", "assessment", "plan"]
+    assert keys == ["subjective", "objective", "assessment", "plan", "billing"]
 
 
 def test_figures_must_be_figure_blocks(dosing_session: Session) -> None:

@@ -62,11 +62,11 @@ def test_seven_builtin_formats() -> None:
 @pytest.mark.parametrize(
     ("name", "headings"),
     [
-        ("soap", ["Subjective", "Objective", "Assessment", "Plan"]),
-        ("dap", ["Data", "Assessment", "Plan"]),
-        ("birp", ["Behavior", "Intervention", "Response", "Plan"]),
-        ("girp", ["Goal", "Intervention", "Response", "Plan"]),
-        ("pirp", ["Problem", "Intervention", "Response", "Plan"]),
+        ("soap", ["Subjective", "Objective", "Assessment", "Plan", "Time and services"]),
+        ("dap", ["Data", "Assessment", "Plan", "Time and services"]),
+        ("birp", ["Behavior", "Intervention", "Response", "Plan", "Time and services"]),
+        ("girp", ["Goal", "Intervention", "Response", "Plan", "Time and services"]),
+        ("pirp", ["Problem", "Intervention", "Response", "Plan", "Time and services"]),
     ],
 )
 def test_progress_note_headings(name: str, headings: list[str]) -> None:
@@ -168,7 +168,7 @@ def test_unmapped_topics_land_in_the_default_section() -> None:
     spec = _spec()
     ctx = fixtures.context(fixtures.full_dosing_session())
     note = spec.build(ctx)
-    assert [s.key for s in note.sections] == ["plan", "additional"]
+    assert [s.key for s in note.sections] == ["plan", "billing", "additional"]
     assert _missing(spec, ctx) == []
     unmapped = {t.key for t in spec.unmapped_topics()}
     assert "plan" not in unmapped

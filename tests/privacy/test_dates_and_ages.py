@@ -106,7 +106,7 @@ def test_shift_keeps_exact_intervals_across_a_daylight_saving_change():
     denver = ZoneInfo("America/Denver")
     s = course.sessions[0]
     start = dt.datetime(2026, 3, 7, 23, 30, tzinfo=denver)  # DST starts 2026-03-08 in Denver
-    moved = evolve(s, start=start, end=start + dt.timedelta(hours=5))
+    moved = evolve(s, start=start, end=start + dt.timedelta(hours=5), clinician_times=())
     doc = evolve(doc, courses=(evolve(course, sessions=(moved,)),))
     elapsed = moved.end.astimezone(dt.timezone.utc) - moved.start.astimezone(dt.timezone.utc)
     assert elapsed == dt.timedelta(hours=4)  # 5 hours of wall clock, one of them skipped by DST

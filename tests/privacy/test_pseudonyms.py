@@ -12,7 +12,8 @@ from kapnotes.serialization import canonical_bytes
 from tests.privacy.helpers import OTHER_SECRET, SECRET, strings
 
 PSEUDONYM = re.compile(
-    r"^(client|course|session|measure|clinician|clinic|addendum|goal|document)-[0-9a-f]{12}$"
+    r"^(client|course|session|measure|clinician|clinic|addendum|goal|document|objective|plan_goal"
+    r"|group)-[0-9a-f]{12}$"
 )
 
 

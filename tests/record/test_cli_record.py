@@ -143,6 +143,18 @@ def test_demo_builds_database_and_record(runner, tmp_path):
     for i, k in enumerate(kinds):
         if k == "dosing":
             assert kinds[i + 1] == "integration"
+    # the demo bills: every session has service lines; the first client has a plan with an
+    # objective met and one not; a superbill, a medical-necessity summary and the plan are written
+    assert all(s["service_lines"] for c in data["courses"] for s in c["sessions"])
+    from kapnotes.serialization import loads
+    from kapnotes.treatment_plan import plan_progress
+
+    course = loads((out / "record.json").read_text()).courses[0]
+    assert sorted(p.status for p in plan_progress(course)) == ["met", "not met"]
+    for name in ("superbill.docx", "superbill.csv", "medical-necessity.docx",
+                 "treatment-plan.docx"):
+        assert (out / "billing" / f"cl-001-{name}").stat().st_size > 0, name
+    assert "0820T" in (out / "billing" / "cl-001-superbill.csv").read_text()
     # deterministic
     r2 = invoke(runner, "demo", "--out", str(tmp_path / "demo2"), "--clients", "3")
     assert r2.exit_code == 0

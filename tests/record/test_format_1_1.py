@@ -34,14 +34,14 @@ FIXTURE = Path(__file__).parent / "fixtures" / "demo-0.1-export.json"
 
 
 def test_the_format_version_is_1_2() -> None:
-    assert FORMAT_VERSION == "1.2"
+    assert FORMAT_VERSION == "1.2"  # 1.2 adds billing (tests/record/test_format_1_2.py)
 
 
 def test_the_0_1_demo_export_loads_upgrades_and_round_trips() -> None:
     raw = FIXTURE.read_text(encoding="utf-8")
     assert json.loads(raw)["format_version"] == "1.0"
     doc = loads(raw)
-    assert doc.format_version == FORMAT_VERSION  # upgraded: every later field is optional
+    assert doc.format_version == FORMAT_VERSION  # upgraded: every 1.1 and 1.2 field is optional
     assert len(doc.courses) == 4 and sum(len(c.sessions) for c in doc.courses) == 44
     again = loads(dumps(doc))
     assert again == doc

@@ -27,6 +27,7 @@ TABLES = {
     "measure_items",
     "vitals",
     "interventions",
+    "service_lines",
     "psychotherapy_notes",
 }
 
@@ -46,7 +47,9 @@ def test_schema_from_migrations_on_memory_db(store):
     assert ("sessions", "course_id", "courses") in fks
     assert ("sessions", "client_id", "clients") in fks
     assert {"client_id", "start_utc"} <= set(store.db["sessions"].columns_dict)
-    assert [m.name for m in migrations.applied(store.db)] == ["m001_initial", "m002_public_keys"]
+    assert [m.name for m in migrations.applied(store.db)] == [
+        "m001_initial", "m002_public_keys", "m003_billing_and_groups"
+    ]
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 

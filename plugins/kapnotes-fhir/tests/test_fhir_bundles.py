@@ -86,6 +86,11 @@ def test_codes_come_from_the_table_and_the_instrument_catalog(demo):
     bundle = collection(RecordView.of_document(demo))
     allowed = codes.allowed_codings()
     icd = {(codes.ICD10CM, i.code) for c in demo.courses for i in c.indications}
+    # the record's own service-line codes (ChargeItem.code, kapnotes_fhir.charges)
+    from kapnotes_fhir.charges import CPT, HCPCS
+
+    icd |= {({"CPT": CPT, "HCPCS": HCPCS}[x.system.value], x.code)
+            for c in demo.courses for s in c.sessions for x in s.service_lines}
     seen = set()
     for r in resources(bundle):
         for c in codings(r):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kapnotes.cli import lifecycle, measures, notes, record  # noqa: F401 - these modules add their commands to `cli`
+from kapnotes.cli import billing, lifecycle, measures, notes, record  # noqa: F401 - these modules add their commands to `cli`
 from kapnotes.cli.app import cli
 
 

@@ -122,6 +122,7 @@ def _merge(docs: list[Document]) -> Document:
         clients=by_id([c for d in docs for c in d.clients]),
         courses=by_id([c for d in docs for c in d.courses]),
         psychotherapy_notes=by_id([n for d in docs for n in d.psychotherapy_notes]),
+        groups=by_id([g for d in docs for g in d.groups]),
     )
 
 

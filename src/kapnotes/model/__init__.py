@@ -13,6 +13,7 @@ from kapnotes.model._base import (
     positive,
     valid_id,
 )
+from kapnotes.model.billing import ClinicianTime, CodeSystem, ServiceLine, TimeActivity
 from kapnotes.model.course import (
     Consent,
     ConsentKind,
@@ -43,6 +44,7 @@ from kapnotes.model.dosing import (
     Severity,
     Vitals,
 )
+from kapnotes.model.groups import GroupSession
 from kapnotes.model.interventions import (
     BUILTIN_INTERVENTION_TYPES,
     CBTReframing,
@@ -97,6 +99,15 @@ from kapnotes.model.session import (
     SessionKind,
     SetAndSetting,
 )
+from kapnotes.model.treatment_plan import (
+    Comparison,
+    Objective,
+    PlanGoal,
+    PlannedIntervention,
+    PlanSignature,
+    PlanSigner,
+    TreatmentPlan,
+)
 
 __all__ = [
     "BUILTIN_INTERVENTION_TYPES",
@@ -117,8 +128,11 @@ __all__ = [
     "Client",
     "Clinic",
     "Clinician",
+    "ClinicianTime",
+    "CodeSystem",
     "Commitment",
     "CommitmentReview",
+    "Comparison",
     "Consent",
     "ConsentKind",
     "Contact",
@@ -136,6 +150,7 @@ __all__ = [
     "Exposure",
     "FollowThrough",
     "Goal",
+    "GroupSession",
     "Ideation",
     "Indication",
     "IntegrationWork",
@@ -151,10 +166,15 @@ __all__ = [
     "MotivationalInterviewing",
     "Narrative",
     "NoteStatus",
+    "Objective",
     "Observation",
     "PersonName",
     "PersonPresent",
     "Plan",
+    "PlanGoal",
+    "PlanSignature",
+    "PlanSigner",
+    "PlannedIntervention",
     "PlannedPhase",
     "PreScreen",
     "PregnancyTest",
@@ -169,6 +189,7 @@ __all__ = [
     "SafetyPlanning",
     "ScreenAnswer",
     "Sedation",
+    "ServiceLine",
     "Session",
     "SessionClinician",
     "SessionKind",
@@ -178,7 +199,9 @@ __all__ = [
     "Signature",
     "SignatureRole",
     "SomaticWork",
+    "TimeActivity",
     "TreatmentCourse",
+    "TreatmentPlan",
     "TrialOutcome",
     "UnknownIntervention",
     "Vitals",

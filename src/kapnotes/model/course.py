@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import Enum
 from typing import ClassVar
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import field, in_range, model, non_blank, problem, unique_by, valid_id
+
+# ICD-10-CM code shape (letter, digit, digit-or-letter, optional dot and 1-4 characters; CDC/NCHS
+# ICD-10-CM Official Guidelines, section I.A): one definition, in kapnotes.model.billing.
+from kapnotes.model.billing import ICD10_RE
 from kapnotes.model.extensions import Extensions, as_extensions
 from kapnotes.model.session import Session, SessionKind
-
-# ICD-10-CM code shape: letter, digit, digit-or-letter, optional dot and 1-4 characters.
-# Source: CDC/NCHS ICD-10-CM Official Guidelines for Coding and Reporting, section I.A.
-ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+from kapnotes.model.treatment_plan import TreatmentPlan
 
 
 def valid_icd10(value: str) -> str | None:
@@ -124,6 +124,8 @@ class TreatmentCourse:
     primary_therapist_id: str | None = field(default=None, check=valid_id)
     sessions: tuple[Session, ...] = field(default=(), check=unique_by(lambda s: s.id, "session id"))
     notes: str | None = None
+    # --- format 1.2
+    treatment_plan: TreatmentPlan | None = None
     extensions: Extensions = field(
         factory=Extensions, converter=as_extensions,
         doc="plugin extension fields by namespace (format 1.2)",
@@ -137,6 +139,13 @@ class TreatmentCourse:
             out.append(problem("ended_on", "a course cannot end before it started"))
         if sum(1 for i in self.indications if i.primary) > 1:
             out.append(problem("indications", "at most one indication can be primary"))
+        out += _line_diagnoses(self)
+        if self.treatment_plan is not None:
+            codes = {i.code for i in self.indications}
+            for k, code in enumerate(self.treatment_plan.problems):
+                if code not in codes:
+                    out.append(problem(f"treatment_plan.problems[{k}]",
+                                       f"{code} is not among the course's indications"))
         starts = [s.start for s in self.sessions]
         if starts != sorted(starts):
             for i in range(1, len(starts)):
@@ -166,3 +175,20 @@ class TreatmentCourse:
     @property
     def dosing_sessions(self) -> tuple[Session, ...]:
         return tuple(s for s in self.sessions if s.kind is SessionKind.DOSING)
+
+
+def _line_diagnoses(course: TreatmentCourse) -> list[Problem]:
+    """A service line's diagnoses are among the course's indications (its diagnosis pointers)."""
+    codes = {i.code for i in course.indications}
+    out = []
+    for i, s in enumerate(course.sessions):
+        for j, line in enumerate(s.service_lines):
+            for k, code in enumerate(line.diagnoses):
+                if code not in codes:
+                    out.append(
+                        problem(
+                            f"sessions[{i}].service_lines[{j}].diagnoses[{k}]",
+                            f"{code} is not among the course's indications",
+                        )
+                    )
+    return out

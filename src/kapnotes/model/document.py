@@ -8,6 +8,7 @@ from typing import Any, Literal
 from kapnotes.errors import Problem
 from kapnotes.model._base import field, model, problem, unique_by
 from kapnotes.model.course import TreatmentCourse
+from kapnotes.model.groups import GroupSession
 from kapnotes.model.people import Client, Clinic, Clinician
 from kapnotes.model.process_notes import PsychotherapyNote
 from kapnotes.model.session import Session
@@ -46,6 +47,10 @@ class Document:
     psychotherapy_notes: tuple[PsychotherapyNote, ...] = field(
         default=(), converter=_by_id, check=unique_by(lambda n: n.id, "psychotherapy note id")
     )
+    # --- format 1.2
+    groups: tuple[GroupSession, ...] = field(
+        default=(), converter=_by_id, check=unique_by(lambda g: g.id, "group session id")
+    )
 
     def _invariants(self) -> list[Problem]:
         return list(_references(self))
@@ -63,6 +68,16 @@ class Document:
             if c.id == clinician_id:
                 return c
         raise KeyError(clinician_id)
+
+    def group(self, group_id: str) -> GroupSession:
+        for g in self.groups:
+            if g.id == group_id:
+                return g
+        raise KeyError(group_id)
+
+    def group_members(self, group_id: str) -> list[tuple[TreatmentCourse, Session]]:
+        """The sessions (with their courses) of the clients in group session ``group_id``."""
+        return [(c, s) for c, s in self.iter_sessions() if s.group_id == group_id]
 
     def iter_sessions(self) -> list[tuple[TreatmentCourse, Session]]:
         return [(c, s) for c in self.courses for s in c.sessions]
@@ -98,6 +113,15 @@ def _references(doc: Document) -> list[Problem]:
             ref = getattr(course, attr)
             if ref is not None and ref not in clinicians:
                 out.append(problem(f"{p}.{attr}", f"no clinician {ref!r} in this document"))
+        plan = course.treatment_plan
+        if plan is not None:
+            plan_refs = [(f"interventions[{k}]", x.clinician_id)
+                         for k, x in enumerate(plan.interventions)]
+            plan_refs += [(f"signatures[{k}]", x.clinician_id) for k, x in enumerate(plan.signatures)]
+            for where, ref in plan_refs:
+                if ref is not None and ref not in clinicians:
+                    out.append(problem(f"{p}.treatment_plan.{where}.clinician_id",
+                                       f"no clinician {ref!r} in this document"))
         for j, s in enumerate(course.sessions):
             sp = f"{p}.sessions[{j}]"
             if s.id in seen_sessions:
@@ -117,6 +141,7 @@ def _references(doc: Document) -> list[Problem]:
                             problem(f"{ip}.id", f"{what} id {item_id!r} is also used at $.{first}")
                         )
                     seen[what].setdefault(item_id, ip)
+    out += _group_refs(doc, clinicians)
     for i, n in enumerate(doc.psychotherapy_notes):
         if n.session_id not in seen_sessions:
             out.append(
@@ -141,7 +166,41 @@ def _session_refs(s: Session, sp: str, clinicians: set[str]) -> list[Problem]:
     refs += [
         (f"{sp}.measures[{k}].administered_by", m.administered_by) for k, m in enumerate(s.measures)
     ]
+    refs += [
+        (f"{sp}.clinician_times[{k}].clinician_id", t.clinician_id)
+        for k, t in enumerate(s.clinician_times)
+    ]
+    for k, line in enumerate(s.service_lines):
+        for who in ("rendering", "supervising", "billing"):
+            refs.append(
+                (f"{sp}.service_lines[{k}].{who}_clinician_id", getattr(line, f"{who}_clinician_id"))
+            )
     for path, ref in refs:
         if ref is not None and ref not in clinicians:
             out.append(problem(path, f"no clinician {ref!r} in this document"))
+    return out
+
+
+def _group_refs(doc: Document, clinicians: set[str]) -> list[Problem]:
+    """Group facilitators exist; a member session refers to a group of its kind and date."""
+    out = []
+    groups = {g.id: g for g in doc.groups}
+    for i, g in enumerate(doc.groups):
+        for k, cid in enumerate(g.facilitator_ids):
+            if cid not in clinicians:
+                out.append(problem(f"groups[{i}].facilitator_ids[{k}]", f"no clinician {cid!r}"))
+    for i, course in enumerate(doc.courses):
+        for j, s in enumerate(course.sessions):
+            if s.group_id is None:
+                continue
+            path = f"courses[{i}].sessions[{j}].group_id"
+            grp = groups.get(s.group_id)
+            if grp is None:
+                out.append(problem(path, f"no group session {s.group_id!r} in this document"))
+            elif grp.kind is not s.kind:
+                out.append(problem(path, f"group {grp.id!r} is a {grp.kind.value} session; this "
+                                   f"session is {s.kind.value}"))
+            elif grp.start.tzinfo and s.start.tzinfo and grp.start.date() != s.start.date():
+                out.append(problem(path, f"group {grp.id!r} is on {grp.start.date()}; this "
+                                   f"session is on {s.start.date()}"))
     return out

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import aware, field, model, non_blank, problem, unique_by, valid_id
+from kapnotes.model.billing import ClinicianTime, ServiceLine
 from kapnotes.model.dosing import DosingRecord
 from kapnotes.model.extensions import Extensions, as_extensions
 from kapnotes.model.interventions import Intervention
@@ -146,6 +147,11 @@ class Session:
     addenda: tuple[Addendum, ...] = field(
         default=(), check=unique_by(lambda a: a.id, "addendum id")
     )
+    # --- billing (format 1.2): what each clinician's time was spent on, and the lines billed
+    clinician_times: tuple[ClinicianTime, ...] = ()
+    service_lines: tuple[ServiceLine, ...] = ()
+    #: the group session (``document.groups``) this client's session is part of
+    group_id: str | None = field(default=None, check=valid_id)
     extensions: Extensions = field(
         factory=Extensions, converter=as_extensions,
         doc="plugin extension fields by namespace (format 1.2)",
@@ -189,7 +195,21 @@ class Session:
             )
         if self.status is NoteStatus.DRAFT and self.addenda:
             out.append(problem("addenda", "addenda are added to signed notes only"))
+        out += _times_within(self)
         return out
+
+
+def _times_within(s: Session) -> list[Problem]:
+    """Clinician time spans fall inside the session's time span."""
+    out = []
+    for i, t in enumerate(s.clinician_times):
+        if not (t.start.tzinfo and t.end.tzinfo and s.start.tzinfo):
+            continue
+        if t.start < s.start:
+            out.append(problem(f"clinician_times[{i}].start", "a time span must start within the session"))
+        if s.end is not None and s.end.tzinfo and t.end > s.end:
+            out.append(problem(f"clinician_times[{i}].end", "a time span must end within the session"))
+    return out
 
 
 def _dosing_within(s: Session) -> list[Problem]:

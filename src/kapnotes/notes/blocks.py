@@ -280,6 +280,13 @@ DISPLAY: Mapping[str, Display] = {
         ("extensions", "dosing.extensions", "dosing.monitoring.extensions", "measures.extensions"),
         lambda ctx, v: _first_extension_text(v),
     ),
+    "clinician_times.clinician_id": clinician_name,
+    "clinician_times.start": lambda ctx, v: format_clock(v),
+    "clinician_times.end": lambda ctx, v: format_clock(v),
+    "service_lines.rendering_clinician_id": clinician_name,
+    "service_lines.supervising_clinician_id": clinician_name,
+    "service_lines.billing_clinician_id": clinician_name,
+    "service_lines.charge_cents": lambda ctx, v: "" if v is None else f"${v / 100:,.2f}",
 }
 
 

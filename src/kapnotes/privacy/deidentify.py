@@ -13,7 +13,9 @@ document's shape, in which
   (``dates="year"``: the literal Safe Harbor rule);
 * every other string is free text, found by walking the data (so a plugin's intervention type is
   covered too), and is redacted by :mod:`kapnotes.privacy.patterns`;
-* psychotherapy notes (45 CFR 164.501) are never included.
+* psychotherapy notes (45 CFR 164.501) are never included;
+* group session records are left out (one record spans clients whose dates are shifted by
+  different offsets); each member's session keeps its ``group_id`` as a keyed pseudonym.
 
 The result is *not* a Document: ``"90+"`` and year-only dates cannot be valid model objects, and
 its ``format`` is ``kapnotes-deidentified`` so that no kapnotes reader mistakes it for a record.
@@ -348,6 +350,10 @@ class _Run:
                 items = [self.obj(o, d) for o, d in zip(getattr(doc, key), data[key], strict=True)]
                 out[key] = sorted(items, key=lambda d: str(d.get("id", "")))
         excluded = {"psychotherapy_notes": len(doc.psychotherapy_notes)}
+        if doc.groups:
+            # a group record spans clients whose dates are shifted by different offsets: left
+            # out; each member's session keeps its group_id as a keyed pseudonym
+            excluded["groups"] = len(doc.groups)
         out["deidentification"] = self.header(excluded)
         return out
 
@@ -371,6 +377,8 @@ class _Run:
                 "restricted_prefixes": sorted(self.restricted_zip3),
             },
             "psychotherapy_notes": "never included (45 CFR 164.501)",
+            "groups": "group session records are left out (their dates span clients); each "
+            "member's session keeps its group_id as a pseudonym",
             "counts": {
                 "removed": dict(sorted(self.removed.items())),
                 "replaced": dict(sorted(self.replaced.items())),

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from kapnotes.billing.config import BillingConfig
 from kapnotes.errors import InvalidError, Problem
 from kapnotes.instruments.base import SUICIDE, CriticalItem, Instrument
 from kapnotes.instruments.catalog.madrs import MADRS
@@ -228,6 +229,24 @@ SOURCES: dict[str, str] = {
     "suicide.madrs_item10_at_least": _MADRS_ITEM10.source,
     "suicide.cssrs_levels": _CSSRS,
     "suicide.risk_levels": _RISK_LEVEL,
+    "billing.rules": cite(
+        "ama-cpt-psychotherapy",
+        note="the built-in code rules (kapnotes bill --rules, docs/billing.md), each with its own "
+        "sources; none changed by default",
+    ),
+    "billing.accept_unverified": cite(
+        "kapnotes-default",
+        note="none: every suggested code whose source is not verified is flagged until the clinic "
+        "has checked it and lists it here",
+    ),
+    "billing.fees_cents": cite(
+        "kapnotes-default", note="no fees: a clinic sets its own fee schedule (cents per unit)"
+    ),
+    "billing.place_of_service.in_person": cite("cms-pos", note="11 office"),
+    "billing.place_of_service.telehealth": cite(
+        "cms-pos", note="10 telehealth in the patient's home (02 when the patient is elsewhere)"
+    ),
+    "billing.place_of_service.at_home_chaperoned": cite("cms-pos", note="12 home"),
 }
 
 # =============================================================================================
@@ -412,6 +431,7 @@ class ClinicConfig:
     suicide: SuicideRisk = field(factory=SuicideRisk)
     plugins: PluginSections = field(factory=PluginSections)
     notes: NoteDefaults = field(factory=NoteDefaults)
+    billing: BillingConfig = field(factory=BillingConfig)
 
     _default: ClassVar[ClinicConfig | None] = None
 

@@ -20,7 +20,7 @@ import getpass
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -34,6 +34,7 @@ from kapnotes.model import (
     Clinic,
     Clinician,
     Document,
+    GroupSession,
     NoteStatus,
     PsychotherapyNote,
     Session,
@@ -447,11 +448,39 @@ class Store:
         authorization, and every read is audited.
         """
         clients = self.clients(client_ids)
+        courses = tuple(self.iter_courses([c.id for c in clients]))
         return Document(
             clinic=self.clinic(),
             clinicians=tuple(self.clinicians().values()),
             clients=clients,
-            courses=tuple(self.iter_courses([c.id for c in clients])),
+            courses=courses,
+            groups=self.groups({s.group_id for c in courses for s in c.sessions if s.group_id}),
+        )
+
+    def group_ids(self, client_ids: Sequence[str]) -> set[str]:
+        """The group sessions the sessions of ``client_ids`` belong to."""
+        out: set[str] = set()
+        for i in range(0, len(client_ids), 500):
+            chunk = list(client_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            out |= {
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT DISTINCT json_extract(doc, '$.group_id') FROM sessions "
+                    f"WHERE client_id IN ({marks}) AND json_extract(doc, '$.group_id') IS NOT NULL",
+                    chunk,
+                )
+            }
+        return out
+
+    def groups(self, group_ids: Iterable[str] | None = None) -> tuple[GroupSession, ...]:
+        """Group session records (all, or those of ``group_ids``), by id."""
+        rows = self.conn.execute("SELECT id, doc FROM groups ORDER BY id").fetchall()
+        wanted = None if group_ids is None else set(group_ids)
+        return tuple(
+            structure(json.loads(doc), GroupSession)
+            for gid, doc in rows
+            if wanted is None or gid in wanted
         )
 
     def clients(self, client_ids: Sequence[str] | None = None) -> tuple[Client, ...]:

@@ -173,6 +173,29 @@ def m002_public_keys(db: Database) -> None:
     db.table("public_keys").create_index(["clinician_id"])
 
 
+@migrations()
+def m003_billing_and_groups(db: Database) -> None:
+    """Format 1.2: service lines of sessions (billing queries by code, date or clinician) and
+    group session records."""
+    db.table("service_lines").create(
+        {
+            "session_id": str,
+            "seq": int,
+            "code": str,
+            "system": str,
+            "units": int,
+            "rendering_clinician_id": str,
+            "doc": str,
+        },
+        pk=("session_id", "seq"),
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db.table("service_lines").create_index(["code"])
+    db.table("groups").create(
+        {"id": str, "kind": str, "start_utc": str, "doc": str}, pk="id"
+    )
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` to the newest schema, then re-create and check the immutability triggers."""
     migrations.apply(db)

@@ -120,7 +120,7 @@ def expected_triggers() -> dict[str, str]:
             + _abort("session is signed; it cannot be deleted")
         ),
     }
-    for table in ("vitals", "interventions"):
+    for table in ("vitals", "interventions", "service_lines"):
         out.update(
             _child_guard(table, "{r}.session_id", "(t.session_id = NEW.session_id AND t.seq = NEW.seq)")
         )

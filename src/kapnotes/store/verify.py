@@ -308,6 +308,15 @@ class _Checker:
             (s.id,),
         )
         yield from _compare("interventions", want_iv, have_iv, 2)
+        from kapnotes.store.writer import SERVICE_LINES_SELECT
+
+        want_sl = self._rows(SERVICE_LINES_SELECT + " ORDER BY j.key", (s.id,))
+        have_sl = self._rows(
+            "SELECT session_id, seq, code, system, units, rendering_clinician_id, doc "
+            "FROM service_lines WHERE session_id = ? ORDER BY seq",
+            (s.id,),
+        )
+        yield from _compare("service_lines", want_sl, have_sl, 2)
 
     def _lifecycle(self, sid: str, status: str, content_hash: str) -> Iterator[str]:
         from kapnotes.model import Addendum, Signature

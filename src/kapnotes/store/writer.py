@@ -57,6 +57,7 @@ class Writer:
 
     def save(self, doc: Document) -> SaveSummary:
         self._clinic_and_clinicians(doc)
+        self._groups(doc)
         self._clients(doc)
         self._courses(doc.courses)
         written, unchanged, sigs, addenda = self._sessions(doc.courses)
@@ -124,6 +125,14 @@ class Writer:
             "clinicians",
             [(k.id, k.name, k.credentials, to_json(k)) for k in doc.clinicians],
             ("id", "name", "credentials", "doc"),
+            None,
+        )
+
+    def _groups(self, doc: Document) -> None:
+        self._upsert_changed(
+            "groups",
+            [(g.id, g.kind.value, utc_key(g.start), to_json(g)) for g in doc.groups],
+            ("id", "kind", "start_utc", "doc"),
             None,
         )
 
@@ -419,6 +428,20 @@ def _same_content(s: Session, course_id: str, row: tuple[Any, ...], doc: str) ->
     return bool(stored_doc == doc)
 
 
+#: Each service line's row, taken from its session's stored JSON by SQLite (defaults: CPT, 1 unit).
+SERVICE_LINES_SELECT = (
+    "SELECT s.id, j.key, json_extract(j.value, '$.code'), "
+    "coalesce(json_extract(j.value, '$.system'), 'CPT'), "
+    "coalesce(json_extract(j.value, '$.units'), 1), "
+    "json_extract(j.value, '$.rendering_clinician_id'), j.value "
+    "FROM sessions s, json_each(s.doc, '$.service_lines') j WHERE s.id = ?"
+)
+SERVICE_LINES_INSERT = (
+    "INSERT INTO service_lines (session_id, seq, code, system, units, rendering_clinician_id, "
+    "doc) " + SERVICE_LINES_SELECT
+)
+
+
 class _Children:
     """Rows of the tables that hang off sessions, gathered for one executemany each."""
 
@@ -426,6 +449,7 @@ class _Children:
         self.scores = scores
         self.vitals: list[tuple[Any, ...]] = []
         self.interventions: list[tuple[str]] = []
+        self.service_lines: list[tuple[str]] = []
         self.measures: list[tuple[Any, ...]] = []
         self.items: list[tuple[Any, ...]] = []
 
@@ -433,6 +457,8 @@ class _Children:
         self.vitals += vitals_rows(s)
         if s.interventions:
             self.interventions.append((s.id,))
+        if s.service_lines:
+            self.service_lines.append((s.id,))
         measures, items = measure_rows(s, course.client_id, self.scores)
         self.measures += measures
         self.items += items
@@ -444,7 +470,7 @@ class _Children:
             "DELETE FROM measure_items WHERE measure_id IN (SELECT id FROM measures WHERE session_id = ?)",
             rows,
         )
-        for table in ("measures", "vitals", "interventions"):
+        for table in ("measures", "vitals", "interventions", "service_lines"):
             c.executemany(f"DELETE FROM [{table}] WHERE session_id = ?", rows)
 
     def write(self, c: sqlite3.Connection) -> None:
@@ -460,6 +486,7 @@ class _Children:
             "FROM sessions s, json_each(s.doc, '$.interventions') j WHERE s.id = ?",
             self.interventions,
         )
+        c.executemany(SERVICE_LINES_INSERT, self.service_lines)
         c.executemany(
             "INSERT INTO measures (id, session_id, client_id, instrument, administered_at_utc, "
             "context, respondent, total, band) VALUES (?,?,?,?,?,?,?,?,?)",

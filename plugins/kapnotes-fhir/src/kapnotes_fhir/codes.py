@@ -48,6 +48,8 @@ SYSTEMS = frozenset(
         LOINC, SNOMED, RXNORM, UCUM, ICD10CM, ACT_CODE, OBSERVATION_CATEGORY,
         CONDITION_CATEGORY, CONDITION_CLINICAL, IDENTIFIER_TYPE, US_CORE_DOCREF_CATEGORY,
         AE_SEVERITY, AE_OUTCOME,
+        # CPT and HCPCS Level II, for ChargeItem.code (kapnotes_fhir.charges)
+        "http://www.ama-assn.org/go/cpt", "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
     }
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kapnotes.model import Session, TreatmentCourse
-from kapnotes_fhir import documents, resources, scores
+from kapnotes_fhir import charges, documents, resources, scores
 from kapnotes_fhir.context import Entry, ExportContext
 
 
@@ -22,6 +22,7 @@ def session_data(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Ite
     yield from resources.medications(ctx, course, s)
     yield from resources.monitoring(ctx, course, s)
     yield from scores.measures(ctx, course, s)
+    yield from charges.charge_items(ctx, course, s)
 
 
 def course_entries(ctx: ExportContext, course: TreatmentCourse) -> Iterator[Entry]:

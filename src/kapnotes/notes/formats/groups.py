@@ -16,5 +16,6 @@ INTERVENTIONS = ("interventions", "cbt", "integration", "extensions")
 PRESENTATION = ("mental_status", "observations")
 #: The clinician's assessment: narrative and risk.
 ASSESSMENT = ("assessment", "risk")
-#: The plan and the commitments (homework) made in the session.
-PLAN = ("plan", "commitments")
+#: The plan, the commitments (homework) made in the session and, when the course has a
+#: treatment plan, the progress toward its objectives.
+PLAN = ("plan", "commitments", "plan_progress")

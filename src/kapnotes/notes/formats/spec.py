@@ -72,10 +72,15 @@ ADDITIONAL = SectionSpec(
 FIGURES = SectionSpec("figures", "Figures", ("figures",), empty=None)
 
 
+#: The clinicians' recorded times, the service lines and the group session (format 1.2).
+BILLING = SectionSpec("billing", "Time and services", ("billing",), empty=None)
+
+
 def standard_sections(*body: SectionSpec) -> tuple[SectionSpec, ...]:
-    """``body`` framed by the sections every format has: findings first; the collector of
-    unmapped topics and the figures last (each shown only when it has content)."""
-    return (FINDINGS, *body, ADDITIONAL, FIGURES)
+    """``body`` framed by the sections every format has: findings first; time and services,
+    the collector of unmapped topics and the figures last (each shown only when it has
+    content)."""
+    return (FINDINGS, *body, BILLING, ADDITIONAL, FIGURES)
 
 
 def _is_under(path: str, prefix: str) -> bool:

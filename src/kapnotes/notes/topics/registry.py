@@ -108,6 +108,20 @@ _MEDICINE_FIELDS = (
     "adjuncts",
 )
 
+def _billing_topic(ctx: NoteContext) -> Blocks:
+    from kapnotes.notes.billing_blocks import billing_topic
+
+    return billing_topic(ctx)
+
+
+def _plan_progress_view(ctx: NoteContext) -> Blocks:
+    from kapnotes.notes.documents.treatment_plan import progress_blocks
+
+    return progress_blocks(ctx)
+
+
+_BILLING_PATHS = ("clinician_times", "service_lines", "group_id")  # billing_blocks.PATHS
+
 TOPICS: tuple[Topic, ...] = (
     # -- the session's record (each must be placed or omitted on purpose)
     Topic("presenting_concerns", "Presenting concerns",
@@ -141,6 +155,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("commitments", "Commitments", commitments_topic, ("interventions.commitments",)),
     Topic("follow_through", "Follow-through", follow_through_topic,
           ("interventions.reviewed_commitments",)),
+    Topic("billing", "Time and services", _billing_topic, _BILLING_PATHS),
     Topic("extensions", "Clinic fields", _extensions_topic,
           ("extensions", "dosing.extensions", "dosing.monitoring.extensions",
            "measures.extensions")),
@@ -149,6 +164,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("adverse_events", "Adverse events", adverse_events_view),
     Topic("consents_on_file", "Consents on file", consents_view),
     Topic("course_goals", "Treatment goals", goals_view),
+    Topic("plan_progress", "Treatment plan progress", _plan_progress_view),
     Topic("course_problems", "Problems", problems_view),
     Topic("diagnosis", "Diagnosis", diagnosis_view),
     Topic("linked_dosing", "Dosing session", linked_dosing_view),
