@@ -11,6 +11,7 @@ machine with node but without the packages fails, naming the command that instal
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -67,3 +68,30 @@ def steps(*todo: dict[str, Any]) -> list[Any]:
     ``{"ingest": [resource, ...]}``, ``{"search": "Type?query"}``, ``{"counts": True}``,
     ``{"references": True}``, ``{"read": "Type"}``."""
     return list(run({"steps": list(todo)})["steps"])
+
+
+DEFINITIONS = ENGINE_DIR / "node_modules" / "@medplum" / "definitions" / "dist" / "fhir" / "r4"
+
+
+@functools.cache
+def _definitions(name: str) -> dict[str, dict[str, Any]]:
+    """Code systems and value sets of one of Medplum's packaged HL7 definition files, by URL."""
+    _require()
+    bundle = json.loads((DEFINITIONS / name).read_text(encoding="utf-8"))
+    return {e["resource"]["url"]: e["resource"] for e in bundle.get("entry", []) if "url" in e.get("resource", {})}
+
+
+def code_system(url: str) -> dict[str, str]:
+    """``{code: display}`` of an HL7 code system as HL7 publishes it (Medplum's packaged copy):
+    the tests check exported codes against the code systems themselves, not against our table."""
+    for name in ("v3-codesystems.json", "v2-tables.json", "valuesets.json"):
+        found = _definitions(name).get(url)
+        if found is not None and found.get("resourceType") == "CodeSystem":
+            out: dict[str, str] = {}
+            todo = list(found.get("concept", []))
+            while todo:
+                c = todo.pop()
+                out[c["code"]] = c.get("display", "")
+                todo += c.get("concept", [])
+            return out
+    raise AssertionError(f"code system {url} is not in the packaged definitions")

@@ -11,8 +11,9 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
   contain every ``linkId``. The codes come from the kapnotes instrument catalog, the same codes
   the exporter writes.
 * The items: ``linkId`` = the item's LOINC code (a leading ``/`` as LHC-Forms writes it is
-  accepted) or ``item-N``; one answer, ``valueInteger`` (PHQ-9 items 1-9 also take the LOINC
-  answers LA6568-5 ... LA6571-9 as ``valueCoding``); groups (nested ``item``) are read through.
+  accepted) or ``item-N``; one answer, ``valueInteger`` (items with a verified LOINC answer
+  list, ``codes.ANSWER_LISTS``, also take its LA codes as ``valueCoding``, with or without
+  ``system``: PHQ-9 items 1-9 LL358-3, item 10 LL359-1); groups (nested ``item``) are read through.
   An item with the instrument's total code is checked against the computed total.
 * The patient: ``subject.reference`` (``Patient/<client id or exported id>``) or
   ``subject.identifier`` (the MRN; ``mrn_system`` restricts the system).
@@ -419,12 +420,17 @@ class _Reader:
                 self.problem(path, f"expected an integer, got {_describe(value)}")
                 return None
             return int(value)
-        if kind == "valueCoding" and inst.name == "phq9" and n is not None and n <= 9:
+        answers = codes.answer_list(inst.name, n) if n is not None else None
+        if kind == "valueCoding" and answers is not None:
             # a portal may leave out the system of a LOINC answer code (LA...): the code names it
-            if isinstance(value, dict) and value.get("system", codes.LOINC) == codes.LOINC and value.get("code") in codes.PHQ9_ANSWERS:
-                return codes.PHQ9_ANSWERS[value["code"]]
+            if isinstance(value, dict) and value.get("system", codes.LOINC) == codes.LOINC:
+                code = value.get("code")
+                number = answers.value(code) if isinstance(code, str) else None
+                if number is not None:
+                    return number
             got = value if not isinstance(value, dict) else f"code {value.get('code')!r} of system {value.get('system', '(none)')!r}"
-            self.problem(path, f"expected a LOINC answer of list LL358-3 ({', '.join(codes.PHQ9_ANSWERS)}), got {got}")
+            known = ", ".join(c.code for c in answers.answers)
+            self.problem(path, f"expected a LOINC answer of list {answers.id} ({known}), got {got}")
             return None
         self.problem(path, f"expected valueInteger, got {kind}")
         return None
