@@ -64,7 +64,7 @@ async function all(repo, type) {
 }
 
 const TYPES = [
-  'AdverseEvent', 'AllergyIntolerance', 'Binary', 'CarePlan', 'Composition', 'Condition', 'Consent',
+  'AdverseEvent', 'AllergyIntolerance', 'Binary', 'Bundle', 'CarePlan', 'Composition', 'Condition', 'Consent',
   'DocumentReference', 'Encounter', 'EpisodeOfCare', 'Goal', 'Medication', 'MedicationAdministration',
   'MedicationRequest', 'Observation', 'Organization', 'Patient', 'Practitioner', 'Procedure',
   'QuestionnaireResponse', 'RiskAssessment',
