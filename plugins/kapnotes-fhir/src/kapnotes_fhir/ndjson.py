@@ -28,9 +28,13 @@ RESOURCE_TYPES = (
 )
 
 
+#: One encoder for every line (``json.dumps`` builds a new one per call): compact, UTF-8 text.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
 def line(resource: dict[str, object]) -> str:
     """One NDJSON line (compact JSON, UTF-8 text, ``\\n``)."""
-    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _ENCODE(resource) + "\n"
 
 
 def export_ndjson(record: RecordView | Document, options: ExportOptions | None, directory: Path) -> list[Path]:
