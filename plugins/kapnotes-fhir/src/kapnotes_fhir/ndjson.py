@@ -22,7 +22,7 @@ from kapnotes_fhir.record import record_entries
 
 #: Every resource type the exporter can write.
 RESOURCE_TYPES = (
-    "AdverseEvent", "AllergyIntolerance", "CarePlan", "Condition", "Consent", "DocumentReference",
+    "AdverseEvent", "AllergyIntolerance", "Binary", "CarePlan", "Condition", "Consent", "DocumentReference",
     "Encounter", "EpisodeOfCare", "Goal", "Medication", "MedicationAdministration",
     "MedicationRequest", "Observation", "Organization", "Patient", "Practitioner", "Procedure",
     "QuestionnaireResponse", "RiskAssessment",
