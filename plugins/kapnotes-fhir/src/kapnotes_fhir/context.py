@@ -38,6 +38,7 @@ import attrs
 from kapnotes.errors import KapnotesError
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Client, Clinic, Clinician, Document
+from kapnotes_fhir import profiles
 from kapnotes_fhir.ids import RefMode, Refs, Systems, identifier
 
 NOTE_CONTENT = ("docx", "text")
@@ -183,7 +184,7 @@ class ExportContext:
         head: dict[str, Any] = {"resourceType": resource_type, "id": self.refs.id(resource_type, key)}
         head["identifier"] = own if single_identifier else ids
         first = ids[0]
-        return Entry({**head, **body}, (first["system"], first["value"]))
+        return Entry(profiles.declare({**head, **body}), (first["system"], first["value"]))
 
 
 @attrs.frozen
