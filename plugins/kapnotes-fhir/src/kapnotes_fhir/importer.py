@@ -21,8 +21,14 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
   ``identifier`` with the session id); else the session of that patient whose time span contains
   ``authored``; else an error.
 
-A **signed** target session is refused: a signed note is immutable (content hash, triggers), and
-a score added afterwards would change what was signed. Record it in a new session, or in an
+A total item may be ``valueDecimal`` when it is a whole number (LHC-Forms). A partial response
+is imported with its completeness stated in the measure's notes (which begin with
+:data:`IMPORTED_NOTE` and keep the response's id and identifier); the plugin's rule
+``fhir-imported-incomplete`` flags it in ``kapnotes check``. A response identical to a measure
+already there (same id, instrument, items and time) is "already present", in a signed session too.
+
+A **signed** target session is otherwise refused: a signed note is immutable (content hash,
+triggers), and a score added afterwards would change what was signed. Record it in a new session, or in an
 addendum. Every problem of every resource is reported at once, each with its JSON path (``$`` is
 the resource, ``$.entry[2].resource`` in a Bundle, ``$[4]`` the fifth NDJSON line), and nothing is
 written unless every resource can be imported; then all are saved in one transaction.
@@ -76,6 +82,10 @@ ANSWER_VALUES = frozenset(
 STATUSES = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
 IMPORTED = frozenset({"completed", "amended"})
 DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+#: How an imported measure's notes begin (the ``fhir-imported-incomplete`` rule looks for it).
+IMPORTED_NOTE = "Imported from FHIR QuestionnaireResponse"
 
 
 class TargetError(InvalidError):
@@ -415,6 +425,11 @@ class _Reader:
         return responses if ok else None
 
     def _answer(self, inst: Instrument, n: int | None, path: str, value: Any, kind: str) -> int | None:
+        if kind == "valueDecimal" and n is None:  # a total, as LHC-Forms sends it: 8 or 8.0, not 8.5
+            if _is_int(value) or (isinstance(value, float) and value.is_integer()):
+                return int(value)
+            self.problem(path, f"expected a whole-number total, got {_describe(value)}")
+            return None
         if kind == "valueInteger":
             if not _is_int(value):
                 self.problem(path, f"expected an integer, got {_describe(value)}")
@@ -613,14 +628,24 @@ def _measure(p: Parsed, session: Session, systems: Systems) -> MeasureAdministra
         mid = p.identifier[1]
     else:
         mid = f"{session.id}-{p.instrument.name}-fhir-{p.digest[:12]}"
-    source = p.identifier[1] if p.identifier is not None else (p.loc.resource.get("id") or "without id")
+    rid = p.loc.resource.get("id")
+    parts = [f"id {rid}" if isinstance(rid, str) and rid else None]
+    if p.identifier is not None:  # the portal's own identifier, kept as sent
+        system, value = p.identifier
+        parts.append(f"identifier {system}|{value}" if system else f"identifier {value}")
+    source = "; ".join(x for x in parts if x) or "without id or identifier"
+    result = p.instrument.score(p.items)
+    note = f"{IMPORTED_NOTE} ({source})"
+    if not result.complete:
+        c = result.completeness
+        note += f"; incomplete: {c.answered} of {c.required} required items answered, no total"
     return MeasureAdministration(
         id=mid,
         instrument=p.instrument.name,
         administered_at=p.authored or session.start,
         items=p.items,
         respondent=Respondent.CLINICIAN if p.by_clinician else Respondent.CLIENT,
-        notes=f"Imported from FHIR QuestionnaireResponse {source}",
+        notes=note,
     )
 
 
@@ -731,6 +756,14 @@ def _place(
         s = placer.session(p, client_id)
         if s is None:
             continue
+        try:
+            m = _measure(p, s, placer.systems)
+        except ModelError as exc:
+            placer.problems += [pr.under(p.loc.path) for pr in exc.problems]
+            continue
+        if any(_same(x, m) for x in s.measures if x.id == m.id):
+            unchanged += 1  # already there, signed or not (a re-import of kapnotes' own export)
+            continue
         if s.status is not NoteStatus.DRAFT:
             where = p.encounter.path if p.encounter is not None else f"{p.loc.path}.authored"
             placer.problems.append(
@@ -740,11 +773,6 @@ def _place(
                     "score in a new session or an addendum",
                 )
             )
-            continue
-        try:
-            m = _measure(p, s, placer.systems)
-        except ModelError as exc:
-            placer.problems += [pr.under(p.loc.path) for pr in exc.problems]
             continue
         pending = new.setdefault(s.id, [])
         existing = next((x for x in s.measures if x.id == m.id), None) or next(

@@ -70,3 +70,35 @@ def register_commands(cli: click.Group) -> None:
 
     cli.add_command(fhir_import)
     cli.add_command(fhir_export)
+
+
+def _incomplete_imports(ctx: Any) -> Any:
+    """An imported response with items missing (no total) is flagged until completed."""
+    from kapnotes.rules.base import Severity
+    from kapnotes_fhir.importer import IMPORTED_NOTE
+
+    for k, m in enumerate(ctx.session.measures):
+        if not (m.notes or "").startswith(IMPORTED_NOTE):
+            continue
+        result = ctx.score(m)
+        if result is not None and not result.complete:
+            c = result.completeness
+            yield ctx.finding(
+                Severity.WARNING, "FHIR-IMPORT-001",
+                f"{m.instrument} {m.id} was imported from a portal with {c.answered} of {c.required} "
+                "required items answered: it has no total; complete it or record why",
+                ctx.at("measures", k),
+            )
+
+
+@hookimpl
+def register_rules(register: Callable[[Any], None]) -> None:
+    from kapnotes.rules.base import Rule
+
+    register(Rule(
+        name="fhir-imported-incomplete",
+        description="A questionnaire response imported from a portal with items missing is flagged.",
+        check=_incomplete_imports,
+        source="kapnotes-fhir import: a partial response is imported with its completeness stated",
+        codes=("FHIR-IMPORT-001",),
+    ))

@@ -1,0 +1,78 @@
+"""Portal import cases: LHC-Forms' decimal total, partial responses stated and flagged by check,
+the portal's identifier kept, identical responses of signed sessions already present."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from kapnotes_fhir.importer import IMPORTED_NOTE, TargetError, import_questionnaire_responses
+from test_fhir_import import exported, fresh, portal_phq9, session_of, snapshot  # noqa: F401  (fixtures)
+
+from kapnotes.errors import InvalidError
+from kapnotes.model import NoteStatus
+from kapnotes.rules.engine import check_session
+
+
+def lhc_phq9(total):
+    qr = portal_phq9([1, 1, 0, 1, 0, 0, 1, 0, 0])
+    qr["item"] = [{"linkId": "/44249-1", "item": [
+        *({"linkId": f"/{i['linkId']}", "answer": i["answer"]} for i in qr["item"]),
+        {"linkId": "/44261-6", "answer": [{"valueDecimal": total}]},
+    ]}]
+    return qr
+
+
+def test_a_total_as_an_integral_valuedecimal_is_taken_as_lhc_forms_sends_it(fresh):  # noqa: F811
+    (m,) = import_questionnaire_responses(fresh, lhc_phq9(4), actor="portal").measures
+    assert m.measure.items == (1, 1, 0, 1, 0, 0, 1, 0, 0)
+    import_questionnaire_responses(fresh, lhc_phq9(4.0), actor="portal")  # 4.0 is 4: already present
+    with pytest.raises(InvalidError) as exc:
+        import_questionnaire_responses(fresh, lhc_phq9(4.5), actor="portal")
+    (p,) = exc.value.problems
+    assert p.path == "$.item[0].item[9].answer[0].valueDecimal" and "4.5" in p.message
+    with pytest.raises(InvalidError, match="not the total"):
+        import_questionnaire_responses(fresh, lhc_phq9(9), actor="portal")
+
+
+def test_a_partial_response_is_imported_with_its_completeness_and_flagged_by_check(fresh):  # noqa: F811
+    (m,) = import_questionnaire_responses(fresh, portal_phq9([1, 1, 0, 1, 0]), actor="portal").measures
+    assert "incomplete: 5 of 9 required items answered, no total" in m.measure.notes
+    course, s = fresh.session(m.session_id)
+    findings = [f for f in check_session(s, course=course) if f.code == "FHIR-IMPORT-001"]
+    (f,) = findings
+    k = [x.id for x in s.measures].index(m.measure.id)
+    assert f.path.endswith(f"measures[{k}]") and "5 of 9" in f.message and f.severity.value == "warning"
+    # a complete import is not flagged
+    (full,) = import_questionnaire_responses(fresh, portal_phq9([0] * 9, authored="2026-01-26T10:30:00-07:00"),
+                                             actor="portal").measures
+    course, s = fresh.session(full.session_id)
+    assert len([f for f in check_session(s, course=course) if f.code == "FHIR-IMPORT-001"]) == 1
+
+
+def test_the_portals_identifier_and_id_are_kept(fresh):  # noqa: F811
+    qr = portal_phq9([1] * 9)
+    qr["id"] = "qr-991"
+    qr["identifier"] = {"system": "https://portal.example.org/responses", "value": "R-2026-0042"}
+    (m,) = import_questionnaire_responses(fresh, qr, actor="portal").measures
+    assert "identifier https://portal.example.org/responses|R-2026-0042" in m.measure.notes
+    assert "id qr-991" in m.measure.notes and m.measure.notes.startswith(IMPORTED_NOTE)
+
+
+def test_reimporting_kapnotes_own_export_of_signed_sessions_reports_already_present(demo, exported, fresh):  # noqa: F811
+    signed = [q for q in exported if session_of(q, demo).status is not NoteStatus.DRAFT]
+    assert signed
+    before = snapshot(fresh)
+    summary = import_questionnaire_responses(fresh, signed, actor="test")
+    assert (summary.added, summary.unchanged) == (0, len(signed))
+    assert snapshot(fresh) == before
+    changed = copy.deepcopy(signed[0])
+    item = changed["item"][0]["answer"][0]
+    key = next(iter(item))
+    if key == "valueCoding":
+        item[key] = {"system": "http://loinc.org", "code": "LA6571-9" if item[key]["code"] != "LA6571-9" else "LA6568-5"}
+    else:
+        item[key] = 1 - item[key] if item[key] in (0, 1) else 0
+    changed.pop("identifier")
+    with pytest.raises(TargetError, match="signed note cannot change"):
+        import_questionnaire_responses(fresh, changed, actor="test")
