@@ -70,5 +70,5 @@ def declare(resource: dict[str, Any]) -> dict[str, Any]:
     url = profile(resource)
     if url is None:
         return resource
-    head = {k: resource[k] for k in ("resourceType", "id") if k in resource}
+    head: dict[str, Any] = {k: resource[k] for k in ("resourceType", "id") if k in resource}
     return {**head, "meta": {"profile": [url]}, **{k: v for k, v in resource.items() if k not in head}}
