@@ -76,3 +76,36 @@ def test_reimporting_kapnotes_own_export_of_signed_sessions_reports_already_pres
     changed.pop("identifier")
     with pytest.raises(TargetError, match="signed note cannot change"):
         import_questionnaire_responses(fresh, changed, actor="test")
+
+
+def _portal_response(answers, **extra):
+    qr = portal_phq9(answers)
+    qr["id"] = "qr-77"
+    qr["identifier"] = {"system": "https://portal.example.org/responses", "value": "R-77"}
+    qr.update(extra)
+    return qr
+
+
+def test_a_corrected_or_amended_response_replaces_the_earlier_one_and_keeps_it_in_history(fresh):  # noqa: F811
+    (first,) = import_questionnaire_responses(fresh, _portal_response([1] * 9), actor="portal").measures
+    (second,) = import_questionnaire_responses(fresh, _portal_response([2] * 9), actor="portal").measures
+    assert second.measure.id == first.measure.id  # matched by the portal's identifier
+    _, s = fresh.session(first.session_id)
+    phq = [m for m in s.measures if m.instrument == "phq9" and "R-77" in (m.notes or "")]
+    assert [m.items for m in phq] == [(2,) * 9]  # replaced, not a second PHQ-9
+    assert "replaces responses 1,1,1,1,1,1,1,1,1" in phq[0].notes
+    (third,) = import_questionnaire_responses(fresh, _portal_response([0] * 9, status="amended"), actor="portal").measures
+    _, s = fresh.session(first.session_id)
+    (m,) = [m for m in s.measures if m.id == first.measure.id]
+    assert m.items == (0,) * 9
+    assert "replaces responses 2,2,2,2,2,2,2,2,2" in m.notes and "replaces responses 1,1,1,1,1,1,1,1,1" in m.notes
+    rows = fresh.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    assert rows >= 3  # each import is a write of the store, audited as the actor
+    # matched by the response's id when it has no identifier
+    qr = portal_phq9([1] * 9)
+    qr["id"] = "qr-no-identifier"
+    (a,) = import_questionnaire_responses(fresh, qr, actor="portal").measures
+    qr2 = copy.deepcopy(qr)
+    qr2["item"][0]["answer"][0]["valueInteger"] = 3
+    (b,) = import_questionnaire_responses(fresh, qr2, actor="portal").measures
+    assert a.measure.id == b.measure.id and b.measure.items[0] == 3

@@ -26,6 +26,10 @@ is imported with its completeness stated in the measure's notes (which begin wit
 :data:`IMPORTED_NOTE` and keep the response's id and identifier); the plugin's rule
 ``fhir-imported-incomplete`` flags it in ``kapnotes check``. A response identical to a measure
 already there (same id, instrument, items and time) is "already present", in a signed session too.
+A response that was imported before — the same portal ``identifier``, else the same ``id`` — with
+other answers, or marked ``amended``, is a correction: it replaces the earlier measure of its
+(draft) session, whose answers stay in the measure's notes ("replaces responses ..."); each
+import is a store write, in its audit log.
 
 A **signed** target session is otherwise refused: a signed note is immutable (content hash,
 triggers), and a score added afterwards would change what was signed. Record it in a new session, or in an
@@ -627,7 +631,7 @@ def _measure(p: Parsed, session: Session, systems: Systems) -> MeasureAdministra
     if p.identifier is not None and p.identifier[0] == systems.measure and valid_id(p.identifier[1]) is None:
         mid = p.identifier[1]
     else:
-        mid = f"{session.id}-{p.instrument.name}-fhir-{p.digest[:12]}"
+        mid = f"{session.id}-{p.instrument.name}-fhir-{source_key(p)[:12]}"
     rid = p.loc.resource.get("id")
     parts = [f"id {rid}" if isinstance(rid, str) and rid else None]
     if p.identifier is not None:  # the portal's own identifier, kept as sent
@@ -647,6 +651,29 @@ def _measure(p: Parsed, session: Session, systems: Systems) -> MeasureAdministra
         respondent=Respondent.CLINICIAN if p.by_clinician else Respondent.CLIENT,
         notes=note,
     )
+
+
+def source_key(p: Parsed) -> str:
+    """What names a response across its corrections: the portal's identifier, else its id,
+    else (a response with neither) its content."""
+    rid = p.loc.resource.get("id")
+    if p.identifier is not None:
+        name = f"identifier|{p.identifier[0] or ''}|{p.identifier[1]}"
+    elif isinstance(rid, str) and rid:
+        name = f"id|{rid}"
+    else:
+        return p.digest
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()
+
+
+def _replacing(old: MeasureAdministration, new: MeasureAdministration) -> MeasureAdministration:
+    """``new`` in place of ``old`` (a correction or an amended response), the old answers kept
+    in its notes: the earlier versions stay readable in the record, and the store's audit log
+    has each write."""
+    answers = ",".join("-" if v is None else str(v) for v in old.items)
+    history = [line for line in (old.notes or "").split("\n") if line.startswith("replaces responses ")]
+    line = f"replaces responses {answers} of {old.administered_at.isoformat()}"
+    return evolve(new, notes="\n".join([new.notes or "", *history, line]))
 
 
 def _same(a: MeasureAdministration, b: MeasureAdministration) -> bool:
@@ -775,15 +802,12 @@ def _place(
             )
             continue
         pending = new.setdefault(s.id, [])
-        existing = next((x for x in s.measures if x.id == m.id), None) or next(
-            (x for _, x in pending if x.id == m.id), None
-        )
-        if existing is not None:
-            if _same(existing, m):
-                unchanged += 1
-                continue
-            placer.problems.append(Problem(p.loc.path, f"measure {m.id!r} of session {s.id!r} exists with other responses"))
+        if any(x.id == m.id for _, x in pending):
+            placer.problems.append(Problem(p.loc.path, f"measure {m.id!r} of session {s.id!r} is imported twice"))
             continue
+        existing = next((x for x in s.measures if x.id == m.id), None)
+        if existing is not None:  # a correction, or an amended response: it replaces the earlier one
+            m = _replacing(existing, m)
         pending.append((p, m))
         added.append(ImportedMeasure(p.loc.path, p.loc.source, client_id, s.id, m))
     if placer.problems:
@@ -801,8 +825,12 @@ def _save(store: Store, new: dict[str, list[tuple[Parsed, MeasureAdministration]
             continue
         course, _ = store.session(sid)
         course = courses.get(course.id, course)
+        incoming = {m.id: m for _, m in items}
         sessions = tuple(
-            evolve(s, measures=(*s.measures, *(m for _, m in items))) if s.id == sid else s
+            evolve(s, measures=(
+                *(incoming.pop(x.id, x) for x in s.measures),  # a correction takes the earlier one's place
+                *incoming.values(),
+            )) if s.id == sid else s
             for s in course.sessions
         )
         courses[course.id] = evolve(course, sessions=sessions)
