@@ -95,6 +95,7 @@ def test_a_corrected_or_amended_response_replaces_the_earlier_one_and_keeps_it_i
     assert [m.items for m in phq] == [(2,) * 9]  # replaced, not a second PHQ-9
     assert "replaces responses 1,1,1,1,1,1,1,1,1" in phq[0].notes
     (third,) = import_questionnaire_responses(fresh, _portal_response([0] * 9, status="amended"), actor="portal").measures
+    assert third.measure.id == first.measure.id
     _, s = fresh.session(first.session_id)
     (m,) = [m for m in s.measures if m.id == first.measure.id]
     assert m.items == (0,) * 9
