@@ -110,3 +110,47 @@ def test_a_corrected_or_amended_response_replaces_the_earlier_one_and_keeps_it_i
     qr2["item"][0]["answer"][0]["valueInteger"] = 3
     (b,) = import_questionnaire_responses(fresh, qr2, actor="portal").measures
     assert a.measure.id == b.measure.id and b.measure.items[0] == 3
+
+
+PHQ9_CODES = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
+
+
+def _loinc_questionnaire():
+    """The shape of the LOINC-published PHQ-9 Questionnaire: numeric linkIds, codes on item.code."""
+    return {
+        "resourceType": "Questionnaire", "id": "44249-1", "url": "http://loinc.org/q/44249-1", "status": "active",
+        "item": [{"linkId": "0", "type": "group", "item": [
+            {"linkId": str(n), "type": "choice", "code": [{"system": "http://loinc.org", "code": code}]}
+            for n, code in enumerate(PHQ9_CODES, 1)
+        ]}],
+    }
+
+
+def _numeric_response():
+    qr = portal_phq9([1, 2, 0, 1, 0, 0, 1, 0, 0])
+    qr["questionnaire"] = "http://loinc.org/q/44249-1|2.72"
+    qr["item"] = [{"linkId": "0", "item": [{"linkId": str(n), "answer": i["answer"]} for n, i in enumerate(qr["item"], 1)]}]
+    return qr
+
+
+def test_numeric_link_ids_are_read_through_the_questionnaire_sent_with_them(fresh):  # noqa: F811
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": _loinc_questionnaire()}, {"resource": _numeric_response()}]}
+    (m,) = import_questionnaire_responses(fresh, bundle, actor="portal").measures
+    assert m.measure.items == (1, 2, 0, 1, 0, 0, 1, 0, 0)
+
+
+def test_numeric_link_ids_through_a_contained_questionnaire(fresh):  # noqa: F811
+    qr = _numeric_response()
+    qr["contained"] = [_loinc_questionnaire()]
+    qr["questionnaire"] = "#44249-1"
+    (m,) = import_questionnaire_responses(fresh, qr, actor="portal").measures
+    assert m.measure.items == (1, 2, 0, 1, 0, 0, 1, 0, 0)
+
+
+def test_numeric_link_ids_without_their_questionnaire_say_what_is_missing(fresh):  # noqa: F811
+    with pytest.raises(InvalidError) as exc:
+        import_questionnaire_responses(fresh, _numeric_response(), actor="portal")
+    p = exc.value.problems[0]
+    assert p.path == "$.item[0].item[0].linkId"
+    assert "unknown item '1' of PHQ-9" in p.message and "send its Questionnaire" in p.message

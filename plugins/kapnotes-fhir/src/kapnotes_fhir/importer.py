@@ -14,7 +14,9 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
   accepted) or ``item-N``; one answer, ``valueInteger`` (items with a verified LOINC answer
   list, ``codes.ANSWER_LISTS``, also take its LA codes as ``valueCoding``, with or without
   ``system``: PHQ-9 items 1-9 LL358-3, item 10 LL359-1); groups (nested ``item``) are read through.
-  An item with the instrument's total code is checked against the computed total.
+  An item with the instrument's total code is checked against the computed total. LinkIds that
+  are not codes are mapped to the LOINC ``item.code`` of the Questionnaire sent with the
+  responses (contained, or a Questionnaire resource in the same input, read and not imported).
 * The patient: ``subject.reference`` (``Patient/<client id or exported id>``) or
   ``subject.identifier`` (the MRN; ``mrn_system`` restricts the system).
 * The session: the ``encounter`` (reference ``Encounter/<session id or exported id>``, or
@@ -206,10 +208,13 @@ def _is_int(value: Any) -> bool:
 class _Reader:
     """Reads one resource, collecting every problem with its path."""
 
-    def __init__(self, loc: Located, instruments: Mapping[str, Instrument]) -> None:
+    def __init__(
+        self, loc: Located, instruments: Mapping[str, Instrument], questionnaires: Mapping[str, Any] | None = None
+    ) -> None:
         self.loc = loc
         self.root = loc.path
         self.instruments = instruments
+        self.questionnaires = questionnaires or {}
         self.problems: list[Problem] = []
 
     def problem(self, rel: str, message: str) -> None:
@@ -235,7 +240,14 @@ class _Reader:
             self.problem("", "needs an encounter or an authored time to find its session")
         identifier = self._identifier(r.get("identifier"))
         answers = self._items(r.get("item"))
-        instrument = self._instrument(r.get("questionnaire"), answers)
+        questionnaire = r.get("questionnaire")
+        definition = self._definition(r, questionnaire)
+        if definition is not None:  # numeric linkIds (LOINC's own PHQ-9 form): the codes are on item.code
+            links = link_codes(definition)
+            answers = [(links.get(_strip(link), link), path, v, kind) for link, path, v, kind in answers]
+            if isinstance(questionnaire, str) and questionnaire.startswith("#") and isinstance(definition.get("url"), str):
+                questionnaire = definition["url"]
+        instrument = self._instrument(questionnaire, answers)
         items = self._responses(instrument, answers) if instrument is not None else None
         if self.problems or instrument is None or items is None or subject is None:
             return None
@@ -361,6 +373,19 @@ class _Reader:
                 out.append((link.strip(), f"{ap}.{kind}", ans[kind], kind))
         return out
 
+    def _definition(self, r: dict[str, Any], questionnaire: Any) -> dict[str, Any] | None:
+        """The Questionnaire a response answers, when it came with it (contained, or in the input)."""
+        if not isinstance(questionnaire, str):
+            return None
+        if questionnaire.startswith("#"):
+            for c in r.get("contained") or []:
+                if isinstance(c, dict) and c.get("resourceType") == "Questionnaire" and c.get("id") == questionnaire[1:]:
+                    return c
+            self.problem(".questionnaire", f"no contained Questionnaire {questionnaire!r}")
+            return None
+        found = self.questionnaires.get(questionnaire.split("|", 1)[0])
+        return found if isinstance(found, dict) else None
+
     def _instrument(self, questionnaire: Any, answers: list[tuple[str, str, Any, str]]) -> Instrument | None:
         if questionnaire is not None:
             if not isinstance(questionnaire, str) or not questionnaire.strip():
@@ -397,7 +422,9 @@ class _Reader:
             if n is None and key not in totals:
                 self.problem(
                     path.rsplit(".answer", 1)[0] + ".linkId",
-                    f"unknown item {link!r} of {inst.title}; expected {', '.join(numbers)}",
+                    f"unknown item {link!r} of {inst.title}; expected {', '.join(numbers)}"
+                    + ("; for linkIds that are not codes, send its Questionnaire with the responses"
+                       " (contained, or in the same Bundle or file)" if not key.count("-") else ""),
                 )
                 ok = False
                 continue
@@ -469,6 +496,23 @@ def _canonicals(instruments: Mapping[str, Instrument]) -> set[str]:
     for i in instruments.values():
         loinc = codes.instrument_loinc(i)
         out.add(f"{codes.LOINC}/q/{loinc.panel}" if loinc is not None and loinc.panel else f".../Questionnaire/{i.name}")
+    return out
+
+
+def link_codes(questionnaire: Mapping[str, Any]) -> dict[str, str]:
+    """``{linkId: LOINC code}`` of a Questionnaire's items that carry a LOINC ``code``."""
+    out: dict[str, str] = {}
+    todo = list(questionnaire.get("item") or [])
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, dict):
+            continue
+        todo += item.get("item") or []
+        for c in item.get("code") or []:
+            if isinstance(c, dict) and c.get("system", codes.LOINC) == codes.LOINC and isinstance(c.get("code"), str):
+                if isinstance(item.get("linkId"), str):
+                    out[_strip(item["linkId"])] = c["code"]
+                break
     return out
 
 
@@ -709,10 +753,18 @@ def import_questionnaire_responses(
     from kapnotes.plugins import registry
 
     instruments = {i.name: i for i in registry().instruments}
+    # Questionnaires sent with the responses are read for their linkIds, not imported
+    questionnaires = {
+        loc.resource["url"].split("|", 1)[0]: loc.resource
+        for loc in located
+        if isinstance(loc.resource, dict) and loc.resource.get("resourceType") == "Questionnaire"
+        and isinstance(loc.resource.get("url"), str)
+    }
+    located = [loc for loc in located if not (isinstance(loc.resource, dict) and loc.resource.get("resourceType") == "Questionnaire")]
     parsed: list[Parsed] = []
     problems: list[Problem] = []
     for loc in located:
-        reader = _Reader(loc, instruments)
+        reader = _Reader(loc, instruments, questionnaires)
         result = reader.read()
         problems += reader.problems
         if result is not None:
