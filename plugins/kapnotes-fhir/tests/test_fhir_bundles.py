@@ -121,6 +121,15 @@ def test_unverified_concepts_go_as_text_only(demo):
         assert code.source.strip(), code
 
 
+def _value(answer: dict) -> int:
+    """An answer's value: ``valueInteger``, or the position of a PHQ-9 LOINC answer code."""
+    if "valueCoding" in answer:
+        n = codes.PHQ9_FREQUENCY.value(answer["valueCoding"]["code"])
+        assert n is not None, answer
+        return n
+    return int(answer["valueInteger"])
+
+
 def test_scores_link_questionnaire_responses(demo):
     bundle = collection(client_view(demo, "cl-002"))
     by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
@@ -132,7 +141,7 @@ def test_scores_link_questionnaire_responses(demo):
         assert obs["valueQuantity"]["code"] == "{score}"
         assert obs["valueQuantity"]["system"] == "http://unitsofmeasure.org"
         assert obs["interpretation"][0]["text"]
-        assert obs["valueQuantity"]["value"] == sum(i["answer"][0]["valueInteger"] for i in qr["item"][:9])
+        assert obs["valueQuantity"]["value"] == sum(_value(i["answer"][0]) for i in qr["item"][:9])
     phq = next(r for r in resources(bundle) if r["resourceType"] == "QuestionnaireResponse" and r["questionnaire"].endswith("44249-1"))
     assert [i["linkId"] for i in phq["item"]][8] == "44260-8"  # item 9, from the catalog
 

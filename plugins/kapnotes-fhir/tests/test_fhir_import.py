@@ -94,9 +94,11 @@ def test_export_then_import_round_trips_the_scores(demo, exported, fresh):
 def test_a_signed_target_is_refused_and_nothing_is_written(demo, exported, fresh):
     signed = [q for q in exported if session_of(q, demo).status is not NoteStatus.DRAFT]
     draft = next(q for q in exported if session_of(q, demo).status is NoteStatus.DRAFT)
+    changed = copy.deepcopy(signed[0])  # not what the signed note holds: a new score for it
+    changed["identifier"]["value"] += "-portal"
     before = snapshot(fresh)
     with pytest.raises(TargetError) as exc:
-        import_questionnaire_responses(fresh, [draft, signed[0]], actor="test")
+        import_questionnaire_responses(fresh, [draft, changed], actor="test")
     assert [p.path for p in exc.value.problems] == ["$[1].encounter"]
     assert "signed" in str(exc.value)
     assert snapshot(fresh) == before

@@ -5,9 +5,12 @@ from __future__ import annotations
 import gc
 import json
 import tracemalloc
+import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from kapnotes_fhir import codes
 from kapnotes_fhir.ndjson import export_ndjson
 
@@ -149,3 +152,17 @@ def test_memory_stays_flat_as_the_record_grows(tmp_path):
     # to 100k sessions
     assert peak < 2 * small_peak, (small_peak, peak)  # a list of resources would be ~8x
     assert peak < 0.1 * written, (peak, written)
+
+
+@given(st.text(max_size=20), st.sampled_from(["Patient", "Observation", "Encounter"]), st.text(max_size=60))
+def test_resource_ids_are_uuid5_as_rfc4122_defines_it(clinic, rtype, key):
+    from kapnotes_fhir.ids import NAMESPACE, resource_uuid
+
+    assert resource_uuid(clinic, rtype, key) == str(uuid.uuid5(NAMESPACE, f"{clinic}/{rtype}/{key}"))
+
+
+def test_an_ndjson_line_is_what_json_dumps_writes():
+    from kapnotes_fhir.ndjson import line
+
+    r = {"resourceType": "Patient", "name": [{"text": "Zoë \u2028 \"q\""}], "n": 1.5, "b": True, "z": None}
+    assert line(r) == json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"

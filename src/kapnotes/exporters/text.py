@@ -184,6 +184,8 @@ def _signature(sig: SignatureBlock) -> str:
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a monospaced terminal: wide characters 2, combining marks 0."""
+    if text.isascii() and text.isprintable():  # the usual case: one column a character
+        return len(text)
     width = 0
     for char in text:
         if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):

@@ -166,11 +166,14 @@ def _find_session(view: RecordView, session_id: str) -> tuple[TreatmentCourse, S
 
 
 def _references(obj: Any) -> Iterator[str]:
-    """Every ``reference`` string inside a resource."""
+    """Every ``reference`` string inside a resource, and the ``Binary`` an attachment points to
+    (``url`` ``Binary/<id>``, as its fullUrl), so that a note's file goes in its Bundle."""
     if isinstance(obj, dict):
         for k, v in obj.items():
             if k == "reference" and isinstance(v, str):
                 yield v
+            elif k == "url" and isinstance(v, str) and v.startswith("Binary/"):
+                yield f"urn:uuid:{v.removeprefix('Binary/')}"
             else:
                 yield from _references(v)
     elif isinstance(obj, list):

@@ -67,14 +67,16 @@ def read_config(path: Path) -> dict[str, Any]:
               help="A JSON object of options (the names below with _ for -); the command line wins.")
 @click.option("--identifier-base", default=None, help="Base URI of the clinic's identifier systems (MRN, ...).")
 @click.option("--note-content", default=None, help="docx,text | text | docx | none.")
+@click.option("--note-attachment", type=click.Choice(["inline", "binary"]), default=None,
+              help="A note's files inline in its DocumentReference, or as Binary resources [default: inline].")
 @click.option("--max-entries", type=int, default=None, help="fhir-transactions: entries per Bundle [default: 500].")
 @click.option("--split", type=click.Choice(["patient", "none"]), default=None,
               help="fhir-transactions: one patient per Bundle [default: patient].")
 @click.option("--actor", default=None, help="Who exports (audit log) [default: $KAPNOTES_ACTOR or your login].")
 @db_option
 def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: str | None, config: Path | None,
-                identifier_base: str | None, note_content: str | None, max_entries: int | None, split: str | None,
-                actor: str | None, db_path: Path | None) -> None:
+                identifier_base: str | None, note_content: str | None, note_attachment: str | None,
+                max_entries: int | None, split: str | None, actor: str | None, db_path: Path | None) -> None:
     """Export the record as FHIR with its options checked (an unknown name lists the known ones).
 
     \b
@@ -84,8 +86,8 @@ def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: 
     from kapnotes.exporting import ExportOptions, RecordView, export_record
 
     extra = read_config(config) if config is not None else {}
-    given = {"identifier_base": identifier_base, "note_content": note_content, "max_entries": max_entries,
-             "split": split, "session_id": session_id}
+    given = {"identifier_base": identifier_base, "note_content": note_content, "note_attachment": note_attachment,
+             "max_entries": max_entries, "split": split, "session_id": session_id}
     extra.update({k: v for k, v in given.items() if v is not None})
     Settings.from_options(ExportOptions(extra=extra), note_content=NOTE_CONTENT)  # refuse before opening the store
     store = open_db(db_path)

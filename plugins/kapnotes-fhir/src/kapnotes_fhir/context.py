@@ -11,6 +11,10 @@ any dict):
     or ``"none"`` (no DocumentReferences at all).
 ``note_format``
     The note format to render (default: the format for the session kind, as ``kapnotes render``).
+``note_attachment``
+    Where a note's file goes: ``inline`` (default: base64 in the DocumentReference) or ``binary``
+    (a ``Binary`` resource each, the attachment pointing to it by ``url`` ``Binary/<id>`` with
+    its ``size`` and SHA-1 ``hash``).
 ``indent``
     Indentation of Bundle JSON (default 2; ``0`` for one line).
 ``session_id``
@@ -34,12 +38,16 @@ import attrs
 from kapnotes.errors import KapnotesError
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Client, Clinic, Clinician, Document
+from kapnotes_fhir import profiles
 from kapnotes_fhir.ids import RefMode, Refs, Systems, identifier
 
 NOTE_CONTENT = ("docx", "text")
 #: Every option name the FHIR exporters read.
-OPTION_NAMES = ("identifier_base", "indent", "max_entries", "note_content", "note_format", "session_id", "split")
+OPTION_NAMES = (
+    "identifier_base", "indent", "max_entries", "note_attachment", "note_content", "note_format", "session_id", "split",
+)
 SPLITS = ("patient", "none")
+NOTE_ATTACHMENTS = ("inline", "binary")
 
 
 class FhirExportError(KapnotesError):
@@ -56,6 +64,7 @@ class Settings:
     indent: int | None = 2
     max_entries: int = 500
     split: str = "patient"
+    note_attachment: str = "inline"
 
     @classmethod
     def from_options(cls, options: ExportOptions | None, *, note_content: tuple[str, ...]) -> Settings:
@@ -86,7 +95,10 @@ class Settings:
         split = extra.get("split", "patient")
         if split not in SPLITS:
             raise FhirExportError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-        return cls(base, content, fmt, indent or None, max_entries, split)
+        attachment = extra.get("note_attachment", "inline")
+        if attachment not in NOTE_ATTACHMENTS:
+            raise FhirExportError(f"note_attachment must be one of {', '.join(NOTE_ATTACHMENTS)}, got {attachment!r}")
+        return cls(base, content, fmt, indent or None, max_entries, split, attachment)
 
 
 def _parse_content(value: object) -> tuple[str, ...]:
@@ -179,7 +191,7 @@ class ExportContext:
             head["extension"] = found
         head["identifier"] = own if single_identifier else ids
         first = ids[0]
-        return Entry({**head, **body}, (first["system"], first["value"]))
+        return Entry(profiles.declare({**head, **body}), (first["system"], first["value"]))
 
     def _extensions_of(self, extended: Any) -> list[dict[str, Any]]:
         if extended is None or not getattr(extended, "extensions", None):

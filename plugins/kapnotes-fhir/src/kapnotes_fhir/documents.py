@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
 import io
 import zipfile
@@ -85,27 +86,50 @@ def stable_docx(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _attachments(ctx: ExportContext, note: Note, title: str, created: dt.datetime) -> list[dict[str, Any]]:
+def _attachments(ctx: ExportContext, note: Note, title: str, created: dt.datetime) -> list[tuple[bytes, str, str]]:
+    """The note's files as ``note_content`` asks: ``(data, media type, file name)``."""
     from kapnotes.rendering import export_note
 
     out = []
     for kind in ctx.settings.note_content:
         if kind == "docx":
-            data, media = stable_docx(export_note(note, to="docx")), DOCX
+            out.append((stable_docx(export_note(note, to="docx")), DOCX, f"{title}.docx"))
         else:
-            data, media = export_note(note, to="text"), TEXT
-        out.append(
-            {
-                "attachment": {
-                    "contentType": media,
-                    "language": "en",
-                    "data": base64.b64encode(data).decode("ascii"),
-                    "title": f"{title}.{'docx' if kind == 'docx' else 'txt'}",
-                    "creation": when(created),
-                }
-            }
-        )
+            out.append((export_note(note, to="text"), TEXT, f"{title}.txt"))
     return out
+
+
+def content(
+    ctx: ExportContext, key: str, files: list[tuple[bytes, str, str]], created: dt.datetime, subject: dict[str, str]
+) -> tuple[list[Entry], list[dict[str, Any]]]:
+    """``DocumentReference.content`` of ``files``, and the ``Binary`` resources it points to.
+
+    ``note_attachment`` ``inline``: the data in the attachment, no Binary. ``binary``: one
+    Binary per file (its ``securityContext`` the patient, so that a server applies the patient's
+    access rules), the attachment with ``url`` ``Binary/<id>``, ``size`` and SHA-1 ``hash``.
+    """
+    binaries: list[Entry] = []
+    out = []
+    for n, (data, media, name) in enumerate(files):
+        attachment: dict[str, Any] = {"contentType": media, "language": "en"}
+        encoded = base64.b64encode(data).decode("ascii")
+        if ctx.settings.note_attachment == "binary":
+            file_key = f"{key}/file/{n}"
+            binary = Entry(  # no business identifier: Binary has no identifier element (it is PUT by id)
+                {"resourceType": "Binary", "id": ctx.refs.id("Binary", file_key), "contentType": media,
+                 "securityContext": subject, "data": encoded},
+                (ctx.systems.of("file"), file_key),
+            )
+            binaries.append(binary)
+            attachment.update(
+                url=f"Binary/{binary.id}", size=len(data),
+                hash=base64.b64encode(hashlib.sha1(data).digest()).decode("ascii"),  # R4: SHA-1, base64
+            )
+        else:
+            attachment["data"] = encoded
+        attachment.update(title=name, creation=when(created))
+        out.append({"attachment": attachment})
+    return binaries, out
 
 
 # --- lifecycle helpers ---------------------------------------------------------------------------
@@ -141,14 +165,14 @@ def document_references(
 ) -> Iterator[Entry]:
     """The DocumentReferences of one session's note (see the module docstring)."""
     if s.status is NoteStatus.DRAFT:
-        yield _docref(ctx, course, client, s, s, key=note_key(s), doc_status="preliminary",
+        yield from _docref(ctx, course, client, s, s, key=note_key(s), doc_status="preliminary",
                       status="current", date=s.end or s.start)
         return
     amendments = [a for a in s.addenda if a.kind is AddendumKind.AMENDMENT]
     signed = author_signature_time(s) or latest_time(s)
     original = evolve(s, status=NoteStatus.SIGNED, addenda=())
     first_status = "amended" if s.status is NoteStatus.AMENDED and not amendments else "final"
-    yield _docref(ctx, course, client, s, original, key=note_key(s), doc_status=first_status,
+    yield from _docref(ctx, course, client, s, original, key=note_key(s), doc_status=first_status,
                   status="superseded" if amendments else "current", date=signed)
     current = note_key(s)
     for k, a in enumerate(s.addenda):
@@ -156,12 +180,12 @@ def document_references(
         if a.kind is AddendumKind.AMENDMENT:
             version = evolve(s, status=NoteStatus.AMENDED, addenda=s.addenda[: k + 1])
             last = a is amendments[-1]
-            yield _docref(ctx, course, client, s, version, key=key, doc_status="amended",
+            yield from _docref(ctx, course, client, s, version, key=key, doc_status="amended",
                           status="current" if last else "superseded", date=_addendum_time(a),
                           relates=("replaces", current), author=a.author_id)
             current = key
         else:
-            yield _addendum_docref(ctx, course, s, a, key, target=current)
+            yield from _addendum_docref(ctx, course, s, a, key, target=current)
 
 
 def _addendum_time(a: RecordAddendum) -> dt.datetime:
@@ -181,8 +205,12 @@ def _docref(
     date: dt.datetime,
     relates: tuple[str, str] | None = None,
     author: str | None = None,
-) -> Entry:
+) -> Iterator[Entry]:
     note = build_note(ctx, course, client, version)
+    binaries, attached = content(
+        ctx, key, _attachments(ctx, note, key.replace("/", "_"), date), date, ctx.patient(course.client_id)
+    )
+    yield from binaries
     signer = author or author_id(s)
     authors = [signer] if signer else s.clinician_ids()
     body = prune(
@@ -198,11 +226,11 @@ def _docref(
             "custodian": ctx.organization(),
             "relatesTo": [{"code": relates[0], "target": ctx.ref("DocumentReference", relates[1])}] if relates else [],
             "description": plain(note.title),
-            "content": _attachments(ctx, note, key.replace("/", "_"), date),
+            "content": attached,
             "context": {"encounter": [ctx.ref("Encounter", s.id)], "period": period(s.start, s.end)},
         }
     )
-    return ctx.new("DocumentReference", key, "note", body)
+    yield ctx.new("DocumentReference", key, "note", body)
 
 
 def addendum_text(ctx: ExportContext, s: Session, a: RecordAddendum) -> str:
@@ -224,9 +252,13 @@ def addendum_text(ctx: ExportContext, s: Session, a: RecordAddendum) -> str:
 
 def _addendum_docref(
     ctx: ExportContext, course: TreatmentCourse, s: Session, a: RecordAddendum, key: str, *, target: str
-) -> Entry:
+) -> Iterator[Entry]:
     date = _addendum_time(a)
     data = addendum_text(ctx, s, a).encode("utf-8")
+    binaries, attached = content(
+        ctx, key, [(data, TEXT, f"{key.replace('/', '_')}.txt")], date, ctx.patient(course.client_id)
+    )
+    yield from binaries
     body = prune(
         {
             "status": "current",
@@ -240,21 +272,11 @@ def _addendum_docref(
             "custodian": ctx.organization(),
             "relatesTo": [{"code": "appends", "target": ctx.ref("DocumentReference", target)}],
             "description": f"Addendum to the note of session {s.id}",
-            "content": [
-                {
-                    "attachment": {
-                        "contentType": TEXT,
-                        "language": "en",
-                        "data": base64.b64encode(data).decode("ascii"),
-                        "title": f"{key.replace('/', '_')}.txt",
-                        "creation": when(date),
-                    }
-                }
-            ],
+            "content": attached,
             "context": {"encounter": [ctx.ref("Encounter", s.id)], "period": period(s.start, s.end)},
         }
     )
-    return ctx.new("DocumentReference", key, "note", body)
+    yield ctx.new("DocumentReference", key, "note", body)
 
 
 # --- narrative (XHTML) ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import uuid
 from typing import Any, Literal
 from urllib.parse import quote
@@ -33,10 +34,22 @@ def join(base: str, *parts: str) -> str:
     return sep.join([base.rstrip("/:"), *parts])
 
 
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
 @functools.lru_cache(maxsize=256)  # references repeat within a course: a small cache is enough
 def resource_uuid(clinic_id: str, resource_type: str, key: str) -> str:
-    """The deterministic id of a resource: UUID v5 of ``clinic/type/key``."""
-    return str(uuid.uuid5(NAMESPACE, f"{clinic_id}/{resource_type}/{key}"))
+    """The deterministic id of a resource: UUID v5 of ``clinic/type/key``.
+
+    Computed as RFC 4122 defines UUID v5 (SHA-1 of namespace and name, version and variant bits
+    set), without building a ``uuid.UUID`` (an export computes one per resource); a test checks
+    it against ``uuid.uuid5``.
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{clinic_id}/{resource_type}/{key}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @attrs.frozen

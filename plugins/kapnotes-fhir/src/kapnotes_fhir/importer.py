@@ -11,17 +11,30 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
   contain every ``linkId``. The codes come from the kapnotes instrument catalog, the same codes
   the exporter writes.
 * The items: ``linkId`` = the item's LOINC code (a leading ``/`` as LHC-Forms writes it is
-  accepted) or ``item-N``; one answer, ``valueInteger`` (PHQ-9 items 1-9 also take the LOINC
-  answers LA6568-5 ... LA6571-9 as ``valueCoding``); groups (nested ``item``) are read through.
-  An item with the instrument's total code is checked against the computed total.
+  accepted) or ``item-N``; one answer, ``valueInteger`` (items with a verified LOINC answer
+  list, ``codes.ANSWER_LISTS``, also take its LA codes as ``valueCoding``, with or without
+  ``system``: PHQ-9 items 1-9 LL358-3, item 10 LL359-1); groups (nested ``item``) are read through.
+  An item with the instrument's total code is checked against the computed total. LinkIds that
+  are not codes are mapped to the LOINC ``item.code`` of the Questionnaire sent with the
+  responses (contained, or a Questionnaire resource in the same input, read and not imported).
 * The patient: ``subject.reference`` (``Patient/<client id or exported id>``) or
   ``subject.identifier`` (the MRN; ``mrn_system`` restricts the system).
 * The session: the ``encounter`` (reference ``Encounter/<session id or exported id>``, or
   ``identifier`` with the session id); else the session of that patient whose time span contains
   ``authored``; else an error.
 
-A **signed** target session is refused: a signed note is immutable (content hash, triggers), and
-a score added afterwards would change what was signed. Record it in a new session, or in an
+A total item may be ``valueDecimal`` when it is a whole number (LHC-Forms). A partial response
+is imported with its completeness stated in the measure's notes (which begin with
+:data:`IMPORTED_NOTE` and keep the response's id and identifier); the plugin's rule
+``fhir-imported-incomplete`` flags it in ``kapnotes check``. A response identical to a measure
+already there (same id, instrument, items and time) is "already present", in a signed session too.
+A response that was imported before — the same portal ``identifier``, else the same ``id`` — with
+other answers, or marked ``amended``, is a correction: it replaces the earlier measure of its
+(draft) session, whose answers stay in the measure's notes ("replaces responses ..."); each
+import is a store write, in its audit log.
+
+A **signed** target session is otherwise refused: a signed note is immutable (content hash,
+triggers), and a score added afterwards would change what was signed. Record it in a new session, or in an
 addendum. Every problem of every resource is reported at once, each with its JSON path (``$`` is
 the resource, ``$.entry[2].resource`` in a Bundle, ``$[4]`` the fifth NDJSON line), and nothing is
 written unless every resource can be imported; then all are saved in one transaction.
@@ -75,6 +88,10 @@ ANSWER_VALUES = frozenset(
 STATUSES = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
 IMPORTED = frozenset({"completed", "amended"})
 DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+#: How an imported measure's notes begin (the ``fhir-imported-incomplete`` rule looks for it).
+IMPORTED_NOTE = "Imported from FHIR QuestionnaireResponse"
 
 
 class TargetError(InvalidError):
@@ -191,10 +208,13 @@ def _is_int(value: Any) -> bool:
 class _Reader:
     """Reads one resource, collecting every problem with its path."""
 
-    def __init__(self, loc: Located, instruments: Mapping[str, Instrument]) -> None:
+    def __init__(
+        self, loc: Located, instruments: Mapping[str, Instrument], questionnaires: Mapping[str, Any] | None = None
+    ) -> None:
         self.loc = loc
         self.root = loc.path
         self.instruments = instruments
+        self.questionnaires = questionnaires or {}
         self.problems: list[Problem] = []
 
     def problem(self, rel: str, message: str) -> None:
@@ -220,7 +240,14 @@ class _Reader:
             self.problem("", "needs an encounter or an authored time to find its session")
         identifier = self._identifier(r.get("identifier"))
         answers = self._items(r.get("item"))
-        instrument = self._instrument(r.get("questionnaire"), answers)
+        questionnaire = r.get("questionnaire")
+        definition = self._definition(r, questionnaire)
+        if definition is not None:  # numeric linkIds (LOINC's own PHQ-9 form): the codes are on item.code
+            links = link_codes(definition)
+            answers = [(links.get(_strip(link), link), path, v, kind) for link, path, v, kind in answers]
+            if isinstance(questionnaire, str) and questionnaire.startswith("#") and isinstance(definition.get("url"), str):
+                questionnaire = definition["url"]
+        instrument = self._instrument(questionnaire, answers)
         items = self._responses(instrument, answers) if instrument is not None else None
         if self.problems or instrument is None or items is None or subject is None:
             return None
@@ -346,6 +373,19 @@ class _Reader:
                 out.append((link.strip(), f"{ap}.{kind}", ans[kind], kind))
         return out
 
+    def _definition(self, r: dict[str, Any], questionnaire: Any) -> dict[str, Any] | None:
+        """The Questionnaire a response answers, when it came with it (contained, or in the input)."""
+        if not isinstance(questionnaire, str):
+            return None
+        if questionnaire.startswith("#"):
+            for c in r.get("contained") or []:
+                if isinstance(c, dict) and c.get("resourceType") == "Questionnaire" and c.get("id") == questionnaire[1:]:
+                    return c
+            self.problem(".questionnaire", f"no contained Questionnaire {questionnaire!r}")
+            return None
+        found = self.questionnaires.get(questionnaire.split("|", 1)[0])
+        return found if isinstance(found, dict) else None
+
     def _instrument(self, questionnaire: Any, answers: list[tuple[str, str, Any, str]]) -> Instrument | None:
         if questionnaire is not None:
             if not isinstance(questionnaire, str) or not questionnaire.strip():
@@ -382,7 +422,9 @@ class _Reader:
             if n is None and key not in totals:
                 self.problem(
                     path.rsplit(".answer", 1)[0] + ".linkId",
-                    f"unknown item {link!r} of {inst.title}; expected {', '.join(numbers)}",
+                    f"unknown item {link!r} of {inst.title}; expected {', '.join(numbers)}"
+                    + ("; for linkIds that are not codes, send its Questionnaire with the responses"
+                       " (contained, or in the same Bundle or file)" if not key.count("-") else ""),
                 )
                 ok = False
                 continue
@@ -414,17 +456,27 @@ class _Reader:
         return responses if ok else None
 
     def _answer(self, inst: Instrument, n: int | None, path: str, value: Any, kind: str) -> int | None:
+        if kind == "valueDecimal" and n is None:  # a total, as LHC-Forms sends it: 8 or 8.0, not 8.5
+            if _is_int(value) or (isinstance(value, float) and value.is_integer()):
+                return int(value)
+            self.problem(path, f"expected a whole-number total, got {_describe(value)}")
+            return None
         if kind == "valueInteger":
             if not _is_int(value):
                 self.problem(path, f"expected an integer, got {_describe(value)}")
                 return None
             return int(value)
-        if kind == "valueCoding" and inst.name == "phq9" and n is not None and n <= 9:
+        answers = codes.answer_list(inst.name, n) if n is not None else None
+        if kind == "valueCoding" and answers is not None:
             # a portal may leave out the system of a LOINC answer code (LA...): the code names it
-            if isinstance(value, dict) and value.get("system", codes.LOINC) == codes.LOINC and value.get("code") in codes.PHQ9_ANSWERS:
-                return codes.PHQ9_ANSWERS[value["code"]]
+            if isinstance(value, dict) and value.get("system", codes.LOINC) == codes.LOINC:
+                code = value.get("code")
+                number = answers.value(code) if isinstance(code, str) else None
+                if number is not None:
+                    return number
             got = value if not isinstance(value, dict) else f"code {value.get('code')!r} of system {value.get('system', '(none)')!r}"
-            self.problem(path, f"expected a LOINC answer of list LL358-3 ({', '.join(codes.PHQ9_ANSWERS)}), got {got}")
+            known = ", ".join(c.code for c in answers.answers)
+            self.problem(path, f"expected a LOINC answer of list {answers.id} ({known}), got {got}")
             return None
         self.problem(path, f"expected valueInteger, got {kind}")
         return None
@@ -444,6 +496,23 @@ def _canonicals(instruments: Mapping[str, Instrument]) -> set[str]:
     for i in instruments.values():
         loinc = codes.instrument_loinc(i)
         out.add(f"{codes.LOINC}/q/{loinc.panel}" if loinc is not None and loinc.panel else f".../Questionnaire/{i.name}")
+    return out
+
+
+def link_codes(questionnaire: Mapping[str, Any]) -> dict[str, str]:
+    """``{linkId: LOINC code}`` of a Questionnaire's items that carry a LOINC ``code``."""
+    out: dict[str, str] = {}
+    todo = list(questionnaire.get("item") or [])
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, dict):
+            continue
+        todo += item.get("item") or []
+        for c in item.get("code") or []:
+            if isinstance(c, dict) and c.get("system", codes.LOINC) == codes.LOINC and isinstance(c.get("code"), str):
+                if isinstance(item.get("linkId"), str):
+                    out[_strip(item["linkId"])] = c["code"]
+                break
     return out
 
 
@@ -606,16 +675,49 @@ def _measure(p: Parsed, session: Session, systems: Systems) -> MeasureAdministra
     if p.identifier is not None and p.identifier[0] == systems.measure and valid_id(p.identifier[1]) is None:
         mid = p.identifier[1]
     else:
-        mid = f"{session.id}-{p.instrument.name}-fhir-{p.digest[:12]}"
-    source = p.identifier[1] if p.identifier is not None else (p.loc.resource.get("id") or "without id")
+        mid = f"{session.id}-{p.instrument.name}-fhir-{source_key(p)[:12]}"
+    rid = p.loc.resource.get("id")
+    parts = [f"id {rid}" if isinstance(rid, str) and rid else None]
+    if p.identifier is not None:  # the portal's own identifier, kept as sent
+        system, value = p.identifier
+        parts.append(f"identifier {system}|{value}" if system else f"identifier {value}")
+    source = "; ".join(x for x in parts if x) or "without id or identifier"
+    result = p.instrument.score(p.items)
+    note = f"{IMPORTED_NOTE} ({source})"
+    if not result.complete:
+        c = result.completeness
+        note += f"; incomplete: {c.answered} of {c.required} required items answered, no total"
     return MeasureAdministration(
         id=mid,
         instrument=p.instrument.name,
         administered_at=p.authored or session.start,
         items=p.items,
         respondent=Respondent.CLINICIAN if p.by_clinician else Respondent.CLIENT,
-        notes=f"Imported from FHIR QuestionnaireResponse {source}",
+        notes=note,
     )
+
+
+def source_key(p: Parsed) -> str:
+    """What names a response across its corrections: the portal's identifier, else its id,
+    else (a response with neither) its content."""
+    rid = p.loc.resource.get("id")
+    if p.identifier is not None:
+        name = f"identifier|{p.identifier[0] or ''}|{p.identifier[1]}"
+    elif isinstance(rid, str) and rid:
+        name = f"id|{rid}"
+    else:
+        return p.digest
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()
+
+
+def _replacing(old: MeasureAdministration, new: MeasureAdministration) -> MeasureAdministration:
+    """``new`` in place of ``old`` (a correction or an amended response), the old answers kept
+    in its notes: the earlier versions stay readable in the record, and the store's audit log
+    has each write."""
+    answers = ",".join("-" if v is None else str(v) for v in old.items)
+    history = [line for line in (old.notes or "").split("\n") if line.startswith("replaces responses ")]
+    line = f"replaces responses {answers} of {old.administered_at.isoformat()}"
+    return evolve(new, notes="\n".join([new.notes or "", *history, line]))
 
 
 def _same(a: MeasureAdministration, b: MeasureAdministration) -> bool:
@@ -651,10 +753,18 @@ def import_questionnaire_responses(
     from kapnotes.plugins import registry
 
     instruments = {i.name: i for i in registry().instruments}
+    # Questionnaires sent with the responses are read for their linkIds, not imported
+    questionnaires = {
+        loc.resource["url"].split("|", 1)[0]: loc.resource
+        for loc in located
+        if isinstance(loc.resource, dict) and loc.resource.get("resourceType") == "Questionnaire"
+        and isinstance(loc.resource.get("url"), str)
+    }
+    located = [loc for loc in located if not (isinstance(loc.resource, dict) and loc.resource.get("resourceType") == "Questionnaire")]
     parsed: list[Parsed] = []
     problems: list[Problem] = []
     for loc in located:
-        reader = _Reader(loc, instruments)
+        reader = _Reader(loc, instruments, questionnaires)
         result = reader.read()
         problems += reader.problems
         if result is not None:
@@ -725,6 +835,14 @@ def _place(
         s = placer.session(p, client_id)
         if s is None:
             continue
+        try:
+            m = _measure(p, s, placer.systems)
+        except ModelError as exc:
+            placer.problems += [pr.under(p.loc.path) for pr in exc.problems]
+            continue
+        if any(_same(x, m) for x in s.measures if x.id == m.id):
+            unchanged += 1  # already there, signed or not (a re-import of kapnotes' own export)
+            continue
         if s.status is not NoteStatus.DRAFT:
             where = p.encounter.path if p.encounter is not None else f"{p.loc.path}.authored"
             placer.problems.append(
@@ -735,21 +853,13 @@ def _place(
                 )
             )
             continue
-        try:
-            m = _measure(p, s, placer.systems)
-        except ModelError as exc:
-            placer.problems += [pr.under(p.loc.path) for pr in exc.problems]
-            continue
         pending = new.setdefault(s.id, [])
-        existing = next((x for x in s.measures if x.id == m.id), None) or next(
-            (x for _, x in pending if x.id == m.id), None
-        )
-        if existing is not None:
-            if _same(existing, m):
-                unchanged += 1
-                continue
-            placer.problems.append(Problem(p.loc.path, f"measure {m.id!r} of session {s.id!r} exists with other responses"))
+        if any(x.id == m.id for _, x in pending):
+            placer.problems.append(Problem(p.loc.path, f"measure {m.id!r} of session {s.id!r} is imported twice"))
             continue
+        existing = next((x for x in s.measures if x.id == m.id), None)
+        if existing is not None:  # a correction, or an amended response: it replaces the earlier one
+            m = _replacing(existing, m)
         pending.append((p, m))
         added.append(ImportedMeasure(p.loc.path, p.loc.source, client_id, s.id, m))
     if placer.problems:
@@ -767,8 +877,12 @@ def _save(store: Store, new: dict[str, list[tuple[Parsed, MeasureAdministration]
             continue
         course, _ = store.session(sid)
         course = courses.get(course.id, course)
+        incoming = {m.id: m for _, m in items}
         sessions = tuple(
-            evolve(s, measures=(*s.measures, *(m for _, m in items))) if s.id == sid else s
+            evolve(s, measures=(
+                *(incoming.pop(x.id, x) for x in s.measures),  # a correction takes the earlier one's place
+                *incoming.values(),
+            )) if s.id == sid else s
             for s in course.sessions
         )
         courses[course.id] = evolve(course, sessions=sessions)

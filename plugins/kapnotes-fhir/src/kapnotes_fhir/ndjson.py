@@ -22,15 +22,20 @@ from kapnotes_fhir.record import record_entries
 
 #: Every resource type the exporter can write.
 RESOURCE_TYPES = (
-    "AdverseEvent", "Condition", "DocumentReference", "Encounter", "EpisodeOfCare", "Medication",
-    "MedicationAdministration", "Observation", "Organization", "Patient", "Practitioner",
-    "Procedure", "QuestionnaireResponse",
+    "AdverseEvent", "AllergyIntolerance", "Binary", "CarePlan", "Condition", "Consent", "DocumentReference",
+    "Encounter", "EpisodeOfCare", "Goal", "Medication", "MedicationAdministration",
+    "MedicationRequest", "Observation", "Organization", "Patient", "Practitioner", "Procedure",
+    "QuestionnaireResponse", "RiskAssessment",
 )
+
+
+#: One encoder for every line (``json.dumps`` builds a new one per call): compact, UTF-8 text.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def line(resource: dict[str, object]) -> str:
     """One NDJSON line (compact JSON, UTF-8 text, ``\\n``)."""
-    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _ENCODE(resource) + "\n"
 
 
 def export_ndjson(record: RecordView | Document, options: ExportOptions | None, directory: Path) -> list[Path]:

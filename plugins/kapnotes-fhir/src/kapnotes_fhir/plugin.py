@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import click
 
 from kapnotes import hookimpl
 from kapnotes.exporting import NoteExporter, RecordExporter
+from kapnotes.rules.base import Finding, Rule, RuleContext, Severity
 from kapnotes_fhir.bundles import (
     export_collection,
     export_document,
@@ -69,3 +70,32 @@ def register_commands(cli: click.Group) -> None:
 
     cli.add_command(fhir_import)
     cli.add_command(fhir_export)
+
+
+def _incomplete_imports(ctx: RuleContext) -> Iterator[Finding]:
+    """An imported response with items missing (no total) is flagged until completed."""
+    from kapnotes_fhir.importer import IMPORTED_NOTE
+
+    for k, m in enumerate(ctx.session.measures):
+        if not (m.notes or "").startswith(IMPORTED_NOTE):
+            continue
+        result = ctx.score(m)
+        if result is not None and not result.complete:
+            c = result.completeness
+            yield ctx.finding(
+                Severity.WARNING, "FHIR-IMPORT-001",
+                f"{m.instrument} {m.id} was imported from a portal with {c.answered} of {c.required} "
+                "required items answered: it has no total; complete it or record why",
+                ctx.at("measures", k),
+            )
+
+
+@hookimpl
+def register_rules(register: Callable[[Rule], None]) -> None:
+    register(Rule(
+        name="fhir-imported-incomplete",
+        description="A questionnaire response imported from a portal with items missing is flagged.",
+        check=_incomplete_imports,
+        source="kapnotes-fhir import: a partial response is imported with its completeness stated",
+        codes=("FHIR-IMPORT-001",),
+    ))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kapnotes.model import Session, TreatmentCourse
-from kapnotes_fhir import charges, documents, resources, scores
+from kapnotes_fhir import care, charges, documents, resources, scores
 from kapnotes_fhir.context import Entry, ExportContext
 
 
@@ -22,14 +22,20 @@ def session_data(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Ite
     yield from resources.medications(ctx, course, s)
     yield from resources.monitoring(ctx, course, s)
     yield from scores.measures(ctx, course, s)
+    yield from care.risk_assessment(ctx, course, s)
+    yield from care.allergies(ctx, course, s)
     yield from charges.charge_items(ctx, course, s)
 
 
 def course_entries(ctx: ExportContext, course: TreatmentCourse) -> Iterator[Entry]:
-    """Conditions, EpisodeOfCare, then per session: Encounter, data, DocumentReferences."""
+    """Conditions, EpisodeOfCare, Consents, Goals, CarePlan, then per session: Encounter, data,
+    DocumentReferences."""
     client = ctx.clients.get(course.client_id)
     yield from resources.conditions(ctx, course)
     yield resources.episode_of_care(ctx, course)
+    yield from care.consents(ctx, course)
+    yield from care.goals(ctx, course)
+    yield from care.care_plan(ctx, course)
     for s in course.sessions:
         yield resources.encounter(ctx, course, s)
         yield from session_data(ctx, course, s)

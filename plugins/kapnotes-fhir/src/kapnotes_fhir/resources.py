@@ -27,10 +27,11 @@ from kapnotes.model import (
     TreatmentCourse,
     Vitals,
 )
-from kapnotes_fhir import codes
+from kapnotes_fhir import care, codes
 from kapnotes_fhir.codes import text_concept
 from kapnotes_fhir.context import Entry, ExportContext, period, prune, when
 from kapnotes_fhir.ids import identifier
+from kapnotes_fhir.names import human_name
 
 # --- people -------------------------------------------------------------------------------------
 
@@ -61,6 +62,15 @@ def _telecom(phone: str | None, email: str | None, use: str) -> list[dict[str, s
     return out
 
 
+def contact_relationship(word: str | None) -> dict[str, Any]:
+    """An emergency contact's relationship: v2-0131 ``C``, and the v3 RoleCode when the word is exact."""
+    coding = [codes.EMERGENCY_CONTACT.coding()]
+    role = codes.RELATIONSHIPS.get(word.strip().lower()) if word else None
+    if role is not None:
+        coding.append(role.coding())
+    return prune({"coding": coding, "text": word})
+
+
 def organization(ctx: ExportContext, clinic: Clinic) -> Entry:
     """The clinic. Created conditionally on its NPI when it has one."""
     npi = [identifier(codes.NPI, clinic.npi)] if clinic.npi else []
@@ -81,7 +91,7 @@ def practitioner(ctx: ExportContext, c: Clinician) -> Entry:
     body = prune(
         {
             "active": True,
-            "name": [{"text": c.name}],
+            "name": [human_name(c.name)],
             "telecom": _telecom(None, c.email, "work"),
             "qualification": [{"code": text_concept(c.credentials)}],
         }
@@ -102,7 +112,7 @@ def patient(ctx: ExportContext, c: Client) -> Entry:
     contacts = [
         prune(
             {
-                "relationship": [text_concept(k.relationship)] if k.relationship else [],
+                "relationship": [contact_relationship(k.relationship)],
                 "name": {"text": k.name},
                 "telecom": _telecom(k.phone, None, "home"),
             }
@@ -192,7 +202,7 @@ def episode_of_care(ctx: ExportContext, course: TreatmentCourse) -> Entry:
 def encounter(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Entry:
     """A session: class by modality, type by kind (text), participants, period."""
     participants = [
-        {"type": [text_concept(sc.role.value)], "individual": ref}
+        {"type": [codes.PARTICIPANT_TYPES[sc.role.value].concept(sc.role.value)], "individual": ref}
         for sc in s.clinicians
         if (ref := ctx.practitioner(sc.clinician_id)) is not None
     ]
@@ -266,6 +276,7 @@ def _administration(
     reason: str | None = None,
     note: str | None = None,
     extended: Any = None,
+    request: dict[str, str] | None = None,
 ) -> Entry:
     body = prune(
         {
@@ -274,6 +285,7 @@ def _administration(
             "subject": ctx.patient(course.client_id),
             "context": ctx.ref("Encounter", s.id),
             **effective,
+            "request": request,
             "reasonCode": [text_concept(reason)] if reason else [],
             "note": [{"text": note}] if note else [],
             "dosage": prune(dosage),
@@ -304,13 +316,16 @@ def medications(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iter
         effective: dict[str, Any] = {"effectivePeriod": period(d.administered_at, end)}
     else:
         effective = {"effectiveDateTime": when(d.administered_at)}
+    text = f"{d.dose_mg:g} mg {_ROUTE_TEXT[d.route.value]}{per_kg}{infusion}"
+    order = list(care.medication_request(ctx, course, s, {
+        "text": text, "route": _route(d.route.value),
+        "doseAndRate": [{"doseQuantity": codes.MILLIGRAM.quantity(d.dose_mg)}],
+    }))
+    yield from order
     yield _administration(
         ctx, key, course, s, effective,
-        {
-            "text": f"{d.dose_mg:g} mg {_ROUTE_TEXT[d.route.value]}{per_kg}{infusion}",
-            "route": _route(d.route.value),
-            "dose": codes.MILLIGRAM.quantity(d.dose_mg),
-        },
+        {"text": text, "route": _route(d.route.value), "dose": codes.MILLIGRAM.quantity(d.dose_mg)},
+        request=ctx.ref_to(order[0]) if order else None,
         extended=d,  # the dosing record's extension fields
     )
     for i, b in enumerate(d.boosters):

@@ -3,7 +3,9 @@
 * ``QuestionnaireResponse``: ``questionnaire`` is the instrument's canonical
   (``http://loinc.org/q/44249-1`` for PHQ-9), each answered item is
   ``{"linkId": <item LOINC code, else "item-N">, "answer": [{"valueInteger": n}]}`` (unanswered
-  items are left out), ``identifier`` is the kapnotes measure id.
+  items are left out), or ``valueCoding`` with the LOINC answer code (LA...) where the item has
+  a verified answer list (PHQ-9 items 1-10, ``codes.ANSWER_LISTS``); ``identifier`` is the
+  kapnotes measure id.
 * ``Observation`` (category ``survey``): code = the instrument's LOINC total, valueQuantity in
   ``{score}`` (UCUM), interpretation = the band as text, ``derivedFrom`` -> the
   QuestionnaireResponse. None when the responses give no total (incomplete), and for instruments
@@ -33,6 +35,16 @@ def link_id(instrument: Instrument, number: int) -> str:
     return code or f"item-{number}"
 
 
+def answer(instrument: Instrument, number: int, value: int) -> dict[str, Any]:
+    """The answer to item ``number``: its LOINC answer code where the item has a verified answer
+    list (PHQ-9: ``codes.ANSWER_LISTS``), else ``valueInteger``."""
+    answers = codes.answer_list(instrument.name, number)
+    code = answers.code(value) if answers is not None else None
+    if code is not None:
+        return {"valueCoding": code.coding()}
+    return {"valueInteger": value}
+
+
 def questionnaire_response(
     ctx: ExportContext, course: TreatmentCourse, s: Session, m: MeasureAdministration, instrument: Instrument | None
 ) -> Entry:
@@ -44,7 +56,7 @@ def questionnaire_response(
         if instrument is not None and n <= len(instrument.items):
             item = instrument.item(n)
             items.append(prune({"linkId": link_id(instrument, n), "text": item.text or item.label,
-                                "answer": [{"valueInteger": value}]}))
+                                "answer": [answer(instrument, n, value)]}))
         else:
             items.append({"linkId": f"item-{n}", "answer": [{"valueInteger": value}]})
     patient = ctx.patient(course.client_id)

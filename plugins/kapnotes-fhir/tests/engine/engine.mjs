@@ -1,6 +1,9 @@
 // Test-only harness: a real FHIR engine (Medplum's open-source packages) driven by the Python tests.
 // Reads one JSON job on stdin, writes one JSON answer on stdout. Jobs:
-//   {"validate": [resource, ...], "profiles": ["uscore"]?}  -> {"validate": [[issue, ...], ...]}
+//   {"validate": [resource, ...], "profiles": true?}  -> {"validate": [[issue, ...], ...]}
+//       (profiles: also against each meta.profile the engine has; one it lacks is an
+//        "information" issue "profile not loaded", so that a test can tell checked from not)
+//   {"profiles": "list"} -> {"profiles": [url, ...]}  (the US Core profiles the engine can check)
 //   {"steps": [{"post": bundle, "transactions": bool} | {"ingest": [resource, ...]}
 //              (search: "{Patient}" is the first Patient's reference)
 //              | {"search": "Observation?subject=Patient/x"} | {"counts": true} | {"references": true}]}
@@ -21,9 +24,11 @@ for (const f of SEARCH_PARAMETER_BUNDLE_FILES) indexSearchParameterBundle(readJs
 const profiles = new Map();
 function loadUsCore() {
   if (profiles.size) return;
-  const bundle = readJson('fhir/r4/testing/uscore-v5.0.1-structuredefinitions.json');
-  for (const e of bundle.entry ?? []) {
-    const sd = e.resource;
+  // Medplum ships part of US Core 5.0.1 (Patient, blood pressure, MedicationRequest, Device and
+  // the Patient extensions), as a plain array of StructureDefinitions
+  const loaded = readJson('fhir/r4/testing/uscore-v5.0.1-structuredefinitions.json');
+  for (const e of Array.isArray(loaded) ? loaded : (loaded.entry ?? [])) {
+    const sd = e.resource ?? e;
     if (sd?.resourceType !== 'StructureDefinition') continue;
     try { loadDataType(sd); } catch { /* an extension the engine cannot load */ }
     profiles.set(sd.url, sd);
@@ -53,7 +58,7 @@ function validate(resource, useProfiles) {
     for (const url of resource.meta?.profile ?? []) {
       const sd = profiles.get(url);
       if (sd) run(sd);
-      else out.push({ severity: 'error', code: 'not-found', text: `profile not loaded: ${url}`, path: '', profile: url });
+      else out.push({ severity: 'information', code: 'not-supported', text: `profile not loaded: ${url}`, path: '', profile: url });
     }
   }
   return out;
@@ -64,7 +69,7 @@ async function all(repo, type) {
 }
 
 const TYPES = [
-  'AdverseEvent', 'AllergyIntolerance', 'Binary', 'CarePlan', 'ChargeItem', 'Composition', 'Condition', 'Consent',
+  'AdverseEvent', 'AllergyIntolerance', 'Binary', 'Bundle', 'CarePlan', 'ChargeItem', 'Composition', 'Condition', 'Consent',
   'DocumentReference', 'Encounter', 'EpisodeOfCare', 'Goal', 'Medication', 'MedicationAdministration',
   'MedicationRequest', 'Observation', 'Organization', 'Patient', 'Practitioner', 'Procedure',
   'QuestionnaireResponse', 'RiskAssessment',
@@ -137,6 +142,11 @@ async function step(router, repo, s) {
 
 async function main() {
   const job = JSON.parse(readFileSync(0, 'utf8'));
+  if (job.profiles === 'list') {
+    loadUsCore();
+    process.stdout.write(JSON.stringify({ profiles: [...profiles.keys()] }));
+    return;
+  }
   if (job.validate) {
     if (job.profiles) loadUsCore();
     process.stdout.write(JSON.stringify({ validate: job.validate.map((r) => validate(r, !!job.profiles)) }));

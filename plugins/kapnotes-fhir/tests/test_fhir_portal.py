@@ -1,0 +1,156 @@
+"""Portal import cases: LHC-Forms' decimal total, partial responses stated and flagged by check,
+the portal's identifier kept, identical responses of signed sessions already present."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from kapnotes_fhir.importer import IMPORTED_NOTE, TargetError, import_questionnaire_responses
+from test_fhir_import import exported, fresh, portal_phq9, session_of, snapshot  # noqa: F401  (fixtures)
+
+from kapnotes.errors import InvalidError
+from kapnotes.model import NoteStatus
+from kapnotes.rules.engine import check_session
+
+
+def lhc_phq9(total):
+    qr = portal_phq9([1, 1, 0, 1, 0, 0, 1, 0, 0])
+    qr["item"] = [{"linkId": "/44249-1", "item": [
+        *({"linkId": f"/{i['linkId']}", "answer": i["answer"]} for i in qr["item"]),
+        {"linkId": "/44261-6", "answer": [{"valueDecimal": total}]},
+    ]}]
+    return qr
+
+
+def test_a_total_as_an_integral_valuedecimal_is_taken_as_lhc_forms_sends_it(fresh):  # noqa: F811
+    (m,) = import_questionnaire_responses(fresh, lhc_phq9(4), actor="portal").measures
+    assert m.measure.items == (1, 1, 0, 1, 0, 0, 1, 0, 0)
+    import_questionnaire_responses(fresh, lhc_phq9(4.0), actor="portal")  # 4.0 is 4: already present
+    with pytest.raises(InvalidError) as exc:
+        import_questionnaire_responses(fresh, lhc_phq9(4.5), actor="portal")
+    (p,) = exc.value.problems
+    assert p.path == "$.item[0].item[9].answer[0].valueDecimal" and "4.5" in p.message
+    with pytest.raises(InvalidError, match="not the total"):
+        import_questionnaire_responses(fresh, lhc_phq9(9), actor="portal")
+
+
+def test_a_partial_response_is_imported_with_its_completeness_and_flagged_by_check(fresh):  # noqa: F811
+    (m,) = import_questionnaire_responses(fresh, portal_phq9([1, 1, 0, 1, 0]), actor="portal").measures
+    assert "incomplete: 5 of 9 required items answered, no total" in m.measure.notes
+    course, s = fresh.session(m.session_id)
+    findings = [f for f in check_session(s, course=course) if f.code == "FHIR-IMPORT-001"]
+    (f,) = findings
+    k = [x.id for x in s.measures].index(m.measure.id)
+    assert f.path.endswith(f"measures[{k}]") and "5 of 9" in f.message and f.severity.value == "warning"
+    # a complete import is not flagged
+    (full,) = import_questionnaire_responses(fresh, portal_phq9([0] * 9, authored="2026-01-26T10:30:00-07:00"),
+                                             actor="portal").measures
+    course, s = fresh.session(full.session_id)
+    assert len([f for f in check_session(s, course=course) if f.code == "FHIR-IMPORT-001"]) == 1
+
+
+def test_the_portals_identifier_and_id_are_kept(fresh):  # noqa: F811
+    qr = portal_phq9([1] * 9)
+    qr["id"] = "qr-991"
+    qr["identifier"] = {"system": "https://portal.example.org/responses", "value": "R-2026-0042"}
+    (m,) = import_questionnaire_responses(fresh, qr, actor="portal").measures
+    assert "identifier https://portal.example.org/responses|R-2026-0042" in m.measure.notes
+    assert "id qr-991" in m.measure.notes and m.measure.notes.startswith(IMPORTED_NOTE)
+
+
+def test_reimporting_kapnotes_own_export_of_signed_sessions_reports_already_present(demo, exported, fresh):  # noqa: F811
+    signed = [q for q in exported if session_of(q, demo).status is not NoteStatus.DRAFT]
+    assert signed
+    before = snapshot(fresh)
+    summary = import_questionnaire_responses(fresh, signed, actor="test")
+    assert (summary.added, summary.unchanged) == (0, len(signed))
+    assert snapshot(fresh) == before
+    changed = copy.deepcopy(signed[0])
+    item = changed["item"][0]["answer"][0]
+    key = next(iter(item))
+    if key == "valueCoding":
+        item[key] = {"system": "http://loinc.org", "code": "LA6571-9" if item[key]["code"] != "LA6571-9" else "LA6568-5"}
+    else:
+        item[key] = 1 - item[key] if item[key] in (0, 1) else 0
+    changed.pop("identifier")
+    with pytest.raises(TargetError, match="signed note cannot change"):
+        import_questionnaire_responses(fresh, changed, actor="test")
+
+
+def _portal_response(answers, **extra):
+    qr = portal_phq9(answers)
+    qr["id"] = "qr-77"
+    qr["identifier"] = {"system": "https://portal.example.org/responses", "value": "R-77"}
+    qr.update(extra)
+    return qr
+
+
+def test_a_corrected_or_amended_response_replaces_the_earlier_one_and_keeps_it_in_history(fresh):  # noqa: F811
+    (first,) = import_questionnaire_responses(fresh, _portal_response([1] * 9), actor="portal").measures
+    (second,) = import_questionnaire_responses(fresh, _portal_response([2] * 9), actor="portal").measures
+    assert second.measure.id == first.measure.id  # matched by the portal's identifier
+    _, s = fresh.session(first.session_id)
+    phq = [m for m in s.measures if m.instrument == "phq9" and "R-77" in (m.notes or "")]
+    assert [m.items for m in phq] == [(2,) * 9]  # replaced, not a second PHQ-9
+    assert "replaces responses 1,1,1,1,1,1,1,1,1" in phq[0].notes
+    (third,) = import_questionnaire_responses(fresh, _portal_response([0] * 9, status="amended"), actor="portal").measures
+    assert third.measure.id == first.measure.id
+    _, s = fresh.session(first.session_id)
+    (m,) = [m for m in s.measures if m.id == first.measure.id]
+    assert m.items == (0,) * 9
+    assert "replaces responses 2,2,2,2,2,2,2,2,2" in m.notes and "replaces responses 1,1,1,1,1,1,1,1,1" in m.notes
+    rows = fresh.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    assert rows >= 3  # each import is a write of the store, audited as the actor
+    # matched by the response's id when it has no identifier
+    qr = portal_phq9([1] * 9)
+    qr["id"] = "qr-no-identifier"
+    (a,) = import_questionnaire_responses(fresh, qr, actor="portal").measures
+    qr2 = copy.deepcopy(qr)
+    qr2["item"][0]["answer"][0]["valueInteger"] = 3
+    (b,) = import_questionnaire_responses(fresh, qr2, actor="portal").measures
+    assert a.measure.id == b.measure.id and b.measure.items[0] == 3
+
+
+PHQ9_CODES = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
+
+
+def _loinc_questionnaire():
+    """The shape of the LOINC-published PHQ-9 Questionnaire: numeric linkIds, codes on item.code."""
+    return {
+        "resourceType": "Questionnaire", "id": "44249-1", "url": "http://loinc.org/q/44249-1", "status": "active",
+        "item": [{"linkId": "0", "type": "group", "item": [
+            {"linkId": str(n), "type": "choice", "code": [{"system": "http://loinc.org", "code": code}]}
+            for n, code in enumerate(PHQ9_CODES, 1)
+        ]}],
+    }
+
+
+def _numeric_response():
+    qr = portal_phq9([1, 2, 0, 1, 0, 0, 1, 0, 0])
+    qr["questionnaire"] = "http://loinc.org/q/44249-1|2.72"
+    qr["item"] = [{"linkId": "0", "item": [{"linkId": str(n), "answer": i["answer"]} for n, i in enumerate(qr["item"], 1)]}]
+    return qr
+
+
+def test_numeric_link_ids_are_read_through_the_questionnaire_sent_with_them(fresh):  # noqa: F811
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": _loinc_questionnaire()}, {"resource": _numeric_response()}]}
+    (m,) = import_questionnaire_responses(fresh, bundle, actor="portal").measures
+    assert m.measure.items == (1, 2, 0, 1, 0, 0, 1, 0, 0)
+
+
+def test_numeric_link_ids_through_a_contained_questionnaire(fresh):  # noqa: F811
+    qr = _numeric_response()
+    qr["contained"] = [_loinc_questionnaire()]
+    qr["questionnaire"] = "#44249-1"
+    (m,) = import_questionnaire_responses(fresh, qr, actor="portal").measures
+    assert m.measure.items == (1, 2, 0, 1, 0, 0, 1, 0, 0)
+
+
+def test_numeric_link_ids_without_their_questionnaire_say_what_is_missing(fresh):  # noqa: F811
+    with pytest.raises(InvalidError) as exc:
+        import_questionnaire_responses(fresh, _numeric_response(), actor="portal")
+    p = exc.value.problems[0]
+    assert p.path == "$.item[0].item[0].linkId"
+    assert "unknown item '1' of PHQ-9" in p.message and "send its Questionnaire" in p.message
