@@ -280,6 +280,15 @@ class DosingRecord:
     def total_dose_mg(self) -> float:
         return self.dose_mg + sum(b.dose_mg for b in self.boosters)
 
+    @property
+    def monitoring_end(self) -> dt.datetime:
+        """When monitoring ended: discharge, else the last monitoring entry, else the dose."""
+        if self.discharge is not None:
+            return self.discharge.at
+        if self.monitoring:
+            return self.monitoring[-1].at
+        return self.administered_at
+
     def minutes_after_dose(self, at: dt.datetime) -> float:
         """Minutes from the first administration to ``at`` (negative before it)."""
         return (at - self.administered_at).total_seconds() / 60.0

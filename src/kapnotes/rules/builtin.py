@@ -601,14 +601,9 @@ ESKETAMINE_REMS = Rule(
 
 
 def _completion(s: Session) -> dt.datetime:
-    """When the session's monitoring ended: discharge, else the last entry, else the dose."""
-    d = s.dosing
-    assert d is not None
-    if d.discharge is not None:
-        return d.discharge.at
-    if d.monitoring:
-        return d.monitoring[-1].at
-    return d.administered_at
+    """When the session's monitoring ended (:attr:`DosingRecord.monitoring_end`)."""
+    assert s.dosing is not None
+    return s.dosing.monitoring_end
 
 
 _T = TypeVar("_T")

@@ -171,17 +171,6 @@ def treatment_date(inp: FormInput) -> dt.date:
     return _local(inp, at).date()
 
 
-def completion(session: Session) -> dt.datetime:
-    """When monitoring ended: discharge, else the last monitoring entry, else the dose."""
-    d = session.dosing
-    assert d is not None
-    if d.discharge is not None:
-        return d.discharge.at
-    if d.monitoring:
-        return d.monitoring[-1].at
-    return d.administered_at
-
-
 def _bp_readings(session: Session) -> list[tuple[int, Vitals]]:
     d = session.dosing
     assert d is not None
@@ -205,7 +194,7 @@ def bp_points(inp: FormInput) -> dict[str, tuple[int, Vitals] | None]:
     at_40 = min(
         window, key=lambda iv: abs(d.minutes_after_dose(iv[1].at) - cfg.bp_check_minutes), default=None
     )
-    end = completion(inp.session)
+    end = d.monitoring_end
     after = at_40[1].at if at_40 is not None else d.administered_at
     late = [
         (i, v)
