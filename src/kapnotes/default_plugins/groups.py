@@ -60,12 +60,17 @@ def _check(ctx: RuleContext) -> Iterator[Finding]:
         m = pattern.search(text)
         if m:
             yield ctx.finding(
-                Severity.BLOCKING, "KAP-GROUP-001",
+                CODES["KAP-GROUP-001"][0], "KAP-GROUP-001",
                 "this group member's note names another member of the group; a member's note "
                 "holds only that member's information: refer to others without names",
                 ctx.at(*path),
             )
 
+
+#: The finding code the rule emits: ``code -> (severity, meaning)``.
+CODES: dict[str, tuple[Severity, str]] = {
+    "KAP-GROUP-001": (Severity.BLOCKING, "a group member's note names another member"),
+}
 
 GROUP_PRIVACY = Rule(
     name="group-privacy",

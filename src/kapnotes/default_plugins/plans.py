@@ -29,12 +29,18 @@ def _overdue(ctx: RuleContext) -> Iterator[Finding]:
     due = plan.next_review_on
     if day > due and not any(due <= d <= day for d in plan.reviewed_on):
         yield ctx.finding(
-            Severity.WARNING, "KAP-PLAN-001",
+            CODES["KAP-PLAN-001"][0], "KAP-PLAN-001",
             f"the treatment plan's review was due on {due.isoformat()} and none is recorded "
             f"since: review the plan (treatment_plan.reviewed_on, next_review_on)",
             ctx.at_course("treatment_plan", "next_review_on"),
         )
 
+
+#: The finding code the rule emits: ``code -> (severity, meaning)``.
+CODES: dict[str, tuple[Severity, str]] = {
+    "KAP-PLAN-001": (Severity.WARNING, "a session after the treatment plan's review date, with "
+                     "no review since"),
+}
 
 OVERDUE_REVIEW = Rule(
     name="treatment-plan-review",

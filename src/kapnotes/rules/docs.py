@@ -3,6 +3,9 @@ their severity, and every clinic-configuration default with its source."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
+from kapnotes.rules.base import Rule, Severity
 from kapnotes.rules.builtin import BUILTIN_RULES, CODES
 from kapnotes.rules.config import SOURCES, ClinicConfig, leaf_keys
 
@@ -20,6 +23,19 @@ policy when the clinic changed the value.
 """
 
 
+def _rules() -> Iterator[tuple[Rule, Mapping[str, tuple[Severity, str]]]]:
+    """The safety rules, then the built-in plugins' rules (billing, plans, groups), each with
+    the table of its finding codes."""
+    from kapnotes.billing.engine import CODES_OF_FINDINGS
+    from kapnotes.default_plugins import billing, groups, plans
+
+    for rule in BUILTIN_RULES:
+        yield rule, CODES
+    yield billing.CONFLICTS, CODES_OF_FINDINGS
+    yield plans.OVERDUE_REVIEW, plans.CODES
+    yield groups.GROUP_PRIVACY, groups.CODES
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -27,7 +43,7 @@ def _cell(text: str) -> str:
 def rules_markdown() -> str:
     """The rules and configuration sections of the clinical page."""
     lines = [_INTRO]
-    for rule in BUILTIN_RULES:
+    for rule, codes in _rules():
         kinds = (", ".join(sorted(k.value for k in rule.applies_to))
                  if rule.applies_to else "every session")
         lines += [
@@ -42,7 +58,7 @@ def rules_markdown() -> str:
             "|---|---|---|",
         ]
         for code in rule.codes:
-            severity, what = CODES[code]
+            severity, what = codes[code]
             lines.append(f"| `{code}` | {severity.value} | {_cell(what)} |")
         lines.append("")
     default = ClinicConfig.default()
