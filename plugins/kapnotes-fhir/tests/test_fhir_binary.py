@@ -55,6 +55,7 @@ def test_a_bad_note_attachment_is_refused_with_the_choices(demo):
         export_collection(RecordView.of_document(demo), opts(note_attachment="file"))
 
 
+@pytest.mark.slow  # posts to the real FHIR engine twice
 def test_binary_transactions_post_twice_and_every_file_is_on_the_server(demo, tmp_path):
     view = client_view(demo, "cl-002")
     bundle = json.loads(export_transaction(view, opts(note_attachment="binary")))

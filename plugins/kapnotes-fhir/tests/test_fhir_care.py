@@ -169,6 +169,7 @@ def test_allergies_with_and_without_a_reaction(hand_built):
     assert "reaction" not in latex and latex["note"] == [{"text": "Severity: mild"}]
 
 
+@pytest.mark.slow  # posts to the real FHIR engine twice
 def test_conditional_creates_are_on_search_parameters_r4_defines_and_posting_twice_adds_nothing(hand_built):
     params = fhir_engine._definitions("search-parameters.json")
     with_identifier = {b for p in params.values() if p.get("code") == "identifier" for b in p.get("base", [])}

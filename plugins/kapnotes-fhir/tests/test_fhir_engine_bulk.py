@@ -20,6 +20,8 @@ from kapnotes_fhir.ndjson import export_ndjson
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import NoteStatus
 
+pytestmark = pytest.mark.slow  # a real FHIR engine (Node, Medplum): minutes
+
 
 @pytest.fixture(scope="module")
 def ndjson(demo, tmp_path_factory) -> dict[str, list[dict]]:
