@@ -243,69 +243,73 @@ def _unknown_intervention(value: dict[str, Any]) -> UnknownIntervention:
     return UnknownIntervention(tag=value["type"], raw=raw)
 
 
+def _structure_keyed(
+    value: Any, what: str, label: str, one: Callable[[str, Any], Any], cls: type, group: str
+) -> dict[str, Any]:
+    """Structure each ``key: value`` of a JSON object with ``one(key, value)``, collecting every
+    failure with its key (cattrs' own form, so paths name it) before raising them together."""
+    if not isinstance(value, dict):
+        raise EdgeError(f"expected an object of {what}, got {_describe(value)}")
+    found: dict[str, Any] = {}
+    errors: list[Exception] = []
+    for key, v in value.items():
+        try:
+            found[key] = one(key, v)
+        except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+            note = AttributeValidationNote(f"Structuring {label} @ attribute {key}", key, object)
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+            errors.append(exc)
+    if errors:
+        raise ClassValidationError(f"While structuring {group}", errors, cls)
+    return found
+
+
 def _structure_extensions(
     c: cattrs.Converter, value: Any, host: str, registry: Registry | None
 ) -> Extensions:
     """The ``extensions`` object of a ``host``: each declared namespace as its class (every
     problem with its path), each undeclared one kept opaque (or refused when strict)."""
-    if not isinstance(value, dict):
-        raise EdgeError(f"expected an object of extension namespaces, got {_describe(value)}")
     declared = _extensions(host, registry)
-    entries: list[tuple[str, Any]] = []
-    errors: list[Exception] = []
-    for ns, v in value.items():
-        try:
-            if not NAMESPACE_RE.match(ns):
-                raise EdgeError(f"invalid extension namespace {ns!r} (lower-case letters, "
-                                "digits and '_', starting with a letter)")
-            spec = declared.get(ns)
-            if spec is not None:
-                if not isinstance(v, dict):
-                    raise EdgeError(f"expected an object, got {_describe(v)}")
-                entries.append((ns, c.structure(v, spec.fields)))
-            elif getattr(_strict_extensions, "on", False):
-                known = ", ".join(sorted(declared)) or "none"
-                raise EdgeError(f"extension namespace {ns!r} is not declared by an installed "
-                                f"plugin for {host} (declared: {known}); is its plugin installed?")
-            else:
-                _check_json_value(v)
-                raw = json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                entries.append((ns, UnknownExtension(ns, raw)))
-        except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
-            note = AttributeValidationNote(f"Structuring extension @ attribute {ns}", ns, object)
-            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
-            errors.append(exc)
-    if errors:
-        raise ClassValidationError("While structuring extensions", errors, Extensions)
-    return Extensions(dict(entries))
+
+    def one(ns: str, v: Any) -> Any:
+        if not NAMESPACE_RE.match(ns):
+            raise EdgeError(f"invalid extension namespace {ns!r} (lower-case letters, "
+                            "digits and '_', starting with a letter)")
+        spec = declared.get(ns)
+        if spec is not None:
+            if not isinstance(v, dict):
+                raise EdgeError(f"expected an object, got {_describe(v)}")
+            return c.structure(v, spec.fields)
+        if getattr(_strict_extensions, "on", False):
+            known = ", ".join(sorted(declared)) or "none"
+            raise EdgeError(f"extension namespace {ns!r} is not declared by an installed "
+                            f"plugin for {host} (declared: {known}); is its plugin installed?")
+        _check_json_value(v)
+        raw = json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return UnknownExtension(ns, raw)
+
+    return Extensions(_structure_keyed(value, "extension namespaces", "extension", one,
+                                       Extensions, "extensions"))
 
 
 def _structure_plugin_sections(c: cattrs.Converter, value: Any, registry: Registry | None) -> Any:
     """The ``plugins`` object of a clinic configuration: each section as its plugin's class."""
     from kapnotes.rules.plugin_config import PluginSections
 
-    if not isinstance(value, dict):
-        raise EdgeError(f"expected an object of plugin sections, got {_describe(value)}")
     declared = {s.name: s for s in resolve(registry).config_sections}
-    found: dict[str, Any] = {}
-    errors: list[Exception] = []
-    for name, v in value.items():
-        try:
-            section = declared.get(name)
-            if section is None:
-                known = ", ".join(sorted(declared)) or "none"
-                raise EdgeError(f"no installed plugin declares the configuration section "
-                                f"{name!r} (declared: {known})")
-            if not isinstance(v, dict):
-                raise EdgeError(f"expected an object, got {_describe(v)}")
-            found[name] = c.structure(v, section.fields)
-        except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
-            note = AttributeValidationNote(f"Structuring section @ attribute {name}", name, object)
-            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
-            errors.append(exc)
-    if errors:
-        raise ClassValidationError("While structuring plugin sections", errors, PluginSections)
-    return PluginSections(found)
+
+    def one(name: str, v: Any) -> Any:
+        section = declared.get(name)
+        if section is None:
+            known = ", ".join(sorted(declared)) or "none"
+            raise EdgeError(f"no installed plugin declares the configuration section "
+                            f"{name!r} (declared: {known})")
+        if not isinstance(v, dict):
+            raise EdgeError(f"expected an object, got {_describe(v)}")
+        return c.structure(v, section.fields)
+
+    return PluginSections(_structure_keyed(value, "plugin sections", "section", one,
+                                           PluginSections, "plugin sections"))
 
 
 def _unstructure_extensions(c: cattrs.Converter, ext: Extensions) -> dict[str, Any]:
