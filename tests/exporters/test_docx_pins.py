@@ -38,7 +38,7 @@ def _first_difference(expected: object, actual: object, path: str = "$") -> str:
             if expected[key] != actual[key]:
                 return _first_difference(expected[key], actual[key], f"{path}.{key}")
     if isinstance(expected, list) and isinstance(actual, list):
-        for i, (e, a) in enumerate(zip(expected, actual)):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=False)):
             if e != a:
                 return _first_difference(e, a, f"{path}[{i}]")
         if len(expected) != len(actual):
