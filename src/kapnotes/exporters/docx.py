@@ -73,17 +73,16 @@ from typing import Any
 import docx
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.image.image import Image
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.coreprops import CoreProperties
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section as DocxSection
 from docx.section import _Footer, _Header
 from docx.shared import Cm, Emu, Inches, Length, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
-from docx.table import Table as DocxTable
-from docx.table import _Cell, _Row
-from docx.text.paragraph import Paragraph as DocxParagraph
 
 from kapnotes.exporters import (
     DRAFT_MARK,
@@ -102,6 +101,18 @@ from kapnotes.exporters import (
     signature_view,
     signatures_to_show,
 )
+from kapnotes.exporters.docx_package import BasePackage, Pictures, core_properties
+from kapnotes.exporters.docx_xml import (
+    Cell,
+    Para,
+    border,
+    field,
+    row,
+    run,
+    table,
+    table_properties,
+)
+from kapnotes.exporters.docx_xml import attr as xml_attr
 from kapnotes.exporting import ExportOptions
 from kapnotes.notes.document import (
     Block,
@@ -154,25 +165,26 @@ def export(note: Note, options: ExportOptions | None = None) -> bytes:
     :raises ExportError: a figure is not a readable PNG image.
     """
     options = options or ExportOptions()
-    if options.template is None:
-        doc = docx.Document(io.BytesIO(_house_base()))
-    else:
-        doc = _open_template(Path(options.template))
-    writer = _Writer(doc, note)
-    writer.write()
-    _set_properties(doc, note)
-    return _to_bytes(doc)
+    base = _house_package() if options.template is None else _template_package(Path(options.template))
+    writer = _Writer(base, note)
+    parts = writer.write()
+    core = core_properties(base)
+    if core is not None:
+        _set_properties(core.core_properties, note)
+    when = note.created or _latest_time(note)
+    return base.write(parts, writer.pictures, core, _utc_naive(when) if when else None)
 
 
 # --- base documents -------------------------------------------------------------------------------
 #
-# Restyling a document and adding the KAP styles costs more than writing a short note (python-docx
-# scans every style on each style lookup). So each base document (the house style, or a clinic
-# template) is prepared once, kept as .docx bytes, and every note starts from a fresh parse of
-# those bytes. Templates are cached by the SHA-256 of their content, so an edited template is
-# picked up at once.
+# Restyling a document and adding the KAP styles costs more than writing a short note, and so do
+# parsing a package and writing it back. So each base document (the house style, or a clinic
+# template) is prepared once with python-docx — restyled, its body emptied, its page headers and
+# footers made ready — and kept as a BasePackage: its unchanged parts compressed, and the body,
+# headers and footers split where a note's XML goes. Templates are cached by the SHA-256 of their
+# content, so an edited template is picked up at once.
 
-_TEMPLATE_CACHE: dict[bytes, bytes] = {}
+_TEMPLATE_CACHE: dict[bytes, BasePackage] = {}
 _TEMPLATE_CACHE_SIZE = 8
 
 
@@ -186,8 +198,13 @@ def _house_base() -> bytes:
     return _to_bytes(doc)
 
 
-def _open_template(path: Path) -> DocxDocument:
-    """The template as a document with an empty body; every problem as a TemplateError."""
+@functools.lru_cache(maxsize=1)
+def _house_package() -> BasePackage:
+    return _prepare_package(_house_base())
+
+
+def _template_package(path: Path) -> BasePackage:
+    """The template, prepared; every problem as a TemplateError."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -195,11 +212,11 @@ def _open_template(path: Path) -> DocxDocument:
     key = hashlib.sha256(data).digest()
     base = _TEMPLATE_CACHE.get(key)
     if base is None:
-        base = _prepare_template(path, data)
+        base = _prepare_package(_prepare_template(path, data))
         if len(_TEMPLATE_CACHE) >= _TEMPLATE_CACHE_SIZE:
             _TEMPLATE_CACHE.clear()
         _TEMPLATE_CACHE[key] = base
-    return docx.Document(io.BytesIO(base))
+    return base
 
 
 def _prepare_template(path: Path, data: bytes) -> bytes:
@@ -397,28 +414,96 @@ def _draft_style(style: ParagraphStyle) -> None:
     _shade_ppr(style.element, DRAFT_FILL)
 
 
+
+def _prepare_package(data: bytes) -> BasePackage:
+    """A base document (empty body, KAP styles) ready for notes: its page headers and footers
+    made as a note needs them, and a slot where a note's XML goes in each and in the body."""
+    doc = docx.Document(io.BytesIO(data))
+    section = doc.sections[-1]
+    headers: dict[str, bool] = {}
+    slots = []
+    for header in _headers_in_use(doc, section):
+        letterhead = not _has_content(header)
+        if letterhead:
+            _clear(header)  # (creates the header part when the section has none)
+        if header.part not in slots:
+            headers[_zip_name(header.part)] = letterhead
+            slots.append(header.part)
+    footers = []
+    for footer in _footers_in_use(doc, section):
+        if not _has_content(footer):
+            _clear(footer)
+        if footer.part not in slots:
+            footers.append(_zip_name(footer.part))
+            slots.append(footer.part)
+    for part in slots:
+        part.element.append(OxmlElement(SLOT_TAG))
+    body = doc.element.body
+    sect_pr = body.find(qn("w:sectPr"))
+    if sect_pr is not None:
+        sect_pr.addprevious(OxmlElement(SLOT_TAG))
+    else:
+        body.append(OxmlElement(SLOT_TAG))
+    styles = {name: doc.styles[name] for name in REQUIRED_STYLES}
+    styles.update(_own_styles(doc))
+    default = doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    ids: dict[str, str | None] = {
+        name: (None if default is not None and style == default else style.style_id)
+        for name, style in styles.items()
+    }
+    doc.core_properties  # noqa: B018 (python-docx adds the part to a package without one)
+    package = doc.part.package
+    assert package is not None
+    core = next(
+        r.target_part for r in package.rels.values()
+        if not r.is_external and r.reltype == RT.CORE_PROPERTIES
+    )
+    root = doc.element.nsmap
+    picture_ns = "".join(
+        f' xmlns:{prefix}="{uri}"' for prefix, uri in _PICTURE_NS if root.get(prefix) != uri
+    )
+    return BasePackage(
+        _to_bytes(doc),
+        body=_zip_name(doc.part),
+        headers=headers,
+        footers=footers,
+        core=_zip_name(core),
+        style_ids=ids,
+        width=int(_text_width(section)),
+        picture_ns=picture_ns,
+    )
+
+
+SLOT_TAG = "w:kapnotesSlot"  # serialized as docx_package.SLOT
+_PICTURE_NS = (
+    ("wp", "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"),
+    ("a", "http://schemas.openxmlformats.org/drawingml/2006/main"),
+    ("pic", "http://schemas.openxmlformats.org/drawingml/2006/picture"),
+    ("r", "http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
+)
+
+
+def _zip_name(part: Any) -> str:
+    return str(part.partname).lstrip("/")
+
+
 # --- the writer ----------------------------------------------------------------------------------
 
 
 class _Writer:
-    """Writes one note into one document (page headers, page footers, body).
+    """Writes one note as the XML of the slots of a base package (page headers, page footers,
+    body), with :mod:`~kapnotes.exporters.docx_xml`.
 
-    Paragraph and table styles are resolved to their ids once, here, and written as ids:
-    python-docx resolves a style given to ``add_paragraph`` by scanning every style of the
-    document, on every call, which made half the cost of a note.
+    Paragraph and table styles are written as the style ids resolved once per base document.
     """
 
-    def __init__(self, doc: DocxDocument, note: Note) -> None:
-        self.doc = doc
+    def __init__(self, base: BasePackage, note: Note) -> None:
+        self.base = base
         self.note = note
-        styles = {name: doc.styles[name] for name in REQUIRED_STYLES}
-        styles.update(_own_styles(doc))
-        default = doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
-        self.ids: dict[str, str | None] = {
-            name: (None if default is not None and style == default else style.style_id)
-            for name, style in styles.items()
-        }
-        self.width = _text_width(doc.sections[-1])
+        self.ids = base.style_ids
+        self.width = base.width  # EMU
+        self.pictures = Pictures(base)
+        self.body: list[Any] = []  # Para, _Tbl
         self._after = "start"  # what the body ends with: start, heading, text, caption, table
         self._blocks: dict[type, Callable[[Any], None]] = {
             Paragraph: self._paragraph,
@@ -429,122 +514,106 @@ class _Writer:
             SignatureBlock: self._signature,
         }
 
-    def write(self) -> None:
-        section = self.doc.sections[-1]
-        for header in _headers_in_use(self.doc, section):
-            self._header(header)
-        for footer in _footers_in_use(self.doc, section):
-            self._footer(footer)
+    def write(self) -> dict[str, str]:
+        """The XML of each slot: zip name -> XML."""
+        out: dict[str, str] = {}
+        for name, letterhead in self.base.headers.items():
+            out[name] = self._header(letterhead)
+        for name in self.base.footers:
+            out[name] = self._footer()
         self._body()
+        out[self.base.body_part] = "".join(item.xml() for item in self.body)
+        return out
 
     # paragraphs and tables
 
-    def _p(self, container: Any, text: str = "", style: str = "Normal") -> DocxParagraph:
+    def _p(self, container: list[Any], text: str = "", style: str = "Normal") -> Para:
         """A paragraph added to ``container`` (body, cell, header), with a style by name."""
-        p: DocxParagraph = container.add_paragraph(text)
-        self._style(p, style)
+        p = Para(self.ids[style], text)
+        container.append(p)
         return p
 
-    def _style(self, paragraph: DocxParagraph, style: str) -> None:
-        style_id = self.ids[style]
-        if style_id is not None:
-            p_pr = _first_child(_el(paragraph), "w:pPr")
-            _first_child(p_pr, "w:pStyle").set(qn("w:val"), style_id)
-
-    def _new_table(self, widths: Sequence[float], *, fixed: bool) -> DocxTable:
+    def _new_table(self, widths: Sequence[float], *, fixed: bool) -> _Tbl:
         """An empty bordered table, centred, with columns of ``widths`` (fractions of the line)."""
         if self._after in ("table", "text"):  # adjacent tables would be joined into one
-            self._p(self.doc, style="KAP Spacer")
-        table: DocxTable = self.doc.add_table(rows=0, cols=len(widths))
-        _el(table).tblStyle_val = self.ids["Table Grid"]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = not fixed
-        for column, fraction in zip(table.columns, widths, strict=True):
-            column.width = Emu(int(self.width * fraction))
+            self._p(self.body, style="KAP Spacer")
+        columns = [_twips(int(self.width * fraction)) for fraction in widths]
+        table = _Tbl(table_properties(self.ids["Table Grid"], center=True, fixed=fixed), columns)
+        self.body.append(table)
         self._after = "table"
         return table
 
-    def _add_row(self, table: DocxTable) -> tuple[_Cell, ...]:
-        """A new row that does not break across pages; its cells, each as wide as its column.
-
-        The cell widths are written as well as the grid's: LibreOffice lays a table out by its
-        cells' widths, and without them shares the line equally (headers broke mid-word,
-        ``MOAA/ S``, in narrow columns)."""
-        row: _Row = table.add_row()  # type: ignore[no-untyped-call]
-        _keep_row_together(row)
-        for cell, column in zip(row.cells, table.columns, strict=True):
-            cell.width = column.width
-        return row.cells
-
     # page header and footer
 
-    def _header(self, header: _Header) -> None:
-        if not _has_content(header):
-            _clear(header)
-            self._letterhead_and_banner(header)
+    def _header(self, letterhead: bool) -> str:
+        items: list[Any] = []
+        if letterhead:
+            self._letterhead_and_banner(items)
         else:
-            self._banner_line(header)
-        rule = self._p(header, style="KAP Rule")
+            self._banner_line(items)
+        rule = self._p(items, style="KAP Rule")
         if self.note.is_draft:
-            rule.add_run(DRAFT_MARK)
+            rule.runs.append(run(DRAFT_MARK))
+        return "".join(item if isinstance(item, str) else item.xml() for item in items)
 
-    def _letterhead_and_banner(self, header: _Header) -> None:
+    def _letterhead_and_banner(self, items: list[Any]) -> None:
         """A borderless two-column table: the clinic on the left, the client on the right."""
-        table = header.add_table(1, 2, self.width)
-        table.autofit = False
-        left, right = table.rows[0].cells
-        for column, cell, fraction in zip(table.columns, (left, right), (0.62, 0.38), strict=True):
-            column.width = cell.width = Emu(int(self.width * fraction))
+        widths = [_twips(int(self.width * fraction)) for fraction in (0.62, 0.38)]
+        left, right = Cell(widths[0]), Cell(widths[1])
         lh = self.note.letterhead
-        self._style(left.paragraphs[0], "KAP Letterhead")
-        left.paragraphs[0].add_run(docx_text(lh.clinic_name))
+        left.first.style = self.ids["KAP Letterhead"]
+        left.first.runs.append(run(docx_text(lh.clinic_name)))
         for line in lh.lines:
-            self._p(left, docx_text(line), "KAP Small")
+            self._p(left.paragraphs, docx_text(line), "KAP Small")
         banner = patient_banner(self.note)
-        first = right.paragraphs[0]
-        self._style(first, "KAP Letterhead")
-        first.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        first.add_run(docx_text(banner[0][1])).font.size = Pt(11)
+        first = right.first
+        first.style = self.ids["KAP Letterhead"]
+        first.jc = "right"
+        first.runs.append(run(docx_text(banner[0][1]), half_points=_half_points(11)))
         for label, value in banner[1:]:
-            p = self._p(right, style="KAP Small")
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            p.add_run(f"{label}: ").bold = True
-            p.add_run(docx_text(value))
+            p = self._p(right.paragraphs, style="KAP Small")
+            p.jc = "right"
+            p.runs.append(run(f"{label}: ", bold=True))
+            p.runs.append(run(docx_text(value)))
+        properties = table_properties(None, center=False, fixed=True)
+        items.append(table(properties, widths, [row((left, right), keep_together=False)]))
 
-    def _banner_line(self, header: _Header) -> None:
+    def _banner_line(self, items: list[Any]) -> None:
         """The client banner as one right-aligned line, under a template's own letterhead."""
-        p = self._p(header, style="KAP Small")
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p = self._p(items, style="KAP Small")
+        p.jc = "right"
         for i, (label, value) in enumerate(patient_banner(self.note)):
-            p.add_run(("    " if i else "") + f"{label}: ").bold = True
-            p.add_run(docx_text(value))
+            p.runs.append(run(("    " if i else "") + f"{label}: ", bold=True))
+            p.runs.append(run(docx_text(value)))
 
-    def _footer(self, footer: _Footer) -> None:
-        if not _has_content(footer):
-            _clear(footer)
-        conf = self._p(footer, docx_text(self.note.confidentiality), "KAP Small")
-        _border(_el(conf).get_or_add_pPr(), "top", RULE_COLOR, size=4, space=3)
-        line = self._p(footer, style="KAP Small")
-        line.paragraph_format.tab_stops.add_tab_stop(self.width, WD_TAB_ALIGNMENT.RIGHT)
-        line.add_run(docx_text(one_line(self.note.title)) + "\t")
-        line.add_run("Page ")
-        _field(line, "PAGE", "1")
-        line.add_run(" of ")
-        _field(line, "NUMPAGES", "1")
+    def _footer(self) -> str:
+        items: list[Any] = []
+        conf = self._p(items, docx_text(self.note.confidentiality), "KAP Small")
+        conf.borders = border("top", RULE_COLOR, size=4, space=3)
+        line = self._p(items, style="KAP Small")
+        line.tab_right = _twips(self.width)
+        line.runs += [
+            run(docx_text(one_line(self.note.title)) + "\t"),
+            run("Page "),
+            field("PAGE", "1"),
+            run(" of "),
+            field("NUMPAGES", "1"),
+        ]
+        return "".join(item.xml() for item in items)
 
     # body
 
     def _body(self) -> None:
         note = self.note
         if note.is_draft:
-            p = self._p(self.doc, DRAFT_MARK, "KAP Draft")
-            p.add_run("\n" + DRAFT_NOTICE).font.size = Pt(9)
+            p = self._p(self.body, DRAFT_MARK, "KAP Draft")
+            p.runs.append(run("\n" + DRAFT_NOTICE, half_points=_half_points(9)))
             if note.blocking:
-                box = self._p(self.doc, "Signing is blocked until these findings are resolved:",
+                box = self._p(self.body, "Signing is blocked until these findings are resolved:",
                               "KAP Draft")
                 for line in note.blocking:
-                    box.add_run("\n\u2022 " + docx_text(line)).font.size = Pt(9)
-        self._p(self.doc, docx_text(note.title), "Title")
+                    box.runs.append(run("\n\u2022 " + docx_text(line), half_points=_half_points(9)))
+        self._p(self.body, docx_text(note.title), "Title")
         self._meta()
         if note.facts:
             self._facts(note.facts)
@@ -555,12 +624,12 @@ class _Writer:
 
     def _meta(self) -> None:
         if self.note.subject:
-            self._p(self.doc, docx_text(self.note.subject), "KAP Meta")
-        p = self._p(self.doc, style="KAP Meta")
-        p.paragraph_format.space_after = Pt(8)
+            self._p(self.body, docx_text(self.note.subject), "KAP Meta")
+        p = self._p(self.body, style="KAP Meta")
+        p.after = _SPACE_8PT
         for i, (label, value) in enumerate(note_meta(self.note)):
-            p.add_run(("   ·   " if i else "") + f"{label}: ")
-            p.add_run(docx_text(value)).bold = True
+            p.runs.append(run(("   ·   " if i else "") + f"{label}: "))
+            p.runs.append(run(docx_text(value), bold=True))
 
     def _facts(self, facts: Sequence[tuple[str, str]]) -> None:
         """Session facts: label / value pairs, two pairs per row."""
@@ -568,7 +637,7 @@ class _Writer:
         table = self._new_table(widths, fixed=True)
         per_row = len(widths) // 2
         for start in range(0, len(facts), per_row):
-            cells = self._add_row(table)
+            cells = table.add_row()
             for k, (label, value) in enumerate(facts[start : start + per_row]):
                 self._label_cell(cells[2 * k], label)
                 self._cell(cells[2 * k + 1], value)
@@ -579,7 +648,7 @@ class _Writer:
             self._block(block)
 
     def _heading(self, text: str, style: str) -> None:
-        self._p(self.doc, docx_text(text), style)
+        self._p(self.body, docx_text(text), style)
         self._after = "heading"
 
     def _block(self, block: Block) -> None:
@@ -591,20 +660,20 @@ class _Writer:
             write = self._blocks[kinds[0]]
         write(block)
 
-    def _text(self, text: str, style: str = "Normal") -> DocxParagraph:
+    def _text(self, text: str, style: str = "Normal") -> Para:
         """A body paragraph; one right after a table gets a little space above it."""
-        p = self._p(self.doc, text, style)
+        p = self._p(self.body, text, style)
         if self._after == "table":
-            p.paragraph_format.space_before = Pt(6)
+            p.before = _SPACE_6PT
         self._after = "caption" if style == "KAP Caption" else "text"
         return p
 
     def _paragraph(self, block: Paragraph) -> None:
         p = self._text("")
         if block.label:
-            p.add_run(docx_text(label_text(block.label))).bold = True
-            p.add_run(" ")
-        p.add_run(docx_text(block.text))
+            p.runs.append(run(docx_text(label_text(block.label)), bold=True))
+            p.runs.append(run(" "))
+        p.runs.append(run(docx_text(block.text)))
 
     def _bullets(self, block: BulletList) -> None:
         for item in block.items:
@@ -615,7 +684,7 @@ class _Writer:
             return
         table = self._new_table(FIELDS_WIDTHS, fixed=True)
         for label, value in block.items:
-            cells = self._add_row(table)
+            cells = table.add_row()
             self._label_cell(cells[0], label)
             self._cell(cells[1], value)
 
@@ -626,55 +695,56 @@ class _Writer:
             return
         table = self._new_table(_column_fractions(block), fixed=False)
         size = _table_text_pt(block)
-        smaller = Pt(size) if size < TABLE_TEXT_PT else None
-        header = self._add_row(table)
-        _repeat_as_header(table.rows[-1])
+        smaller = _half_points(size) if size < TABLE_TEXT_PT else None
+        header = table.add_row(header=True)
         for cell, name in zip(header, block.columns, strict=True):
-            _shade(cell, HEADER_FILL)
-            self._cell(cell, name, bold=True, size=smaller)
-        for row in block.rows:
-            for cell, value in zip(self._add_row(table), row, strict=True):
-                self._cell(cell, value, size=smaller)
+            cell.fill = HEADER_FILL
+            self._cell(cell, name, bold=True, half_points=smaller)
+        for values in block.rows:
+            for cell, value in zip(table.add_row(), values, strict=True):
+                self._cell(cell, value, half_points=smaller)
 
     def _figure(self, block: Figure) -> None:
         p = self._text("", "KAP Compact")
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p.paragraph_format.keep_with_next = True
-        p.paragraph_format.space_before = Pt(6)
+        p.jc = "center"
+        p.keep_next = True
+        p.before = _SPACE_6PT
         width = self.width if block.width_in <= 0 else min(Inches(block.width_in), self.width)
         try:
-            shape = p.add_run().add_picture(io.BytesIO(block.image), width=Emu(int(width)))
+            image = Image.from_blob(block.image)
+            cx, cy = image.scaled_dimensions(Emu(int(width)), None)
         except Exception as exc:  # python-docx raises many kinds on bad images
             raise ExportError(
                 f"figure {one_line(block.caption)!r}: not a readable PNG image ({exc})"
             ) from exc
-        shape._inline.docPr.set("descr", one_line(block.caption))  # alt text (screen readers)
-        caption = self._p(self.doc, style="KAP Caption")
-        caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        caption.add_run("Figure: ").bold = True
-        caption.add_run(docx_text(block.caption))
+        rid, shape_id = self.pictures.add(image)
+        p.runs.append(_picture_run(self.base.picture_ns, shape_id, rid, image.filename, cx, cy,
+                                   one_line(block.caption)))
+        caption = self._p(self.body, style="KAP Caption")
+        caption.jc = "center"
+        caption.runs.append(run("Figure: ", bold=True))
+        caption.runs.append(run(docx_text(block.caption)))
 
     def _signature(self, sig: SignatureBlock) -> None:
         view = signature_view(sig)
         table = self._new_table((1.0,), fixed=True)
-        (cell,) = self._add_row(table)
-        _shade(cell, SIGNED_FILL if view.signed else DRAFT_FILL)
+        (cell,) = table.add_row()
+        cell.fill = SIGNED_FILL if view.signed else DRAFT_FILL
         accent = "1F3864" if view.signed else "C00000"
-        _border(_tc_pr(cell), "left", accent, size=18, space=0, tag="w:tcBorders")
-        head = cell.paragraphs[0]
-        self._style(head, "KAP Compact")
-        run = head.add_run(docx_text(view.headline))
-        run.bold = True
-        run.font.color.rgb = NAVY if view.signed else RED
+        cell.border_left = border("left", accent, size=18, space=0)
+        head = cell.first
+        head.style = self.ids["KAP Compact"]
+        head.runs.append(run(docx_text(view.headline), bold=True,
+                             color=str(NAVY if view.signed else RED)))
         for label, value in view.details:
             self._labelled(cell, label, value)
         if view.content_hash:
             self._labelled(cell, HASH_LABEL, short_hash(view.content_hash))
-            self._p(cell, docx_text(view.content_hash), "KAP Small")
+            self._p(cell.paragraphs, docx_text(view.content_hash), "KAP Small")
         if not view.signed:
-            p = self._p(cell, style="KAP Compact")
-            p.paragraph_format.space_before = Pt(14)
-            p.add_run("Signature: ______________________________    Date: ______________")
+            p = self._p(cell.paragraphs, style="KAP Compact")
+            p.before = _SPACE_14PT
+            p.runs.append(run("Signature: ______________________________    Date: ______________"))
 
     def _signatures(self) -> None:
         sigs = signatures_to_show(self.note)
@@ -696,26 +766,84 @@ class _Writer:
 
     # small pieces
 
-    def _label_cell(self, cell: _Cell, label: str) -> None:
-        _shade(cell, LABEL_FILL)
+    def _label_cell(self, cell: Cell, label: str) -> None:
+        cell.fill = LABEL_FILL
         self._cell(cell, label, bold=True)
 
     def _cell(
-        self, cell: _Cell, text: str, *, bold: bool = False, size: Length | None = None
+        self, cell: Cell, text: str, *, bold: bool = False, half_points: int | None = None
     ) -> None:
-        """Text in a new (empty) table cell, in the table text style (``size``: smaller)."""
-        p = cell.paragraphs[0]
-        self._style(p, "KAP Table")
-        run = p.add_run(docx_text(text))
-        if bold:
-            run.bold = True
-        if size is not None:
-            run.font.size = size
+        """Text in a new (empty) table cell, in the table text style (``half_points``: smaller)."""
+        p = cell.first
+        p.style = self.ids["KAP Table"]
+        p.runs.append(run(docx_text(text), bold=bold, half_points=half_points))
 
-    def _labelled(self, cell: _Cell, label: str, value: str) -> None:
-        p = self._p(cell, style="KAP Compact")
-        p.add_run(f"{label}: ").bold = True
-        p.add_run(docx_text(value))
+    def _labelled(self, cell: Cell, label: str, value: str) -> None:
+        p = self._p(cell.paragraphs, style="KAP Compact")
+        p.runs.append(run(f"{label}: ", bold=True))
+        p.runs.append(run(docx_text(value)))
+
+
+class _Tbl:
+    """A body table being written: rows are added, each row's cells as wide as their column.
+
+    Every row is kept together across pages; the cell widths are written as well as the grid's
+    (LibreOffice lays a table out by its cells' widths, and without them shares the line
+    equally: headers broke mid-word, ``MOAA/ S``, in narrow columns).
+    """
+
+    __slots__ = ("columns", "properties", "rows")
+
+    def __init__(self, properties: str, columns: list[int]) -> None:
+        self.properties = properties
+        self.columns = columns
+        self.rows: list[tuple[list[Cell], bool]] = []
+
+    def add_row(self, *, header: bool = False) -> list[Cell]:
+        """A new row (``header``: repeated at the top of every page of the table); its cells."""
+        cells = [Cell(w) for w in self.columns]
+        self.rows.append((cells, header))
+        return cells
+
+    def xml(self) -> str:
+        rows = [row(cells, keep_together=True, header=header) for cells, header in self.rows]
+        return table(self.properties, self.columns, rows)
+
+
+def _twips(emu: int) -> int:
+    """A length in twips, as python-docx rounds it."""
+    twips: int = Emu(emu).twips
+    return twips
+
+
+def _half_points(points: float) -> int:
+    """A font size in half-points, as python-docx writes ``Pt(points)``."""
+    return int(Pt(points).pt * 2)
+
+
+_SPACE_6PT = Pt(6).twips
+_SPACE_8PT = Pt(8).twips
+_SPACE_14PT = Pt(14).twips
+
+
+def _picture_run(
+    namespaces: str, shape_id: int, rid: str, filename: str, cx: int, cy: int, descr: str
+) -> str:
+    """A run with an inline picture (python-docx's ``wp:inline``, with alt text);
+    ``namespaces``: the declarations it needs that the body's root does not make."""
+    return (
+        "<w:r><w:drawing>"
+        f"<wp:inline{namespaces}>"
+        f'<wp:extent cx="{cx}" cy="{cy}"/>'
+        f'<wp:docPr id="{shape_id}" name="Picture {shape_id}" descr="{xml_attr(descr)}"/>'
+        '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+        '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        f'<pic:pic><pic:nvPicPr><pic:cNvPr id="0" name="{xml_attr(filename)}"/><pic:cNvPicPr/>'
+        f'</pic:nvPicPr><pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/>'
+        '</a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/>'
+        f'<a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"/></pic:spPr></pic:pic>'
+        "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+    )
 
 
 # --- headers and footers -------------------------------------------------------------------------
@@ -764,72 +892,12 @@ def _text_width(section: DocxSection) -> Length:
     return Emu(page - left - right)
 
 
-# --- WordprocessingML that python-docx has no API for ------------------------------------------
-
-
-def _el(proxy: Any) -> Any:
-    """The lxml element behind a python-docx proxy object."""
-    return proxy._element
-
-
-def _tc_pr(cell: _Cell) -> Any:
-    return _el(cell).get_or_add_tcPr()
-
-
-def _field(paragraph: DocxParagraph, instruction: str, shown: str) -> None:
-    """A field (``PAGE``, ``NUMPAGES``): begin, instruction, separate, last result, end runs.
-
-    ``shown`` is the result a reader shows before it updates the field (Word and LibreOffice
-    update page fields in headers and footers by themselves).
-    """
-    paragraph.add_run().element.append(_fld_char("begin"))
-    instr = OxmlElement("w:instrText", {qn("xml:space"): "preserve"})
-    instr.text = f" {instruction} "
-    paragraph.add_run().element.append(instr)
-    paragraph.add_run().element.append(_fld_char("separate"))
-    paragraph.add_run(shown)
-    paragraph.add_run().element.append(_fld_char("end"))
-
-
-def _fld_char(kind: str) -> Any:
-    return OxmlElement("w:fldChar", {qn("w:fldCharType"): kind})
-
-
-def _shade(cell: _Cell, fill: str) -> None:
-    """Background colour of a table cell."""
-    shd = OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill})
-    _insert_in_order(_tc_pr(cell), shd)
+# --- WordprocessingML for styles, which python-docx has no API for --------------------------------
 
 
 def _shade_ppr(style_element: Any, fill: str) -> None:
     shd = OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill})
     _insert_in_order(style_element.get_or_add_pPr(), shd)
-
-
-def _repeat_as_header(row: _Row) -> None:
-    """Mark a new row (already kept together) as the header row, repeated at the top of every
-    page of the table."""
-    _first_child(_el(row), "w:trPr").append(OxmlElement("w:tblHeader"))
-
-
-def _keep_row_together(row: _Row) -> None:
-    """A new table row may not break across pages."""
-    _first_child(_el(row), "w:trPr").append(OxmlElement("w:cantSplit"))
-
-
-def _first_child(parent: Any, tag: str) -> Any:
-    """The child ``tag`` of ``parent``, added as its first child when missing.
-
-    Only for children the schema puts first: ``w:pPr`` in ``w:p``, ``w:pStyle`` in ``w:pPr``,
-    ``w:trPr`` in a new ``w:tr`` (which has no ``w:tblPrEx``). python-docx's ``get_or_add_*``
-    does the same but searches the schema's list of successors, which costs more than the
-    rest of a styled paragraph.
-    """
-    child = parent.find(qn(tag))
-    if child is None:
-        child = OxmlElement(tag)
-        parent.insert(0, child)
-    return child
 
 
 def _border(
@@ -1012,9 +1080,8 @@ def _longest_line(text: str) -> int:
 # --- document properties ------------------------------------------------------------------------
 
 
-def _set_properties(doc: DocxDocument, note: Note) -> None:
+def _set_properties(props: CoreProperties, note: Note) -> None:
     """Core properties from the note (never python-docx's defaults, never the clock)."""
-    props = doc.core_properties
     props.title = _prop(note.title)
     props.subject = _prop(note.subject or "")
     props.author = _prop(note.author or _first_signer(note))
