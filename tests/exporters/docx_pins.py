@@ -79,22 +79,30 @@ class Case:
 
 def _template(
     name: str, *, header: str | None, footer: str | None, first_page: bool = False,
-    dotx: bool = False,
+    dotx: bool = False, even_pages: bool = False, logo: bool = False, body_picture: bool = False,
 ) -> Callable[[Path], Path]:
-    """A clinic template made with python-docx (Georgia body text, optional header/footer)."""
+    """A clinic template made with python-docx (Georgia body text, optional header/footer,
+    first-page and even-page headers, a logo in the header, a picture in the discarded body)."""
 
     def write(folder: Path) -> Path:
         doc = docx.Document()
         section = doc.sections[0]
         if header is not None:
             section.header.paragraphs[0].text = header
+        if logo:
+            section.header.paragraphs[0].add_run().add_picture(io.BytesIO(png(40, 20)))
         if footer is not None:
             section.footer.paragraphs[0].text = footer
         if first_page:
             section.different_first_page_header_footer = True
             section.first_page_header.paragraphs[0].text = "FIRST PAGE LETTERHEAD"
+        if even_pages:
+            doc.settings.odd_and_even_pages_header_footer = True
+            section.even_page_header.paragraphs[0].text = "EVEN PAGE LETTERHEAD"
         section.left_margin = section.right_margin = docx.shared.Cm(2.5)
         doc.add_paragraph("Template body text that must be discarded")
+        if body_picture:
+            doc.add_picture(io.BytesIO(png(60, 30)))
         doc.styles["Normal"].font.name = "Georgia"
         doc.core_properties.modified = dt.datetime(2025, 1, 1)
         doc.core_properties.created = dt.datetime(2025, 1, 1)
@@ -156,6 +164,22 @@ def _odd_table_note() -> Note:
     )
 
 
+def _figures_note() -> Note:
+    """A note with the same picture twice, another picture, and pictures the templates hold."""
+    same = Figure(png(60, 30), caption="Same picture, first", width_in=2.0)
+    return attrs.evolve(
+        full_note(),
+        sections=(
+            Section("figures", "Figures", (
+                same,
+                Figure(png(40, 20), caption="The template's logo again", width_in=1.0),
+                attrs.evolve(same, caption="Same picture, again"),
+                Figure(png(100, 300), caption="Tall & <narrow>", width_in=0),
+            )),
+        ),
+    )
+
+
 def _demo_cases() -> Iterator[Case]:
     """The demo's notes: for each note format and session kind, the session with most parts."""
     from kapnotes.plugins import registry
@@ -201,6 +225,14 @@ def cases() -> list[Case]:
              _template("first", header="ACME", footer=None, first_page=True)),
         Case("template-plain", full, _template("plain", header=None, footer=None)),
         Case("template-dotx", draft, _template("dotx", header="DOTX HEADER", footer="F", dotx=True)),
+        Case("figures", _figures_note()),
+        Case("template-logo-even-pages", _figures_note(),
+             _template("logo", header="LOGO", footer="F", even_pages=True, first_page=True,
+                       logo=True)),
+        Case("template-logo-only", draft, _template("logo-only", header=None, footer=None,
+                                                     logo=True)),
+        Case("template-body-picture", _figures_note(),
+             _template("body-picture", header=None, footer="F", body_picture=True)),
     ]
     return out
 
