@@ -693,8 +693,8 @@ class _Writer:
             self._text(docx_text(block.caption), "KAP Caption")
         if not block.columns:
             return
-        table = self._new_table(_column_fractions(block), fixed=False)
-        size = _table_text_pt(block)
+        fractions, size = _table_layout(block)
+        table = self._new_table(fractions, fixed=False)
         smaller = _half_points(size) if size < TABLE_TEXT_PT else None
         header = table.add_row(header=True)
         for cell, name in zip(header, block.columns, strict=True):
@@ -1009,8 +1009,19 @@ def _insert_in_order(parent: Any, child: Any) -> None:
     parent.append(child)
 
 
-def _column_fractions(block: Table) -> tuple[float, ...]:
-    """Column widths (fractions of the line) fitted to the text of each column.
+def _table_layout(block: Table) -> tuple[tuple[float, ...], float]:
+    """The column widths (:func:`_column_fractions`) and text size (:func:`_table_text_pt`) of
+    a table, from one pass over its text."""
+    needs, wants = _column_needs_and_wants(block)
+    size = _table_text_pt(needs)
+    return _column_fractions(needs, wants, size), size
+
+
+def _column_fractions(
+    needs: list[float], wants: list[float], size: float
+) -> tuple[float, ...]:
+    """Column widths (fractions of the line) fitted to the text of each column, set in
+    ``size`` points.
 
     Each column needs room for its longest word (a bold header word counts 10 % wider) and
     wants room for its longest line (capped at 40 characters). If every column can have what
@@ -1020,8 +1031,7 @@ def _column_fractions(block: Table) -> tuple[float, ...]:
     plus 2.5 for the cell margins: good enough for proportions, and enough that a short capital
     header (``MOAA/S``, ``CADSS``) is not broken mid-word.
     """
-    needs, wants = _column_needs_and_wants(block)
-    line_chars = LINE_CHARS * TABLE_TEXT_PT / _table_text_pt(block)
+    line_chars = LINE_CHARS * TABLE_TEXT_PT / size
     if sum(wants) <= line_chars:
         widths = wants
     elif sum(needs) <= line_chars:
@@ -1051,11 +1061,11 @@ def _column_needs_and_wants(block: Table) -> tuple[list[float], list[float]]:
     return needs, wants
 
 
-def _table_text_pt(block: Table) -> float:
+def _table_text_pt(needs: list[float]) -> float:
     """The text size of a table: the style's, or smaller (down to a floor) when the longest
-    words of its columns do not fit across the line at that size (so ``Change`` is not broken
-    into ``Chan ge`` in a ten-column outcome table)."""
-    need = sum(_column_needs_and_wants(block)[0])
+    words of its columns (``needs``) do not fit across the line at that size (so ``Change`` is
+    not broken into ``Chan ge`` in a ten-column outcome table)."""
+    need = sum(needs)
     if need <= LINE_CHARS:
         return TABLE_TEXT_PT
     return max(SMALLEST_TABLE_TEXT_PT, TABLE_TEXT_PT * LINE_CHARS / need)
@@ -1068,6 +1078,7 @@ def _longest_word(text: str) -> float:
 _WIDE = frozenset("mwMW")
 
 
+@functools.lru_cache(maxsize=8192)
 def _word_width(word: str) -> float:
     """The width of ``word`` in average lower-case characters, roughly (capitals are wider)."""
     return sum(1.5 if c in _WIDE else 1.3 if c.isupper() else 1.1 if c.isdigit() else 1.0 for c in word)
