@@ -1,14 +1,16 @@
 """Word (.docx) exporter: a :class:`~kapnotes.notes.document.Note` as a professional clinical note.
 
-The document is built with python-docx's public layer (``Document``, ``add_paragraph``,
-``add_table``, ``add_row`` — tables are written row by row, never with ``table.cell(r, c)`` —
-``sections``, ``styles``, ``core_properties``, ``save``). What python-docx has no API for is
-written as minimal WordprocessingML elements through :mod:`docx.oxml`: the PAGE / NUMPAGES
-fields (:func:`_field`), cell shading (:func:`_shade`), the repeated table header row
-(:func:`_repeat_as_header`), rows that do not split across pages (:func:`_keep_row_together`),
-borders (:func:`_border`) and picture alt text. One more for speed: paragraph and table styles
-are written as style ids resolved once per document (:meth:`_Writer._style`), because
-python-docx scans every style of the document each time a style is given by name or object.
+How the file is made (see ``docs/architecture.md``): each base document — python-docx's default
+template in the house style, or a clinic template — is prepared once with python-docx's public
+layer (``Document``, ``styles``, ``sections``, headers and footers, ``core_properties``,
+``save``) and kept as a :class:`~kapnotes.exporters.docx_package.BasePackage`. Each note is then
+written as WordprocessingML text (:mod:`kapnotes.exporters.docx_xml`: the elements, attribute
+order and escaping python-docx writes) into that package's body, page headers and page footers;
+its core properties are set through python-docx's ``CoreProperties``; the zip is written with
+the unchanged parts copied already compressed. Tables are written row by row, each row kept
+together on a page, the header row of a data table repeated on every page; page numbers are
+PAGE / NUMPAGES fields; paragraph and table styles are written as the style ids resolved once
+per base document.
 
 Layout
 ------
@@ -26,8 +28,9 @@ Layout
 * **Document properties**: title, author, subject, keywords, category, status, created and
   modified (from ``note.created``; a naive time is taken as UTC).
 
-Output is deterministic: the same Note (and template) gives the same XML in every part. The
-.docx bytes are not (zip entries carry timestamps); compare parts, or hash the Note's JSON.
+Output is deterministic: the same Note (and template) gives the same XML in every part, and the
+same bytes (every zip entry carries the note's time: ``created``, else the latest signature or
+addendum, else 1980-01-01). Still, to identify a note, hash the Note's JSON, not the .docx.
 
 Styles
 ------
