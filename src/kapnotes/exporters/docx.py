@@ -104,7 +104,7 @@ from kapnotes.exporters import (
     signature_view,
     signatures_to_show,
 )
-from kapnotes.exporters.docx_package import BasePackage, Pictures, core_properties
+from kapnotes.exporters.docx_package import SLOT_TAG, BasePackage, Pictures, core_properties
 from kapnotes.exporters.docx_xml import (
     Cell,
     Para,
@@ -477,7 +477,6 @@ def _prepare_package(data: bytes) -> BasePackage:
     )
 
 
-SLOT_TAG = "w:kapnotesSlot"  # serialized as docx_package.SLOT
 _PICTURE_NS = (
     ("wp", "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"),
     ("a", "http://schemas.openxmlformats.org/drawingml/2006/main"),

@@ -32,10 +32,12 @@ from docx.opc.spec import default_content_types
 
 from kapnotes.exporters.docx_xml import attr
 
-__all__ = ["SLOT", "BasePackage", "Pictures"]
+__all__ = ["SLOT", "SLOT_TAG", "BasePackage", "Pictures", "core_properties"]
 
-#: The element marking where a note's XML goes in a prepared part (removed when written).
-SLOT = "<w:kapnotesSlot/>"
+#: The element marking where a note's XML goes in a prepared part, and how it is serialized
+#: (it never reaches a written file: the note's XML takes its place).
+SLOT_TAG = "w:kapnotesSlot"
+SLOT = f"<{SLOT_TAG}/>"
 CONTENT_TYPES = "[Content_Types].xml"
 _COMPRESS_LEVEL = zlib.Z_DEFAULT_COMPRESSION  # as python-docx (zipfile) writes parts
 
@@ -137,6 +139,8 @@ class BasePackage:
         self.slotted: dict[str, _Slotted] = {}
         self.core_part = core
         self.core_xml = b""
+        self.content_types_xml = b""
+        self.body_rels_xml = b""
         names = {body, *self.headers, *self.footers}
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for info in z.infolist():
