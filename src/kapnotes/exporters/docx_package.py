@@ -119,7 +119,7 @@ def _image_number(partname: str) -> int:
 class BasePackage:
     """A base document, prepared: every part not written per note, ready to copy.
 
-    Built by :meth:`from_docx` from the bytes of a .docx whose body, page headers and page
+    Built from the bytes of a .docx (saved by python-docx) whose body, page headers and page
     footers each hold one :data:`SLOT` where a note's content goes.
     """
 
