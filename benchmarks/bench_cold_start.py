@@ -111,7 +111,8 @@ def cpu_line(*contenders: Contender) -> None:
     print(f"{'  CPU time (median)':<52} {shown}", flush=True)
 
 
-def bench_help(repeat: int, cache: Path) -> None:
+def bench_help(repeat: int, cache: Path) -> bool:
+    """Returns whether the help listed from the cache is the help without it."""
     env_cached = lambda: _env(KAPNOTES_CACHE_DIR=str(cache))  # noqa: E731
     empties: list[str] = []
 
@@ -132,7 +133,9 @@ def bench_help(repeat: int, cache: Path) -> None:
                             capture_output=True, text=True, check=True).stdout
     uncached = subprocess.run([_executable("kapnotes"), "--help"], env=env_empty(),
                               capture_output=True, text=True, check=True).stdout
-    print(f"{'  help from the cache = help without it':<52} {'yes' if listed == uncached else 'NO'}")
+    same = listed == uncached
+    print(f"{'  help from the cache = help without it':<52} {'yes' if same else 'NO'}")
+    return same
 
 
 def bench_import(repeat: int) -> None:
@@ -160,8 +163,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kapnotes-cold-") as d:
         cache = Path(d) / "cache"
         cache.mkdir()
-        bench_help(repeat, cache)
+        same = bench_help(repeat, cache)
     bench_import(repeat)
+    if not same:
+        sys.exit("bench_cold_start: the help listed from the command cache differs from the help")
 
 
 if __name__ == "__main__":
