@@ -3,7 +3,6 @@
 1. Import of ~20,000 sessions with vitals, measures and interventions: ``Store.save`` versus
    ``sqlite3.executemany`` writing the very same rows into the same schema in one transaction.
 2. Queries on a store of ~100,000 sessions: one client's course, and one instrument's scores.
-3. Cold start: ``import kapnotes`` and ``kapnotes --help``.
 
 Run: ``make bench`` (or ``python benchmarks/bench_store.py [--sessions N] [--big N]``).
 Medians of several runs; the machine is shared and noisy.
@@ -14,8 +13,6 @@ from __future__ import annotations
 import argparse
 import math
 import sqlite3
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -123,23 +120,6 @@ def bench_queries(tmp: Path, n_sessions: int, repeat: int) -> None:
     store.close()
 
 
-def bench_cold_start(repeat: int) -> None:
-    py = sys.executable
-    exe = str(Path(py).with_name("kapnotes"))
-
-    def run(*args: str) -> float:
-        return median_time(lambda: subprocess.run(args, check=True, capture_output=True), repeat)
-
-    t_bare = run(py, "-c", "pass")
-    t_import = run(py, "-c", "import kapnotes")
-    t_click = run(py, "-c", "import click")
-    t_help = run(exe, "--help")
-    t_heavy = run(py, "-c", "import sys, kapnotes.cli; assert 'docx' not in sys.modules and 'matplotlib' not in sys.modules")
-    report("cold `import kapnotes` (vs bare python)", t_import, t_bare, "fast", "ms")
-    report("cold `kapnotes --help` (vs `import click`)", t_help, t_click, "fast", "ms")
-    print(f"{'CLI import without python-docx/matplotlib':<48} ok ({t_heavy * 1000:.1f} ms)")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, default=20_000)
@@ -150,7 +130,6 @@ def main() -> None:
         tmp = Path(d)
         bench_import(tmp, args.sessions, max(3, args.repeat // 2 + 1))
         bench_queries(tmp, args.big, args.repeat * 4)
-    bench_cold_start(args.repeat * 2)
 
 
 if __name__ == "__main__":

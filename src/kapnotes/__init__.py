@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kapnotes import registry
-from kapnotes.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
@@ -41,10 +40,12 @@ _LAZY = {
     "KapnotesError": "kapnotes.errors",
     "InvalidError": "kapnotes.errors",
     "Problem": "kapnotes.errors",
+    "hookimpl": "kapnotes.hookspecs",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.errors import InvalidError, KapnotesError, Problem
+    from kapnotes.hookspecs import hookimpl
     from kapnotes.rendering import build_note, render
     from kapnotes.scoring import score
     from kapnotes.serialization import (

@@ -137,6 +137,8 @@ def call_plugin(
 
 #: Set to ``1`` to make contained plugin failures raise (for plugin authors and CI).
 STRICT_PLUGINS_ENV = "KAPNOTES_STRICT_PLUGINS"
+#: Names the entry-point plugins to load (``a,b``; empty: none); see :mod:`kapnotes.plugins`.
+LOAD_PLUGINS_ENV = "KAPNOTES_LOAD_PLUGINS"
 
 
 def strict_plugins() -> bool:

@@ -10,10 +10,8 @@ leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -42,6 +40,8 @@ def safe_component(text: str) -> str:
         cleaned = "_" + cleaned[1:]
     if cleaned == text and 0 < len(text) <= MAX_COMPONENT:
         return text
+    import hashlib  # here: the CLI imports this module, and most names need no hash
+
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cleaned[:MAX_COMPONENT]}-{digest}"
 
@@ -78,6 +78,8 @@ def atomic_write(path: Path, data: bytes) -> Path:
         ensure_folder(path.parent)
     except OutputError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
+    import tempfile  # here: the CLI imports this module to define its commands
+
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".part", dir=path.parent)

@@ -27,6 +27,7 @@ import pluggy
 
 from kapnotes import hookspecs
 from kapnotes.errors import (
+    LOAD_PLUGINS_ENV,
     STRICT_PLUGINS_ENV,
     KapnotesError,
     PluginError,
@@ -59,7 +60,7 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "kapnotes"
 STRICT_ENV = STRICT_PLUGINS_ENV
-LOAD_ENV = "KAPNOTES_LOAD_PLUGINS"
+LOAD_ENV = LOAD_PLUGINS_ENV
 
 #: Built-in plugins: modules registered exactly like third-party ones.
 DEFAULT_PLUGINS: tuple[str, ...] = (
@@ -493,17 +494,22 @@ def _contain_command(command: Any, plugin: str) -> None:
         _contain_command(sub, plugin)
 
 
-def add_plugin_commands(cli: Any) -> None:
+def add_plugin_commands(cli: Any) -> dict[str, list[str]]:
     """Call every plugin's ``register_commands`` on its own: one that raises is skipped with a
-    warning naming it, and the other plugins' commands (and ``--help``) keep working."""
+    warning naming it, and the other plugins' commands (and ``--help``) keep working.
+
+    Returns the names of the commands each plugin added, by plugin."""
+    added: dict[str, list[str]] = {}
     for impl in pm.hook.register_commands.get_hookimpls():
         plugin = _plugin_name(impl)
         before = dict(cli.commands)
         try:
             impl.function(cli=cli)
-            for name, command in cli.commands.items():
-                if before.get(name) is not command:
-                    _contain_command(command, plugin)
+            new = [name for name, command in cli.commands.items() if before.get(name) is not command]
+            for name in new:
+                _contain_command(cli.commands[name], plugin)
+            if new:
+                added[plugin] = new
         except Exception as exc:
             for name in set(cli.commands) - set(before):  # nothing half-added
                 del cli.commands[name]
@@ -515,6 +521,7 @@ def add_plugin_commands(cli: Any) -> None:
                 f"skipped: {type(exc).__name__}: {exc}",
                 into=_load_warnings,
             )
+    return added
 
 
 def iter_hook_names() -> Iterable[str]:

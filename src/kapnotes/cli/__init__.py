@@ -14,7 +14,11 @@ from kapnotes.cli.app import cli
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point."""
+    """Console-script entry point. Its root help lists the plugins' commands from the command
+    cache when it is current (:mod:`kapnotes.cli.command_cache`)."""
+    from kapnotes.cli.command_cache import CommandCache
+
+    cli.command_cache = CommandCache.default()
     return cli.main(args=argv, prog_name="kapnotes")
 
 

@@ -4,15 +4,39 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
 from kapnotes.errors import InvalidError, KapnotesError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.cli.command_cache import CommandCache
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """A :class:`click.Choice` whose values are asked for on first use, so that defining an
+    option imports nothing (``kapnotes --help`` needs no model): ``values`` returns them."""
+
+    def __init__(self, values: Callable[[], Iterable[str]], case_sensitive: bool = True) -> None:
+        self._values = values
+        self._choices: tuple[str, ...] | None = None
+        self.case_sensitive = case_sensitive
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            self._choices = tuple(self._values())
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: Iterable[str]) -> None:
+        self._choices = tuple(value)
 
 EXIT_INVALID = 1
 EXIT_ERROR = 1
@@ -32,6 +56,11 @@ class KapnotesGroup(click.Group):
     _plugins_added = False  # False: (re)add the plugin commands at the next lookup
     _plugin_key: tuple[tuple[str, int], ...] = ()
     _plugin_commands: tuple[str, ...] = ()
+    _by_plugin: dict[str, list[str]] = {}  # replaced, never mutated
+    #: Set by the console script (:func:`kapnotes.cli.main`): the root help lists the plugins'
+    #: commands from this cache when it is current (see :mod:`kapnotes.cli.command_cache`).
+    command_cache: CommandCache | None = None
+    _listing: dict[str, click.Command] | None = None  # stand-ins while listing from the cache
 
     def _add_plugin_commands(self) -> None:
         """Add the registered plugins' commands; again whenever the registered plugins change
@@ -45,18 +74,72 @@ class KapnotesGroup(click.Group):
         for name in self._plugin_commands:
             self.commands.pop(name, None)
         before = set(self.commands)
-        plugins.add_plugin_commands(self)
+        self._by_plugin = plugins.add_plugin_commands(self)
         self._plugin_commands = tuple(sorted(set(self.commands) - before))
         self._plugin_key = key
         self._plugins_added = True
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        if self._listing is not None:
+            return sorted({*self.commands, *self._listing})
         self._add_plugin_commands()
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self._listing is not None:
+            return self._listing.get(cmd_name) or self.commands.get(cmd_name)
         self._add_plugin_commands()
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of the root help: from :attr:`command_cache` when it is current
+        (no plugin imported), else by loading the plugins (then the cache is written)."""
+        cache = self.command_cache
+        loaded = getattr(sys.modules.get("kapnotes.plugins"), "_entry_points_loaded", False)
+        if cache is None or self._plugins_added or loaded:
+            super().format_commands(ctx, formatter)
+            return
+        found = cache.read()
+        if found is not None:
+            commands, messages = found
+            self._listing = {
+                c.name: click.Command(
+                    c.name, help=c.help, short_help=c.short_help, hidden=c.hidden,
+                    deprecated=c.deprecated,
+                )
+                for c in commands
+            }
+            try:
+                super().format_commands(ctx, formatter)
+            finally:
+                self._listing = None
+            if messages:
+                from kapnotes.plugins import PluginLoadWarning
+
+                for message in messages:
+                    warnings.warn(message, PluginLoadWarning, stacklevel=2)
+            return
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            super().format_commands(ctx, formatter)
+        for w in caught:  # shown as they would have been
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        self._write_cache(cache, {str(w.message) for w in caught})
+
+    def _write_cache(self, cache: CommandCache, emitted: set[str]) -> None:
+        from kapnotes import plugins
+
+        rows: list[tuple[str, object | None, str | None]] = [
+            (name, obj, None)
+            for name, obj in plugins.pm.list_name_plugin()
+            if name is not None and name not in plugins.DEFAULT_PLUGINS
+        ]
+        rows += [(name, None, value) for name, value in plugins._failed.items()]
+        commands = {p: [self.commands[n] for n in names if n in self.commands]
+                    for p, names in self._by_plugin.items()}
+        messages = {name: [m for m in plugins.plugin_warnings(name) if m in emitted]
+                    for name, _, _ in rows}
+        cache.write(rows, commands, messages)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kapnotes.cli.app import (
+    LazyChoice,
     audited,
     cli,
     db_key,
@@ -20,11 +21,16 @@ from kapnotes.cli.app import (
     open_db,
 )
 from kapnotes.errors import KapnotesError
-from kapnotes.model import SessionKind
 from kapnotes.outputs import atomic_write, safe_component
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.rules.config import ClinicConfig
+
+
+def _session_kinds() -> list[str]:
+    from kapnotes.model import SessionKind
+
+    return [k.value for k in SessionKind]
 
 
 @cli.command()
@@ -77,7 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
 )
 @click.option(
     "--kind",
-    type=click.Choice([k.value for k in SessionKind]),
+    type=LazyChoice(_session_kinds),
     default=None,
     help="Batch: only sessions of this kind.",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,8 +21,10 @@ from kapnotes.cli.app import (
     refuse_folder_output,
 )
 from kapnotes.errors import InvalidError, KapnotesError
-from kapnotes.model import Document
 from kapnotes.outputs import atomic_write, ensure_folder
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.model import Document
 
 
 @cli.command("import")
@@ -102,6 +104,7 @@ def import_(
 
 def _merge(docs: list[Document]) -> Document:
     """One document from several (so that all files are saved in one transaction)."""
+    from kapnotes.model import Document
 
     def by_id(items: list[Any]) -> tuple[Any, ...]:
         seen: dict[str, Any] = {}

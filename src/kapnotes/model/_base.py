@@ -16,6 +16,7 @@ import functools
 import math
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -82,15 +83,116 @@ def _post_init(self: Any) -> None:
         raise ModelError(problems)
 
 
+# --- methods made on first use --------------------------------------------------------------
+#
+# attrs writes and compiles ``__eq__``, ``__hash__`` and ``__repr__`` for every class as it is
+# built, and most model classes are never compared, hashed or shown in a run: that was a third
+# of the time of ``import kapnotes.model``. So :func:`model` builds the class without them and
+# puts in their place a stand-in that writes the very methods attrs would have (same fields,
+# same order, same semantics) the first time one is looked up, and replaces itself with it.
+
+_EQ_HASH_REPR = ("__eq__", "__ne__", "__hash__", "__repr__")
+
+
+def _ne(self: Any, other: Any) -> Any:
+    """``!=`` as attrs defines it: the negation of ``__eq__`` unless that is NotImplemented."""
+    result = self.__eq__(other)
+    if result is NotImplemented:
+        return NotImplemented
+    return not result
+
+
+_repr_context = threading.local()
+
+
+def _make_method(cls: type, name: str) -> Callable[..., Any]:
+    """``cls``'s ``__eq__``, ``__hash__`` or ``__repr__``, written as attrs writes it."""
+    fields = attrs.fields(cls)
+    globs: dict[str, Any] = {"NOTHING": attrs.NOTHING, "_repr_context": _repr_context}
+    if name == "__eq__":
+        compared = [f"self.{a.name} == other.{a.name}" for a in fields if a.eq]
+        lines = [
+            "def __eq__(self, other):",
+            "    if other.__class__ is not self.__class__:",
+            "        return NotImplemented",
+            f"    return ({' and '.join(compared)})" if compared else "    return True",
+        ]
+    elif name == "__hash__":
+        hashed = [f"self.{a.name}, " for a in fields if (a.eq if a.hash is None else a.hash)]
+        globs["TYPE_HASH"] = hash(f"<kapnotes model hash {cls.__module__}.{cls.__qualname__}>")
+        lines = ["def __hash__(self):", f"    return hash((TYPE_HASH, {''.join(hashed)}))"]
+    else:
+        shown = ", ".join(
+            f"{a.name}={{self.{a.name}!r}}" if a.init
+            else f"{a.name}={{getattr(self, {a.name!r}, NOTHING)!r}}"
+            for a in fields
+            if a.repr
+        )
+        lines = [
+            "def __repr__(self):",
+            "    already = getattr(_repr_context, 'already', None)",
+            "    if already is None:",
+            "        already = _repr_context.already = set()",
+            "    if id(self) in already:",
+            "        return '...'",
+            "    already.add(id(self))",
+            "    try:",
+            f"        return f'{{self.__class__.__qualname__.rsplit(\">.\", 1)[-1]}}({shown})'",
+            "    finally:",
+            "        already.discard(id(self))",
+        ]
+    filename = f"<kapnotes model {name} {cls.__module__}.{cls.__qualname__}>"
+    exec(compile("\n".join(lines), filename, "exec"), globs)
+    method: Callable[..., Any] = globs[name]
+    method.__qualname__ = f"{cls.__qualname__}.{name}"
+    return method
+
+
+class _OnFirstUse:
+    """Stands for ``owner.<name>`` until first looked up, then makes it and steps aside."""
+
+    def __init__(self, owner: type, name: str) -> None:
+        self.owner = owner
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        method = _make_method(self.owner, self.name)
+        setattr(self.owner, self.name, method)
+        return method if obj is None else method.__get__(obj, objtype)
+
+
+def _plain_attrs(cls: type) -> bool:
+    """Whether attrs must write the methods itself: the class has its own, or a field asks
+    for what the stand-in does not do (a key to compare by, a repr function)."""
+    if any(n in cls.__dict__ for n in _EQ_HASH_REPR):
+        return True
+    specs: list[Any] = [v for v in cls.__dict__.values() if type(v).__name__ == "_CountingAttr"]
+    specs += [a for base in cls.__mro__[1:] if attrs.has(base) for a in attrs.fields(base)]
+    return any(
+        getattr(a, "eq_key", None) is not None
+        or callable(getattr(a, "repr", True))
+        or getattr(a, "hash", None) is not None
+        for a in specs
+    )
+
+
 @dataclass_transform(
     frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field, field)
 )
 def model(cls: C) -> C:
-    """Make ``cls`` a frozen, keyword-only attrs class whose invariants are checked on creation."""
+    """Make ``cls`` a frozen, keyword-only attrs class whose invariants are checked on creation.
+
+    Its ``__eq__``, ``__hash__`` and ``__repr__`` are attrs' own, made on first use."""
     if "__attrs_post_init__" in cls.__dict__:
         raise TypeError(f"{cls.__name__}: use _invariants(), not __attrs_post_init__")
     cls.__attrs_post_init__ = _post_init  # type: ignore[attr-defined]
-    return attrs.frozen(kw_only=True)(cls)  # type: ignore[no-any-return]
+    if _plain_attrs(cls):
+        return attrs.frozen(kw_only=True)(cls)  # type: ignore[no-any-return]
+    built: C = attrs.frozen(kw_only=True, eq=False, repr=False)(cls)
+    for name in ("__eq__", "__hash__", "__repr__"):
+        setattr(built, name, _OnFirstUse(built, name))
+    built.__ne__ = _ne  # type: ignore[assignment]
+    return built
 
 
 T = TypeVar("T")

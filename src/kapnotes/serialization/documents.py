@@ -8,7 +8,6 @@ reported at once in one :class:`~kapnotes.errors.InvalidError`, each with its JS
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, TypeVar
@@ -226,6 +225,8 @@ def canonical_bytes(obj: Any) -> bytes:
 
 def content_hash(obj: Any) -> str:
     """SHA-256 (hex) of the canonical JSON form of ``obj``."""
+    import hashlib  # here: loading OpenSSL is a tenth of ``import kapnotes.serialization``
+
     return hashlib.sha256(canonical_bytes(obj)).hexdigest()
 
 

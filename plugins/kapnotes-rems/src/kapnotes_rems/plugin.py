@@ -19,7 +19,6 @@ from kapnotes.notes.renderers import Renderer
 from kapnotes.rules.config import ClinicConfig
 from kapnotes.rules.plugin_config import ConfigSection
 from kapnotes.synthetic import DemoData
-from kapnotes_rems import cli as rems_cli
 from kapnotes_rems import outputs
 from kapnotes_rems.answers import NAMESPACE, ClinicianContact, RemsAnswers, RemsEnrolment
 from kapnotes_rems.demo import add_demo_data
@@ -91,6 +90,8 @@ class RemsPlugin:
 
     @hookimpl
     def register_commands(self, cli: click.Group) -> None:
+        from kapnotes_rems import cli as rems_cli  # here: it imports the kapnotes CLI
+
         rems_cli.add_commands(cli, self.today)
 
 
