@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "pinned"))
-import pins  # noqa: E402
+import pins
 
 
 @pytest.fixture(scope="module")

@@ -144,10 +144,14 @@ def _fields(items: Sequence[tuple[str, str]]) -> str:
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Columns aligned by display width; ``|`` between them; multi-line cells take more lines."""
+    # every cell line with its display width, measured once (widths and padding both need it)
     grid = [[_cell_lines(c) for c in row] for row in (columns, *rows)]
-    widths = [
-        max(display_width(line) for row in grid for line in row[i]) for i in range(len(columns))
-    ]
+    widths = [0] * len(columns)
+    for row in grid:
+        for i, cell in enumerate(row):
+            for _, w in cell:
+                if w > widths[i]:
+                    widths[i] = w
     out = _table_row(grid[0], widths)
     out.append("-+-".join("-" * w for w in widths))
     for row in grid[1:]:
@@ -155,18 +159,20 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.rstrip() for line in out)
 
 
-def _cell_lines(text: str) -> list[str]:
-    return plain(text).replace("\t", " ").split("\n")
+def _cell_lines(text: str) -> list[tuple[str, int]]:
+    return [(line, display_width(line)) for line in plain(text).replace("\t", " ").split("\n")]
 
 
-def _table_row(cells: list[list[str]], widths: list[int]) -> list[str]:
+def _table_row(cells: list[list[tuple[str, int]]], widths: list[int]) -> list[str]:
     height = max(len(c) for c in cells)
+    if height == 1:  # the usual row: one line per cell
+        return [" | ".join(cell[0][0] + " " * (width - cell[0][1]) for cell, width in zip(cells, widths, strict=True))]
     lines = []
     for k in range(height):
         parts = []
         for cell, width in zip(cells, widths, strict=True):
-            text = cell[k] if k < len(cell) else ""
-            parts.append(text + " " * (width - display_width(text)))
+            text, w = cell[k] if k < len(cell) else ("", 0)
+            parts.append(text + " " * (width - w))
         lines.append(" | ".join(parts))
     return lines
 
