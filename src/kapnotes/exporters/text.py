@@ -19,6 +19,7 @@ the same bytes for the same Note.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 
@@ -159,11 +160,12 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.rstrip() for line in out)
 
 
-def _cell_lines(text: str) -> list[tuple[str, int]]:
-    return [(line, display_width(line)) for line in plain(text).replace("\t", " ").split("\n")]
+@functools.lru_cache(maxsize=4096)  # cells repeat from note to note (labels, units, "-")
+def _cell_lines(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple((line, display_width(line)) for line in plain(text).replace("\t", " ").split("\n"))
 
 
-def _table_row(cells: list[list[tuple[str, int]]], widths: list[int]) -> list[str]:
+def _table_row(cells: list[tuple[tuple[str, int], ...]], widths: list[int]) -> list[str]:
     height = max(len(c) for c in cells)
     if height == 1:  # the usual row: one line per cell
         return [" | ".join(cell[0][0] + " " * (width - cell[0][1]) for cell, width in zip(cells, widths, strict=True))]
@@ -192,9 +194,11 @@ def display_width(text: str) -> int:
     """Columns ``text`` takes in a monospaced terminal: wide characters 2, combining marks 0."""
     if text.isascii() and text.isprintable():  # the usual case: one column a character
         return len(text)
-    width = 0
-    for char in text:
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
+    return sum(map(_char_width, text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
