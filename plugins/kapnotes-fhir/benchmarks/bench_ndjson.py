@@ -63,6 +63,8 @@ def build_store(path: Path, sessions: int) -> None:
     from kapnotes.store import open_store
     from kapnotes.synthetic import build_document
 
+    if path.exists() and _sessions_in(path) >= sessions:  # enough: never opened for writing
+        return
     with open_store(path) as store:
         have = store.counts()["sessions"]
         clients = len(store.client_ids())
@@ -73,6 +75,19 @@ def build_store(path: Path, sessions: int) -> None:
             clients += n
             have = store.counts()["sessions"]
             print(f"  store {path.name}: {have:,} sessions ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+
+
+def _sessions_in(path: Path) -> int:
+    """The sessions of a store, read without writing to it (it may be shared, or 0.1's)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
 
 
 def view_of(store: Any, client_ids: list[str]) -> Any:
