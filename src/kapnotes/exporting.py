@@ -193,7 +193,11 @@ class RecordView:
         client_ids: Sequence[str] | None = None,
         authorization: Authorization | None = None,
     ) -> RecordView:
-        """A streaming view of a store (courses read one by one)."""
+        """A streaming view of a store: courses read in ordered batches and decoded without
+        re-validating what the store validated on writing (:mod:`kapnotes.store.bulk`; a row
+        that cannot be decoded so is read by the validating path, with its clear error)."""
+        from kapnotes.store import bulk
+
         clients = store.clients(client_ids)
         wanted = [c.id for c in clients]
         notes = store.psychotherapy_notes(wanted, authorization=authorization) if authorization else ()
@@ -201,7 +205,7 @@ class RecordView:
             clinic=store.clinic(),
             clinicians=list(store.clinicians().values()),
             clients=clients,
-            courses=lambda: store.iter_courses(wanted),
+            courses=lambda: bulk.iter_courses(store, wanted),
             psychotherapy_notes=notes,
             authorization=authorization,
             groups=store.groups(store.group_ids(wanted)),

@@ -1,24 +1,29 @@
 """Benchmark: the FHIR Bulk Data NDJSON export, against the 0.1 code, on the same machine, in one run.
 
-Two stores of synthetic sessions, each built by its own code (kept and reused when present):
-the current code's (up to the largest ``--sizes``, in parts of 1,000 clients) and 0.1's (the
-``--compare`` size, built by 0.1's own ``kapnotes.synthetic``). Then, each export in a fresh
-process so that ``ru_maxrss`` is that export's:
+Two stores of synthetic sessions, each built by its own code (kept and reused when present, in
+``benchmarks/.cache/``): the current code's (up to the largest ``--sizes``, in parts of 1,000
+clients) and 0.1's (the ``--compare`` size, built by 0.1's own ``kapnotes.synthetic``). Then,
+each export in a fresh process so that ``ru_maxrss`` is that export's:
 
 1. ``--rounds`` rounds, interleaved: 0.1's ``fhir-ndjson`` on its store, then the current one on
-   the same number of sessions of its store; the medians of each and their ratio. The 0.1 code
-   is ``git archive`` of ``--baseline-rev`` (the 0.1.0 release commit), put first on
-   ``sys.path`` in its child processes; the current code is this checkout.
+   the same number of sessions of its store; the medians of each and their ratio, reported
+   against the issue's target (``_common.ratio``, at least 5x the 0.1 rate, in CPU and in wall
+   time). The 0.1 code is ``git archive`` of ``--baseline-rev`` (the 0.1.0 release commit), put
+   first on ``sys.path`` in its child processes; the current code is this checkout.
 2. the current code on each of ``--sizes`` sessions, once: time per 1,000 sessions and peak
-   memory (``ru_maxrss``). Flat memory means the peak does not grow with the number of sessions.
+   memory (``ru_maxrss``). Flat memory means the peak does not grow with the number of sessions:
+   the peak at the largest size is reported against the peak at the smallest (at most 1.5x).
+3. ``--million``: one export of 1,000,000 sessions of the store ``--million-db`` (default: the
+   shared store ``/work/bench-cache/sessions-1m.db``, opened read-only, never built here), with
+   its time and peak memory (no target of its own; the 0.1 comparison is step 1).
 
 Time is wall-clock (``perf_counter``) and CPU (``process_time``, this process only): on a shared
-machine the CPU time is the steadier figure, and the ratio is computed from both. Memory is
-``ru_maxrss`` of the child (the whole process). ``--trace`` adds the tracemalloc peak (slower).
+machine the CPU time is the steadier figure. Memory is ``ru_maxrss`` of the child (the whole
+process). ``--trace`` adds the tracemalloc peak (slower). Every store is opened read-only.
 
-Run: python plugins/kapnotes-fhir/benchmarks/bench_ndjson.py [--sizes 100000] [--compare 2000]
-     [--rounds 3] [--notes text] [--db PATH] [--baseline-db PATH] [--trace]
-     (1,000,000 sessions: --sizes 1000000; building that store takes about 40 minutes here)
+Run: python plugins/kapnotes-fhir/benchmarks/bench_ndjson.py [--sizes 10000,100000] [--compare 2000]
+     [--rounds 3] [--notes text] [--db PATH] [--baseline-db PATH] [--trace] [--million [--million-db PATH]]
+     [--quick]   (a smoke run: 1,000 sessions, 500 compared, one round)
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import statistics
 import subprocess
@@ -41,6 +47,15 @@ PART = 1000  # clients per saved part
 #: The 0.1.0 release ("Changelog: 0.1.0 released", CHANGELOG ``## [0.1.0] - 2026-12-02``).
 RELEASE_0_1 = "ec1c34f7d9e5bae68a97f0f11cacd15e0b74d304"
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import _common  # noqa: E402 - benchmarks/_common.py, the targets' one way of reporting
+
+#: The shared store of 1,000,000 synthetic sessions (read-only; built by main's code elsewhere).
+MILLION_DB = Path("/work/bench-cache/sessions-1m.db")
+#: The issue's target: the NDJSON export at least 5x the 0.1 rate.
+TARGET_SPEED_UP = 5.0
+#: Flat memory: the peak at the largest size at most this many times the peak at the smallest.
+FLAT_MEMORY = 1.5
 
 
 def build_store(path: Path, sessions: int) -> None:
@@ -48,6 +63,8 @@ def build_store(path: Path, sessions: int) -> None:
     from kapnotes.store import open_store
     from kapnotes.synthetic import build_document
 
+    if path.exists() and _sessions_in(path) >= sessions:  # enough: never opened for writing
+        return
     with open_store(path) as store:
         have = store.counts()["sessions"]
         clients = len(store.client_ids())
@@ -58,6 +75,19 @@ def build_store(path: Path, sessions: int) -> None:
             clients += n
             have = store.counts()["sessions"]
             print(f"  store {path.name}: {have:,} sessions ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+
+
+def _sessions_in(path: Path) -> int:
+    """The sessions of a store, read without writing to it (it may be shared, or 0.1's)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
 
 
 def view_of(store: Any, client_ids: list[str]) -> Any:
@@ -76,13 +106,18 @@ def view_of(store: Any, client_ids: list[str]) -> Any:
 
 def export(db: Path, sessions: int, notes: str, trace: bool, out: Path) -> dict[str, Any]:
     """One ``fhir-ndjson`` export of the first ``sessions`` sessions, in this process."""
+    import inspect
+
     from kapnotes_fhir.ndjson import export_ndjson
 
     import kapnotes
     from kapnotes.exporting import ExportOptions
     from kapnotes.store import open_store
 
-    store = open_store(db, create=False)
+    if "read_only" in inspect.signature(open_store).parameters:  # never written: may be shared
+        store = open_store(db, create=False, read_only=True)
+    else:  # the 0.1 code's store (its own copy)
+        store = open_store(db, create=False)
     ids = store.client_ids()[: math.ceil(sessions / SESSIONS_PER_CLIENT)]
     view = view_of(store, ids)
     options = ExportOptions(extra={"note_content": notes})
@@ -160,15 +195,17 @@ def per_1000(r: dict[str, Any], key: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    tmp = Path(tempfile.gettempdir())
-    parser.add_argument("--db", type=Path, default=tmp / "kapnotes-bench-ndjson.db")
-    parser.add_argument("--baseline-db", type=Path, default=tmp / "kapnotes-bench-ndjson-0.1.db")
+    parser.add_argument("--db", type=Path, default=_common.CACHE / "ndjson-current.db")
+    parser.add_argument("--baseline-db", type=Path, default=_common.CACHE / "ndjson-0.1.db")
     parser.add_argument("--baseline-rev", default=RELEASE_0_1, help="the 0.1 code [default: the 0.1.0 release]")
     parser.add_argument("--sizes", default="10000,100000", help="sessions exported by the current code")
     parser.add_argument("--compare", type=int, default=2000, help="sessions of the interleaved comparison")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--notes", default="text", help="note_content of the DocumentReferences [default: text]")
     parser.add_argument("--trace", action="store_true", help="also the tracemalloc peak (slower)")
+    parser.add_argument("--million", action="store_true", help="also export 1,000,000 sessions of --million-db, once")
+    parser.add_argument("--million-db", type=Path, default=MILLION_DB, help="a store of at least 1,000,000 sessions")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes, one round")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -177,14 +214,21 @@ def main() -> None:
     if args.child:
         child(args)
         return
+    if args.quick:
+        args.sizes, args.compare, args.rounds = "1000", 500, 1
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.million and not args.million_db.is_file():
+        parser.error(f"--million needs the store {args.million_db} (see --million-db)")
     old = baseline_code(args.baseline_rev)
+    args.db.parent.mkdir(parents=True, exist_ok=True)
     print(f"stores: {args.db} (current code, {max([*sizes, args.compare]):,} sessions), "
           f"{args.baseline_db} (0.1 code, {args.compare:,}); built when missing", file=sys.stderr)
     run_child(args, args.db, max([*sizes, args.compare]), None, build=True)
     run_child(args, args.baseline_db, args.compare, old, build=True)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"FHIR NDJSON export, note_content={args.notes!r}, tracemalloc {'on' if args.trace else 'off'}, "
+          f"load average {load}, {os.cpu_count()} CPUs")
 
-    print(f"FHIR NDJSON export, note_content={args.notes!r}, tracemalloc {'on' if args.trace else 'off'}")
     print(f"\n1. 0.1 ({args.baseline_rev[:7]}) and current, {args.compare:,} sessions, {args.rounds} rounds interleaved")
     print(f"{'round':>5} {'code':<8} {'resources':>10} {'wall s/1000':>12} {'cpu s/1000':>11} {'ru_maxrss MB':>13}")
     runs: dict[str, list[dict[str, Any]]] = {"0.1": [], "current": []}
@@ -195,18 +239,41 @@ def main() -> None:
             print(f"{k:>5} {name:<8} {r['resources']:>10,} {per_1000(r, 'wall'):>12.2f} {per_1000(r, 'cpu'):>11.2f} "
                   f"{mb(r['ru_maxrss']):>13}", flush=True)
     med = {n: {key: statistics.median(per_1000(r, key) for r in rs) for key in ("wall", "cpu")} for n, rs in runs.items()}
-    for key in ("wall", "cpu"):
-        print(f"median {key}: 0.1 {med['0.1'][key]:.2f} s/1000, current {med['current'][key]:.2f} s/1000, "
-              f"speed-up {med['0.1'][key] / med['current'][key]:.2f}x")
+    for key in ("cpu", "wall"):  # the rate: sessions per second (the speed-up is the ratio of rates)
+        _common.ratio(f"NDJSON export rate vs 0.1 ({key}, {args.compare:,} sessions)",
+                      1000 / med["current"][key], 1000 / med["0.1"][key], at_least=TARGET_SPEED_UP,
+                      unit="sessions/s", baseline_name="0.1")
 
     print("\n2. current code, once per size")
     print(f"{'sessions':>9} {'resources':>11} {'written MB':>10} {'wall s':>8} {'wall s/1000':>12} {'cpu s/1000':>11} "
           f"{'ru_maxrss MB':>13} {'tracemalloc MB':>15}")
+    by_size = {}
     for size in sizes:
-        r = run_child(args, args.db, size, None)
-        print(f"{r['sessions']:>9,} {r['resources']:>11,} {r['bytes_written'] / 2**20:>10.1f} {r['wall']:>8.1f} "
-              f"{per_1000(r, 'wall'):>12.2f} {per_1000(r, 'cpu'):>11.2f} {mb(r['ru_maxrss']):>13} "
-              f"{mb(r['tracemalloc_peak']):>15}", flush=True)
+        by_size[size] = r = run_child(args, args.db, size, None)
+        _print_size(r)
+    small, large = by_size[min(sizes)], by_size[max(sizes)]
+    _common.report(f"NDJSON export, {large['sessions']:,} sessions (CPU s / 1,000)",
+                   per_1000(large, "cpu"), med["0.1"]["cpu"], "baseline: 0.1 at the compare size")
+    if len(sizes) > 1:
+        _common.ratio(f"NDJSON peak RSS, {large['sessions']:,} vs {small['sessions']:,} sessions",
+                      large["ru_maxrss"] / 2**20, small["ru_maxrss"] / 2**20, at_most=FLAT_MEMORY,
+                      unit="MB", baseline_name=f"{small['sessions']:,}")
+
+    if args.million:
+        print(f"\n3. current code, 1,000,000 sessions of {args.million_db} (read-only), once")
+        r = run_child(args, args.million_db, 1_000_000, None)
+        _print_size(r)
+        print(f"1,000,000-session export: {r['sessions']:,} sessions, {r['resources']:,} resources, "
+              f"wall {r['wall']:.0f} s, CPU {r['cpu']:.0f} s, peak RSS {mb(r['ru_maxrss'])} MB", flush=True)
+        _common.ratio(f"NDJSON peak RSS, {r['sessions']:,} vs {small['sessions']:,} sessions",
+                      r["ru_maxrss"] / 2**20, small["ru_maxrss"] / 2**20, at_most=FLAT_MEMORY,
+                      unit="MB", baseline_name=f"{small['sessions']:,}")
+
+
+def _print_size(r: dict[str, Any]) -> None:
+    print(f"{r['sessions']:>9,} {r['resources']:>11,} {r['bytes_written'] / 2**20:>10.1f} {r['wall']:>8.1f} "
+          f"{per_1000(r, 'wall'):>12.2f} {per_1000(r, 'cpu'):>11.2f} {mb(r['ru_maxrss']):>13} "
+          f"{mb(r['tracemalloc_peak']):>15}", flush=True)
 
 
 if __name__ == "__main__":

@@ -166,3 +166,25 @@ def test_an_ndjson_line_is_what_json_dumps_writes():
 
     r = {"resourceType": "Patient", "name": [{"text": "Zoë \u2028 \"q\""}], "n": 1.5, "b": True, "z": None}
     assert line(r) == json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_a_damaged_store_row_stops_the_export_with_its_path_and_writes_no_file(tmp_path):
+    import sqlite3
+
+    from kapnotes.errors import InvalidError
+    from kapnotes.store import open_store
+
+    db = tmp_path / "clinic.db"
+    with open_store(db) as store:
+        store.save(build_document(clients=2))
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sessions SET doc = json_set(doc, '$.surprise', 1) WHERE id = 'cl-002-follow-01'")
+    conn.commit()
+    conn.close()
+    out = tmp_path / "out"
+    with (
+        open_store(db, create=False, read_only=True) as store,
+        pytest.raises(InvalidError, match=r"\$\.sessions\[10\]\.surprise"),
+    ):
+        export_record(RecordView.of_store(store), "fhir-ndjson", directory=out, audit=False)
+    assert list(out.iterdir()) == []

@@ -19,6 +19,7 @@ the same bytes for the same Note.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 
@@ -144,10 +145,14 @@ def _fields(items: Sequence[tuple[str, str]]) -> str:
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Columns aligned by display width; ``|`` between them; multi-line cells take more lines."""
+    # every cell line with its display width, measured once (widths and padding both need it)
     grid = [[_cell_lines(c) for c in row] for row in (columns, *rows)]
-    widths = [
-        max(display_width(line) for row in grid for line in row[i]) for i in range(len(columns))
-    ]
+    widths = [0] * len(columns)
+    for row in grid:
+        for i, cell in enumerate(row):
+            for _, w in cell:
+                if w > widths[i]:
+                    widths[i] = w
     out = _table_row(grid[0], widths)
     out.append("-+-".join("-" * w for w in widths))
     for row in grid[1:]:
@@ -155,18 +160,21 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.rstrip() for line in out)
 
 
-def _cell_lines(text: str) -> list[str]:
-    return plain(text).replace("\t", " ").split("\n")
+@functools.lru_cache(maxsize=4096)  # cells repeat from note to note (labels, units, "-")
+def _cell_lines(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple((line, display_width(line)) for line in plain(text).replace("\t", " ").split("\n"))
 
 
-def _table_row(cells: list[list[str]], widths: list[int]) -> list[str]:
+def _table_row(cells: list[tuple[tuple[str, int], ...]], widths: list[int]) -> list[str]:
     height = max(len(c) for c in cells)
+    if height == 1:  # the usual row: one line per cell
+        return [" | ".join(cell[0][0] + " " * (width - cell[0][1]) for cell, width in zip(cells, widths, strict=True))]
     lines = []
     for k in range(height):
         parts = []
         for cell, width in zip(cells, widths, strict=True):
-            text = cell[k] if k < len(cell) else ""
-            parts.append(text + " " * (width - display_width(text)))
+            text, w = cell[k] if k < len(cell) else ("", 0)
+            parts.append(text + " " * (width - w))
         lines.append(" | ".join(parts))
     return lines
 
@@ -186,9 +194,11 @@ def display_width(text: str) -> int:
     """Columns ``text`` takes in a monospaced terminal: wide characters 2, combining marks 0."""
     if text.isascii() and text.isprintable():  # the usual case: one column a character
         return len(text)
-    width = 0
-    for char in text:
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
+    return sum(map(_char_width, text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

@@ -11,6 +11,8 @@ Fields that hold direct identifiers (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)) ar
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import functools
 import math
@@ -77,7 +79,27 @@ def _problems(obj: Any) -> Iterator[Problem]:
         yield from invariants()
 
 
+#: Set while stored, already-validated records are decoded (``kapnotes.store.bulk``): the
+#: invariants were checked when the record was written, so they are not checked again.
+_trusted: contextvars.ContextVar[bool] = contextvars.ContextVar("kapnotes_trusted", default=False)
+
+
+@contextlib.contextmanager
+def trusted_construction() -> Iterator[None]:
+    """Within this block (this thread or task only), model objects skip their invariant checks.
+
+    For decoding records the store validated when they were written; anything else is checked.
+    """
+    token = _trusted.set(True)
+    try:
+        yield
+    finally:
+        _trusted.reset(token)
+
+
 def _post_init(self: Any) -> None:
+    if _trusted.get():
+        return
     problems = list(_problems(self))
     if problems:
         raise ModelError(problems)

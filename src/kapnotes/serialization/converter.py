@@ -78,12 +78,18 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _str(value: Any, _: Any) -> str:
     if not isinstance(value, str):
         raise EdgeError(f"expected a string, got {_describe(value)}")
-    for i, ch in enumerate(value):
-        if "\ud800" <= ch <= "\udfff":
-            raise EdgeError(f"invalid Unicode: lone surrogate U+{ord(ch):04X} at character {i}")
+    if not value.isascii():  # a surrogate is not ASCII: most strings need no search
+        found = _SURROGATE.search(value)
+        if found is not None:
+            raise EdgeError(
+                f"invalid Unicode: lone surrogate U+{ord(found.group()):04X} at character {found.start()}"
+            )
     return value
 
 

@@ -33,6 +33,10 @@ RESOURCE_TYPES = (
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
+#: Characters of lines kept per file before they are written (memory stays bounded).
+_FLUSH_AT = 1 << 15
+
+
 def line(resource: dict[str, object]) -> str:
     """One NDJSON line (compact JSON, UTF-8 text, ``\\n``)."""
     return _ENCODE(resource) + "\n"
@@ -44,14 +48,25 @@ def export_ndjson(record: RecordView | Document, options: ExportOptions | None, 
     ctx = ExportContext(as_view(record), settings, mode="relative")
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, TextIO] = {}
+    pending: dict[str, list[str]] = {}  # lines not yet written, per type (one write per batch)
+    size: dict[str, int] = {}
     try:
         for entry in record_entries(ctx):
-            f = files.get(entry.type)
-            if f is None:
-                f = files[entry.type] = (directory / f"{entry.type}.ndjson.part").open(
-                    "w", encoding="utf-8", newline="\n"
-                )
-            f.write(line(entry.resource))
+            rtype = entry.type
+            lines = pending.get(rtype)
+            if lines is None:
+                files[rtype] = (directory / f"{rtype}.ndjson.part").open("w", encoding="utf-8", newline="\n")
+                lines = pending[rtype] = []
+                size[rtype] = 0
+            text = line(entry.resource)
+            lines.append(text)
+            size[rtype] += len(text)
+            if size[rtype] >= _FLUSH_AT:
+                files[rtype].write("".join(lines))
+                lines.clear()
+                size[rtype] = 0
+        for rtype, lines in pending.items():
+            files[rtype].write("".join(lines))
     except BaseException:
         for f in files.values():
             f.close()

@@ -136,7 +136,17 @@ class FormatSpec:
 
     def omits(self, path: str) -> bool:
         """Whether the session field at ``path`` (or a field containing it) is left out."""
-        return any(_is_under(path, p) for p in self.omitted)
+        # ``path`` is under ``p`` exactly when ``p`` is ``path`` or one of its dotted prefixes
+        # (``a``, ``a.b`` of ``a.b.c``): a lookup each instead of a scan of every omission.
+        omitted = self.omitted
+        if path in omitted:
+            return True
+        end = path.find(".")
+        while end != -1:
+            if path[:end] in omitted:
+                return True
+            end = path.find(".", end + 1)
+        return False
 
     def shows(self, topic: blocks.Topic) -> bool:
         """A topic is shown unless every field it documents is omitted."""
