@@ -337,7 +337,7 @@ def _share_out(
         initializer=_start_worker,
         initargs=(str(store.path), key, job),
     )
-    pending: set[Future[_Done]] = {pool.submit(_work, u) for u in units}
+    pending: set[Future[_Done]] = set()
     errors: list[BaseException] = []
 
     def finish(done: _Done) -> list[tuple[str, Path]]:
@@ -346,6 +346,7 @@ def _share_out(
         return [(sid, Path(p)) for sid, p in done.written]
 
     try:
+        pending = {pool.submit(_work, u) for u in units}  # in this order: largest first
         while pending and not errors:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
