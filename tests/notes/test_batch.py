@@ -131,3 +131,15 @@ def test_stopping_a_batch_early_audits_every_file_written(demo_store: Store, tmp
     files = _files(out)
     assert {str(p.relative_to(out)) for p in seen} <= set(files)
     assert sorted(_rendered(demo_store)) == sorted(_sessions_in(files, demo_store))
+
+
+def test_course_note_contexts_are_the_note_contexts_of_its_sessions(demo_store: Store) -> None:
+    from kapnotes.errors import NotFoundError
+
+    course_of = demo_store.session_courses("cl-002")
+    assert set(course_of) == set(demo_store.session_ids("cl-002"))
+    course_id = next(iter(course_of.values()))
+    sids = [sid for sid, c in course_of.items() if c == course_id][:3]
+    assert demo_store.course_note_contexts(course_id, sids) == [demo_store.note_context(s) for s in sids]
+    with pytest.raises(NotFoundError, match="no session 'cl-001-dose-01' in course"):
+        demo_store.course_note_contexts(course_id, ["cl-001-dose-01"])
