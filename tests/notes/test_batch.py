@@ -143,3 +143,20 @@ def test_course_note_contexts_are_the_note_contexts_of_its_sessions(demo_store: 
     assert demo_store.course_note_contexts(course_id, sids) == [demo_store.note_context(s) for s in sids]
     with pytest.raises(NotFoundError, match="no session 'cl-001-dose-01' in course"):
         demo_store.course_note_contexts(course_id, ["cl-001-dose-01"])
+
+
+@pytest.mark.skipif(not hasattr(os, "setsid"), reason="POSIX sessions")
+def test_a_worker_runs_in_a_session_of_its_own(demo_store: Store, tmp_path: Path) -> None:
+    """Where the kernel shares CPU between sessions (autogroups), a worker counts as itself."""
+    import multiprocessing
+
+    def child(q) -> None:  # type: ignore[no-untyped-def]
+        batch._start_worker(str(demo_store.path), None, batch._Job(tmp_path, None, "text", None, None))
+        q.put(os.getsid(0) == os.getpid() != os.getsid(os.getppid()))
+
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=child, args=(q,))
+    p.start()
+    assert q.get(timeout=30) is True
+    p.join(timeout=30)
