@@ -21,6 +21,8 @@ How a batch is shared out, and why it scales (measured in ``benchmarks/bench_bat
   them as the units finish, in whatever order they finish. With a queue of small units a
   worker that is slowed down (a core shared with another busy process) simply takes fewer
   units: the two workers finish within about one course of each other, busy machine or not.
+  Each worker starts a session of its own, so that where the kernel shares the CPU between
+  sessions (Linux autogroups) it counts as one process, not as a share of this one's session.
 * **Every file is audited, and nothing is half-written.** Each note is written atomically
   (a temporary file in its folder, flushed to disk, renamed: see
   :func:`kapnotes.outputs.atomic_write`); its audit row follows once it is written (one per
