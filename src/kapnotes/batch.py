@@ -3,23 +3,55 @@
 ``registry=``: the note formats and exporters (None: the default registry, see
 :mod:`kapnotes.registry`). Worker processes use the default registry, so a batch given an
 explicit registry renders in this process.
+
+How a batch is shared out, and why it scales (measured in ``benchmarks/bench_batch.py``):
+
+* **The unit of work is a course.** A note needs its whole course (earlier sessions, scores),
+  and decoding a course costs about as much as a third of a Word note. A batch groups its
+  sessions by course and decodes each course, its client, the clinic and the clinicians once
+  for all the notes of that course (:meth:`Store.course_note_contexts`), in this process as in
+  a worker. A course of more than :data:`MAX_UNIT` notes is cut into pieces of about equal
+  size, so no single task holds up the end of a batch.
+* **The workers do all the work; this process only keeps the books.** Workers are forked after
+  this process has rendered one note (so they inherit the loaded modules, plugins and
+  prepared templates instead of each loading them again); each opens the store read-only
+  once, then takes one unit at a time from a shared queue, largest first (so the last units
+  are the small ones), renders its notes and writes each file itself. This process receives
+  only the paths, records each unit's notes in the audit log in one transaction and yields
+  them as the units finish, in whatever order they finish. With a queue of small units a
+  worker that is slowed down (a core shared with another busy process) simply takes fewer
+  units: the two workers finish within about one course of each other, busy machine or not.
+  Each worker starts a session of its own, so that where the kernel shares the CPU between
+  sessions (Linux autogroups) it counts as one process, not as a share of this one's session.
+* **Every file is audited, and nothing is half-written.** Each note is written atomically
+  (a temporary file in its folder, flushed to disk, renamed: see
+  :func:`kapnotes.outputs.atomic_write`); its audit row follows once it is written (one per
+  note in this process; one transaction per unit from the workers). When a note fails, the
+  other workers' units already started are finished and audited, the units not started are
+  cancelled, and the error is raised; the notes a failing unit wrote before the failure are
+  audited too. The same holds when the caller stops iterating early.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from kapnotes.errors import KapnotesError
 from kapnotes.model import SessionKind
 from kapnotes.outputs import atomic_write, ensure_folder, safe_component
 from kapnotes.registry import Registry, resolve
 from kapnotes.store import Store, open_store
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.notes.format import NoteContext
     from kapnotes.rules.config import ClinicConfig
 
 #: The note format used for a session kind when none is asked for.
@@ -31,8 +63,13 @@ DEFAULT_FORMATS: dict[SessionKind, str] = {
     SessionKind.FOLLOW_UP: "soap",
 }
 
-#: Below this many notes a worker pool costs more than it saves (measured: benchmarks/).
+#: Below this many notes a worker pool costs more than it saves. Measured with
+#: ``benchmarks/bench_batch.py --threshold``: 1 against 2 workers, interleaved, on 4 to 64
+#: Word and Markdown notes; see docs/architecture.md ("Batch rendering").
 PARALLEL_THRESHOLD = 24
+
+#: The most notes of one course a worker renders as one unit (longer courses are cut).
+MAX_UNIT = 24
 
 
 def default_format(kind: SessionKind, config: ClinicConfig | None = None) -> str:
@@ -69,58 +106,147 @@ def render_stored(
     in the store ("render") once the note is produced, unless ``audit`` is false (for a caller
     that audits after writing the note, with ``Store.record_renders``).
     """
-    from kapnotes.rendering import check_kind, export_note, run_format
-
     reg = resolve(registry if registry is not None else store.registry)
     if audit:
         store.check_writable("record the render in its audit log")
     ctx = store.note_context(session_id)
-    name = format or default_format(ctx.session.kind, config)
-    check_kind(reg.note_formats.get(name), ctx.session)
-    note = run_format(name, ctx, registry=reg)
-    data = export_note(note, to=to, template=template, subject=session_id, registry=reg)
+    name, data = _note_bytes(ctx, format, to, template, reg, config)
     if audit:
         store.record_renders([session_id], to=to, format=name)
     return data
 
 
-def _render_chunk(
-    args: tuple[str, Sequence[str], str, str | None, str, str | None, str | bytes | None,
-                ClinicConfig | None],
-) -> list[str]:
-    db_path, session_ids, out_dir, fmt, to, template, key, config = args
-    store = open_store(db_path, create=False, key=key, read_only=True)
-    try:
-        return [
-            str(_render_one(store, sid, Path(out_dir), fmt, to, template, config=config))
-            for sid in session_ids
-        ]
-    finally:
-        store.close()
-
-
-def _render_one(
-    store: Store,
-    sid: str,
-    out_dir: Path,
-    fmt: str | None,
+def _note_bytes(
+    ctx: NoteContext,
+    format: str | None,
     to: str,
-    template: str | None,
-    registry: Registry | None = None,
-    config: ClinicConfig | None = None,
-) -> Path:
-    reg = resolve(registry if registry is not None else store.registry)
-    ctx = store.note_context(sid)
-    name = fmt or default_format(ctx.session.kind, config)
-    exporter = reg.exporters.get(to)
-    data = render_stored(
-        store, sid, format=name, to=to, template=template, audit=False, registry=reg
-    )
-    assert ctx.course is not None
-    path = note_path(
-        out_dir, ctx.course.client_id, ctx.session.start.isoformat(), sid, name, exporter.extension
-    )
-    return atomic_write(path, data)
+    template: str | Path | None,
+    reg: Registry,
+    config: ClinicConfig | None,
+) -> tuple[str, bytes]:
+    """The note format used and the exported bytes of one session's note."""
+    from kapnotes.rendering import check_kind, export_note, run_format
+
+    name = format or default_format(ctx.session.kind, config)
+    check_kind(reg.note_formats.get(name), ctx.session)
+    note = run_format(name, ctx, registry=reg)
+    return name, export_note(note, to=to, template=template, subject=ctx.session.id, registry=reg)
+
+
+class _Job(NamedTuple):
+    """What every note of a batch shares (sent to each worker once, when it starts)."""
+
+    out_dir: Path
+    format: str | None
+    to: str
+    template: str | None
+    config: ClinicConfig | None
+
+
+class _Unit(NamedTuple):
+    """Sessions of one course, rendered together (the course decoded once)."""
+
+    course_id: str
+    session_ids: tuple[str, ...]
+
+
+class _Failure:
+    """An exception sent back from a worker as it was: its class, arguments and attributes.
+
+    Pickling an exception calls its class with its message alone on the way back, which breaks
+    on errors built from other arguments (:class:`~kapnotes.errors.PluginFailure`,
+    :class:`~kapnotes.errors.InvalidError`); this rebuilds it without calling ``__init__``.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        self.cls, self.args, self.state = type(exc), exc.args, dict(vars(exc))
+        try:
+            pickle.dumps(self)
+        except Exception:  # noqa: BLE001 - attributes that cannot travel: the message still does
+            self.cls, self.args, self.state = KapnotesError, (f"{type(exc).__name__}: {exc}",), {}
+
+    def rebuild(self) -> BaseException:
+        exc = self.cls.__new__(self.cls)
+        BaseException.__init__(exc, *self.args)
+        vars(exc).update(self.state)
+        return exc
+
+
+class _Done(NamedTuple):
+    """What a worker sends back for a unit: the notes written (session id, file), and the
+    error that stopped it, if one did (the notes before it are written and must be audited)."""
+
+    written: list[tuple[str, str]]
+    error: _Failure | None
+
+
+def _write_unit(
+    store: Store, unit: _Unit, job: _Job, reg: Registry
+) -> Iterator[tuple[str, Path]]:
+    """Render and write the notes of ``unit``; yields (session id, file) as each is written."""
+    exporter = reg.exporters.get(job.to)
+    for ctx in store.course_note_contexts(unit.course_id, unit.session_ids):
+        name, data = _note_bytes(ctx, job.format, job.to, job.template, reg, job.config)
+        assert ctx.course is not None
+        path = note_path(job.out_dir, ctx.course.client_id, ctx.session.start.isoformat(),
+                         ctx.session.id, name, exporter.extension)
+        yield ctx.session.id, atomic_write(path, data)
+
+
+# --- worker processes ----------------------------------------------------------------------
+
+#: A worker's own state: its read-only store and the batch's job (set by :func:`_start_worker`).
+_worker: dict[str, object] = {}
+
+
+def _start_worker(db_path: str, key: str | bytes | None, job: _Job) -> None:
+    if hasattr(os, "setsid"):
+        # A session of its own: where the kernel shares the CPU between sessions (Linux
+        # autogroups), workers of one session share one session's part, and two workers beside
+        # a busy process got less CPU than one (measured: 0.71x); each in its own session, each
+        # gets a process's part. Workers still end with this process (their queue closes).
+        with contextlib.suppress(OSError):
+            os.setsid()
+    _worker["store"] = open_store(db_path, create=False, key=key, read_only=True)
+    _worker["job"] = job
+
+
+def _work(unit: _Unit) -> _Done:
+    store, job = _worker["store"], _worker["job"]
+    assert isinstance(store, Store) and isinstance(job, _Job)
+    written: list[tuple[str, str]] = []
+    try:
+        for sid, path in _write_unit(store, unit, job, resolve(None)):
+            written.append((sid, str(path)))
+    except Exception as exc:  # noqa: BLE001 - sent back with the notes written before it
+        return _Done(written, _Failure(exc))
+    return _Done(written, None)
+
+
+# --- sharing out -------------------------------------------------------------------------
+
+def _units(ids: Sequence[str], course_of: dict[str, str]) -> list[_Unit]:
+    """``ids`` grouped by course (in their order), courses over :data:`MAX_UNIT` cut into
+    pieces of about equal size."""
+    by_course: dict[str, list[str]] = {}
+    for sid in ids:
+        by_course.setdefault(course_of[sid], []).append(sid)
+    units = []
+    for course_id, sids in by_course.items():
+        pieces = math.ceil(len(sids) / MAX_UNIT)
+        size = math.ceil(len(sids) / pieces)
+        units += [_Unit(course_id, tuple(sids[i : i + size])) for i in range(0, len(sids), size)]
+    return units
+
+
+def worker_count(workers: int | None = None) -> int:
+    """Worker processes a batch uses: ``workers``, else the CPUs this process may run on."""
+    if workers:
+        return workers
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def render_all(
@@ -148,13 +274,15 @@ def render_all(
     (``kap-dosing``) renders the sessions it documents and leaves out the others, whose ids are
     appended to ``skipped`` (nothing is aborted half-way).
 
-    With a file database and enough notes, work is spread over ``workers`` processes
-    (default: the number of CPUs); each opens the database read-only for its share, with
-    ``key`` when the store is encrypted (the workers need it; pass the key the store was opened with).
+    With a file database and at least :data:`PARALLEL_THRESHOLD` notes, work is spread over
+    ``workers`` processes (default: the CPUs this process may use, :func:`worker_count`),
+    one course at a time (see the module's notes); each opens the database read-only, with
+    ``key`` when the store is encrypted (the workers need it; pass the key the store was opened
+    with). Files are then yielded as the workers finish them, not in the store's order.
     Workers use the default registry: with an explicit ``registry`` (or a store opened with one)
-    every note is rendered here. Each note is recorded in the store's audit log once written;
-    ``audit=False`` (for a store opened read-only, whose log cannot be written: the caller keeps
-    its own record) does not.
+    every note is rendered here. Each note is recorded in the store's audit log once written
+    (also when the batch fails or is stopped early); ``audit=False`` (for a store opened
+    read-only, whose log cannot be written: the caller keeps its own record) does not.
     """
     if audit:  # refused before any note is written, not after the first
         store.check_writable("record the renders in its audit log")
@@ -172,40 +300,81 @@ def render_all(
                 skipped.append(sid)
             continue
         ids.append(sid)
-    if not ids:
-        ensure_folder(out_dir)
-        return
     ensure_folder(out_dir)
-    n_workers = workers or os.cpu_count() or 1
-    tpl = str(template) if template is not None else None
+    if not ids:
+        return
+    job = _Job(out_dir, format, to, str(template) if template is not None else None, config)
+    units = _units(ids, store.session_courses(client_id))
+    n_workers = min(worker_count(workers), len(units))
     in_process = explicit is not None or store.path is None or n_workers < 2
-    if in_process or len(ids) < PARALLEL_THRESHOLD:
-        for sid in ids:
-            path = _render_one(store, sid, out_dir, format, to, tpl, reg, config)
-            if audit:
-                store.record_renders([sid], to=to, format=format)  # audited once written
+
+    def written(paths: Sequence[tuple[str, Path]]) -> Iterator[Path]:
+        if audit:  # audited once written
+            store.record_renders([sid for sid, _ in paths], to=to, format=format)
+        for _, path in paths:
             if on_done:
                 on_done(path)
             yield path
+
+    if in_process or len(ids) < PARALLEL_THRESHOLD:
+        for unit in units:
+            for done in _write_unit(store, unit, job, reg):
+                yield from written([done])
         return
-    # Small chunks keep both cores busy to the end (a chunk is a few seconds of work at most);
-    # warming up here first means forked workers inherit loaded modules and prepared templates.
-    size = max(2, len(ids) // (n_workers * 12))
-    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    first = _render_one(store, ids[0], out_dir, format, to, tpl, reg, config)
-    if audit:
-        store.record_renders([ids[0]], to=to, format=format)
-    if on_done:
-        on_done(first)
-    yield first
-    chunks[0] = chunks[0][1:]
+    # The first note here: forked workers inherit its loaded modules and prepared templates.
+    units.sort(key=lambda u: -len(u.session_ids))  # largest first: the small ones end the batch
+    last = units.pop()
+    first = _Unit(last.course_id, last.session_ids[:1])
+    if len(last.session_ids) > 1:
+        units.append(_Unit(last.course_id, last.session_ids[1:]))
+    yield from written(list(_write_unit(store, first, job, reg)))
+    yield from _share_out(store, units, job, n_workers, key, written)
+
+
+def _share_out(
+    store: Store,
+    units: list[_Unit],
+    job: _Job,
+    n_workers: int,
+    key: str | bytes | None,
+    written: Callable[[Sequence[tuple[str, Path]]], Iterator[Path]],
+) -> Iterator[Path]:
+    """Render ``units`` in ``n_workers`` forked processes; yields each file as its unit ends."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method)) as pool:
-        jobs = [(str(store.path), c, str(out_dir), format, to, tpl, key, config) for c in chunks]
-        for chunk, paths in zip(chunks, pool.map(_render_chunk, jobs), strict=True):
-            if audit:
-                store.record_renders(chunk, to=to, format=format)  # the chunk's files are written
-            for p in paths:
-                if on_done:
-                    on_done(Path(p))
-                yield Path(p)
+    pool = ProcessPoolExecutor(
+        n_workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_start_worker,
+        initargs=(str(store.path), key, job),
+    )
+    pending: set[Future[_Done]] = set()
+    errors: list[BaseException] = []
+
+    def finish(done: _Done) -> list[tuple[str, Path]]:
+        if done.error is not None:
+            errors.append(done.error.rebuild())
+        return [(sid, Path(p)) for sid, p in done.written]
+
+    try:
+        pending = {pool.submit(_work, u) for u in units}  # in this order: largest first
+        while pending and not errors:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield from written(finish(future.result()))
+    finally:
+        # Stopped by an error, or by the caller: units not started are cancelled; those under
+        # way end, and what they wrote is audited before the error (if any) is raised.
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
+        for future in pending:
+            if future.cancelled():
+                continue
+            exc = future.exception()
+            if exc is not None:
+                errors.append(exc)
+                continue
+            for _ in written(finish(future.result())):
+                pass
+    if errors:
+        raise errors[0]

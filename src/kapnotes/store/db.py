@@ -621,6 +621,31 @@ class Store:
             extra=extra,
         )
 
+    def course_note_contexts(self, course_id: str, session_ids: Sequence[str]) -> list[NoteContext]:
+        """The :meth:`note_context` of several sessions of one course, the course, its client,
+        the clinic and the clinicians read and decoded once (for batches)."""
+        from kapnotes.notes.format import NoteContext
+
+        course = self.course(course_id)
+        sessions = {s.id: s for s in course.sessions}
+        missing = [sid for sid in session_ids if sid not in sessions]
+        if missing:
+            raise NotFoundError(f"no session {missing[0]!r} in course {course_id!r}")
+        client, clinic, clinicians = self.client(course.client_id), self.clinic(), self.clinicians()
+        return [
+            NoteContext(session=sessions[sid], course=course, client=client, clinic=clinic,
+                        clinicians=clinicians)
+            for sid in session_ids
+        ]
+
+    def session_courses(self, client_id: str | None = None) -> dict[str, str]:
+        """The course id of every session (or of one client's), by session id."""
+        if client_id is None:
+            return dict(self.conn.execute("SELECT id, course_id FROM sessions"))
+        return dict(
+            self.conn.execute("SELECT id, course_id FROM sessions WHERE client_id = ?", (client_id,))
+        )
+
     def client(self, client_id: str) -> Client:
         row = self.conn.execute("SELECT doc FROM clients WHERE id = ?", (client_id,)).fetchone()
         if row is None:

@@ -1,0 +1,162 @@
+"""Batch rendering (`kapnotes.batch.render_all`): the work shared out by course, every file
+written audited — also when a note fails in a worker or the caller stops early."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kapnotes import batch
+from kapnotes.batch import PARALLEL_THRESHOLD, render_all, worker_count
+from kapnotes.cli import cli
+from kapnotes.errors import PluginFailure
+from kapnotes.hookspecs import hookimpl
+from kapnotes.notes.format import NoteContext, NoteFormat
+from kapnotes.store import Store, open_store
+from kapnotes.store.db import Store as StoreClass
+
+
+@pytest.fixture
+def demo_store(tmp_path: Path, demo_doc) -> Iterator[Store]:  # type: ignore[no-untyped-def]
+    """A file store holding the demo clinic (4 clients, 44 sessions)."""
+    with open_store(tmp_path / "k.db") as s:
+        s.save(demo_doc)
+        yield s
+
+
+def _rendered(store: Store) -> list[str]:
+    return [r["object"].removeprefix("session:") for r in store.audit_log() if r["action"] == "render"]
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def _sessions_in(files: dict[str, bytes] | list[Path], store: Store) -> set[str]:
+    names = [Path(f).name for f in files]
+    return {sid for sid in store.session_ids() if any(f"_{sid}_" in n for n in names)}
+
+
+def test_two_workers_write_the_same_notes_as_one(demo_store: Store, tmp_path: Path) -> None:
+    n = len(demo_store.session_ids())
+    assert n >= PARALLEL_THRESHOLD  # the demo clinic takes the worker pool
+    one = list(render_all(demo_store, tmp_path / "one", to="markdown", workers=1))
+    audited_one = _rendered(demo_store)
+    two = list(render_all(demo_store, tmp_path / "two", to="markdown", workers=2))
+    audited_two = _rendered(demo_store)[len(audited_one):]
+    assert len(one) == len(two) == n
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+    assert sorted(audited_one) == sorted(audited_two) == sorted(demo_store.session_ids())
+
+
+def test_each_course_is_decoded_once(demo_store: Store, tmp_path: Path, monkeypatch) -> None:
+    decoded: list[str] = []
+    original = StoreClass._course_from_row
+
+    def counting(self: Store, course_id: str, doc: str):  # type: ignore[no-untyped-def]
+        decoded.append(course_id)
+        return original(self, course_id, doc)
+
+    monkeypatch.setattr(StoreClass, "_course_from_row", counting)
+    paths = list(render_all(demo_store, tmp_path, to="text", workers=1))
+    courses = {c for (c,) in demo_store.conn.execute("SELECT id FROM courses")}
+    assert len(paths) == len(demo_store.session_ids())
+    assert sorted(decoded) == sorted(courses)  # once each, though every note was audited
+
+
+def test_long_courses_are_cut_into_units_of_at_most_max_unit(monkeypatch) -> None:
+    monkeypatch.setattr(batch, "MAX_UNIT", 4)
+    ids = [f"a{i}" for i in range(9)] + ["b0", "b1"]
+    course_of = {sid: sid[0] for sid in ids}
+    units = batch._units(ids, course_of)
+    assert [(u.course_id, len(u.session_ids)) for u in units] == [("a", 3), ("a", 3), ("a", 3), ("b", 2)]
+    assert [s for u in units for s in u.session_ids] == ids
+
+
+def test_worker_count_follows_the_cpus_this_process_may_use() -> None:
+    assert worker_count(3) == 3
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert worker_count() == expected
+
+
+BAD = "cl-003-dose-02"
+
+
+class FailsOnOne:
+    """A note format that fails on one session and renders the others as SOAP notes."""
+
+    @hookimpl
+    def register_note_formats(self, register):  # type: ignore[no-untyped-def]
+        from kapnotes.plugins import registry
+
+        def build(ctx: NoteContext):  # type: ignore[no-untyped-def]
+            if ctx.session.id == BAD:
+                raise KeyError("no such field")
+            return registry().note_formats.get("soap").build(ctx)
+
+        register(NoteFormat(name="t-fails-on-one", description="fails on one session", build=build))
+
+
+def test_a_note_failing_in_a_worker_raises_its_error_and_what_was_written_is_audited(
+    demo_store: Store, tmp_path: Path, plugin
+) -> None:
+    plugin(FailsOnOne(), "t-fails-on-one-plugin")
+    out = tmp_path / "notes"
+    with pytest.raises(PluginFailure, match=f"'t-fails-on-one'.*failed on {BAD}: KeyError") as info:
+        list(render_all(demo_store, out, to="markdown", format="t-fails-on-one", workers=2))
+    assert info.value.plugin == "t-fails-on-one-plugin" and info.value.subject == BAD
+    files = _files(out)
+    assert files and not any(f.endswith(".part") for f in files)
+    assert BAD not in _sessions_in(files, demo_store)
+    assert sorted(_rendered(demo_store)) == sorted(_sessions_in(files, demo_store))
+
+
+def test_cli_batch_with_a_failing_note_exits_1_with_the_error(demo_store: Store, tmp_path: Path, plugin) -> None:
+    plugin(FailsOnOne(), "t-fails-on-one-plugin")
+    r = CliRunner().invoke(cli, ["render", "--all", "-f", "t-fails-on-one", "--to", "markdown",
+                                 "--workers", "2", "--out", str(tmp_path / "n"), "--db", str(demo_store.path)])
+    assert r.exit_code == 1, r.output
+    assert f"failed on {BAD}: KeyError" in r.output and "Traceback" not in r.output
+
+
+def test_stopping_a_batch_early_audits_every_file_written(demo_store: Store, tmp_path: Path) -> None:
+    out = tmp_path / "notes"
+    batch_ = render_all(demo_store, out, to="markdown", workers=2)
+    seen = [next(batch_) for _ in range(3)]
+    batch_.close()  # the caller stops: units not started are cancelled
+    files = _files(out)
+    assert {str(p.relative_to(out)) for p in seen} <= set(files)
+    assert sorted(_rendered(demo_store)) == sorted(_sessions_in(files, demo_store))
+
+
+def test_course_note_contexts_are_the_note_contexts_of_its_sessions(demo_store: Store) -> None:
+    from kapnotes.errors import NotFoundError
+
+    course_of = demo_store.session_courses("cl-002")
+    assert set(course_of) == set(demo_store.session_ids("cl-002"))
+    course_id = next(iter(course_of.values()))
+    sids = [sid for sid, c in course_of.items() if c == course_id][:3]
+    assert demo_store.course_note_contexts(course_id, sids) == [demo_store.note_context(s) for s in sids]
+    with pytest.raises(NotFoundError, match="no session 'cl-001-dose-01' in course"):
+        demo_store.course_note_contexts(course_id, ["cl-001-dose-01"])
+
+
+@pytest.mark.skipif(not hasattr(os, "setsid"), reason="POSIX sessions")
+def test_a_worker_runs_in_a_session_of_its_own(demo_store: Store, tmp_path: Path) -> None:
+    """Where the kernel shares CPU between sessions (autogroups), a worker counts as itself."""
+    import multiprocessing
+
+    def child(q) -> None:  # type: ignore[no-untyped-def]
+        batch._start_worker(str(demo_store.path), None, batch._Job(tmp_path, None, "text", None, None))
+        q.put(os.getsid(0) == os.getpid() != os.getsid(os.getppid()))
+
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=child, args=(q,))
+    p.start()
+    assert q.get(timeout=30) is True
+    p.join(timeout=30)
