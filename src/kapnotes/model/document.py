@@ -15,7 +15,7 @@ from kapnotes.model.session import Session
 
 FORMAT_NAME: Literal["kapnotes"] = "kapnotes"
 #: The interchange format version this kapnotes writes and reads (MAJOR.MINOR).
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
 
 
 def _by_id(items: Iterable[Any]) -> tuple[Any, ...]:
