@@ -23,9 +23,10 @@ def record(*home: dict[str, Any], sessions: list[dict[str, Any]] | None = None,
     """A 1.3 document: the two sessions (or ``sessions``) and ``home`` as the course's measures."""
     if sessions is None:
         sessions = [
-            session("s-0303", "follow-up", "09:00", "10:00", measures=[
+            {**session("s-0303", "follow-up", "09:00", "10:00", measures=[
                 {**phq9("m-0303", SESSION_DAY, [2, 2, 2, 1, 1, 1, 1, 1, 0]),
                  "administered_at": t("09:05", SESSION_DAY)}]),
+             "start": t("09:00", SESSION_DAY), "end": t("10:00", SESSION_DAY)},
             {**session("s-0310", "follow-up", "09:00", "10:00"),
              "start": t("09:00", NEXT_DAY), "end": t("10:00", NEXT_DAY)},
         ]

@@ -184,24 +184,31 @@ class TreatmentCourse:
     def dosing_sessions(self) -> tuple[Session, ...]:
         return tuple(s for s in self.sessions if s.kind is SessionKind.DOSING)
 
-    def home_measures_between(
-        self, after: dt.datetime | None, until: dt.datetime
-    ) -> tuple[MeasureAdministration, ...]:
-        """The at-home measures taken after ``after`` (None: since the course began) and up to
-        ``until``, in time order (what a session's note shows as "since the previous session")."""
-        return tuple(
-            m for m in self.measures
-            if (after is None or m.administered_at > after) and m.administered_at <= until
-        )
+    def home_measures_for(self, session_id: str) -> tuple[tuple[int, MeasureAdministration], ...]:
+        """``(index, measure)`` of the at-home measures a session answers for: taken after the
+        previous session started (for the first session, since the course began) and up to
+        this session's start. Its note shows them ("since the previous session") and its rules
+        check them.
 
-    def previous_session(self, session_id: str) -> Session | None:
-        """The session before ``session_id`` in the course (None for the first)."""
-        before = None
+        :raises KeyError: ``session_id`` is not a session of the course.
+        """
+        before: dt.datetime | None = None
         for s in self.sessions:
             if s.id == session_id:
-                return before
-            before = s
+                return tuple(
+                    (k, m) for k, m in enumerate(self.measures)
+                    if (before is None or m.administered_at > before) and m.administered_at <= s.start
+                )
+            before = s.start
         raise KeyError(session_id)
+
+    def pending_home_measures(self) -> tuple[tuple[int, MeasureAdministration], ...]:
+        """``(index, measure)`` of the at-home measures no session answers for yet: taken after
+        the last session started (all of them in a course without sessions)."""
+        last = self.sessions[-1].start if self.sessions else None
+        return tuple(
+            (k, m) for k, m in enumerate(self.measures) if last is None or m.administered_at > last
+        )
 
 
 def _line_diagnoses(course: TreatmentCourse) -> list[Problem]:
