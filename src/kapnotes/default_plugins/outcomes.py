@@ -74,10 +74,11 @@ def percent(value: float | None) -> str:
 
 
 def score_text(p: ScorePoint | None) -> str:
-    """``21 (2026-01-05)``."""
+    """``21 (2026-01-05)``; ``8 (2026-03-09, at home)`` for an at-home score."""
     if p is None:
         return NONE
-    return f"{blocks.format_number(p.value)} ({blocks.format_date(p.administered_at.date())})"
+    where = ", at home" if p.at_home else ""
+    return f"{blocks.format_number(p.value)} ({blocks.format_date(p.administered_at.date())}{where})"
 
 
 def yes_no(value: bool | None) -> str:
