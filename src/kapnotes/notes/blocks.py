@@ -91,8 +91,11 @@ from kapnotes.notes.topics.interventions import (
     unknown_intervention,
 )
 from kapnotes.notes.topics.measures import (
+    HOME_CAPTION,
     MEASURE_COLUMNS,
     MeasureScore,
+    home_measures,
+    home_measures_blocks,
     instrument,
     instrument_title,
     measure_row,
@@ -161,6 +164,7 @@ __all__ = [
     "INTEGRATION_FIELDS",
     "INTERVENTION_RENDERERS",
     "LIST_SEP",
+    "HOME_CAPTION",
     "MEASURE_COLUMNS",
     "MISSING",
     "NOT_SHOWN",
@@ -222,6 +226,8 @@ __all__ = [
     "linked_dosing_view",
     "linked_session_label",
     "measure_row",
+    "home_measures",
+    "home_measures_blocks",
     "measure_score",
     "measures_topic",
     "medicine_rows",

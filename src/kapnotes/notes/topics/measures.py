@@ -21,8 +21,8 @@ from kapnotes.notes.wording import (
 )
 
 __all__ = [
-    "MEASURE_COLUMNS",
     "HOME_CAPTION",
+    "MEASURE_COLUMNS",
     "MeasureScore",
     "home_measures",
     "home_measures_blocks",
