@@ -128,3 +128,64 @@ def test_two_responses_into_the_same_course_in_one_import(fresh):  # noqa: F811
     assert [m.administered_at.isoformat() for m in _home(fresh)] == ["2026-01-23T19:00:00-07:00", EVENING_BEFORE]
     text = json.dumps([m.id for m in _home(fresh)])
     assert "course-cl-001-phq9-fhir-" in text
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+def _with_home(store):  # noqa: F811
+    """The store's record after an at-home PHQ-9 was imported (the evening before dose-03)."""
+    import_questionnaire_responses(store, lhc_evening_phq9([2, 1, 1, 1, 0, 1, 1, 0, 0]), actor="portal")
+    return store.document()
+
+
+def _exported(doc):
+    from kapnotes_fhir.bundles import export_collection
+
+    from kapnotes.exporting import ExportOptions, RecordView
+
+    bundle = json.loads(export_collection(RecordView.of_document(doc), ExportOptions(extra={"note_content": "none"})))
+    return [e["resource"] for e in bundle["entry"]]
+
+
+def test_an_at_home_measure_is_exported_without_an_encounter(fresh):  # noqa: F811
+    doc = _with_home(fresh)
+    (home,) = doc.courses[0].measures
+    resources = _exported(doc)
+    qrs = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"
+           and r.get("identifier", {}).get("value") == home.id]  # 0..1 in R4
+    (qr,) = qrs
+    assert "encounter" not in qr and qr["authored"] == EVENING_BEFORE
+    assert qr["author"] == qr["subject"] == qr["source"]
+    obs = [r for r in resources if r["resourceType"] == "Observation"
+           and r.get("derivedFrom") and r["derivedFrom"][0]["reference"].endswith(qr["id"])]
+    (o,) = obs
+    assert "encounter" not in o and o["valueQuantity"]["value"] == 7
+    assert o["effectiveDateTime"] == EVENING_BEFORE
+
+
+def test_the_round_trip_of_an_at_home_measure_reports_already_present(fresh):  # noqa: F811
+    doc = _with_home(fresh)
+    qrs = [r for r in _exported(doc) if r["resourceType"] == "QuestionnaireResponse"]
+    home = [q for q in qrs if "encounter" not in q]
+    assert len(home) == 1
+    before = snapshot(fresh)
+    summary = import_questionnaire_responses(fresh, home, actor="test")
+    assert (summary.added, summary.unchanged) == (0, 1)
+    assert snapshot(fresh) == before and len(fresh.course("course-cl-001").measures) == 1
+
+
+def test_an_exported_at_home_measure_during_a_session_goes_back_to_its_course(fresh):  # noqa: F811
+    from kapnotes.model import MeasureAdministration, evolve
+
+    doc = fresh.document()
+    course = doc.courses[0]
+    _, s = fresh.session("cl-001-dose-03")
+    during = MeasureAdministration(id="h-during", instrument="phq9", items=(1,) * 9,
+                                   administered_at=s.start.replace(hour=10),
+                                   context=MeasureContext.HOME)
+    fresh.save(evolve(doc, courses=(evolve(course, measures=(during,)), *doc.courses[1:])))
+    (qr,) = [r for r in _exported(fresh.document()) if r["resourceType"] == "QuestionnaireResponse"
+             and r.get("identifier", {}).get("value") == "h-during"]
+    summary = import_questionnaire_responses(fresh, qr, actor="test")
+    assert (summary.added, summary.unchanged) == (0, 1)

@@ -615,6 +615,9 @@ class _Placer:
         if p.encounter is not None:
             return self._by_encounter(p.encounter, client_id, sessions)
         assert p.authored is not None
+        own = self._exported_home(p, client_id)
+        if own is not None:  # kapnotes' own export of an at-home measure: back to its course
+            return own
         hits = [s for s in sessions if s.end is not None and s.start <= p.authored <= s.end]
         path = f"{p.loc.path}.authored"
         if not hits:
@@ -624,6 +627,16 @@ class _Placer:
             self.problems.append(Problem(path, f"{len(hits)} sessions span {p.authored.isoformat()} ({ids}); give the encounter"))
             return None
         return hits[0]
+
+    def _exported_home(self, p: Parsed, client_id: str) -> TreatmentCourse | None:
+        """The course holding the at-home measure whose kapnotes id the response's identifier
+        gives (an exported one), whatever session its time falls in."""
+        if p.identifier is None or p.identifier[0] != self.systems.measure:
+            return None
+        for course in self.store.courses_of(client_id):
+            if any(m.id == p.identifier[1] for m in course.measures):
+                return course
+        return None
 
     def _course_at_home(self, p: Parsed, client_id: str) -> TreatmentCourse | None:
         """The course of an at-home response: the one course of the patient whose span
