@@ -133,7 +133,7 @@ def test_two_responses_into_the_same_course_in_one_import(fresh):  # noqa: F811
 # --- export ---------------------------------------------------------------------------------------
 
 
-def _with_home(store):  # noqa: F811
+def _with_home(store):
     """The store's record after an at-home PHQ-9 was imported (the evening before dose-03)."""
     import_questionnaire_responses(store, lhc_evening_phq9([2, 1, 1, 1, 0, 1, 1, 0, 0]), actor="portal")
     return store.document()
