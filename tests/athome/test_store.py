@@ -120,3 +120,27 @@ def test_a_session_save_keeps_the_course_measures(store) -> None:
         evolve(x, intention="rest") if x.id == s.id else x for x in course.sessions)),)))
     assert [m.id for m in store.course("course-cl-1").measures] == ["h-1"]
     assert verify(store).ok
+
+
+def test_an_at_home_measure_id_stored_for_another_record_is_refused_before_writing(store) -> None:
+    from kapnotes.errors import InvalidError
+
+    store.save(_doc(home_phq9("h-1", EVENING, [1] * 9)))
+    other = from_data(record(home_phq9("m-0303", EVENING, [1] * 9), sessions=[]))
+    other = evolve(other, courses=(evolve(other.courses[0], id="course-2"),))
+    with pytest.raises(InvalidError) as err:
+        store.save(other)
+    (p,) = err.value.problems
+    assert p.path == "$.courses[0].measures[0].id"
+    assert "session 's-0303'" in p.message
+    # and a session measure taking a stored at-home measure's id
+    data = record(sessions=[{"id": "s-x", "kind": "follow-up", "start": "2026-03-20T09:00:00-07:00",
+                             "end": "2026-03-20T10:00:00-07:00", "measures": [
+                                 {"id": "h-1", "instrument": "phq9", "items": [0] * 9,
+                                  "administered_at": "2026-03-20T09:05:00-07:00"}]}])
+    data["courses"][0]["id"] = "course-3"
+    with pytest.raises(InvalidError) as err:
+        store.save(from_data(data))
+    (p,) = err.value.problems
+    assert p.path == "$.courses[0].sessions[0].measures[0].id"
+    assert "at-home measure of course 'course-cl-1'" in p.message
