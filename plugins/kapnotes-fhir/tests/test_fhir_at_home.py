@@ -189,3 +189,25 @@ def test_an_exported_at_home_measure_during_a_session_goes_back_to_its_course(fr
              and r.get("identifier", {}).get("value") == "h-during"]
     summary = import_questionnaire_responses(fresh, qr, actor="test")
     assert (summary.added, summary.unchanged) == (0, 1)
+
+
+def test_the_command_line_imports_an_at_home_response_and_says_so(demo, tmp_path):
+    from click.testing import CliRunner
+    from test_fhir_import import without_draft_measures
+
+    from kapnotes.cli import cli
+    from kapnotes.store import open_store
+
+    db = tmp_path / "k.db"
+    with open_store(db) as store:
+        store.save(without_draft_measures(demo))
+    f = tmp_path / "portal.json"
+    f.write_text(json.dumps(lhc_evening_phq9([1] * 9)), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["fhir-import", str(f), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "imported 1 measure(s) into 0 session(s) (1 at home, into their courses); 0 already present" in r.output
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps(lhc_evening_phq9([1] * 9, authored="2026-06-01T20:00:00-07:00")), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["fhir-import", str(outside), "--db", str(db)])
+    assert r.exit_code == 1 and "no session or course of patient 'cl-001'" in r.output
+    assert "Traceback" not in r.output
