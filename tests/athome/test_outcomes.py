@@ -86,3 +86,17 @@ def test_the_outcome_json_and_chart_mark_home_points() -> None:
     assert point_json(out.baseline)["at_home"] is False
     svg = draw_trajectory(course, PHQ9, "svg", outcome=out).decode("utf-8")
     assert "At home" in svg
+
+
+def test_treatment_plan_progress_reads_home_scores_as_follow_ups() -> None:
+    from kapnotes.treatment_plan import plan_progress
+    from tests.billing.builders import PLAN
+
+    data = record(home_phq9("h-early", "2026-02-03T20:00:00-07:00", [3] * 9),
+                  home_phq9("h-late", "2026-03-09T20:00:00-07:00", [0] * 9))
+    data["courses"][0]["treatment_plan"] = PLAN
+    course = from_data(data).courses[0]
+    mood = [p for p in plan_progress(course, as_of=course.measures[-1].administered_at.date())
+            if p.title == "PHQ-9"]
+    assert mood and all(p.baseline_on.isoformat() == "2026-03-03" for p in mood)  # m-0303, not h-early
+    assert all(p.latest == 0 for p in mood)
