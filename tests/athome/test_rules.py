@@ -96,3 +96,14 @@ def test_a_session_checked_alone_sees_its_at_home_measures_through_its_course() 
     assert [f.path for f in got if f.code == "KAP-RISK-001"] == ["$.measures[0].items[8]"]
     assert [f for f in check_session(course.sessions[0], course=course)
             if f.code.startswith("KAP-RISK")] == []
+
+
+def test_signing_the_next_session_is_refused_while_an_at_home_item_9_is_unaddressed(store) -> None:
+    from kapnotes.lifecycle import SigningRefused, sign
+
+    data = record(home_phq9("h-1", "2026-03-09T21:00:00-07:00", POSITIVE))
+    data["courses"][0]["sessions"][1]["clinicians"] = [{"clinician_id": "th-ortiz", "role": "therapist"}]
+    store.save(from_data(data))
+    with pytest.raises(SigningRefused) as err:
+        sign(store, "s-0310", "th-ortiz")
+    assert {f.code for f in err.value.findings} >= {"KAP-RISK-001", "KAP-RISK-002"}
