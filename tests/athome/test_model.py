@@ -121,3 +121,13 @@ def test_an_older_document_keeps_its_bytes() -> None:
     assert doc.courses[0].measures == ()
     assert "measures" not in json.loads(dumps(doc))["courses"][0]
     assert t("09:05", "2026-03-03") in dumps(doc)
+
+
+def test_an_unknown_extension_namespace_on_an_at_home_measure_is_kept_and_reported() -> None:
+    from kapnotes.serialization.unknown_types import unknown_extensions
+
+    doc = from_data(record(home_phq9("h-1", EVENING, [1] * 9,
+                                     extensions={"portal_x": {"device": "phone"}})))
+    assert json.loads(dumps(doc))["courses"][0]["measures"][0]["extensions"] == {
+        "portal_x": {"device": "phone"}}
+    assert (f"{P}[0].extensions.portal_x", "portal_x") in unknown_extensions(doc)
