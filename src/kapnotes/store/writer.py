@@ -235,6 +235,8 @@ class Writer:
             m_rows, i_rows = course_measure_rows(course, self.scores)
             rows += m_rows
             items += i_rows
+        if not rewrite:
+            return
         c = self.conn
         c.executemany(
             "DELETE FROM measure_items WHERE measure_id IN "
