@@ -21,7 +21,12 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
   ``subject.identifier`` (the MRN; ``mrn_system`` restricts the system).
 * The session: the ``encounter`` (reference ``Encounter/<session id or exported id>``, or
   ``identifier`` with the session id); else the session of that patient whose time span contains
-  ``authored``; else an error.
+  ``authored``; else (authored at home, between sessions) the patient's one course whose span,
+  ``started_on`` to ``ended_on``, holds that day: the response is an **at-home measure** of the
+  course (``course.measures``, context ``home``, format 1.3), with the same rules as below for
+  "already present", corrections and partial responses; else an error naming the patient, the
+  time and the courses' spans. kapnotes' own export of an at-home measure (its identifier in
+  the exporter's measure system) goes back to the course that holds it.
 
 A total item may be ``valueDecimal`` when it is a whole number (LHC-Forms). A partial response
 is imported with its completeness stated in the measure's notes (which begin with
