@@ -50,3 +50,12 @@ def test_the_progress_note_marks_an_at_home_latest_score() -> None:
     text = render(course.session("s-0310"), course=course, document=doc, format="progress",
                   to="markdown").decode("utf-8")
     assert "(2026-03-09, at home)" in text
+
+
+def test_an_at_home_measures_extension_fields_are_shown_with_it() -> None:
+    doc = from_data(record(home_phq9("h-eve", "2026-03-09T20:30:00-07:00", [0] * 9,
+                                     extensions={"portal_x": {"device": "phone"}})))
+    course = doc.courses[0]
+    text = render(course.session("s-0310"), course=course, document=doc, format="soap",
+                  to="markdown").decode("utf-8")
+    assert "PHQ-9 at home" in text and "phone" in text
