@@ -167,6 +167,11 @@ def _draw_scores(ax: Any, outcome: InstrumentOutcome, bottom: float) -> None:
         ax.plot([_local(outcome.baseline.administered_at)], [float(outcome.baseline.value)],
                 marker="o", markersize=10, markerfacecolor="none", markeredgecolor=BASELINE,
                 markeredgewidth=1.4, linestyle="none", zorder=5)
+    home = [p for p in usable if p.at_home]
+    if home:  # answered at home (format 1.3): a square around the point
+        ax.plot([_local(p.administered_at) for p in home], [float(p.value) for p in home],
+                marker="s", markersize=9, markerfacecolor="none", markeredgecolor=LINE,
+                markeredgewidth=1.0, linestyle="none", zorder=5, label="At home")
     missing = [_local(p.administered_at) for p in outcome.scores if not p.usable]
     if missing:
         ax.plot(missing, [bottom + 0.6] * len(missing), linestyle="none", marker="x",

@@ -35,6 +35,23 @@ _OUTCOMES = """## Reliable change, response and remission
 Outcomes over a course (baseline, change, response, remission, reliable change index after
 Jacobson & Truax 1991 [ref:jacobson-1991]) are computed in `kapnotes.outcomes`, each threshold a
 named parameter with its source.
+
+**At-home scores** (a course's measures with context `home`, format 1.3) are points of the
+trajectory in time order, marked as home, and count as follow-ups (latest score, response,
+remission, time to response). They are not a baseline unless the clinic chooses
+`OutcomeParams(home_baseline=True)`: the baseline rules pick the *last* score before the first
+dose, so frequent portal scores would move the baseline to whichever answer came last, taken
+where no one could see who answered or query an unclear answer (a design choice of kapnotes,
+not a published rule; see `kapnotes.outcomes`, "At-home scores").
+
+**Safety rules on at-home answers.** An at-home measure is checked with the session that
+follows it (the first session starting at or after it): a positive suicide item (each
+instrument's `suicide` critical items, at the same thresholds) gives that session
+`KAP-RISK-001`/`-002` exactly as a session's answer would, its message marked "answered at home
+on DATE, with no clinician present", and an unanswered one `KAP-RISK-005`. An at-home answer
+that no session has followed yet is reported on the course by `kapnotes check`: `KAP-RISK-006`
+(blocking: contact the client now) for a positive suicide item, `KAP-RISK-005` for an
+unanswered one (paths `$.courses[i].measures[k].items[n]`).
 """
 
 

@@ -32,7 +32,7 @@ from kapnotes.model.dosing import MONITORING_TYPES
 from kapnotes.model.interventions import BUILTIN_INTERVENTION_TYPES, UnknownIntervention
 from kapnotes.notes.format import NoteContext, NoteFormat
 from kapnotes.registry import Registry
-from kapnotes.rules.base import Finding, Rule, RuleContext
+from kapnotes.rules.base import CourseContext, Finding, Rule, RuleContext
 
 __all__ = ["CLASSES", "hooks", "markdown"]
 
@@ -49,6 +49,7 @@ CLASSES: tuple[type, ...] = (
     Band,
     Rule,
     RuleContext,
+    CourseContext,
     Finding,
     Registry,
 )

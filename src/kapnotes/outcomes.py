@@ -34,6 +34,19 @@ For each *outcome* instrument a course used, :func:`instrument_outcome` gives:
   dose) that meets the response criterion.
 
 "Complete" means the instrument's scorer returned a total and marked every required item answered.
+
+At-home scores
+--------------
+The course's at-home measures (format 1.3, context ``home``: a portal PHQ-9 between sessions)
+are points of the trajectory like a session's, in time order and marked (``ScorePoint.at_home``,
+no session). They count as follow-ups: the latest score, response, remission, reliable change
+and time to response may rest on one (the same self-report instrument, answered the same way).
+They are **not** a baseline by default: the baseline is the one score every later change is
+measured against, and the rules pick the *last* score before the first dose, so with frequent
+portal scores it would move to whichever evening's answer came last, answered where nobody could
+see who answered or query an unclear answer. A session's score is taken under the conditions the
+baseline rules assume. ``OutcomeParams(home_baseline=True)`` lets a clinic whose baseline is
+collected on the portal choose otherwise.
 Every function here is pure: it reads the model and the instruments, and does no I/O.
 
 Which instruments are summarised
@@ -208,6 +221,8 @@ class OutcomeParams:
         score of the course) or ``first-dose-day`` (the last complete score on the first dosing
         day before the first dose, the esketamine trials' convention). Each falls back as the
         module docstring says, and the outcome's ``baseline_rule`` names the rule that chose.
+    :ivar home_baseline: whether an at-home score (format 1.3) may be the baseline; False by
+        default (see "At-home scores" in the module docstring).
     """
 
     response_reduction: float | None = attrs.field(default=None)
@@ -219,6 +234,7 @@ class OutcomeParams:
     rci_critical: float = RCI_CRITICAL
     lower_is_better: frozenset[str] = frozenset()
     baseline: BaselineRule = attrs.field(default="pre-first-dosing")
+    home_baseline: bool = False
 
     @baseline.validator
     def _baseline(self, _attr: object, value: str) -> None:
@@ -299,14 +315,19 @@ class ScorePoint:
     """
 
     measure_id: str
-    session_id: str
-    session_kind: SessionKind
+    session_id: str | None  #: None for an at-home score (format 1.3)
+    session_kind: SessionKind | None  #: None for an at-home score
     administered_at: dt.datetime
     context: MeasureContext
     total: Number | None
     band: str | None
     complete: bool
     flags: tuple[str, ...] = ()
+
+    @property
+    def at_home(self) -> bool:
+        """Answered at home, outside any session (one of the course's measures)."""
+        return self.context is MeasureContext.HOME
 
     @property
     def usable(self) -> bool:
@@ -501,14 +522,17 @@ def first_dose_at(course: TreatmentCourse) -> dt.datetime | None:
 
 
 def course_until(course: TreatmentCourse, session: Session) -> TreatmentCourse:
-    """The course as it stood at ``session``: its sessions up to and including that one."""
+    """The course as it stood at ``session``: its sessions up to and including that one, and
+    the at-home measures taken up to its start."""
     kept = tuple(s for s in course.sessions if s.start <= session.start)
-    evolved: TreatmentCourse = attrs.evolve(cast(Any, course), sessions=kept)
+    home = tuple(m for m in course.measures if m.administered_at <= session.start)
+    evolved: TreatmentCourse = attrs.evolve(cast(Any, course), sessions=kept, measures=home)
     return evolved
 
 
-def score_point(inst: Instrument, session: Session, m: MeasureAdministration) -> ScorePoint:
-    """Score one administration; one that cannot be scored has no total and a flag saying so."""
+def score_point(inst: Instrument, session: Session | None, m: MeasureAdministration) -> ScorePoint:
+    """Score one administration (``session`` None: an at-home one); one that cannot be scored
+    has no total and a flag saying so."""
     flags: tuple[str, ...]
     try:
         result = inst.score(m.items)
@@ -519,8 +543,8 @@ def score_point(inst: Instrument, session: Session, m: MeasureAdministration) ->
         flags = tuple(f.code for f in result.flags)
     return ScorePoint(
         measure_id=m.id,
-        session_id=session.id,
-        session_kind=session.kind,
+        session_id=session.id if session is not None else None,
+        session_kind=session.kind if session is not None else None,
         administered_at=m.administered_at,
         context=m.context,
         total=total,
@@ -531,11 +555,17 @@ def score_point(inst: Instrument, session: Session, m: MeasureAdministration) ->
 
 
 def score_points(course: TreatmentCourse, inst: Instrument) -> tuple[ScorePoint, ...]:
-    """Every administration of ``inst`` in the course, scored, in time order (stable)."""
+    """Every administration of ``inst`` in the course, the sessions' and the at-home ones
+    (``at_home``), scored, in time order (stable; at the same time a session's first)."""
     found = [
         (m.administered_at, i, j, score_point(inst, s, m))
         for i, s in enumerate(course.sessions)
         for j, m in enumerate(s.measures)
+        if inst.is_named(m.instrument)
+    ]
+    found += [
+        (m.administered_at, len(course.sessions), j, score_point(inst, None, m))
+        for j, m in enumerate(course.measures)
         if inst.is_named(m.instrument)
     ]
     found.sort(key=lambda t: (t[0], t[1], t[2]))
@@ -545,9 +575,12 @@ def score_points(course: TreatmentCourse, inst: Instrument) -> tuple[ScorePoint,
 def select_baseline(
     points: Sequence[ScorePoint], course: TreatmentCourse,
     rule: BaselineRule = "pre-first-dosing",
+    *,
+    home: bool = False,
 ) -> tuple[ScorePoint | None, BaselineRule | None]:
-    """The baseline score and the rule that chose it (see the module docstring)."""
-    usable = [p for p in points if p.usable]
+    """The baseline score and the rule that chose it (see the module docstring). At-home
+    scores are left out unless ``home`` (``OutcomeParams.home_baseline``)."""
+    usable = [p for p in points if p.usable and (home or not p.at_home)]
     if rule == "intake" and usable:
         return usable[0], "intake"
     first = first_dosing_session(course)
@@ -636,7 +669,7 @@ def instrument_outcome(
 ) -> InstrumentOutcome:
     """The outcome of ``instrument`` over ``course`` (see the module docstring for the rules)."""
     points = score_points(course, instrument)
-    baseline, rule = select_baseline(points, course, params.baseline)
+    baseline, rule = select_baseline(points, course, params.baseline, home=params.home_baseline)
     later = _after(points, baseline) if baseline is not None else []
     latest = later[-1] if later else None
     dose_at = first_dose_at(course)
@@ -704,13 +737,15 @@ def _instruments_in(
 ) -> list[Instrument]:
     """The registered outcome instruments the course used, in order of first use."""
     seen: dict[str, Instrument] = {}
-    for s in course.sessions:
-        for m in s.measures:
-            inst = lookup(m.instrument)
-            if inst is None or inst.name in seen or not inst.is_named(m.instrument):
-                continue
-            if is_outcome_measure(inst, params):
-                seen[inst.name] = inst
+    measures = [m for s in course.sessions for m in s.measures]
+    if course.measures:  # at-home measures (format 1.3) take their place in time
+        measures = sorted((*measures, *course.measures), key=lambda x: x.administered_at)
+    for m in measures:
+        inst = lookup(m.instrument)
+        if inst is None or inst.name in seen or not inst.is_named(m.instrument):
+            continue
+        if is_outcome_measure(inst, params):
+            seen[inst.name] = inst
     return list(seen.values())
 
 

@@ -9,7 +9,8 @@ scores of its instrument up to ``as_of`` are read (:func:`kapnotes.outcomes.scor
 * ``no scores`` - the instrument was not scored in the course.
 
 ``as_of`` defaults to the date of the course's last session, so the same record always gives
-the same progress.
+the same progress. At-home scores (format 1.3) count, as follow-ups: the baseline shown is the
+first session score (the first at-home one only when there is none), the latest may be at home.
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ def plan_progress(
             if not points:
                 out.append(ObjectiveProgress(o, goal.id, inst.title, "no scores", as_of))
                 continue
-            first, last = points[0], points[-1]
+            # the baseline is a session's score where there is one (at-home scores are
+            # follow-ups, as in kapnotes.outcomes); the latest may be an at-home score
+            first = next((p for p in points if not p.at_home), points[0])
+            last = points[-1]
             met = o.comparison.holds(float(last.total), o.target)  # type: ignore[arg-type]
             status: Status = "met" if met else ("not met" if as_of > o.by else "in progress")
             out.append(ObjectiveProgress(

@@ -50,3 +50,5 @@ def _measures(doc: Document) -> Iterator[tuple[str, MeasureAdministration]]:
         for j, s in enumerate(course.sessions):
             for k, m in enumerate(s.measures):
                 yield f"$.courses[{i}].sessions[{j}].measures[{k}]", m
+        for k, m in enumerate(course.measures):  # at-home measures (format 1.3)
+            yield f"$.courses[{i}].measures[{k}]", m

@@ -99,7 +99,7 @@ REFUSED = {
     "DELETE vitals of a signed session": f"DELETE FROM vitals WHERE session_id = '{SIGNED}'",
     "REPLACE a signed session's measure by one of a draft": (
         "REPLACE INTO measures SELECT id, 'cl-001-integ-01', client_id, instrument, administered_at_utc, context, "
-        f"respondent, 2, 'minimal' FROM measures WHERE session_id = '{SIGNED}'"
+        f"respondent, 2, 'minimal', course_id FROM measures WHERE session_id = '{SIGNED}'"
     ),
     "UPDATE a signed session's measure total and band": (
         f"UPDATE measures SET total = 2, band = 'minimal' WHERE session_id = '{SIGNED}'"

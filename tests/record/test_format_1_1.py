@@ -33,15 +33,16 @@ from kapnotes.serialization import dumps, from_data, loads, to_data
 FIXTURE = Path(__file__).parent / "fixtures" / "demo-0.1-export.json"
 
 
-def test_the_format_version_is_1_2() -> None:
-    assert FORMAT_VERSION == "1.2"  # 1.2 adds billing (tests/record/test_format_1_2.py)
+def test_the_format_version_is_1_3() -> None:
+    # 1.2 adds billing (tests/record/test_format_1_2.py), 1.3 at-home measures (test_format_1_3.py)
+    assert FORMAT_VERSION == "1.3"
 
 
 def test_the_0_1_demo_export_loads_upgrades_and_round_trips() -> None:
     raw = FIXTURE.read_text(encoding="utf-8")
     assert json.loads(raw)["format_version"] == "1.0"
     doc = loads(raw)
-    assert doc.format_version == FORMAT_VERSION  # upgraded: every 1.1 and 1.2 field is optional
+    assert doc.format_version == FORMAT_VERSION  # upgraded: every 1.1 to 1.3 field is optional
     assert len(doc.courses) == 4 and sum(len(c.sessions) for c in doc.courses) == 44
     again = loads(dumps(doc))
     assert again == doc
@@ -63,7 +64,7 @@ def _without_defaults(data):
 
 def test_a_newer_minor_version_is_refused() -> None:
     data = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    data["format_version"] = "1.3"
+    data["format_version"] = "1.4"
     with pytest.raises(FormatVersionError, match="Upgrade kapnotes"):
         from_data(data)
 

@@ -73,10 +73,28 @@ def sessions(draw, sid: str, kind: SessionKind, start: dt.datetime) -> Session:
                 instrument="phq9",
                 administered_at=start,
                 items=items,
-                context=draw(st.sampled_from(list(MeasureContext))),
+                # 'home' is a course's own measure (format 1.3), drawn in documents()
+                context=draw(st.sampled_from(SESSION_CONTEXTS)),
             ),
         ),
     )
+
+
+SESSION_CONTEXTS = [c for c in MeasureContext if c is not MeasureContext.HOME]
+
+
+@st.composite
+def home_measures(draw, course_start: dt.datetime) -> tuple[MeasureAdministration, ...]:
+    """At-home PHQ-9s of the course (format 1.3), in any order and UTC offset."""
+    out = []
+    for k in range(draw(st.integers(0, 3))):
+        at = course_start + dt.timedelta(hours=draw(st.integers(12, 24 * 40)))
+        out.append(MeasureAdministration(
+            id=f"home-{k}", instrument="phq9", administered_at=at.astimezone(draw(offsets)),
+            items=draw(st.lists(st.integers(0, 3) | st.none(), min_size=9, max_size=9).map(tuple)),
+            context=MeasureContext.HOME,
+        ))
+    return tuple(draw(st.permutations(out)))
 
 
 @st.composite
@@ -91,8 +109,10 @@ def documents(draw, base: Document) -> Document:
             start = start.astimezone(draw(offsets))
             s = draw(sessions(s.id, SessionKind.INTEGRATION, start))
         new.append(s)
+    home = draw(home_measures(course.sessions[0].start))
     return attrs.evolve(
-        base, courses=(attrs.evolve(course, sessions=tuple(new)), *base.courses[1:])
+        base,
+        courses=(attrs.evolve(course, sessions=tuple(new), measures=home), *base.courses[1:]),
     )
 
 

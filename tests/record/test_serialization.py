@@ -211,7 +211,7 @@ def test_truncated_and_non_json_files(tmp_path: Path, demo_doc):
 @pytest.mark.parametrize(
     ("version", "fragment"),
     [
-        ("1.3", "Upgrade kapnotes"),
+        ("1.4", "Upgrade kapnotes"),
         ("2.0", "Upgrade kapnotes"),
         ("0.9", "cannot be read"),
         ("one", "expected a version"),

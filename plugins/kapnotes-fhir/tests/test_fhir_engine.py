@@ -156,3 +156,41 @@ def test_adverse_event_severity_and_outcome_are_coded_from_their_required_value_
         assert out["system"] == "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
         assert out["code"] in {"resolved", "unknown"}
     assert fhir_engine.errors_by_resource(aes) == {}
+
+
+def _with_at_home_phq9(demo):
+    """The demo with an at-home PHQ-9 (format 1.3) the evening before cl-001-dose-03, and a
+    partial one after the course's last session."""
+    import datetime as dt
+
+    from kapnotes.model import MeasureAdministration, MeasureContext, evolve
+
+    mst = dt.timezone(dt.timedelta(hours=-7))
+    course = demo.courses[0]
+    home = (
+        MeasureAdministration(id="cl-001-home-01", instrument="phq9", items=(2, 1, 1, 1, 0, 1, 1, 0, 0),
+                              administered_at=dt.datetime(2026, 1, 25, 20, 40, tzinfo=mst),
+                              context=MeasureContext.HOME, notes="Portal response (synthetic)"),
+        MeasureAdministration(id="cl-001-home-02", instrument="phq9", items=(1, 1, 0, None, None, None, None, None, None),
+                              administered_at=dt.datetime(2026, 3, 9, 20, 0, tzinfo=mst),
+                              context=MeasureContext.HOME),
+    )
+    return evolve(demo, courses=(evolve(course, measures=home), *demo.courses[1:]))
+
+
+def test_at_home_measures_validate_post_and_resolve_with_the_engine(demo):
+    doc = _with_at_home_phq9(demo)
+    b = json.loads(export_transaction(client_view(doc, "cl-001"), ExportOptions(extra={"indent": 0, "note_content": "none"})))
+    home = [e["resource"] for e in b["entry"]  # a session's measures and vital signs have an encounter
+            if e["resource"]["resourceType"] in ("QuestionnaireResponse", "Observation") and "encounter" not in e["resource"]]
+    qrs = [r for r in home if r["resourceType"] == "QuestionnaireResponse"]
+    assert len(qrs) == 2 and len(home) == 3  # the partial one has no total Observation
+    assert fhir_engine.errors_by_resource(home, profiles=True) == {}
+    post, counts, refs, found = fhir_engine.steps(
+        {"post": b}, {"counts": True}, {"references": True},
+        {"search": "QuestionnaireResponse?subject={Patient}&_count=1000"},
+    )
+    assert post["ok"], post["issues"][:5]
+    assert counts["QuestionnaireResponse"] == sum(1 for e in b["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse")
+    assert refs["broken"] == []
+    assert len(set(found["ids"])) == counts["QuestionnaireResponse"]

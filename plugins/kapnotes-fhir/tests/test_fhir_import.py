@@ -265,7 +265,9 @@ def test_every_problem_of_every_resource_is_reported_at_once(fresh):
     [
         (lambda q: q.update(subject={"reference": "Patient/cl-999"}), "$.subject.reference", "no patient"),
         (lambda q: q["subject"]["identifier"].update(value="DEMO-0"), "$.subject.identifier.value", "no patient with MRN"),
-        (lambda q: q.update(authored="2026-01-26T20:00:00-07:00"), "$.authored", "no session"),
+        # outside every session and course (the evening of a session day inside the course is an
+        # at-home measure since format 1.3: test_fhir_at_home.py)
+        (lambda q: q.update(authored="2026-06-01T20:00:00-07:00"), "$.authored", "no session or course"),
         (lambda q: q.update(encounter={"reference": "Encounter/cl-002-dose-01"}), "$.encounter.reference", "not a session of patient"),
         (lambda q: q.update(encounter={"reference": "Encounter/nope"}), "$.encounter.reference", "no session"),
     ],

@@ -177,7 +177,8 @@ def point_json(p: ScorePoint | None) -> dict[str, Any] | None:
     return {
         "measure_id": p.measure_id,
         "session_id": p.session_id,
-        "session_kind": p.session_kind.value,
+        "session_kind": p.session_kind.value if p.session_kind is not None else None,
+        "at_home": p.at_home,
         "administered_at": p.administered_at.isoformat(),
         "context": p.context.value,
         "total": p.total,
@@ -312,7 +313,7 @@ def _score_rows(o: InstrumentOutcome) -> list[list[str]]:
         return "" if p.usable else "incomplete"
 
     return [
-        [_date(p), p.session_id, p.context.value, _fmt(p.total), p.band or DASH, mark(p)]
+        [_date(p), p.session_id or "at home", p.context.value, _fmt(p.total), p.band or DASH, mark(p)]
         for p in o.scores
     ]
 

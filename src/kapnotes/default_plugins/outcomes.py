@@ -74,10 +74,11 @@ def percent(value: float | None) -> str:
 
 
 def score_text(p: ScorePoint | None) -> str:
-    """``21 (2026-01-05)``."""
+    """``21 (2026-01-05)``; ``8 (2026-03-09, at home)`` for an at-home score."""
     if p is None:
         return NONE
-    return f"{blocks.format_number(p.value)} ({blocks.format_date(p.administered_at.date())})"
+    where = ", at home" if p.at_home else ""
+    return f"{blocks.format_number(p.value)} ({blocks.format_date(p.administered_at.date())}{where})"
 
 
 def yes_no(value: bool | None) -> str:
@@ -380,24 +381,32 @@ def _score_cells(inst: Instrument | None, m: MeasureAdministration) -> tuple[str
 
 
 def _csv_row(
-    course: TreatmentCourse, s: Session, m: MeasureAdministration, inst: Instrument | None,
+    course: TreatmentCourse, s: Session | None, m: MeasureAdministration, inst: Instrument | None,
     width: int,
 ) -> list[str]:
+    """One administration's row (``s`` None: an at-home measure, empty session columns)."""
     items = ["" if v is None else str(v) for v in m.items]
     return [
-        course.client_id, course.id, s.id, s.kind.value, m.id, m.instrument,
+        course.client_id, course.id, s.id if s else "", s.kind.value if s else "", m.id, m.instrument,
         m.administered_at.isoformat(), m.context.value, m.respondent.value,
         *_score_cells(inst, m), str(len(m.items)),
         *items, *([""] * (width - len(items))),
     ]
 
 
-def _administrations(doc: Document) -> Iterator[tuple[TreatmentCourse, Session,
+def _administrations(doc: Document) -> Iterator[tuple[TreatmentCourse, Session | None,
                                                       MeasureAdministration]]:
+    """Each course's measures: its sessions', in session order, and its at-home ones (session
+    None, format 1.3) in their place in time."""
     for course in sorted(doc.courses, key=lambda c: c.id):
-        for s in course.sessions:
-            for m in s.measures:
-                yield course, s, m
+        rows: list[tuple[Session | None, MeasureAdministration]] = [
+            (s, m) for s in course.sessions for m in s.measures
+        ]
+        if course.measures:
+            rows = sorted([*rows, *((None, m) for m in course.measures)],
+                          key=lambda r: r[1].administered_at)
+        for s, m in rows:
+            yield course, s, m
 
 
 def scores_csv(

@@ -13,6 +13,7 @@ from kapnotes.model._base import field, in_range, model, non_blank, problem, uni
 # ICD-10-CM Official Guidelines, section I.A): one definition, in kapnotes.model.billing.
 from kapnotes.model.billing import ICD10_RE
 from kapnotes.model.extensions import Extensions, as_extensions
+from kapnotes.model.measures import MeasureAdministration, MeasureContext, Respondent, in_time_order
 from kapnotes.model.session import Session, SessionKind
 from kapnotes.model.treatment_plan import TreatmentPlan
 
@@ -130,6 +131,12 @@ class TreatmentCourse:
         factory=Extensions, converter=as_extensions,
         doc="plugin extension fields by namespace (format 1.2)",
     )
+    # --- format 1.3
+    measures: tuple[MeasureAdministration, ...] = field(
+        default=(), converter=in_time_order, check=unique_by(lambda m: m.id, "measure id"),
+        doc="measures taken outside any session (context 'home', e.g. on a patient portal between "
+        "sessions), in time order (format 1.3)",
+    )
 
     extension_host: ClassVar[str] = "course"
 
@@ -140,6 +147,7 @@ class TreatmentCourse:
         if sum(1 for i in self.indications if i.primary) > 1:
             out.append(problem("indications", "at most one indication can be primary"))
         out += _line_diagnoses(self)
+        out += _home_measures(self)
         if self.treatment_plan is not None:
             codes = {i.code for i in self.indications}
             for k, code in enumerate(self.treatment_plan.problems):
@@ -176,6 +184,32 @@ class TreatmentCourse:
     def dosing_sessions(self) -> tuple[Session, ...]:
         return tuple(s for s in self.sessions if s.kind is SessionKind.DOSING)
 
+    def home_measures_for(self, session_id: str) -> tuple[tuple[int, MeasureAdministration], ...]:
+        """``(index, measure)`` of the at-home measures a session answers for: taken after the
+        previous session started (for the first session, since the course began) and up to
+        this session's start. Its note shows them ("since the previous session") and its rules
+        check them.
+
+        :raises KeyError: ``session_id`` is not a session of the course.
+        """
+        before: dt.datetime | None = None
+        for s in self.sessions:
+            if s.id == session_id:
+                return tuple(
+                    (k, m) for k, m in enumerate(self.measures)
+                    if (before is None or m.administered_at > before) and m.administered_at <= s.start
+                )
+            before = s.start
+        raise KeyError(session_id)
+
+    def pending_home_measures(self) -> tuple[tuple[int, MeasureAdministration], ...]:
+        """``(index, measure)`` of the at-home measures no session answers for yet: taken after
+        the last session started (all of them in a course without sessions)."""
+        last = self.sessions[-1].start if self.sessions else None
+        return tuple(
+            (k, m) for k, m in enumerate(self.measures) if last is None or m.administered_at > last
+        )
+
 
 def _line_diagnoses(course: TreatmentCourse) -> list[Problem]:
     """A service line's diagnoses are among the course's indications (its diagnosis pointers)."""
@@ -191,4 +225,30 @@ def _line_diagnoses(course: TreatmentCourse) -> list[Problem]:
                             f"{code} is not among the course's indications",
                         )
                     )
+    return out
+
+
+def _home_measures(course: TreatmentCourse) -> list[Problem]:
+    """A course's own measures are at-home ones, answered by the client (or an informant), on a
+    day of the course (started_on to ended_on, both included, by the measure's own offset)."""
+    out = []
+    for k, m in enumerate(course.measures):
+        p = f"measures[{k}]"
+        if m.context is not MeasureContext.HOME:
+            out.append(problem(f"{p}.context", "a course's own measures are taken at home: "
+                               f"expected 'home', got {m.context.value!r} (a measure taken in a "
+                               "session belongs to the session's measures)"))
+        if m.respondent is Respondent.CLINICIAN:
+            out.append(problem(f"{p}.respondent", "an at-home measure is answered by the client "
+                               "or an informant, not a clinician (a clinician's rating belongs to "
+                               "a session)"))
+        if not m.administered_at.tzinfo:
+            continue
+        day = m.administered_at.date()
+        if day < course.started_on:
+            out.append(problem(f"{p}.administered_at", f"taken on {day}, before the course "
+                               f"started on {course.started_on}"))
+        elif course.ended_on is not None and day > course.ended_on:
+            out.append(problem(f"{p}.administered_at", f"taken on {day}, after the course ended "
+                               f"on {course.ended_on}"))
     return out

@@ -15,7 +15,7 @@ from kapnotes.model.session import Session
 
 FORMAT_NAME: Literal["kapnotes"] = "kapnotes"
 #: The interchange format version this kapnotes writes and reads (MAJOR.MINOR).
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
 
 
 def _by_id(items: Iterable[Any]) -> tuple[Any, ...]:
@@ -141,6 +141,15 @@ def _references(doc: Document) -> list[Problem]:
                             problem(f"{ip}.id", f"{what} id {item_id!r} is also used at $.{first}")
                         )
                     seen[what].setdefault(item_id, ip)
+        for k, m in enumerate(course.measures):  # at-home measures (format 1.3)
+            mp = f"{p}.measures[{k}]"
+            first = seen["measure"].get(m.id)
+            if first is not None and not first.startswith(f"{p}.measures["):
+                out.append(problem(f"{mp}.id", f"measure id {m.id!r} is also used at $.{first}"))
+            seen["measure"].setdefault(m.id, mp)
+            if m.administered_by is not None and m.administered_by not in clinicians:
+                out.append(problem(f"{mp}.administered_by",
+                                   f"no clinician {m.administered_by!r} in this document"))
     out += _group_refs(doc, clinicians)
     for i, n in enumerate(doc.psychotherapy_notes):
         if n.session_id not in seen_sessions:

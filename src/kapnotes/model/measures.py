@@ -17,13 +17,19 @@ class Respondent(str, Enum):
 
 
 class MeasureContext(str, Enum):
-    """When in care the measure was taken (baseline picks the course's starting score)."""
+    """When in care the measure was taken (baseline picks the course's starting score).
+
+    ``HOME`` (format 1.3): taken outside any session, e.g. on a patient portal between sessions.
+    Such a measure is one of the course's measures (``TreatmentCourse.measures``) and only
+    there; every other context belongs to a session's measures.
+    """
 
     BASELINE = "baseline"
     PRE_DOSE = "pre_dose"
     POST_DOSE = "post_dose"
     FOLLOW_UP = "follow_up"
     ROUTINE = "routine"
+    HOME = "home"
 
 
 def _item(value: int | None) -> str | None:
@@ -77,3 +83,23 @@ class MeasureAdministration:
     )
 
     extension_host: ClassVar[str] = "measure"
+
+    @property
+    def at_home(self) -> bool:
+        """Taken outside any session (a course's at-home measure, format 1.3)."""
+        return self.context is MeasureContext.HOME
+
+
+def _utc(m: MeasureAdministration) -> tuple[dt.datetime, str]:
+    return (m.administered_at.astimezone(dt.timezone.utc), m.id)
+
+
+def in_time_order(
+    measures: tuple[MeasureAdministration, ...] | list[MeasureAdministration],
+) -> tuple[MeasureAdministration, ...]:
+    """Measures sorted by time (UTC), then id: a course's at-home measures are a set of records,
+    so the same record gives the same canonical bytes whatever order it was assembled in."""
+    items = tuple(measures)
+    if all(isinstance(m, MeasureAdministration) and m.administered_at.tzinfo for m in items):
+        return tuple(sorted(items, key=_utc))
+    return items

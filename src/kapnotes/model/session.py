@@ -196,6 +196,11 @@ class Session:
         if self.status is NoteStatus.DRAFT and self.addenda:
             out.append(problem("addenda", "addenda are added to signed notes only"))
         out += _times_within(self)
+        out += [
+            problem(f"measures[{k}].context", "a measure taken at home ('home') is one of the "
+                    "course's measures (course.measures), not a session's")
+            for k, m in enumerate(self.measures) if m.at_home
+        ]
         return out
 
 

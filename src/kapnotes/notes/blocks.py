@@ -91,8 +91,11 @@ from kapnotes.notes.topics.interventions import (
     unknown_intervention,
 )
 from kapnotes.notes.topics.measures import (
+    HOME_CAPTION,
     MEASURE_COLUMNS,
     MeasureScore,
+    home_measures,
+    home_measures_blocks,
     instrument,
     instrument_title,
     measure_row,
@@ -158,6 +161,7 @@ __all__ = [
     "ENUM_LABELS",
     "FIELD_LABELS",
     "FRAME_PATHS",
+    "HOME_CAPTION",
     "INTEGRATION_FIELDS",
     "INTERVENTION_RENDERERS",
     "LIST_SEP",
@@ -210,6 +214,8 @@ __all__ = [
     "format_value",
     "generic_intervention",
     "goals_view",
+    "home_measures",
+    "home_measures_blocks",
     "humanize",
     "instrument",
     "instrument_title",

@@ -93,6 +93,10 @@ def _holders(ctx: NoteContext) -> Iterator[tuple[Extensions, str, str]]:
             yield entry.extensions, entry.extension_host, format_clock(entry.at)
     for m in s.measures:
         yield m.extensions, "measure", instrument_title(m.instrument)
+    from kapnotes.notes.topics.measures import home_measures
+
+    for m in home_measures(ctx):  # the at-home measures the note shows (format 1.3)
+        yield m.extensions, "measure", f"{instrument_title(m.instrument)} at home"
 
 
 def extensions_topic(ctx: NoteContext) -> Blocks:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from kapnotes.model.measures import MeasureAdministration
     from kapnotes.rules.config import ClinicConfig
 
-__all__ = ["CODE_RE", "Finding", "Rule", "RuleContext", "Severity", "json_path"]
+__all__ = ["CODE_RE", "CourseContext", "Finding", "Rule", "RuleContext", "Severity", "json_path"]
 
 #: Finding codes: upper-case words joined by hyphens, e.g. ``KAP-RISK-002``, ``CLINIC-INTENT-1``.
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
@@ -99,28 +99,32 @@ class Finding:
     :ivar message: what is wrong and what to do, in one or two sentences.
     :ivar path: JSON path into the document of the field the finding is about, e.g.
         ``$.courses[0].sessions[4].measures[0].items[8]``.
-    :ivar session_id: the session's id.
+    :ivar session_id: the session's id; None for a finding about a course's at-home measures
+        that no session has followed yet (then ``course_id`` names the course).
     :ivar rule: the name of the rule that produced it.
     :ivar source: where the threshold or requirement comes from (a citation, or the clinic's
         configuration when the clinic changed the default).
+    :ivar course_id: the course of a finding made on the course (``Rule.check_course``).
     """
 
     severity: Severity = attrs.field(converter=Severity)
     code: str = attrs.field(validator=_check_code)
     message: str = attrs.field(validator=_check_text)
     path: str = attrs.field(validator=_check_path)
-    session_id: str
+    session_id: str | None
     rule: str
     source: str = ""
+    course_id: str | None = None
 
     @property
     def blocking(self) -> bool:
         """Whether this finding stops signing."""
         return self.severity is Severity.BLOCKING
 
-    def as_dict(self) -> dict[str, str]:
-        """Plain JSON-ready data (``severity`` as its value: ``"blocking"``)."""
-        return {
+    def as_dict(self) -> dict[str, str | None]:
+        """Plain JSON-ready data (``severity`` as its value: ``"blocking"``; ``course_id`` only
+        for a finding made on a course)."""
+        out: dict[str, str | None] = {
             "severity": self.severity.value,
             "code": self.code,
             "message": self.message,
@@ -129,9 +133,17 @@ class Finding:
             "rule": self.rule,
             "source": self.source,
         }
+        if self.course_id is not None:
+            out["course_id"] = self.course_id
+        return out
+
+    @property
+    def subject(self) -> str:
+        """What the finding is about: the session's id, or ``course <id>``."""
+        return self.session_id if self.session_id is not None else f"course {self.course_id}"
 
     def __str__(self) -> str:
-        return f"{self.severity.value.upper()} {self.code} {self.session_id} {self.path}: {self.message}"
+        return f"{self.severity.value.upper()} {self.code} {self.subject} {self.path}: {self.message}"
 
 
 def _kinds(value: Iterable[SessionKind | str] | None) -> frozenset[SessionKind] | None:
@@ -151,6 +163,8 @@ def _codes(value: Iterable[str]) -> tuple[str, ...]:
 
 #: ``check(ctx) -> findings``; a generator function is the usual form.
 CheckFn = Callable[["RuleContext"], Iterable[Finding]]
+#: ``check_course(ctx) -> findings`` about a course's at-home measures no session has followed.
+CourseCheckFn = Callable[["CourseContext"], Iterable[Finding]]
 
 
 @attrs.frozen
@@ -164,6 +178,10 @@ class Rule:
     :ivar applies_to: the session kinds the rule runs on; None for every kind.
     :ivar source: where the requirement comes from (findings default to it).
     :ivar codes: the finding codes the rule can produce (documentation and listings).
+    :ivar check_course: ``check_course(ctx)`` yields findings about the at-home measures of a
+        course (format 1.3) that no session has followed yet (``ctx`` a :class:`CourseContext`);
+        None when the rule has nothing to say about them. At-home measures that a session
+        follows are seen by ``check`` itself, through :meth:`RuleContext.all_measures`.
     """
 
     name: str
@@ -172,6 +190,7 @@ class Rule:
     applies_to: frozenset[SessionKind] | None = attrs.field(default=None, converter=_kinds)
     source: str = ""
     codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    check_course: CourseCheckFn | None = attrs.field(default=None, eq=False, repr=False)
 
     def applies(self, session: Session) -> bool:
         """Whether the rule runs on ``session`` (by its kind)."""
@@ -207,6 +226,8 @@ class RuleContext:
         :mod:`kapnotes.registry`).
     :ivar instruments: the registered instruments by name (default: the registry's), read by
         :meth:`instrument` and :meth:`score`.
+    :ivar home: ``(index in course.measures, measure)`` of the at-home measures this session
+        answers for (format 1.3; see :meth:`TreatmentCourse.home_measures_for`).
     """
 
     session: Session
@@ -222,12 +243,23 @@ class RuleContext:
         default=None, eq=False, repr=False, alias="instruments"
     )
     _names: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False, alias="names")
+    home: tuple[tuple[int, MeasureAdministration], ...] = ()
 
     # --- paths -------------------------------------------------------------------------------
 
     def at(self, *parts: str | int) -> str:
         """A path under the session: ``ctx.at("dosing", "monitoring", 3, "systolic")``."""
         return json_path(self.path, *parts)
+
+    def all_measures(self) -> list[tuple[str, MeasureAdministration]]:
+        """``(path, measure)`` of the session's measures, then of the at-home measures it
+        answers for (their paths under the course: ``$.courses[0].measures[2]``). A rule on
+        measures reads these to treat an at-home answer as it treats a session's;
+        ``measure.at_home`` tells them apart."""
+        out = [(self.at("measures", k), m) for k, m in enumerate(self.session.measures)]
+        if self.course_path is not None:
+            out += [(self.at_course("measures", k), m) for k, m in self.home]
+        return out
 
     def at_course(self, *parts: str | int) -> str:
         """A path under the course: ``ctx.at_course("consents", 0, "withdrawn_on")``."""
@@ -300,6 +332,64 @@ class RuleContext:
             self._scores[key] = inst.score(measure.items)
         result: ScoreResult = self._scores[key]
         return result
+
+
+@attrs.frozen
+class CourseContext:
+    """What ``Rule.check_course`` sees: a course and its at-home measures that no session has
+    followed yet (``measures``, ``(index in course.measures, measure)``).
+
+    :ivar path: JSON path of the course, ``$.courses[1]``; ``$`` when checked on its own.
+    """
+
+    course: TreatmentCourse
+    config: ClinicConfig
+    rule: Rule
+    measures: tuple[tuple[int, MeasureAdministration], ...]
+    path: str = "$"
+    document: Document | None = None
+    registry: Registry | None = attrs.field(default=None, eq=False, repr=False)
+    _instruments: Mapping[str, Instrument] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="instruments"
+    )
+
+    def at(self, index: int, *parts: str | int) -> str:
+        """The path of at-home measure ``index`` (or inside it): ``$.courses[1].measures[2].items[8]``."""
+        return json_path(self.path, "measures", index, *parts)
+
+    def finding(
+        self, severity: Severity | str, code: str, message: str, path: str, *, source: str | None = None
+    ) -> Finding:
+        """A finding about this course by this rule (no session; ``course_id`` set)."""
+        return Finding(
+            severity=Severity(severity), code=code, message=message, path=path, session_id=None,
+            rule=self.rule.name, source=self.rule.source if source is None else source,
+            course_id=self.course.id,
+        )
+
+    def instruments(self) -> Mapping[str, Instrument]:
+        """Every registered instrument by name."""
+        if self._instruments is None:
+            return {i.name: i for i in resolve(self.registry).instruments}
+        return self._instruments
+
+    def instrument_name(self, measure: MeasureAdministration) -> str:
+        """The registry name of the measure's instrument (``PHQ-9`` -> ``phq9``)."""
+        from kapnotes.scoring import canonical_name
+
+        return canonical_name(measure.instrument, self.instruments().values())
+
+    def instrument(self, measure: MeasureAdministration) -> Instrument | None:
+        """The registered instrument of a measure (by name or alias), or None."""
+        return self.instruments().get(self.instrument_name(measure))
+
+    def score(self, measure: MeasureAdministration) -> ScoreResult | None:
+        """The measure scored by its registered instrument; None when no plugin provides it.
+
+        :raises kapnotes.scoring.ScoringError: the responses do not fit the instrument.
+        """
+        inst = self.instrument(measure)
+        return None if inst is None else inst.score(measure.items)
 
 
 def item_value(measure: MeasureAdministration, number: int) -> int | None:

@@ -45,7 +45,7 @@ from kapnotes.model.prescreen import (
 )
 from kapnotes.model.session import Modality, Session, SessionKind
 from kapnotes.references import cite
-from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, item_value
+from kapnotes.rules.base import CourseContext, Finding, Rule, RuleContext, Severity, item_value
 from kapnotes.rules.config import SUICIDE_ITEM_KEYS
 
 __all__ = ["BUILTIN_RULES"]
@@ -72,6 +72,8 @@ CODES: dict[str, tuple[Severity, str]] = {
                      "documented"),
     "KAP-RISK-004": (BLOCKING, "the C-SSRS screener cannot be scored"),
     "KAP-RISK-005": (WARNING, "a suicide item is unanswered, or the C-SSRS is incomplete"),
+    "KAP-RISK-006": (BLOCKING, "a suicide screen answered at home is positive and no session has "
+                     "followed it yet"),
     "KAP-PREDOSE-001": (WARNING, "no pre-dose vitals (or no BP / HR among them)"),
     "KAP-PREDOSE-002": (WARNING, "last pre-dose BP at or above the go/no-go limit"),
     "KAP-PREDOSE-003": (WARNING, "last pre-dose HR at or above the go/no-go limit"),
@@ -204,7 +206,7 @@ def _dose_day(session: Session) -> dt.date:
 
 
 def suicide_items(
-    ctx: RuleContext, m: MeasureAdministration
+    ctx: RuleContext | CourseContext, m: MeasureAdministration
 ) -> Iterator[tuple[Instrument, CriticalItem, int, str]]:
     """``(instrument, item, threshold, source)`` for each suicide item of the measure's
     instrument: the threshold is the clinic's override where the configuration has one
@@ -221,27 +223,42 @@ def suicide_items(
 
 
 def _suicide_triggers(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
-    """``(path, what, source)`` for every positive suicide screen in the session."""
+    """``(path, what, source)`` for every positive suicide screen in the session, and in the
+    at-home measures it answers for (format 1.3)."""
+    for base, m in ctx.all_measures():
+        yield from _positive_screens(ctx, base, m)
+
+
+def _positive_screens(
+    ctx: RuleContext | CourseContext, base: str, m: MeasureAdministration
+) -> Iterator[tuple[str, str, str]]:
+    """``(path, what, source)`` of the positive suicide screens of one measure at ``base``."""
     cfg = ctx.config.suicide
-    for k, m in enumerate(ctx.session.measures):
-        name = ctx.instrument_name(m)
-        for inst, critical, at_least, source in suicide_items(ctx, m):
-            number = critical.item
-            value = item_value(m, number)
-            triggered = attrs.evolve(critical, threshold=at_least).triggered(value)
-            if triggered:
-                what = f"{inst.title} item {number} is {value} (threshold {_condition(critical, at_least)})"
-                yield ctx.at("measures", k, "items", number - 1), what, source
-        if name in CSSRS and m.items:
-            try:
-                result = ctx.score(m)
-            except ScoringError:
-                continue  # reported by _suicide_risk as KAP-RISK-004
-            level = result.risk_level if result is not None else None
-            if level is not None and level in cfg.cssrs_levels:
-                lower = " at least" if result is not None and not result.complete else ""
-                what = f"{CSSRS[name]} risk is{lower} {level}"
-                yield ctx.at("measures", k), what, ctx.config.source("suicide.cssrs_levels")
+    name = ctx.instrument_name(m)
+    for inst, critical, at_least, source in suicide_items(ctx, m):
+        number = critical.item
+        value = item_value(m, number)
+        triggered = attrs.evolve(critical, threshold=at_least).triggered(value)
+        if triggered:
+            what = f"{inst.title} item {number} is {value} (threshold {_condition(critical, at_least)})"
+            yield f"{base}.items[{number - 1}]", _where(m, what), source
+    if name in CSSRS and m.items:
+        try:
+            result = ctx.score(m)
+        except ScoringError:
+            return  # reported by _suicide_risk as KAP-RISK-004
+        level = result.risk_level if result is not None else None
+        if level is not None and level in cfg.cssrs_levels:
+            lower = " at least" if result is not None and not result.complete else ""
+            what = f"{CSSRS[name]} risk is{lower} {level}"
+            yield base, _where(m, what), ctx.config.source("suicide.cssrs_levels")
+
+
+def _where(m: MeasureAdministration, what: str) -> str:
+    """``what``, marked when it was answered at home (no clinician was present to respond)."""
+    if not m.at_home:
+        return what
+    return f"Answered at home on {m.administered_at.date()}, with no clinician present: {what}"
 
 
 def _condition(critical: CriticalItem, threshold: int) -> str:
@@ -251,7 +268,7 @@ def _condition(critical: CriticalItem, threshold: int) -> str:
 
 def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.session
-    for k, m in enumerate(s.measures):
+    for base, m in ctx.all_measures():
         if ctx.instrument_name(m) in CSSRS:
             try:
                 ctx.score(m)
@@ -261,7 +278,7 @@ def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
                     *_code("KAP-RISK-004"),
                     f"The {CSSRS[ctx.instrument_name(m)]} cannot be scored ({problems}), so the suicide risk "
                     "level is unknown: correct the responses.",
-                    ctx.at("measures", k, "items"),
+                    f"{base}.items",
                 )
     planned = has_safety_plan(s)
     for path, what, source in _suicide_triggers(ctx):
@@ -279,16 +296,35 @@ def _suicide_risk(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+def _suicide_risk_pending(ctx: CourseContext) -> Iterator[Finding]:
+    """A positive screen answered at home that no session has followed: the most urgent case,
+    since no clinician was present when it was answered and no note yet acts on it."""
+    for k, m in ctx.measures:
+        try:
+            screens = list(_positive_screens(ctx, ctx.at(k), m))
+        except ScoringError:
+            screens = []
+        for path, what, source in screens:
+            yield ctx.finding(
+                *_code("KAP-RISK-006"),
+                f"{what}; no session has followed it yet: contact the client to assess suicide "
+                "risk now, and document the risk assessment and safety plan in the next session.",
+                path, source=source,
+            )
+
+
 SUICIDE_RISK_SAFETY_PLAN = Rule(
     name="suicide-risk-safety-plan",
     description=(
         "A positive suicide screen (a suicide item of any instrument: PHQ-9 item 9, QIDS-SR16 "
         "item 12, MADRS item 10, BDI-II item 9, a plugin's; the C-SSRS screener level) needs a "
-        "documented risk assessment and safety plan in the session."
+        "documented risk assessment and safety plan in the session; one answered at home needs "
+        "them in the next session, and is reported on the course until a session follows it."
     ),
     check=_suicide_risk,
     source="thresholds: ClinicConfig.suicide (see kapnotes.rules.config.SOURCES)",
-    codes=("KAP-RISK-001", "KAP-RISK-002", "KAP-RISK-004"),
+    codes=("KAP-RISK-001", "KAP-RISK-002", "KAP-RISK-004", "KAP-RISK-006"),
+    check_course=_suicide_risk_pending,
 )
 
 
@@ -316,33 +352,43 @@ RISK_LEVEL_SAFETY_PLAN = Rule(
 
 
 def _suicide_unanswered(ctx: RuleContext) -> Iterator[Finding]:
-    for k, m in enumerate(ctx.session.measures):
-        name = ctx.instrument_name(m)
-        for inst, critical, _at_least, source in suicide_items(ctx, m):
-            number = critical.item
-            if item_value(m, number) is None:
-                yield ctx.finding(
-                    *_code("KAP-RISK-005"),
-                    f"{inst.title} item {number} (suicidal thoughts) is not answered: ask "
-                    "about it directly and record the answer.",
-                    ctx.at("measures", k, "items", number - 1)
-                    if number <= len(m.items)
-                    else ctx.at("measures", k, "items"),
-                    source=source,
-                )
-        if name in CSSRS and m.items:
-            try:
-                result = ctx.score(m)
-            except ScoringError:
-                continue  # KAP-RISK-004
-            if result is not None and not result.complete:
-                yield ctx.finding(
-                    *_code("KAP-RISK-005"),
-                    f"The {CSSRS[name]} is incomplete: risk is at least {result.risk_level} "
-                    "and could be higher; ask the remaining questions.",
-                    ctx.at("measures", k, "items"),
-                    source=ctx.config.source("suicide.cssrs_levels"),
-                )
+    for base, m in ctx.all_measures():
+        yield from _unanswered(ctx, base, m)
+
+
+def _suicide_unanswered_pending(ctx: CourseContext) -> Iterator[Finding]:
+    for k, m in ctx.measures:
+        yield from _unanswered(ctx, ctx.at(k), m)
+
+
+def _unanswered(
+    ctx: RuleContext | CourseContext, base: str, m: MeasureAdministration
+) -> Iterator[Finding]:
+    """KAP-RISK-005 for a suicide item left blank, or an incomplete C-SSRS, of one measure."""
+    name = ctx.instrument_name(m)
+    for inst, critical, _at_least, source in suicide_items(ctx, m):
+        number = critical.item
+        if item_value(m, number) is None:
+            yield ctx.finding(
+                *_code("KAP-RISK-005"),
+                _where(m, f"{inst.title} item {number} (suicidal thoughts) is not answered: ask "
+                       "about it directly and record the answer."),
+                f"{base}.items[{number - 1}]" if number <= len(m.items) else f"{base}.items",
+                source=source,
+            )
+    if name in CSSRS and m.items:
+        try:
+            result = ctx.score(m)
+        except ScoringError:
+            return  # KAP-RISK-004
+        if result is not None and not result.complete:
+            yield ctx.finding(
+                *_code("KAP-RISK-005"),
+                _where(m, f"The {CSSRS[name]} is incomplete: risk is at least {result.risk_level} "
+                       "and could be higher; ask the remaining questions."),
+                f"{base}.items",
+                source=ctx.config.source("suicide.cssrs_levels"),
+            )
 
 
 SUICIDE_ITEM_UNANSWERED = Rule(
@@ -351,6 +397,7 @@ SUICIDE_ITEM_UNANSWERED = Rule(
     check=_suicide_unanswered,
     source="missing-item policies of the instruments (kapnotes.instruments.catalog)",
     codes=("KAP-RISK-005",),
+    check_course=_suicide_unanswered_pending,
 )
 
 

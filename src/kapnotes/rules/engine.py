@@ -14,7 +14,8 @@ default registry, see :mod:`kapnotes.registry`).
 
 Order is stable: sessions in document order (courses as stored, sessions in time order), then
 within a session blocking before warning before info, then by code, then by path (indices
-compared as numbers), then by rule name.
+compared as numbers), then by rule name. After a course's sessions come the findings about its
+at-home measures that no session has followed yet (format 1.3, :func:`check_course`).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from kapnotes.model.course import TreatmentCourse
 from kapnotes.model.document import Document
 from kapnotes.model.session import Session
 from kapnotes.registry import Registry, resolve
-from kapnotes.rules.base import Finding, Rule, RuleContext, Severity, json_path
+from kapnotes.rules.base import CourseContext, Finding, Rule, RuleContext, Severity, json_path
 from kapnotes.rules.config import ClinicConfig
 
-__all__ = ["RULE_ERROR", "blocking", "check_session", "evaluate", "rules"]
+__all__ = ["RULE_ERROR", "blocking", "check_course", "check_session", "evaluate", "rules"]
 
 #: The code of the finding reported for a rule that raised.
 RULE_ERROR = "KAP-RULE-ERROR"
@@ -82,7 +83,32 @@ def evaluate(
                 registry=reg,
                 **shared,
             )
+        if wanted is None:
+            out += _run_course(registered, course, cfg, path=course_path, document=document,
+                               registry=reg, instruments=shared["instruments"])
     return out
+
+
+def check_course(
+    course: TreatmentCourse,
+    config: ClinicConfig | None = None,
+    *,
+    document: Document | None = None,
+    registry: Registry | None = None,
+) -> list[Finding]:
+    """The findings about a course's at-home measures (format 1.3) that no session has followed
+    yet: every registered rule's ``check_course``. Paths are under the course's place in
+    ``document`` (``$.courses[1].measures[0]``), else under the course (``$.measures[0]``).
+    At-home measures that a session follows are checked with that session
+    (:func:`check_session`, :func:`evaluate`)."""
+    reg = resolve(registry)
+    cfg = config if config is not None else ClinicConfig.default()
+    i = None
+    if document is not None:
+        i = next((k for k, c in enumerate(document.courses) if c.id == course.id), None)
+    path = "$" if i is None else json_path("$", "courses", i)
+    return _run_course(rules(registry=reg), course, cfg, path=path, document=document,
+                       registry=reg, instruments=_shared(reg)["instruments"])
 
 
 def check_session(
@@ -154,13 +180,14 @@ def _run(
 ) -> list[Finding]:
     """Every applicable rule on one session; findings sorted within the session."""
     found: list[Finding] = []
+    home = _home_of(course, session) if course_path is not None else ()
     for plugin, rule in registered:
         if not rule.applies(session):
             continue
         ctx = RuleContext(
             session=session, config=config, rule=rule, path=path, course=course,
             course_path=course_path, document=document, scores=scores, registry=registry,
-            instruments=instruments, names=names if names is not None else {},
+            instruments=instruments, names=names if names is not None else {}, home=home,
         )
         try:
             results = list(rule.check(ctx))
@@ -171,6 +198,56 @@ def _run(
             if strict_plugins():
                 raise
             found.append(_rule_error(rule, plugin, session, path, exc))
+            continue
+        found += results
+    return sorted(found, key=_order)
+
+
+def _home_of(course: TreatmentCourse | None, session: Session) -> tuple[Any, ...]:
+    """The at-home measures ``session`` answers for (none when it is not in ``course``)."""
+    if course is None or not course.measures:
+        return ()
+    try:
+        return course.home_measures_for(session.id)
+    except KeyError:
+        return ()
+
+
+def _run_course(
+    registered: list[tuple[str, Rule]],
+    course: TreatmentCourse,
+    config: ClinicConfig,
+    *,
+    path: str,
+    document: Document | None,
+    registry: Registry,
+    instruments: Mapping[str, Any],
+) -> list[Finding]:
+    """Every rule's ``check_course`` on the course's pending at-home measures, sorted."""
+    pending = course.pending_home_measures()
+    if not pending:
+        return []
+    found: list[Finding] = []
+    for plugin, rule in registered:
+        if rule.check_course is None:
+            continue
+        ctx = CourseContext(course=course, config=config, rule=rule, measures=pending, path=path,
+                            document=document, registry=registry, instruments=instruments)
+        try:
+            results = list(rule.check_course(ctx))
+            for f in results:
+                if not isinstance(f, Finding):
+                    raise TypeError(f"rule returned {f!r}; expected kapnotes.rules.base.Finding")
+        except Exception as exc:
+            if strict_plugins():
+                raise
+            found.append(Finding(
+                severity=Severity.BLOCKING, code=RULE_ERROR,
+                message=(f"Rule {rule.name!r} (plugin {plugin!r}) failed on the at-home measures "
+                         f"of course {course.id!r}: {type(exc).__name__}: {exc}."),
+                path=path, session_id=None, rule=rule.name, source=f"plugin {plugin!r}",
+                course_id=course.id,
+            ))
             continue
         found += results
     return sorted(found, key=_order)

@@ -42,7 +42,8 @@ def unknown_type_warning(
 
 def extension_holders(doc: Document) -> Iterator[tuple[str, Any]]:
     """``(JSON path, object)`` for every object of ``doc`` that can hold extension fields:
-    clinicians, clients, courses, sessions, dosing records, monitoring entries, measures."""
+    clinicians, clients, courses, their at-home measures, sessions, dosing records, monitoring
+    entries, measures."""
     for k, clinician in enumerate(doc.clinicians):
         yield f"$.clinicians[{k}]", clinician
     for k, client in enumerate(doc.clients):
@@ -50,6 +51,8 @@ def extension_holders(doc: Document) -> Iterator[tuple[str, Any]]:
     for c, course in enumerate(doc.courses):
         cp = f"$.courses[{c}]"
         yield cp, course
+        for m, measure in enumerate(course.measures):  # at-home measures (format 1.3)
+            yield f"{cp}.measures[{m}]", measure
         for s, session in enumerate(course.sessions):
             sp = f"{cp}.sessions[{s}]"
             yield sp, session

@@ -713,6 +713,9 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Administrations of one instrument, by time, with total and band (by index).
 
+        At-home measures (format 1.3) are included: ``context`` ``home``, ``session_id`` None
+        and their ``course_id`` (None for a session's measure).
+
         ``client_id`` narrows to one client; ``since``/``until`` (UTC keys as stored, e.g.
         ``2026-02-01T00:00:00.000000Z``) to a time window, ``until`` excluded.
         """
@@ -726,7 +729,7 @@ class Store:
                 where.append(clause)
                 params.append(value)
         cur = self.conn.execute(
-            "SELECT id, client_id, session_id, administered_at_utc, context, total, band "
+            "SELECT id, client_id, session_id, course_id, administered_at_utc, context, total, band "
             f"FROM measures WHERE {' AND '.join(where)} ORDER BY administered_at_utc, id",
             params,
         )

@@ -196,6 +196,15 @@ def m003_billing_and_groups(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_course_measures(db: Database) -> None:
+    """Format 1.3: at-home measures of a course (``course.measures``) get ``measures`` rows with
+    ``course_id`` and no ``session_id``. A column added in place (no ``transform()``): the rows
+    and triggers of the table stay as they are; a session's rows keep ``course_id`` NULL."""
+    db.execute("ALTER TABLE measures ADD COLUMN course_id TEXT REFERENCES courses(id)")
+    db.table("measures").create_index(["course_id"])
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` to the newest schema, then re-create and check the immutability triggers."""
     migrations.apply(db)

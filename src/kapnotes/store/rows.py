@@ -115,6 +115,22 @@ def measure_rows(
     return measures, items
 
 
+def course_measure_rows(
+    course: TreatmentCourse, scores: Mapping[str, tuple[float | None, str | None]]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Rows of ``measures`` (with ``course_id``, no session) and ``measure_items`` for a
+    course's at-home measures (format 1.3)."""
+    measures, items = [], []
+    for m in course.measures:
+        total, band = scores[m.id]
+        measures.append(
+            (m.id, None, course.client_id, m.instrument, utc_key(m.administered_at),
+             m.context.value, m.respondent.value, total, band, course.id)
+        )
+        items += [(m.id, n, v) for n, v in enumerate(m.items, start=1) if v is not None]
+    return measures, items
+
+
 def course_without_sessions(course: TreatmentCourse) -> TreatmentCourse:
     from kapnotes.model import evolve
 

@@ -94,6 +94,7 @@ def verify(
     registry = {k.key_id: k for k in keys}
     checker = _Checker(store, registry, require_signatures)
     problems += list(checker.sessions())
+    problems += list(checker.course_measures())
     problems += list(_audit_links(conn))
     return _report(conn, problems, checker.unsigned)
 
@@ -318,6 +319,42 @@ class _Checker:
         )
         yield from _compare("service_lines", want_sl, have_sl, 2)
 
+    def course_measures(self) -> Iterator[str]:
+        """At-home measures (format 1.3): the rows without a session derived again from their
+        courses' content (the course rows themselves are matched against the audit log)."""
+        from kapnotes.model import TreatmentCourse
+        from kapnotes.serialization import structure
+        from kapnotes.store.rows import course_measure_rows
+        from kapnotes.store.scores import Score, score_measures
+
+        want_m: list[tuple[Any, ...]] = []
+        want_i: list[tuple[Any, ...]] = []
+        for cid, doc in self.conn.execute(
+            "SELECT id, doc FROM courses WHERE json_extract(doc, '$.measures') IS NOT NULL "
+            "ORDER BY id"
+        ).fetchall():
+            try:
+                course = structure(json.loads(doc), TreatmentCourse, registry=self.store.registry)
+            except Exception as exc:  # noqa: BLE001 - report, don't crash
+                yield f"courses row {cid}: content unreadable ({str(exc).splitlines()[0]})"
+                continue
+            scores: dict[str, Score] = {}
+            score_measures(course.measures, scores, registry=self.store.registry)
+            m_rows, i_rows = course_measure_rows(course, scores)
+            want_m += m_rows
+            want_i += i_rows
+        have_m = self._rows(
+            "SELECT id, session_id, client_id, instrument, administered_at_utc, context, "
+            "respondent, total, band, course_id FROM measures WHERE session_id IS NULL "
+            "ORDER BY id", (),
+        )
+        have_i = self._rows(
+            "SELECT i.measure_id, i.item, i.value FROM measure_items i JOIN measures m "
+            "ON m.id = i.measure_id WHERE m.session_id IS NULL ORDER BY i.measure_id, i.item", (),
+        )
+        yield from _compare("measures", sorted(want_m), have_m, 1, "course")
+        yield from _compare("measure_items", sorted(want_i), have_i, 2, "course")
+
     def _lifecycle(self, sid: str, status: str, content_hash: str) -> Iterator[str]:
         from kapnotes.model import Addendum, Signature
         from kapnotes.serialization import structure
@@ -390,20 +427,25 @@ class _Checker:
 
 
 def _compare(
-    table: str, want: list[tuple[Any, ...]], have: list[tuple[Any, ...]], key_len: int
+    table: str,
+    want: list[tuple[Any, ...]],
+    have: list[tuple[Any, ...]],
+    key_len: int,
+    owner: str = "session",
 ) -> Iterator[str]:
-    """Rows derived again (``want``) against stored rows (``have``), by their key columns."""
+    """Rows derived again (``want``) against stored rows (``have``), by their key columns
+    (``owner``: what the rows are derived from, a session or a course)."""
     w = {r[:key_len]: r for r in want}
     h = {r[:key_len]: r for r in have}
     for key in sorted(w.keys() | h.keys(), key=repr):
         label = f"{table} row ({', '.join(map(str, key))})"
         if key not in h:
-            yield f"{label}: missing (its session's content has it)"
+            yield f"{label}: missing (its {owner}'s content has it)"
         elif key not in w:
-            yield f"{label}: not in its session's content (added)"
+            yield f"{label}: not in its {owner}'s content (added)"
         elif w[key] != h[key]:
             diffs = [f"{i}: {b!r} instead of {a!r}" for i, (a, b) in enumerate(zip(w[key], h[key], strict=True)) if a != b]
-            yield f"{label}: differs from its session's content (column {'; column '.join(diffs)})"
+            yield f"{label}: differs from its {owner}'s content (column {'; column '.join(diffs)})"
 
 
 # --- rows against the audit log --------------------------------------------------------------------

@@ -7,6 +7,7 @@ first commit on. Every change is recorded in the audit chain in the same transac
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from kapnotes.store import audit
 from kapnotes.store.audit import Action, Entry
 from kapnotes.store.content import session_content_data, sha256_text
 from kapnotes.store.rows import (
+    course_measure_rows,
     course_without_sessions,
     measure_rows,
     narrative_text,
@@ -59,7 +61,9 @@ class Writer:
         self._clinic_and_clinicians(doc)
         self._groups(doc)
         self._clients(doc)
+        home = self._stored_home_measures(doc.courses)
         self._courses(doc.courses)
+        self._course_measures(doc.courses, home)
         written, unchanged, sigs, addenda = self._sessions(doc.courses)
         self._psychotherapy_notes(doc)
         audit.append(self.conn, self.actor, self.entries)
@@ -172,6 +176,80 @@ class Writer:
             ("id", "client_id", "started_on", "status", "doc"),
             1,
         )
+
+    # --- at-home measures of courses (format 1.3) ----------------------------------------------
+
+    def _stored_home_measures(
+        self, courses: Sequence[TreatmentCourse]
+    ) -> dict[str, dict[str, str]]:
+        """The stored at-home measures (canonical JSON by id) of the courses of ``courses`` that
+        have any, or bring any: read before the courses are written."""
+        ids = [k.id for k in courses]
+        having = set(self._existing(
+            "SELECT DISTINCT course_id FROM measures WHERE course_id IN ({marks})", ids
+        ))
+        having |= {k.id for k in courses if k.measures}
+        rows = self._existing(
+            "SELECT id, json_extract(doc, '$.measures') FROM courses WHERE id IN ({marks})",
+            sorted(having),
+        )
+        out: dict[str, dict[str, str]] = {cid: {} for cid in having}
+        for cid, (_, text) in rows.items():
+            for m in json.loads(text) if text else []:
+                out[cid][m["id"]] = to_json(m)
+        return out
+
+    def _course_measures(
+        self, courses: Sequence[TreatmentCourse], stored: dict[str, dict[str, str]]
+    ) -> None:
+        """Rows of the at-home measures of each course whose measures changed, and an audit row
+        (``measure:<id>``, the hash of its JSON) for each one added or corrected.
+
+        At-home measures are under no signature. They are kept append-only with history: one
+        may be corrected (the same id with new answers, audited; the FHIR importer also keeps
+        the earlier answers in its notes) but a save that would drop a stored one is refused.
+        """
+        rows: list[tuple[Any, ...]] = []
+        items: list[tuple[Any, ...]] = []
+        rewrite: list[tuple[str]] = []
+        for course in courses:
+            before = stored.get(course.id)
+            if before is None:
+                continue
+            now = {m.id: to_json(unstructure(m)) for m in course.measures}
+            gone = sorted(set(before) - set(now))
+            if gone:
+                raise ImmutableError(
+                    f"course {course.id!r}: at-home measure {gone[0]!r} is stored and cannot be "
+                    "removed (correct it by saving it again with the same id)"
+                )
+            changed = [mid for mid, text in now.items() if before.get(mid) != text]
+            if not changed:
+                continue
+            for mid in changed:
+                self.entries.append(Entry(
+                    Action.WRITE, f"measure:{mid}", course.client_id,
+                    {"course": course.id, "hash": sha256_text(now[mid])},
+                ))
+            rewrite.append((course.id,))
+            m_rows, i_rows = course_measure_rows(course, self.scores)
+            rows += m_rows
+            items += i_rows
+        if not rewrite:
+            return
+        c = self.conn
+        c.executemany(
+            "DELETE FROM measure_items WHERE measure_id IN "
+            "(SELECT id FROM measures WHERE course_id = ? AND session_id IS NULL)",
+            rewrite,
+        )
+        c.executemany("DELETE FROM measures WHERE course_id = ? AND session_id IS NULL", rewrite)
+        c.executemany(
+            "INSERT INTO measures (id, session_id, client_id, instrument, administered_at_utc, "
+            "context, respondent, total, band, course_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        c.executemany("INSERT INTO measure_items (measure_id, item, value) VALUES (?,?,?)", items)
 
     # --- sessions ------------------------------------------------------------------------------
 

@@ -22,9 +22,10 @@ def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | No
 
     FILES are JSON (one resource, or a Bundle) or NDJSON (one resource per line). Each response
     goes to the session of its encounter, else to the session of its patient whose time span
-    contains its authored time. Everything is checked first: if any response is malformed,
-    matches no session, or targets a signed note, every problem is listed with its JSON path and
-    nothing is written.
+    contains its authored time, else (authored at home, between sessions) to the patient's
+    course whose span holds that day, as an at-home measure. Everything is checked first: if
+    any response is malformed, matches no session or course, or targets a signed note, every
+    problem is listed with its JSON path and nothing is written.
 
     \b
     Example:
@@ -37,8 +38,9 @@ def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | No
         summary = import_files(store, files, actor=actor or store.actor, mrn_system=mrn_system)
     finally:
         store.close()
+    home = f" ({summary.at_home} at home, into their courses)" if summary.at_home else ""
     click.echo(
-        f"imported {summary.added} measure(s) into {summary.sessions} session(s); "
+        f"imported {summary.added} measure(s) into {summary.sessions} session(s){home}; "
         f"{summary.unchanged} already present"
     )
 

@@ -21,7 +21,12 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
   ``subject.identifier`` (the MRN; ``mrn_system`` restricts the system).
 * The session: the ``encounter`` (reference ``Encounter/<session id or exported id>``, or
   ``identifier`` with the session id); else the session of that patient whose time span contains
-  ``authored``; else an error.
+  ``authored``; else (authored at home, between sessions) the patient's one course whose span,
+  ``started_on`` to ``ended_on``, holds that day: the response is an **at-home measure** of the
+  course (``course.measures``, context ``home``, format 1.3), with the same rules as below for
+  "already present", corrections and partial responses; else an error naming the patient, the
+  time and the courses' spans. kapnotes' own export of an at-home measure (its identifier in
+  the exporter's measure system) goes back to the course that holds it.
 
 A total item may be ``valueDecimal`` when it is a whole number (LHC-Forms). A partial response
 is imported with its completeness stated in the measure's notes (which begin with
@@ -58,6 +63,7 @@ from kapnotes.instruments.base import Instrument
 from kapnotes.model import (
     Document,
     MeasureAdministration,
+    MeasureContext,
     NoteStatus,
     Respondent,
     Session,
@@ -540,8 +546,9 @@ class ImportedMeasure:
     path: str
     source: str | None
     client_id: str
-    session_id: str
+    session_id: str | None  #: None for an at-home measure of the course
     measure: MeasureAdministration
+    course_id: str | None = None  #: the course of an at-home measure (no session)
 
 
 @attrs.frozen
@@ -557,7 +564,12 @@ class ImportSummary:
 
     @property
     def sessions(self) -> int:
-        return len({m.session_id for m in self.measures})
+        return len({m.session_id for m in self.measures if m.session_id is not None})
+
+    @property
+    def at_home(self) -> int:
+        """Measures added to courses as at-home measures (no session)."""
+        return sum(1 for m in self.measures if m.session_id is None)
 
 
 class _Placer:
@@ -601,21 +613,57 @@ class _Placer:
             return None
         return found.pop()
 
-    def session(self, p: Parsed, client_id: str) -> Session | None:
+    def session(self, p: Parsed, client_id: str) -> Session | TreatmentCourse | None:
+        """The session of ``p``; without an encounter and outside every session, the one course
+        whose span holds its time (an at-home response), else None with the problem noted."""
         sessions = self.client_sessions(client_id)
         if p.encounter is not None:
             return self._by_encounter(p.encounter, client_id, sessions)
         assert p.authored is not None
+        own = self._exported_home(p, client_id)
+        if own is not None:  # kapnotes' own export of an at-home measure: back to its course
+            return own
         hits = [s for s in sessions if s.end is not None and s.start <= p.authored <= s.end]
         path = f"{p.loc.path}.authored"
         if not hits:
-            self.problems.append(
-                Problem(path, f"no session of patient {client_id!r} spans {p.authored.isoformat()}; give the encounter")
-            )
-            return None
+            return self._course_at_home(p, client_id)
         if len(hits) > 1:
             ids = ", ".join(s.id for s in hits)
             self.problems.append(Problem(path, f"{len(hits)} sessions span {p.authored.isoformat()} ({ids}); give the encounter"))
+            return None
+        return hits[0]
+
+    def _exported_home(self, p: Parsed, client_id: str) -> TreatmentCourse | None:
+        """The course holding the at-home measure whose kapnotes id the response's identifier
+        gives (an exported one), whatever session its time falls in."""
+        if p.identifier is None or p.identifier[0] != self.systems.measure:
+            return None
+        for course in self.store.courses_of(client_id):
+            if any(m.id == p.identifier[1] for m in course.measures):
+                return course
+        return None
+
+    def _course_at_home(self, p: Parsed, client_id: str) -> TreatmentCourse | None:
+        """The course of an at-home response: the one course of the patient whose span
+        (started_on to ended_on, or still open) holds the authored date."""
+        assert p.authored is not None
+        when = p.authored.isoformat()
+        day = p.authored.date()
+        courses = self.store.courses_of(client_id)
+        hits = [c for c in courses if c.started_on <= day and (c.ended_on is None or day <= c.ended_on)]
+        path = f"{p.loc.path}.authored"
+        spans = ", ".join(f"{c.id} ({c.started_on} to {c.ended_on or 'open'})" for c in courses) or "none"
+        if len(hits) != 1:
+            what = "no session or course" if not hits else f"{len(hits)} courses"
+            self.problems.append(Problem(
+                path, f"{what} of patient {client_id!r} spans {when} (courses: {spans}); give the encounter"
+            ))
+            return None
+        if p.by_clinician:
+            self.problems.append(Problem(
+                f"{p.loc.path}.author", f"authored by a practitioner at {when}, outside every session of patient "
+                f"{client_id!r}: an at-home measure is the patient's own; give the encounter"
+            ))
             return None
         return hits[0]
 
@@ -671,11 +719,12 @@ def _ref_id(reference: str) -> str:
     return _ref_parts(reference)[1]
 
 
-def _measure(p: Parsed, session: Session, systems: Systems) -> MeasureAdministration:
+def _measure(p: Parsed, target: Session | TreatmentCourse, systems: Systems) -> MeasureAdministration:
+    """The measure of ``p`` in its session, or (``target`` a course) its at-home measure."""
     if p.identifier is not None and p.identifier[0] == systems.measure and valid_id(p.identifier[1]) is None:
         mid = p.identifier[1]
     else:
-        mid = f"{session.id}-{p.instrument.name}-fhir-{source_key(p)[:12]}"
+        mid = f"{target.id}-{p.instrument.name}-fhir-{source_key(p)[:12]}"
     rid = p.loc.resource.get("id")
     parts = [f"id {rid}" if isinstance(rid, str) and rid else None]
     if p.identifier is not None:  # the portal's own identifier, kept as sent
@@ -687,10 +736,16 @@ def _measure(p: Parsed, session: Session, systems: Systems) -> MeasureAdministra
     if not result.complete:
         c = result.completeness
         note += f"; incomplete: {c.answered} of {c.required} required items answered, no total"
+    if isinstance(target, TreatmentCourse):
+        assert p.authored is not None  # placed by its time
+        return MeasureAdministration(
+            id=mid, instrument=p.instrument.name, administered_at=p.authored, items=p.items,
+            respondent=Respondent.CLIENT, context=MeasureContext.HOME, notes=note,
+        )
     return MeasureAdministration(
         id=mid,
         instrument=p.instrument.name,
-        administered_at=p.authored or session.start,
+        administered_at=p.authored or target.start,
         items=p.items,
         respondent=Respondent.CLINICIAN if p.by_clinician else Respondent.CLIENT,
         notes=note,
@@ -826,6 +881,7 @@ def _place(
 ) -> ImportSummary:
     placer = _Placer(store, mrn_system, identifier_base)
     new: dict[str, list[tuple[Parsed, MeasureAdministration]]] = {}
+    home: dict[str, list[MeasureAdministration]] = {}  # at-home measures by course
     added: list[ImportedMeasure] = []
     unchanged = 0
     for p in parsed:
@@ -839,6 +895,20 @@ def _place(
             m = _measure(p, s, placer.systems)
         except ModelError as exc:
             placer.problems += [pr.under(p.loc.path) for pr in exc.problems]
+            continue
+        if isinstance(s, TreatmentCourse):  # authored at home, between sessions of the course
+            if any(_same(x, m) for x in s.measures if x.id == m.id):
+                unchanged += 1
+                continue
+            pending_home = home.setdefault(s.id, [])
+            if any(x.id == m.id for x in pending_home):
+                placer.problems.append(Problem(p.loc.path, f"measure {m.id!r} of course {s.id!r} is imported twice"))
+                continue
+            earlier = next((x for x in s.measures if x.id == m.id), None)
+            if earlier is not None:  # a correction, or an amended response
+                m = _replacing(earlier, m)
+            pending_home.append(m)
+            added.append(ImportedMeasure(p.loc.path, p.loc.source, client_id, None, m, course_id=s.id))
             continue
         if any(_same(x, m) for x in s.measures if x.id == m.id):
             unchanged += 1  # already there, signed or not (a re-import of kapnotes' own export)
@@ -865,13 +935,24 @@ def _place(
     if placer.problems:
         raise _error(TargetError, placer.problems, located)
     if added:
-        _save(store, new, actor)
+        _save(store, new, actor, home)
     return ImportSummary(tuple(added), unchanged)
 
 
-def _save(store: Store, new: dict[str, list[tuple[Parsed, MeasureAdministration]]], actor: str) -> None:
-    """One Document with the changed courses, saved in one transaction."""
+def _save(
+    store: Store,
+    new: dict[str, list[tuple[Parsed, MeasureAdministration]]],
+    actor: str,
+    home: Mapping[str, list[MeasureAdministration]] | None = None,
+) -> None:
+    """One Document with the changed courses, saved in one transaction (``home``: at-home
+    measures by course; a correction takes the earlier one's place)."""
     courses: dict[str, TreatmentCourse] = {}
+    for cid, measures in (home or {}).items():
+        course = store.course(cid)
+        incoming = {m.id: m for m in measures}
+        kept = tuple(incoming.pop(x.id, x) for x in course.measures)
+        courses[cid] = evolve(course, measures=(*kept, *incoming.values()))
     for sid, items in new.items():
         if not items:
             continue

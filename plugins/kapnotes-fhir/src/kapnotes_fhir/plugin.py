@@ -8,7 +8,9 @@ import click
 
 from kapnotes import hookimpl
 from kapnotes.exporting import NoteExporter, RecordExporter
-from kapnotes.rules.base import Finding, Rule, RuleContext, Severity
+from kapnotes.instruments.base import ScoreResult
+from kapnotes.model import MeasureAdministration
+from kapnotes.rules.base import CourseContext, Finding, Rule, RuleContext, Severity
 from kapnotes_fhir.bundles import (
     export_collection,
     export_document,
@@ -73,21 +75,37 @@ def register_commands(cli: click.Group) -> None:
 
 
 def _incomplete_imports(ctx: RuleContext) -> Iterator[Finding]:
-    """An imported response with items missing (no total) is flagged until completed."""
+    """An imported response with items missing (no total) is flagged until completed: a
+    session's, and an at-home one in the session that follows it."""
+    for path, m in ctx.all_measures():
+        message = _incomplete(ctx.score(m) if _imported(m) else None, m)
+        if message is not None:
+            yield ctx.finding(Severity.WARNING, "FHIR-IMPORT-001", message, path)
+
+
+def _incomplete_imports_pending(ctx: CourseContext) -> Iterator[Finding]:
+    """The same, for an at-home response no session has followed yet (on the course)."""
+    for k, m in ctx.measures:
+        message = _incomplete(ctx.score(m) if _imported(m) else None, m)
+        if message is not None:
+            yield ctx.finding(Severity.WARNING, "FHIR-IMPORT-001", message, ctx.at(k))
+
+
+def _imported(m: MeasureAdministration) -> bool:
     from kapnotes_fhir.importer import IMPORTED_NOTE
 
-    for k, m in enumerate(ctx.session.measures):
-        if not (m.notes or "").startswith(IMPORTED_NOTE):
-            continue
-        result = ctx.score(m)
-        if result is not None and not result.complete:
-            c = result.completeness
-            yield ctx.finding(
-                Severity.WARNING, "FHIR-IMPORT-001",
-                f"{m.instrument} {m.id} was imported from a portal with {c.answered} of {c.required} "
-                "required items answered: it has no total; complete it or record why",
-                ctx.at("measures", k),
-            )
+    return (m.notes or "").startswith(IMPORTED_NOTE)
+
+
+def _incomplete(result: ScoreResult | None, m: MeasureAdministration) -> str | None:
+    if result is None or result.complete:
+        return None
+    c = result.completeness
+    where = f" (answered at home on {m.administered_at.date()})" if m.at_home else ""
+    return (
+        f"{m.instrument} {m.id} was imported from a portal with {c.answered} of {c.required} "
+        f"required items answered{where}: it has no total; complete it or record why"
+    )
 
 
 @hookimpl
@@ -98,4 +116,5 @@ def register_rules(register: Callable[[Rule], None]) -> None:
         check=_incomplete_imports,
         source="kapnotes-fhir import: a partial response is imported with its completeness stated",
         codes=("FHIR-IMPORT-001",),
+        check_course=_incomplete_imports_pending,
     ))

@@ -29,7 +29,7 @@ def session_data(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Ite
 
 def course_entries(ctx: ExportContext, course: TreatmentCourse) -> Iterator[Entry]:
     """Conditions, EpisodeOfCare, Consents, Goals, CarePlan, then per session: Encounter, data,
-    DocumentReferences."""
+    DocumentReferences; then the at-home measures."""
     client = ctx.clients.get(course.client_id)
     yield from resources.conditions(ctx, course)
     yield resources.episode_of_care(ctx, course)
@@ -41,6 +41,7 @@ def course_entries(ctx: ExportContext, course: TreatmentCourse) -> Iterator[Entr
         yield from session_data(ctx, course, s)
         if ctx.settings.note_content:  # "none": no DocumentReferences
             yield from documents.document_references(ctx, course, client, s)
+    yield from scores.home_measures(ctx, course)  # at-home measures (format 1.3): no Encounter
 
 
 def record_entries(ctx: ExportContext) -> Iterator[Entry]:

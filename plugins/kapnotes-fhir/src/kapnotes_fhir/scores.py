@@ -11,6 +11,11 @@
   QuestionnaireResponse. None when the responses give no total (incomplete), and for instruments
   whose result is a level rather than a total (C-SSRS: its risk level as text).
 
+An at-home measure of the course (format 1.3, no session) is exported the same way without an
+``encounter``. R4 gives neither resource an element for the EpisodeOfCare, so none is sent: the
+patient and ``authored`` place it (the importer finds its course by that time, or by its
+identifier).
+
 Instrument codes come from the instrument catalog (``Instrument.loinc``), read through
 :func:`kapnotes_fhir.codes.instrument_loinc`; the importer reads the same ones.
 """
@@ -46,9 +51,10 @@ def answer(instrument: Instrument, number: int, value: int) -> dict[str, Any]:
 
 
 def questionnaire_response(
-    ctx: ExportContext, course: TreatmentCourse, s: Session, m: MeasureAdministration, instrument: Instrument | None
+    ctx: ExportContext, course: TreatmentCourse, s: Session | None, m: MeasureAdministration,
+    instrument: Instrument | None,
 ) -> Entry:
-    """The items of one administration."""
+    """The items of one administration (``s`` None: an at-home measure, no encounter)."""
     items = []
     for n, value in enumerate(m.items, start=1):
         if value is None:
@@ -72,7 +78,7 @@ def questionnaire_response(
             "questionnaire": canonical,
             "status": "completed",
             "subject": patient,
-            "encounter": ctx.ref("Encounter", s.id),
+            "encounter": ctx.ref("Encounter", s.id) if s is not None else None,
             "authored": when(m.administered_at),
             "author": author,
             "source": patient if by_client else None,
@@ -84,9 +90,11 @@ def questionnaire_response(
 
 
 def score_observation(
-    ctx: ExportContext, course: TreatmentCourse, s: Session, m: MeasureAdministration, instrument: Instrument
+    ctx: ExportContext, course: TreatmentCourse, s: Session | None, m: MeasureAdministration,
+    instrument: Instrument,
 ) -> Entry | None:
-    """The score of one administration (None when there is none to send)."""
+    """The score of one administration (None when there is none to send; ``s`` None: an
+    at-home measure, no encounter)."""
     result = instrument.score(m.items)
     loinc = instrument_loinc(instrument)
     value: dict[str, Any]
@@ -107,7 +115,7 @@ def score_observation(
             "category": [codes.SURVEY.concept()],
             "code": concept,
             "subject": ctx.patient(course.client_id),
-            "encounter": ctx.ref("Encounter", s.id),
+            "encounter": ctx.ref("Encounter", s.id) if s is not None else None,
             "effectiveDateTime": when(m.administered_at),
             **value,
             "interpretation": [text_concept(result.band)] if result.band else [],
@@ -120,9 +128,21 @@ def score_observation(
 def measures(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iterator[Entry]:
     """QuestionnaireResponse and score Observation of every measure of a session."""
     for m in s.measures:
-        instrument = resolve_instrument(m.instrument, ctx.instruments)  # "PHQ-9" is phq9
-        yield questionnaire_response(ctx, course, s, m, instrument)
-        if instrument is not None:
-            obs = score_observation(ctx, course, s, m, instrument)
-            if obs is not None:
-                yield obs
+        yield from _administration(ctx, course, s, m)
+
+
+def home_measures(ctx: ExportContext, course: TreatmentCourse) -> Iterator[Entry]:
+    """QuestionnaireResponse and score Observation of every at-home measure of the course."""
+    for m in course.measures:
+        yield from _administration(ctx, course, None, m)
+
+
+def _administration(
+    ctx: ExportContext, course: TreatmentCourse, s: Session | None, m: MeasureAdministration
+) -> Iterator[Entry]:
+    instrument = resolve_instrument(m.instrument, ctx.instruments)  # "PHQ-9" is phq9
+    yield questionnaire_response(ctx, course, s, m, instrument)
+    if instrument is not None:
+        obs = score_observation(ctx, course, s, m, instrument)
+        if obs is not None:
+            yield obs

@@ -21,8 +21,11 @@ from kapnotes.notes.wording import (
 )
 
 __all__ = [
+    "HOME_CAPTION",
     "MEASURE_COLUMNS",
     "MeasureScore",
+    "home_measures",
+    "home_measures_blocks",
     "instrument",
     "instrument_title",
     "measure_row",
@@ -117,8 +120,34 @@ def measure_row(ctx: NoteContext, m: MeasureAdministration) -> tuple[str, ...]:
 
 
 def measures_topic(ctx: NoteContext) -> Blocks:
+    """The session's measures, then the at-home measures it follows (format 1.3)."""
     rows = (measure_row(ctx, m) for m in ctx.session.measures)
     caption = "Standardized measures (item responses in item order; – = not answered)"
-    return table(MEASURE_COLUMNS, rows, caption)
+    return (*table(MEASURE_COLUMNS, rows, caption), *home_measures_blocks(ctx))
+
+
+#: The caption of the at-home table (the words a reader looks for).
+HOME_CAPTION = (
+    "At-home measures since the previous session (answered outside any session, with no "
+    "clinician present; item responses in item order; – = not answered)"
+)
+
+
+def home_measures(ctx: NoteContext) -> tuple[MeasureAdministration, ...]:
+    """The course's at-home measures taken since the previous session began and up to this
+    session's start (:meth:`TreatmentCourse.home_measures_for`), in time order."""
+    course = ctx.course
+    if course is None or not course.measures:
+        return ()
+    try:
+        return tuple(m for _k, m in course.home_measures_for(ctx.session.id))
+    except KeyError:  # the session is not one of this course's
+        return ()
+
+
+def home_measures_blocks(ctx: NoteContext) -> Blocks:
+    """A table of :func:`home_measures`, each labelled as at home with its date and time."""
+    rows = (measure_row(ctx, m) for m in home_measures(ctx))
+    return table(MEASURE_COLUMNS, rows, HOME_CAPTION)
 
 
