@@ -184,23 +184,60 @@ def _names(
     return rows, introduced
 
 
+#: Per course and instrument, when recorded names must be merged (``PHQ-9`` and ``phq9`` in one
+#: course) or count for an instrument they do not introduce.
+_MERGED = """
+WITH names(raw, inst, intro) AS (VALUES {values})
+SELECT p.course_id AS course_id, n.inst AS inst,
+  min(CASE WHEN n.intro THEN p.first_use END) AS first_use,
+  min(p.intake) AS intake, max(p.latest) AS latest, max(p.pre_dosing) AS pre_dosing,
+  min(p.marked) AS marked
+FROM outcome_points p JOIN names n ON n.raw = p.instrument
+GROUP BY p.course_id, n.inst HAVING first_use IS NOT NULL
+"""
+
+#: Per course and instrument, when each recorded name is its own instrument (the usual case).
+_DIRECT = """
+SELECT course_id, CASE instrument {cases} END AS inst, first_use, intake, latest, pre_dosing, marked
+FROM outcome_points WHERE instrument IN ({marks})
+"""
+
 _SUMMARY = """
-WITH names(raw, inst, intro) AS (VALUES {values}),
-pc AS MATERIALIZED (
-  SELECT p.course_id AS course_id, n.inst AS inst,
-    min(CASE WHEN n.intro THEN p.first_use END) AS first_use,
-    min(p.intake) AS intake, max(p.latest) AS latest, max(p.pre_dosing) AS pre_dosing,
-    min(p.marked) AS marked
-  FROM outcome_points p JOIN names n ON n.raw = p.instrument
-  GROUP BY p.course_id, n.inst HAVING first_use IS NOT NULL),
-b AS MATERIALIZED (
-  SELECT course_id, inst, first_use, latest, {baseline} AS base FROM pc),
+WITH pc AS MATERIALIZED ({per_course}),
 e AS MATERIALIZED (
   SELECT course_id, inst, first_use, base,
     CASE WHEN latest IS NOT NULL AND base IS NOT NULL
       AND substr(latest, 1, 27) > substr(base, 1, 27) THEN latest END AS latest
-  FROM b)
+  FROM (SELECT course_id, inst, first_use, latest, {baseline} AS base FROM pc))
+SELECT 'order', inst, min(course_id), first_use, NULL FROM e GROUP BY inst
+UNION ALL
+SELECT 'group', e.inst, coalesce(c.indication_code, ''),
+  coalesce(e.base, '') || char(9) || coalesce(e.latest, ''),
+  count(*)
+FROM e LEFT JOIN outcome_courses c ON c.course_id = e.course_id
+GROUP BY 2, 3, substr(e.base, 48), substr(e.latest, 48)
+UNION ALL
+SELECT 'evaluable', NULL, NULL, NULL, count(DISTINCT course_id) FROM e WHERE latest IS NOT NULL
 """
+
+
+def _per_course(names: Sequence[tuple[str, str, int]]) -> tuple[str, list[Any]]:
+    """The SQL (and its parameters) of one row per course and selected instrument."""
+    by_raw: dict[str, list[tuple[str, int]]] = {}
+    for raw, inst, intro in names:
+        by_raw.setdefault(raw, []).append((inst, intro))
+    insts = [inst for _raw, inst, _intro in names]
+    one_to_one = len(set(insts)) == len(insts) and all(
+        len(v) == 1 and v[0][1] for v in by_raw.values()
+    )
+    if one_to_one:
+        raws = list(by_raw)
+        cases = " ".join("WHEN ? THEN ?" for _ in raws)
+        args: list[Any] = [x for raw in raws for x in (raw, by_raw[raw][0][0])]
+        return _DIRECT.format(cases=cases, marks=",".join("?" * len(raws))), [*args, *raws]
+    values = ",".join("(?,?,?)" for _ in names)
+    return _MERGED.format(values=values), [x for row in names for x in row]
+
 
 #: The baseline of each rule, as :func:`kapnotes.outcomes.select_baseline` chooses it.
 _BASELINES = {
@@ -242,25 +279,20 @@ def clinic_summary(
     names, found = _names(conn, params, wanted, lookup)
     if not names:
         return ClinicSummary(n_clients, n_courses, 0, (), (), ())
-    head = _SUMMARY.format(
-        values=",".join("(?,?,?)" for _ in names), baseline=_BASELINES[params.baseline]
-    )
-    args = [x for row in names for x in row]
-    order_rows = conn.execute(
-        head + "SELECT inst, min(course_id), first_use FROM e GROUP BY inst", args
-    ).fetchall()
+    per_course, args = _per_course(names)
+    sql = _SUMMARY.format(per_course=per_course, baseline=_BASELINES[params.baseline])
+    order_rows, groups, n_evaluable_courses = [], [], 0
+    for kind, inst, a, b, n in conn.execute(sql, args):
+        if kind == "order":
+            order_rows.append((inst, a, b))
+        elif kind == "group":
+            base, _tab, latest = b.partition("\t")
+            groups.append((inst, a, base or None, latest or None, n))
+        else:
+            n_evaluable_courses = n
     order = {
         inst: k for k, (inst, *_key) in enumerate(sorted(order_rows, key=lambda r: (r[1], r[2])))
     }
-    groups = conn.execute(
-        head + "SELECT e.inst, coalesce(c.indication_code, ''), e.base, e.latest, count(*) "
-        "FROM e LEFT JOIN outcome_courses c ON c.course_id = e.course_id "
-        "GROUP BY 1, 2, substr(e.base, 48), substr(e.latest, 48)",
-        args,
-    ).fetchall()
-    n_evaluable_courses = conn.execute(
-        head + "SELECT count(DISTINCT course_id) FROM e WHERE latest IS NOT NULL", args
-    ).fetchone()[0]
     displays = {
         code: display
         for code, _first, display in conn.execute(
