@@ -188,7 +188,7 @@ class Writer:
         updates: list[tuple[Any, ...]] = []
         reseq: list[tuple[int, str]] = []
         statuses: list[tuple[str, str]] = []
-        signatures: list[tuple[str, Session, str]] = []
+        signatures: list[tuple[str, Session, str, list[dict[str, Any]]]] = []
         addenda: list[tuple[str, str, list[dict[str, Any]]]] = []
         children = _Children(self.scores)
         touched: set[str] = set()  # courses whose measures or session order change
@@ -215,7 +215,7 @@ class Writer:
                     self.entries.append(_write_entry(s.id, course.client_id, content_hash))
                 if _status_changes(row, s):
                     statuses.append((s.status.value, s.id))
-                signatures.append((course.client_id, s, content_hash))
+                signatures.append((course.client_id, s, content_hash, data.get("signatures") or []))
                 if data.get("addenda"):
                     addenda.append((course.client_id, s.id, data["addenda"]))
         c = self.conn
@@ -249,9 +249,10 @@ class Writer:
         )
         return len(inserts) + len(updates), len(reseq), sigs, added
 
-    def _signatures(self, per_session: list[tuple[str, Session, str]]) -> int:
-        """Append new signatures; stored ones must come first and be unchanged (append-only)."""
-        wanted = [s.id for _, s, _ in per_session]
+    def _signatures(self, per_session: list[tuple[str, Session, str, list[dict[str, Any]]]]) -> int:
+        """Append new signatures; stored ones must come first and be unchanged (append-only).
+        Each session comes with its signatures' data (as unstructured with the session)."""
+        wanted = [s.id for _, s, _, _ in per_session]
         stored: dict[str, list[str]] = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
@@ -262,9 +263,9 @@ class Writer:
             ):
                 stored.setdefault(sid, []).append(doc)
         rows = []
-        for client_id, s, content_hash in per_session:
+        for client_id, s, content_hash, data in per_session:
             have = stored.get(s.id, [])
-            docs = [to_json(unstructure(g)) for g in s.signatures]
+            docs = [to_json(g) for g in data]
             if docs[: len(have)] != have:
                 raise ImmutableError(
                     f"session {s.id!r}: its stored signatures cannot be changed or removed"
