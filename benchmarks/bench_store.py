@@ -1,11 +1,28 @@
-"""Store benchmarks (issue: The KAP record), each side by side with a bare sqlite3 baseline.
+"""Store benchmarks (issue #16, item 4: a million sessions), each beside a bare sqlite3 baseline.
 
-1. Import of ~20,000 sessions with vitals, measures and interventions: ``Store.save`` versus
-   ``sqlite3.executemany`` writing the very same rows into the same schema in one transaction.
-2. Queries on a store of ~100,000 sessions: one client's course, and one instrument's scores.
+1. ``Store.save`` of 20,000 and of 200,000 sessions (vitals, measures, interventions) into an
+   empty store, against ``sqlite3.executemany`` writing the very same rows (every table the save
+   fills, the outcome facts included) into the same schema, triggers and FTS in one
+   transaction. Target: <= 1.25x at both sizes; the cost per session is printed for both (linear
+   cost: no per-save query that grows with the store).
+2. Queries on the store of 1,000,000 synthetic sessions (``--big-db``; built by the loop of
+   ``/work/bench-cache/build.py`` when missing), opened read-only, through the public API:
 
-Run: ``make bench`` (or ``python benchmarks/bench_store.py [--sessions N] [--big N]``).
-Medians of several runs; the machine is shared and noisy.
+   * one client's trajectory: ``kapnotes.outcomes.course_outcomes`` of each of the client's
+     courses (``Store.courses_of``), all instruments (what ``kapnotes outcomes --client``
+     computes), a different client each run (the store caches decoded courses): <= 5 ms;
+   * one instrument's scores for one week across clients (``Store.instrument_scores("phq9",
+     since=, until=)``, the week that starts at the median administration): <= 20 ms;
+   * the clinic outcomes summary over every course (``Store.clinic_summary()``): <= 2 s.
+
+   A store written by an older kapnotes needs migration ``m005_outcome_facts``: it is copied
+   (SQLite's backup, the WAL included) to ``_common.CACHE/<name>-migrated.db`` once, migrated
+   there, and that copy is opened read-only; the given file is never written.
+
+Run: ``make bench`` (or ``python benchmarks/bench_store.py [--sessions N] [--big-sessions N]
+[--big-db PATH] [--quick]``). ``--quick``: 2,000 and 20,000 sessions saved, queries on a cached
+store of 11,000 sessions (a smoke run; the absolute targets are for a million). Medians of
+runs interleaved with their baselines; the machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -14,17 +31,23 @@ import argparse
 import math
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
-from _common import median_time, report
+from _common import CACHE, absolute, interleaved, median_time, ratio, report
 
+from kapnotes.outcomes import clinic_summary, course_outcomes
 from kapnotes.store import open_store
+from kapnotes.store.migrations import migrations
 from kapnotes.synthetic import build_document
 
 SESSIONS_PER_CLIENT = 11  # intake, preparation, 4 x (dosing, integration), follow-up
+#: Every table a save fills, in an order the triggers accept (sessions as drafts, then the rows
+#: under them; signatures before the status update, addenda after it; see the baseline).
 TABLES = (
-    "clinic", "clinicians", "clients", "courses", "sessions", "signatures", "addenda", "vitals",
-    "interventions", "measures", "measure_items", "audit",
+    "clinic", "clinicians", "clients", "courses", "sessions", "vitals", "interventions",
+    "service_lines", "measures", "measure_items", "outcome_courses", "outcome_points",
+    "signatures", "groups", "audit",
 )
 
 
@@ -34,7 +57,12 @@ def fresh_store(path: Path):
     return open_store(path)
 
 
-def bench_import(tmp: Path, n_sessions: int, repeat: int) -> None:
+# --- 1. Store.save -----------------------------------------------------------------------------
+
+
+def bench_import(tmp: Path, n_sessions: int, repeat: int) -> float:
+    """Store.save of ``n_sessions`` against the bare executemany of its rows; returns the
+    seconds per session of the save."""
     clients = math.ceil(n_sessions / SESSIONS_PER_CLIENT)
     doc = build_document(clients=clients)
     n = sum(len(c.sessions) for c in doc.courses)
@@ -47,17 +75,18 @@ def bench_import(tmp: Path, n_sessions: int, repeat: int) -> None:
 
     ours()  # warm up, and the rows the baseline will write
     src = sqlite3.connect(ours_path)
-    rows = {t: src.execute(f"SELECT * FROM [{t}]").fetchall() for t in TABLES}
+    rows = {t: src.execute(f"SELECT * FROM [{t}] ORDER BY rowid").fetchall() for t in TABLES}
+    addenda = src.execute("SELECT * FROM addenda ORDER BY rowid").fetchall()
     status_col = [c[1] for c in src.execute("PRAGMA table_info(sessions)")].index("status")
-    signed = [(r[status_col], r[0]) for r in rows["sessions"] if r[status_col] != "draft"]
-    # Like the store, the baseline inserts sessions as drafts and marks them signed last (the
-    # immutability triggers refuse rows added under a signed session).
+    statuses = [(r[status_col], r[0]) for r in rows["sessions"] if r[status_col] != "draft"]
+    # Like the store, the baseline inserts sessions as drafts, marks them signed once their
+    # rows and signatures are in, adds addenda (which need a signed note), then marks amended.
     rows["sessions"] = [(*r[:status_col], "draft", *r[status_col + 1 :]) for r in rows["sessions"]]
     src.close()
     counts = {t: len(r) for t, r in rows.items()}
 
     def baseline_setup() -> None:
-        fresh_store(base_path).close()  # same schema, indexes and FTS triggers
+        fresh_store(base_path).close()  # same schema, indexes, triggers and FTS
 
     def baseline() -> None:
         conn = sqlite3.connect(base_path, isolation_level=None)
@@ -68,68 +97,165 @@ def bench_import(tmp: Path, n_sessions: int, repeat: int) -> None:
             if rows[t]:
                 marks = ",".join("?" * len(rows[t][0]))
                 conn.executemany(f"INSERT INTO [{t}] VALUES ({marks})", rows[t])
-        conn.executemany("UPDATE sessions SET status = ? WHERE id = ?", signed)
+        conn.executemany("UPDATE sessions SET status = 'signed' WHERE id = ?",
+                         [(i,) for _, i in statuses])
+        if addenda:
+            conn.executemany(f"INSERT INTO addenda VALUES ({','.join('?' * len(addenda[0]))})",
+                             addenda)
+        conn.executemany("UPDATE sessions SET status = ? WHERE id = ?",
+                         [(v, i) for v, i in statuses if v != "signed"])
         conn.execute("COMMIT")
         conn.close()
 
-    t_ours = median_time(ours, repeat)
-    t_base = median_time(baseline, repeat, setup=baseline_setup)
+    def setup() -> None:
+        baseline_setup()
+
+    times = interleaved({"ours": ours, "baseline": baseline}, repeat, setup=setup)
     print(f"import: {n} sessions, {counts['vitals']} vitals, {counts['measures']} measures "
           f"({counts['measure_items']} items), {counts['interventions']} interventions")
-    report(f"Store.save of {n} sessions", t_ours, t_base, "<= 2x")
+    ratio(f"Store.save of {n:,} sessions (vs bare executemany)", times["ours"],
+          times["baseline"], at_most=1.25)
+    per = times["ours"] / n
+    print(f"{'':<4}per session: ours {per * 1e6:.1f} us, baseline {times['baseline'] / n * 1e6:.1f} us")
+    return per
 
 
-def bench_queries(tmp: Path, n_sessions: int, repeat: int) -> None:
-    path = tmp / "big.db"
-    store = fresh_store(path)
-    clients = math.ceil(n_sessions / SESSIONS_PER_CLIENT)
-    part = 1000
-    for first in range(0, clients, part):
-        store.save(build_document(clients=min(part, clients - first), first_client=first))
-    n = store.conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
-    client = f"cl-{clients // 2:03d}"
-    course_id = f"course-{client}"
-    raw = sqlite3.connect(path)
+# --- 2. queries on the big store -----------------------------------------------------------------
 
-    t_course = median_time(lambda: store.course(course_id), repeat)
-    t_course_raw = median_time(
-        lambda: (raw.execute("SELECT doc FROM courses WHERE id = ?", (course_id,)).fetchone(),
-                 raw.execute("SELECT id, doc FROM sessions WHERE course_id = ? ORDER BY seq", (course_id,)).fetchall()),
+
+def build_big(path: Path, sessions: int) -> None:
+    """The loop of /work/bench-cache/build.py: 1,000 clients a save, until ``sessions``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open_store(path) as store:
+        have = store.counts()["sessions"]
+        clients = len(store.client_ids())
+        t0 = time.perf_counter()
+        while have < sessions:
+            n = min(1000, math.ceil((sessions - have) / SESSIONS_PER_CLIENT))
+            store.save(build_document(clients=n, first_client=clients), actor="bench")
+            clients += n
+            have = store.counts()["sessions"]
+            print(f"  built {have:,} sessions ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+
+def needs_migration(path: Path) -> bool:
+    with open_store(path, create=False, migrate=False, read_only=True) as store:
+        return bool(migrations.pending(store.db))
+
+
+def readable_store(path: Path) -> Path:
+    """``path``, or a migrated copy of it under CACHE when it needs a migration."""
+    if not needs_migration(path):
+        return path
+    copy = CACHE / f"{path.stem}-migrated.db"
+    if copy.exists() and copy.stat().st_mtime >= path.stat().st_mtime and not needs_migration(copy):
+        return copy
+    print(f"{path} needs a migration: copying it to {copy} and migrating the copy", flush=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    t0 = time.perf_counter()
+    open_store(copy, create=False).close()
+    print(f"  migrated in {time.perf_counter() - t0:.1f} s", flush=True)
+    return copy
+
+
+def bench_queries(big_db: Path, repeat: int, full_size: bool) -> None:
+    path = readable_store(big_db)
+    store = open_store(path, create=False, read_only=True)
+    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    n = raw.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    clients = [r[0] for r in raw.execute("SELECT id FROM clients ORDER BY id")]
+    print(f"queries on {n:,} sessions ({len(clients):,} clients) in {path}:")
+    note = "" if full_size else f"(a smoke run on {n:,} sessions; the target is for 1,000,000)"
+
+    # one client's trajectory: a different client each run (decoded courses are cached)
+    picks = iter(clients[k * len(clients) // (repeat + 2)] for k in range(1, 2 * repeat + 3))
+
+    def trajectory() -> None:
+        client = next(picks)
+        [course_outcomes(c) for c in store.courses_of(client)]
+
+    q_client = ("SELECT instrument, administered_at_utc, total, band FROM measures "
+                "WHERE client_id = ? ORDER BY instrument, administered_at_utc")
+    base_picks = iter(clients[k * len(clients) // (repeat + 2) + 1] for k in range(1, 2 * repeat + 3))
+    t = interleaved(
+        {"ours": trajectory,
+         "sql": lambda: raw.execute(q_client, (next(base_picks),)).fetchall()},
         repeat,
     )
-    t_sessions = median_time(lambda: store.client_sessions(client), repeat)
-    q_client = ("SELECT id, client_id, session_id, administered_at_utc, context, total, band FROM measures "
-                "WHERE client_id = ? AND instrument = ? ORDER BY administered_at_utc")
-    t_scores_client = median_time(lambda: store.instrument_scores("phq9", client_id=client), repeat)
-    t_scores_client_raw = median_time(lambda: raw.execute(q_client, (client, "phq9")).fetchall(), repeat)
-    week = ("2026-02-02T00:00:00.000000Z", "2026-02-09T00:00:00.000000Z")
-    t_scores_week = median_time(lambda: store.instrument_scores("phq9", since=week[0], until=week[1]), repeat)
-    q_week = ("SELECT id, client_id, session_id, administered_at_utc, context, total, band FROM measures "
-              "WHERE instrument = ? AND administered_at_utc >= ? AND administered_at_utc < ? ORDER BY administered_at_utc")
-    t_scores_week_raw = median_time(lambda: raw.execute(q_week, ("phq9", *week)).fetchall(), repeat)
-    week_rows = len(raw.execute(q_week, ("phq9", *week)).fetchall())
-    t_all = median_time(lambda: store.instrument_scores("phq9"), max(3, repeat // 3))
-    all_rows = len(store.instrument_scores("phq9"))
-    print(f"queries on {n} sessions ({clients} clients):")
-    report("one client's course (model objects)", t_course, t_course_raw, "single-digit ms", "ms")
-    print(f"{'one client sessions in time order':<48} ours {t_sessions * 1000:9.3f} ms")
-    report("one client's PHQ-9 scores", t_scores_client, t_scores_client_raw, "single-digit ms", "ms")
-    report(f"PHQ-9 scores of all clients, one week ({week_rows} rows)", t_scores_week, t_scores_week_raw, "single-digit ms", "ms")
-    print(f"{'PHQ-9 scores of all clients, all time':<48} ours {t_all * 1000:9.3f} ms ({all_rows} rows)")
+    absolute("one client's trajectory (course_outcomes, all instruments)", t["ours"],
+             at_most=0.005, detail=f"bare SQL of its scores {t['sql'] * 1000:.3f} ms {note}")
+
+    # one instrument's scores for one week across clients
+    (n_phq9,) = raw.execute("SELECT count(*) FROM measures WHERE instrument = 'phq9'").fetchone()
+    (mid,) = raw.execute(
+        "SELECT administered_at_utc FROM measures WHERE instrument = 'phq9' "
+        "ORDER BY administered_at_utc LIMIT 1 OFFSET ?", (n_phq9 // 2,)
+    ).fetchone()
+    import datetime as dt
+
+    start = dt.datetime.fromisoformat(mid[:10])
+    since = start.strftime("%Y-%m-%dT00:00:00.000000Z")
+    until = (start + dt.timedelta(days=7)).strftime("%Y-%m-%dT00:00:00.000000Z")
+    q_week = ("SELECT id, client_id, session_id, administered_at_utc, context, total, band "
+              "FROM measures WHERE instrument = ? AND administered_at_utc >= ? "
+              "AND administered_at_utc < ? ORDER BY administered_at_utc, id")
+    week_rows = len(store.instrument_scores("phq9", since=since, until=until))
+    t = interleaved(
+        {"ours": lambda: store.instrument_scores("phq9", since=since, until=until),
+         "sql": lambda: raw.execute(q_week, ("phq9", since, until)).fetchall()},
+        repeat * 2,
+    )
+    absolute(f"PHQ-9 scores of all clients, week of {since[:10]} ({week_rows:,} rows)", t["ours"],
+             at_most=0.020, detail=f"bare SQL {t['sql'] * 1000:.3f} ms {note}")
+
+    # the clinic outcomes summary
+    summary = store.clinic_summary()
+    t_summary = median_time(store.clinic_summary, max(3, repeat // 4))
+    sample = 200
+    course_ids = [r[0] for r in raw.execute(
+        "SELECT id FROM courses ORDER BY id LIMIT ?", (sample,))]
+    t0 = time.perf_counter()
+    clinic_summary(store.course(i) for i in course_ids)
+    per_course = (time.perf_counter() - t0) / max(1, len(course_ids))
+    absolute(
+        f"clinic outcomes summary ({summary.n_courses:,} courses)", t_summary, at_most=2.0,
+        unit="s",
+        detail=f"course by course ~{per_course * summary.n_courses:.0f} s (from {sample} courses) {note}",
+    )
     raw.close()
     store.close()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sessions", type=int, default=20_000)
-    ap.add_argument("--big", type=int, default=100_000)
+    ap.add_argument("--sessions", type=int, default=20_000, help="the first Store.save size")
+    ap.add_argument("--big-sessions", type=int, default=200_000, help="the second Store.save size")
+    ap.add_argument("--big-db", type=Path, default=None,
+                    help="the million-session store (default: CACHE/sessions-1m.db, built if missing)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     args = ap.parse_args()
+    if args.quick:
+        args.sessions, args.big_sessions, args.repeat = 2_000, 20_000, 3
+    big_db = args.big_db or CACHE / ("sessions-quick-11k.db" if args.quick else "sessions-1m.db")
+    target = 11_000 if args.quick else 1_000_000
+    if not big_db.exists():
+        print(f"building {big_db} ({target:,} sessions; reused on later runs)", flush=True)
+        build_big(big_db, target)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        bench_import(tmp, args.sessions, max(3, args.repeat // 2 + 1))
-        bench_queries(tmp, args.big, args.repeat * 4)
+        small = bench_import(tmp, args.sessions, max(3, args.repeat // 2 + 1))
+        large = bench_import(tmp, args.big_sessions, 1 if args.quick else 2)
+        print(f"{'':<4}cost per session at {args.big_sessions:,} / at {args.sessions:,}: "
+              f"{large / small:.2f} (1.00 is linear)")
+    bench_queries(big_db, args.repeat * 4, full_size=not args.quick)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from kapnotes.store.writer import SaveSummary, Writer, addendum_entry, sign_entr
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.exporting import Authorization
     from kapnotes.notes.format import NoteContext
+    from kapnotes.outcomes import ClinicSummary, InstrumentLookup, OutcomeParams
 
 DEFAULT_DB = "kapnotes.db"
 DB_ENV = "KAPNOTES_DB"
@@ -501,12 +502,19 @@ class Store:
 
     def iter_courses(self, client_ids: Sequence[str] | None = None) -> Iterator[TreatmentCourse]:
         """Courses with their sessions, one at a time, by id (memory stays flat)."""
-        wanted = None if client_ids is None else set(client_ids)
-        ids = [
-            r[0]
-            for r in self.conn.execute("SELECT id, client_id FROM courses ORDER BY id").fetchall()
-            if wanted is None or r[1] in wanted
-        ]
+        if client_ids is None:
+            rows = self.conn.execute("SELECT id FROM courses ORDER BY id").fetchall()
+        else:  # by the index on client: a few clients' courses in a big store are found at once
+            wanted = sorted(set(client_ids))
+            rows = []
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                rows += self.conn.execute(
+                    f"SELECT id FROM courses WHERE client_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            rows.sort()
+        ids = [r[0] for r in rows]
         for course_id in ids:
             row = self.conn.execute("SELECT doc FROM courses WHERE id = ?", (course_id,)).fetchone()
             yield self._course_from_row(course_id, row[0])
@@ -735,6 +743,43 @@ class Store:
         )
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur]
+
+    def clinic_summary(
+        self,
+        params: OutcomeParams | None = None,
+        *,
+        instruments: Iterable[str] | None = None,
+        lookup: InstrumentLookup | None = None,
+    ) -> ClinicSummary:
+        """The clinic outcomes summary of every stored course, from the facts the store keeps
+        for it (:mod:`kapnotes.store.outcome_facts`) without decoding a course: the same counts
+        and rows as ``kapnotes.outcomes.clinic_summary(store.iter_courses(), ...)``, with
+        ``courses`` empty. ``params.baseline`` ``first-dose-day`` is not covered (ValueError).
+
+        The stored facts do not cover at-home measures (format 1.3: their place among a course's
+        scores depends on ``OutcomeParams.home_baseline`` and on time order across sessions): a
+        store that holds any is summarised course by course, with the same result, slower."""
+        from kapnotes.store import outcome_facts
+
+        home = self.conn.execute(
+            "SELECT 1 FROM measures WHERE course_id IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if home is not None:
+            import attrs
+
+            from kapnotes.outcomes import DEFAULT_PARAMS, default_lookup
+            from kapnotes.outcomes import clinic_summary as by_course
+
+            if params is not None and params.baseline not in outcome_facts.BASELINES:
+                raise ValueError(outcome_facts.uncovered_baseline(params.baseline))
+            found = by_course(
+                self.iter_courses(), params or DEFAULT_PARAMS, instruments=instruments,
+                lookup=lookup or default_lookup,
+            )
+            return attrs.evolve(found, courses=())
+        return outcome_facts.clinic_summary(
+            self.conn, params, instruments=instruments, lookup=lookup
+        )
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         """Full-text search over session narratives (SQLite FTS5, porter stemming)."""

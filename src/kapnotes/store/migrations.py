@@ -205,6 +205,36 @@ def m004_course_measures(db: Database) -> None:
     db.table("measures").create_index(["course_id"])
 
 
+@migrations()
+def m005_outcome_facts(db: Database) -> None:
+    """What the clinic outcomes summary needs of each course and instrument, filled from the
+    stored measures and courses (see :mod:`kapnotes.store.outcome_facts`)."""
+    from kapnotes.store import outcome_facts
+
+    db.table("outcome_courses").create(
+        {"course_id": str, "client_id": str, "indication_code": str, "indication_display": str},
+        pk="course_id",
+        foreign_keys=[("course_id", "courses", "id"), ("client_id", "clients", "id")],
+    )
+    db.table("outcome_points").create(
+        {
+            "course_id": str,
+            "instrument": str,
+            "first_use": str,
+            "intake": str,
+            "latest": str,
+            "pre_dosing": str,
+            "marked": str,
+        },
+        pk=("course_id", "instrument"),
+        foreign_keys=[("course_id", "courses", "id")],
+        not_null={"first_use"},
+    )
+    db.table("outcome_points").create_index(["instrument"])
+    outcome_facts.refresh_all_courses(db.conn)
+    outcome_facts.refresh_all_points(db.conn)
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` to the newest schema, then re-create and check the immutability triggers."""
     migrations.apply(db)

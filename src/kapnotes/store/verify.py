@@ -9,6 +9,8 @@ re-creating anything, so a dropped trigger is still missing when it is looked at
 * every session: its content hash recomputed from its content; every row derived from it
   (the ``sessions`` columns, vitals, measures with their scores, items, interventions) derived
   again and compared; its status against its signatures and amendments;
+* the facts the clinic outcomes summary reads (``outcome_points``, ``outcome_courses``),
+  recomputed from the measures and courses (:mod:`kapnotes.store.outcome_facts`);
 * every signature and addendum: the content it signs, its Ed25519 signature against the
   registered key (or the trusted ``keys`` given), the note's chain of signatures and addenda;
 * every row against the audit log: each object's stored JSON hashes to what its last audited
@@ -33,6 +35,7 @@ from kapnotes.signatures import (
     check_signature,
     session_subject,
 )
+from kapnotes.store import outcome_facts
 from kapnotes.store.audit import Action, Head, check_anchor, verify_chain
 from kapnotes.store.content import sha256_text
 from kapnotes.store.db import Store
@@ -95,6 +98,7 @@ def verify(
     checker = _Checker(store, registry, require_signatures)
     problems += list(checker.sessions())
     problems += list(checker.course_measures())
+    problems += list(outcome_facts.check(conn))
     problems += list(_audit_links(conn))
     return _report(conn, problems, checker.unsigned)
 

@@ -17,7 +17,7 @@ import attrs
 from kapnotes.errors import ImmutableError, StoreError
 from kapnotes.model import Document, NoteStatus, Session, Signature, TreatmentCourse
 from kapnotes.serialization import canonical_bytes, unstructure
-from kapnotes.store import audit
+from kapnotes.store import audit, outcome_facts
 from kapnotes.store.audit import Action, Entry
 from kapnotes.store.content import session_content_data, sha256_text
 from kapnotes.store.rows import (
@@ -95,8 +95,8 @@ class Writer:
         rows: list[tuple[Any, ...]],
         columns: Sequence[str],
         patient_col: int | None,
-    ) -> None:
-        """Insert or update rows whose ``doc`` (last column) changed, auditing each."""
+    ) -> list[tuple[Any, ...]]:
+        """Insert or update rows whose ``doc`` (last column) changed, auditing each; returns them."""
         existing = self._existing(
             f"SELECT id, doc FROM [{table}] WHERE id IN ({{marks}})", [r[0] for r in rows]
         )
@@ -114,6 +114,7 @@ class Writer:
             self.entries.append(
                 Entry(Action.WRITE, f"{kind}:{r[0]}", patient, {"hash": sha256_text(r[-1])})
             )
+        return changed
 
     # --- people and courses ----------------------------------------------------------------------
 
@@ -161,7 +162,7 @@ class Writer:
                 raise StoreError(
                     f"course {course.id!r} belongs to client {row[1]!r} in the store, not {course.client_id!r}"
                 )
-        self._upsert_changed(
+        changed = self._upsert_changed(
             "courses",
             [
                 (
@@ -176,6 +177,7 @@ class Writer:
             ("id", "client_id", "started_on", "status", "doc"),
             1,
         )
+        outcome_facts.refresh_courses(self.conn, [(r[0], r[1], r[-1]) for r in changed])
 
     # --- at-home measures of courses (format 1.3) ----------------------------------------------
 
@@ -257,16 +259,17 @@ class Writer:
         """Insert new sessions, replace changed drafts, refuse changes to signed ones."""
         ids = [s.id for k in courses for s in k.sessions]
         existing = self._existing(
-            "SELECT id, course_id, status, content_hash, doc FROM sessions WHERE id IN ({marks})",
+            "SELECT id, course_id, status, content_hash, doc, seq FROM sessions WHERE id IN ({marks})",
             ids,
         )
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         reseq: list[tuple[int, str]] = []
         statuses: list[tuple[str, str]] = []
-        signatures: list[tuple[str, Session, str]] = []
+        signatures: list[tuple[str, Session, str, list[dict[str, Any]]]] = []
         addenda: list[tuple[str, str, list[dict[str, Any]]]] = []
         children = _Children(self.scores)
+        touched: set[str] = set()  # courses whose measures or session order change
         for course in courses:
             for seq, s in enumerate(course.sessions):
                 data = unstructure(s)
@@ -276,17 +279,21 @@ class Writer:
                 values = session_values(s, content_hash, doc)
                 if row is not None and _same_content(s, course.id, row, doc):
                     reseq.append((seq, s.id))
+                    if row[5] != seq:
+                        touched.add(course.id)
                 elif row is None:
                     inserts.append((s.id, course.id, course.client_id, seq, *values))
+                    touched.add(course.id)
                     children.add(course, s)
                     self.entries.append(_write_entry(s.id, course.client_id, content_hash))
                 else:
                     updates.append((seq, *values, s.id))
+                    touched.add(course.id)
                     children.add(course, s)
                     self.entries.append(_write_entry(s.id, course.client_id, content_hash))
                 if _status_changes(row, s):
                     statuses.append((s.status.value, s.id))
-                signatures.append((course.client_id, s, content_hash))
+                signatures.append((course.client_id, s, content_hash, data.get("signatures") or []))
                 if data.get("addenda"):
                     addenda.append((course.client_id, s.id, data["addenda"]))
         c = self.conn
@@ -306,6 +313,7 @@ class Writer:
             "UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", [(q, i, q) for q, i in reseq]
         )
         children.write(c)
+        outcome_facts.refresh_points(c, touched)
         sigs = self._signatures(signatures)
         # Signed first (the amendment needs a signed note), amended once the amendment is in.
         c.executemany(
@@ -319,9 +327,10 @@ class Writer:
         )
         return len(inserts) + len(updates), len(reseq), sigs, added
 
-    def _signatures(self, per_session: list[tuple[str, Session, str]]) -> int:
-        """Append new signatures; stored ones must come first and be unchanged (append-only)."""
-        wanted = [s.id for _, s, _ in per_session]
+    def _signatures(self, per_session: list[tuple[str, Session, str, list[dict[str, Any]]]]) -> int:
+        """Append new signatures; stored ones must come first and be unchanged (append-only).
+        Each session comes with its signatures' data (as unstructured with the session)."""
+        wanted = [s.id for _, s, _, _ in per_session]
         stored: dict[str, list[str]] = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
@@ -332,9 +341,9 @@ class Writer:
             ):
                 stored.setdefault(sid, []).append(doc)
         rows = []
-        for client_id, s, content_hash in per_session:
+        for client_id, s, content_hash, data in per_session:
             have = stored.get(s.id, [])
-            docs = [to_json(unstructure(g)) for g in s.signatures]
+            docs = [to_json(g) for g in data]
             if docs[: len(have)] != have:
                 raise ImmutableError(
                     f"session {s.id!r}: its stored signatures cannot be changed or removed"
@@ -494,7 +503,7 @@ def _status_changes(row: tuple[Any, ...] | None, s: Session) -> bool:
 
 def _same_content(s: Session, course_id: str, row: tuple[Any, ...], doc: str) -> bool:
     """Whether a stored session has the incoming content; raises if signed content would change."""
-    _, stored_course, status, _, stored_doc = row
+    _, stored_course, status, _, stored_doc, _ = row
     if stored_course != course_id:
         raise StoreError(f"session {s.id!r} belongs to course {stored_course!r} in the store")
     if status != NoteStatus.DRAFT.value:
