@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import CACHE, absolute, interleaved, median_time, ratio, report
+from _common import CACHE, absolute, interleaved, median_time, ratio
 
 from kapnotes.outcomes import clinic_summary, course_outcomes
 from kapnotes.store import open_store

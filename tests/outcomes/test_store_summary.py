@@ -270,7 +270,9 @@ def test_a_store_with_at_home_measures_is_summarised_course_by_course() -> None:
     # evening before the first dose) becomes the baseline and the counts change.
     from kapnotes.serialization import from_data
     from tests.athome.builders import home_phq9, record
-    from tests.billing.builders import phq9 as phq9_of, session as session_of, t
+    from tests.billing.builders import phq9 as phq9_of
+    from tests.billing.builders import session as session_of
+    from tests.billing.builders import t
 
     intake = {**session_of("s-intake", "intake", "09:00", "10:00",
                            measures=[phq9_of("m-intake", "2026-02-02", [1] * 9)]),
