@@ -64,9 +64,10 @@ DEFAULT_FORMATS: dict[SessionKind, str] = {
 }
 
 #: Below this many notes a worker pool costs more than it saves. Measured with
-#: ``benchmarks/bench_batch.py --threshold``: 1 against 2 workers, interleaved, on 4 to 64
-#: Word and Markdown notes; see docs/architecture.md ("Batch rendering").
-PARALLEL_THRESHOLD = 24
+#: ``benchmarks/bench_batch.py --threshold``: 1 against 2 workers, interleaved, on 11 to 66
+#: Word and Markdown notes (quiet, 2026-12-03: slower up to 22 notes, faster from 33); see
+#: docs/architecture.md ("Batch rendering").
+PARALLEL_THRESHOLD = 32
 
 #: The most notes of one course a worker renders as one unit (longer courses are cut).
 MAX_UNIT = 24
