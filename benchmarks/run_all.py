@@ -32,14 +32,21 @@ def scripts() -> list[Path]:
 
 
 def busiest_processes(limit: int = 5) -> list[str]:
-    """The other processes using the most CPU right now (from ``ps``), to say what else ran."""
+    """The other processes using the most CPU right now (from ``ps``), to say what else ran;
+    every process is listed (another Python's test run is the likeliest competitor) but this
+    one and ``ps`` itself."""
     try:
-        out = subprocess.run(["ps", "-eo", "pcpu,comm", "--sort=-pcpu", "--no-headers"],
+        out = subprocess.run(["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu", "--no-headers"],
                              capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return []
-    rows = [line.strip() for line in out.splitlines() if line.strip()]
-    return [r for r in rows if not r.endswith((" ps", "python", "python3"))][:limit]
+    rows = []
+    for line in out.splitlines():
+        pid, _, rest = line.strip().partition(" ")
+        if not pid.isdigit() or int(pid) == os.getpid() or rest.strip().endswith(" ps"):
+            continue
+        rows.append(rest.strip())
+    return rows[:limit]
 
 
 def main() -> int:
