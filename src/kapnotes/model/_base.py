@@ -220,12 +220,12 @@ def model(cls: C) -> C:
     cls.__attrs_post_init__ = _post_init  # type: ignore[attr-defined]
     if _plain_attrs(cls):
         return attrs.frozen(kw_only=True)(cls)  # type: ignore[no-any-return]
-    options = {"kw_only": True, "eq": False, "repr": False}
+    options: dict[str, Any] = {"kw_only": True, "eq": False, "repr": False}
     shell = _lazy.lazy_frozen(cls, options, _on_first_use)
     if shell is not None:
         shell.__ne__ = _ne  # type: ignore[assignment]
         return shell  # type: ignore[return-value]
-    built: C = attrs.frozen(**options)(cls)
+    built: C = attrs.frozen(kw_only=True, eq=False, repr=False)(cls)
     _on_first_use(built)
     return built
 

@@ -18,6 +18,7 @@ two threads that first use a class at once get the same, complete class.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -73,7 +74,7 @@ def _is_class_var(annotation: Any) -> bool:
 def _own_field_names(cls: type) -> tuple[str, ...] | None:
     """The fields ``cls`` itself defines, in attrs' order (None: attrs would refuse the class)."""
     counting = type(attrs.field())
-    annotations = cls.__dict__.get("__annotations__", {})
+    annotations = inspect.get_annotations(cls)
     specs = {n for n, v in cls.__dict__.items() if isinstance(v, counting)}
     annotated = tuple(n for n, t in annotations.items() if not _is_class_var(t))
     if specs <= set(annotated):  # auto_attribs: every annotated name is a field
@@ -173,12 +174,11 @@ def build(shell: type) -> None:
             if base in _pending:
                 build(base)
         made = attrs.frozen(**options)(definition)
-        if made.__slots__ != shell.__slots__:  # pragma: no cover - a definition not mirrored
-            raise TypeError(
-                f"{shell.__qualname__}: the lazily made class has slots {shell.__slots__}, "
-                f"attrs made {made.__slots__}"
-            )
-        layout = set(made.__slots__)
+        slots, expected = made.__dict__["__slots__"], shell.__dict__["__slots__"]
+        if slots != expected:  # pragma: no cover - a definition this module does not mirror
+            raise TypeError(f"{shell.__qualname__}: the lazily made class has the slots "
+                            f"{expected}, attrs made {slots}")
+        layout = set(slots)
         for name, value in made.__dict__.items():
             if name in _NOT_COPIED or name in layout:
                 continue
