@@ -145,41 +145,48 @@ def test_a_lazily_made_class_is_an_attrs_class_in_every_respect():
 
 
 def test_creating_the_first_object_builds_the_class():
-    Base, Child = define()
+    _, Child = define()
     assert Child(dose=1.0).note == ""
     assert not _lazy.is_pending(Child)
     assert inspect.signature(Child).parameters["note"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def test_cattrs_builds_the_class_it_reads():
-    Base, Child = define()
+    _, Child = define()
     got = converter().structure({"dose": 3.0, "note": "n"}, Child)
     assert got == Child(dose=3.0, note="n")
     assert converter().unstructure(got) == {"dose": 3.0, "note": "n"}
 
 
+def first_use_at_once(child: type, threads: int = 4) -> tuple[list[object], list[BaseException]]:
+    """``threads`` threads released together, each using ``child`` first (half by creating an
+    object, half by ``attrs.fields``); what each got, and what was raised."""
+    start = threading.Barrier(threads)
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def use(how: int) -> None:
+        start.wait()
+        try:
+            if how % 2:
+                results.append(attrs.fields(child))
+            else:
+                results.append(attrs.fields(type(child(dose=1.0, note=str(how)))))
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    running = [threading.Thread(target=use, args=(i,)) for i in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    return results, errors
+
+
 def test_two_threads_using_a_class_first_at_once_get_the_same_class():
     for _ in range(20):
-        Base, Child = define()
-        start = threading.Barrier(4)
-        results: list[object] = []
-        errors: list[BaseException] = []
-
-        def use(how: int, child: type = Child) -> None:
-            start.wait()
-            try:
-                if how % 2:
-                    results.append(attrs.fields(child))
-                else:
-                    results.append(attrs.fields(type(child(dose=1.0, note=str(how)))))
-            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-                errors.append(exc)
-
-        threads = [threading.Thread(target=use, args=(i,)) for i in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _, Child = define()
+        results, errors = first_use_at_once(Child)
         assert errors == []
         assert len(results) == 4 and all(r is results[0] for r in results)
 
