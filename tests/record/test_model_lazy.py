@@ -205,3 +205,20 @@ def test_no_model_class_is_left_half_built():
         attrs.fields(cls)
         assert not _lazy.is_pending(cls)
         assert not any(isinstance(v, _lazy._Pending) for v in cls.__dict__.values()), cls
+
+
+def test_building_the_converter_imports_no_rules_and_reads_plugin_sections_after():
+    """The clinic configuration's plugin sections are recognised without importing the rules
+    first (the converter looks for the class among the loaded modules)."""
+    out = fresh(
+        "import sys, kapnotes.serialization\n"
+        "c = kapnotes.serialization.converter()\n"
+        "print('kapnotes.rules.plugin_config' in sys.modules)\n"
+        "from kapnotes.rules.plugin_config import PluginSections\n"
+        "try:\n"
+        "    c.structure({'nobody': {}}, PluginSections)\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__)\n"
+        "print(c.unstructure(PluginSections({})))\n"
+    )
+    assert out.splitlines() == ["False", "ClassValidationError", "{}"]

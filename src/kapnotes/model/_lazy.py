@@ -25,10 +25,14 @@ from typing import Any
 
 import attrs
 
-#: What attrs writes into a frozen, slotted, keyword-only class made with eq=False, repr=False,
-#: plus the methods ``model`` makes on first use. Each stands as a :class:`_Pending` until built.
+#: What attrs writes into a frozen, slotted class (and the methods ``model`` makes on first use).
+#: Each stands as a :class:`_Pending` until built; those attrs did not write are then removed.
 _ATTRS_MADE = (
     "__attrs_attrs__",
+    "__eq__",
+    "__ne__",
+    "__hash__",
+    "__repr__",
     "__attrs_props__",
     "__init__",
     "__match_args__",
@@ -40,6 +44,7 @@ _ATTRS_MADE = (
 #: ClassVar spellings, as attrs recognises them in string annotations.
 _CLASSVAR_PREFIXES = ("typing.ClassVar", "t.ClassVar", "ClassVar", "typing_extensions.ClassVar")
 
+_COUNTING = type(attrs.field())
 _lock = threading.RLock()
 #: Shell -> (definition class, attrs options, what to do with the built class, its field names).
 _pending: dict[type, tuple[type, dict[str, Any], Callable[[type], None], frozenset[str]]] = {}
@@ -73,9 +78,8 @@ def _is_class_var(annotation: Any) -> bool:
 
 def _own_field_names(cls: type) -> tuple[str, ...] | None:
     """The fields ``cls`` itself defines, in attrs' order (None: attrs would refuse the class)."""
-    counting = type(attrs.field())
     annotations = inspect.get_annotations(cls)
-    specs = {n for n, v in cls.__dict__.items() if isinstance(v, counting)}
+    specs = {n for n, v in cls.__dict__.items() if isinstance(v, _COUNTING)}
     annotated = tuple(n for n, t in annotations.items() if not _is_class_var(t))
     if specs <= set(annotated):  # auto_attribs: every annotated name is a field
         return annotated
@@ -132,8 +136,6 @@ def lazy_frozen(cls: type, options: dict[str, Any], finish: Callable[[type], Non
     _fix_closures(shell, cls)
     for name in _ATTRS_MADE:
         setattr(shell, name, _Pending(shell, name))
-    for name in ("__eq__", "__hash__", "__repr__"):
-        setattr(shell, name, _Pending(shell, name))
     with _lock:
         _pending[shell] = (cls, options, finish, frozenset((*inherited, *own)))
     return shell
@@ -186,10 +188,21 @@ def build(shell: type) -> None:
                 continue
             type.__setattr__(shell, name, value)
         finish(shell)  # before the stand-ins go: a lookup meanwhile still waits for the lock
-        for name in (*_ATTRS_MADE, "__eq__", "__hash__", "__repr__"):
+        for name in _ATTRS_MADE:
             if isinstance(shell.__dict__.get(name), _Pending):
                 type.__delattr__(shell, name)
         del _pending[shell]
 
 
 _MISSING = object()
+
+
+def _as_made(_built: type) -> None:
+    pass
+
+
+def frozen(cls: type) -> type:
+    """``@attrs.frozen``, with the class's attrs machinery made on its first use. (Import it
+    as ``attrs.frozen`` under ``TYPE_CHECKING``, so that type checkers see an attrs class.)"""
+    shell = lazy_frozen(cls, {}, _as_made)
+    return attrs.frozen(cls) if shell is None else shell
