@@ -221,9 +221,8 @@ def model(cls: C) -> C:
     if _plain_attrs(cls):
         return attrs.frozen(kw_only=True)(cls)  # type: ignore[no-any-return]
     options: dict[str, Any] = {"kw_only": True, "eq": False, "repr": False}
-    shell = _lazy.lazy_frozen(cls, options, _on_first_use)
+    shell = _lazy.lazy_frozen(cls, options, _on_first_use, {"__ne__": _ne})
     if shell is not None:
-        shell.__ne__ = _ne  # type: ignore[assignment]
         return shell  # type: ignore[return-value]
     built: C = attrs.frozen(kw_only=True, eq=False, repr=False)(cls)
     _on_first_use(built)

@@ -55,7 +55,7 @@ class _Pending:
 
     __slots__ = ("name", "owner")
 
-    def __init__(self, owner: type, name: str) -> None:
+    def __set_name__(self, owner: type, name: str) -> None:  # the class statement's names it
         self.owner = owner
         self.name = name
 
@@ -94,8 +94,14 @@ def _field_names(cls: type) -> set[str]:
     return {a.name for a in attrs.fields(cls)}
 
 
-def lazy_frozen(cls: type, options: dict[str, Any], finish: Callable[[type], None]) -> type | None:
+def lazy_frozen(
+    cls: type,
+    options: dict[str, Any],
+    finish: Callable[[type], None],
+    extra: dict[str, Any] | None = None,
+) -> type | None:
     """The shell of ``attrs.frozen(**options)(cls)``, built on first use; then ``finish(built)``.
+    ``extra``: more entries of the shell's class dictionary (methods of the caller's own).
 
     None when the definition is one this module does not mirror (the caller builds it at once).
     """
@@ -132,10 +138,10 @@ def lazy_frozen(cls: type, options: dict[str, Any], finish: Callable[[type], Non
     body.update({n: existing[n] for n in slot_names if n in existing})
     body["__slots__"] = tuple(n for n in slot_names if n not in existing)
     body["__qualname__"] = cls.__qualname__
+    body.update({name: _Pending() for name in _ATTRS_MADE})
+    body.update(extra or {})
     shell: type = type(cls)(cls.__name__, cls.__bases__, body)
     _fix_closures(shell, cls)
-    for name in _ATTRS_MADE:
-        setattr(shell, name, _Pending(shell, name))
     with _lock:
         _pending[shell] = (cls, options, finish, frozenset((*inherited, *own)))
     return shell
