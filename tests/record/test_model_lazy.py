@@ -222,3 +222,34 @@ def test_building_the_converter_imports_no_rules_and_reads_plugin_sections_after
         "print(c.unstructure(PluginSections({})))\n"
     )
     assert out.splitlines() == ["False", "ClassValidationError", "{}"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_child_forked_while_a_thread_builds_can_build_classes():
+    out = fresh(
+        "import os, threading, time\n"
+        "from kapnotes.model import Clinic, _lazy\n"
+        "held, done = threading.Event(), threading.Event()\n"
+        "def hold():\n"
+        "    with _lazy._lock:\n"
+        "        held.set()\n"
+        "        done.wait()\n"
+        "t = threading.Thread(target=hold)\n"
+        "t.start()\n"
+        "held.wait()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(0 if Clinic(id='c-1', name='H').name == 'H' else 1)\n"
+        "for _ in range(200):\n"
+        "    got, status = os.waitpid(pid, os.WNOHANG)\n"
+        "    if got:\n"
+        "        break\n"
+        "    time.sleep(0.05)\n"
+        "else:\n"
+        "    os.kill(pid, 9)\n"
+        "    status = -1\n"
+        "done.set()\n"
+        "t.join()\n"
+        "print(status)\n"
+    )
+    assert out == "0"

@@ -13,12 +13,14 @@ respect. The shell is checked against what attrs made (the same slots), so a def
 module cannot mirror fails loudly instead of building a different class.
 
 The build holds one re-entrant lock (a class's bases are built first, under the same lock), so
-two threads that first use a class at once get the same, complete class.
+two threads that first use a class at once get the same, complete class; a forked child starts
+with the lock free.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +48,16 @@ _CLASSVAR_PREFIXES = ("typing.ClassVar", "t.ClassVar", "ClassVar", "typing_exten
 
 _COUNTING = type(attrs.field())
 _lock = threading.RLock()
+
+
+def _new_lock_in_child() -> None:
+    """A forked child (the batch workers) gets a free lock: a thread of the parent that held it
+    does not exist there. A class half made at the fork is still pending, so it is made again."""
+    global _lock
+    _lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 #: Shell -> (definition class, attrs options, what to do with the built class, its field names).
 _pending: dict[type, tuple[type, dict[str, Any], Callable[[type], None], frozenset[str]]] = {}
 
