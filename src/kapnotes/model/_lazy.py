@@ -12,6 +12,11 @@ would, and everything attrs wrote is copied onto the shell, which is then an att
 respect. The shell is checked against what attrs made (the same slots), so a definition this
 module cannot mirror fails loudly instead of building a different class.
 
+What attrs itself checks of a definition is checked at the first use too; the shell's own
+checks (the fields it finds, the slots) run at once, and a definition they do not cover — a
+field without an annotation, its own ``__slots__``, a ``cached_property``, a method attrs would
+write — is built by attrs at once instead.
+
 The build holds one re-entrant lock (a class's bases are built first, under the same lock), so
 two threads that first use a class at once get the same, complete class; a forked child starts
 with the lock free.
@@ -58,6 +63,7 @@ def _new_lock_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_new_lock_in_child)
+
 #: Shell -> (definition class, attrs options, what to do with the built class, its field names).
 _pending: dict[type, tuple[type, dict[str, Any], Callable[[type], None], frozenset[str]]] = {}
 
