@@ -13,7 +13,9 @@ compared, and each process's CPU time (user + system, from ``getrusage``) is pri
    built, the serialization edge) and the project converter built:
    ``import kapnotes; kapnotes.loads; kapnotes.serialization.converter()``.
    For information (no target): ``kapnotes.loads(<a minimal valid document>)``, which also
-   loads the plugins (reading a document checks it against what they registered).
+   loads the plugins (reading a document checks it against what they registered), and the
+   machinery's phases timed inside one process (``import kapnotes``, the model, the
+   serialization edge, ``converter()``).
 
 Byte-code is written before timing (``PYTHONDONTWRITEBYTECODE`` is dropped from the child
 environment and every contender runs twice untimed), as an installed kapnotes has it.
@@ -46,6 +48,20 @@ MINIMAL_DOCUMENT = '{"format": "kapnotes", "format_version": "1.0"}'
 MACHINERY = "import kapnotes; kapnotes.loads; kapnotes.serialization.converter()"
 LOADS_MINIMAL = f"import kapnotes; kapnotes.loads({MINIMAL_DOCUMENT!r})"
 BASELINE_IMPORT = "import attrs, cattrs"
+
+#: The machinery's phases, timed inside one fresh process (for information: where the time goes).
+PHASES = (
+    ("attrs+cattrs", "import attrs, cattrs"),
+    ("import kapnotes", "import kapnotes"),
+    ("kapnotes.model", "import kapnotes.model"),
+    ("serialization edge", "import kapnotes.serialization; kapnotes.loads"),
+    ("converter()", "kapnotes.serialization.converter()"),
+)
+PHASES_SCRIPT = "\n".join(
+    ["import time", "_t = [time.perf_counter()]"]
+    + [f"{code}; _t.append(time.perf_counter())" for _, code in PHASES]
+    + ["print(' '.join(f'{(b - a) * 1000:.3f}' for a, b in zip(_t, _t[1:])))"]
+)
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -151,6 +167,19 @@ def bench_import(repeat: int) -> None:
     cpu_line(loads)
 
 
+def bench_phases(repeat: int) -> None:
+    """The median of each phase of the machinery over ``repeat`` fresh processes."""
+    runs: list[list[float]] = []
+    for i in range(repeat + 1):  # the first run is a warm-up
+        done = subprocess.run([PY, "-c", PHASES_SCRIPT], env=_env(), capture_output=True,
+                              text=True, check=True)
+        if i:
+            runs.append([float(x) for x in done.stdout.split()])
+    medians = [statistics.median(r[i] for r in runs) for i in range(len(PHASES))]
+    shown = "   ".join(f"{name} {ms:.1f}" for (name, _), ms in zip(PHASES, medians, strict=True))
+    print(f"{'  phases in one process (median ms)':<52} {shown}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -165,6 +194,7 @@ def main() -> None:
         cache.mkdir()
         same = bench_help(repeat, cache)
     bench_import(repeat)
+    bench_phases(repeat)
     if not same:
         sys.exit("bench_cold_start: the help listed from the command cache differs from the help")
 

@@ -349,6 +349,7 @@ def _share_out(
         initargs=(str(store.path), key, job),
     )
     pending: set[Future[_Done]] = set()
+    finished: set[Future[_Done]] = set()  # ended, not yet audited
     errors: list[BaseException] = []
 
     def finish(done: _Done) -> list[tuple[str, Path]]:
@@ -360,15 +361,16 @@ def _share_out(
         pending = {pool.submit(_work, u) for u in units}  # in this order: largest first
         while pending and not errors:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield from written(finish(future.result()))
+            while finished:
+                yield from written(finish(finished.pop().result()))
     finally:
         # Stopped by an error, or by the caller: units not started are cancelled; those under
         # way end, and what they wrote is audited before the error (if any) is raised.
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True)
-        for future in pending:
+        # Units that ended together with the one whose file the caller stopped at count too.
+        for future in (*finished, *pending):
             if future.cancelled():
                 continue
             exc = future.exception()

@@ -30,6 +30,7 @@ else:  # pragma: no cover
 import attrs
 
 from kapnotes.errors import ModelError, Problem
+from kapnotes.model import _lazy
 
 #: A check returns None when the value is fine, else a message, or (sub-path, message) to point
 #: inside the value (``("[2]", "...")`` for the third element of a tuple).
@@ -189,7 +190,9 @@ def _plain_attrs(cls: type) -> bool:
     if any(n in cls.__dict__ for n in _EQ_HASH_REPR):
         return True
     specs: list[Any] = [v for v in cls.__dict__.values() if type(v).__name__ == "_CountingAttr"]
-    specs += [a for base in cls.__mro__[1:] if attrs.has(base) for a in attrs.fields(base)]
+    # A base still to be built was made lazily, so it has none of these (and stays unbuilt).
+    specs += [a for base in cls.__mro__[1:] if not _lazy.is_pending(base) and attrs.has(base)
+              for a in attrs.fields(base)]
     return any(
         getattr(a, "eq_key", None) is not None
         or callable(getattr(a, "repr", True))
@@ -198,22 +201,31 @@ def _plain_attrs(cls: type) -> bool:
     )
 
 
+def _on_first_use(built: type) -> None:
+    for name in ("__eq__", "__hash__", "__repr__"):
+        setattr(built, name, _OnFirstUse(built, name))
+    built.__ne__ = _ne  # type: ignore[assignment]
+
+
 @dataclass_transform(
     frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field, field)
 )
 def model(cls: C) -> C:
     """Make ``cls`` a frozen, keyword-only attrs class whose invariants are checked on creation.
 
-    Its ``__eq__``, ``__hash__`` and ``__repr__`` are attrs' own, made on first use."""
+    Its ``__eq__``, ``__hash__`` and ``__repr__`` are attrs' own, made on first use; the rest of
+    what attrs makes is made on the class's first use too (:mod:`kapnotes.model._lazy`)."""
     if "__attrs_post_init__" in cls.__dict__:
         raise TypeError(f"{cls.__name__}: use _invariants(), not __attrs_post_init__")
     cls.__attrs_post_init__ = _post_init  # type: ignore[attr-defined]
     if _plain_attrs(cls):
         return attrs.frozen(kw_only=True)(cls)  # type: ignore[no-any-return]
+    options: dict[str, Any] = {"kw_only": True, "eq": False, "repr": False}
+    shell = _lazy.lazy_frozen(cls, options, _on_first_use, {"__ne__": _ne})
+    if shell is not None:
+        return shell  # type: ignore[return-value]
     built: C = attrs.frozen(kw_only=True, eq=False, repr=False)(cls)
-    for name in ("__eq__", "__hash__", "__repr__"):
-        setattr(built, name, _OnFirstUse(built, name))
-    built.__ne__ = _ne  # type: ignore[assignment]
+    _on_first_use(built)
     return built
 
 

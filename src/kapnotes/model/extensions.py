@@ -22,9 +22,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:  # type checkers know attrs' own decorator
+    from attrs import frozen
+else:
+    from kapnotes.model._lazy import frozen
 
 __all__ = [
     "EXTENSION_HOSTS",
@@ -55,7 +60,7 @@ NAMESPACE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _URL_RE = re.compile(r"^https?://[^\s]+$")
 
 
-@attrs.frozen
+@frozen
 class Extension:
     """A plugin's extension of one host: its namespace, its fields class, its FHIR URL.
 
@@ -107,7 +112,7 @@ class Extension:
         return f"{self.namespace}.{self.host}"
 
 
-@attrs.frozen
+@frozen
 class UnknownExtension:
     """The value of a namespace no installed plugin declares, kept as read.
 

@@ -18,6 +18,7 @@ import enum
 import json
 import math
 import re
+import sys
 import threading
 import typing
 from collections.abc import Callable
@@ -325,6 +326,14 @@ def _unstructure_extensions(c: cattrs.Converter, ext: Extensions) -> dict[str, A
     }
 
 
+def _is_plugin_sections(t: Any) -> bool:
+    """Whether ``t`` is the clinic configuration's ``PluginSections``: by a look at the loaded
+    modules, so that building the converter does not import the rules (a class of a module not
+    imported is not being read)."""
+    module = sys.modules.get("kapnotes.rules.plugin_config")
+    return module is not None and t is getattr(module, "PluginSections", None)
+
+
 def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
     c = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True, omit_if_default=True)
     # cattrs dispatches primitives by singledispatch, so a ``str`` hook also receives str-based
@@ -437,11 +446,12 @@ def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
         return c.unstructure(obj, unstructure_as=type(obj))
 
     c.register_unstructure_hook(Extensions, lambda ext: _unstructure_extensions(c, ext))
-    from kapnotes.rules.plugin_config import PluginSections
-
-    c.register_structure_hook(PluginSections, lambda v, _t: _structure_plugin_sections(c, v, registry))
-    c.register_unstructure_hook(
-        PluginSections, lambda ps: {n: c.unstructure(v, unstructure_as=type(v)) for n, v in ps.items()}
+    c.register_structure_hook_func(
+        _is_plugin_sections, lambda v, _t: _structure_plugin_sections(c, v, registry)
+    )
+    c.register_unstructure_hook_func(
+        _is_plugin_sections,
+        lambda ps: {n: c.unstructure(v, unstructure_as=type(v)) for n, v in ps.items()},
     )
     c.register_unstructure_hook_func(lambda t: t is Intervention, by_runtime_class)
     c.register_unstructure_hook_func(lambda t: t == MonitoringEntry, by_runtime_class)

@@ -1,0 +1,232 @@
+"""Model classes whose attrs machinery is made on first use.
+
+``import kapnotes.model`` defines some 60 classes, and attrs spends about a quarter of a
+millisecond on each (its attributes, the generated ``__init__`` compiled, the slotted class
+rebuilt), while a run of kapnotes uses few of them. So :func:`lazy_frozen` makes at once only the
+class that the module binds and everyone refers to — a *shell*: the same name, bases, methods and
+``__slots__`` that attrs would give it — and leaves in it stand-ins for what attrs writes
+(``__attrs_attrs__``, ``__init__``, ``__setattr__``, ``__getstate__``, ...). The first use of any
+of them (``attrs.fields``/``attrs.has``, creating an object, pickling, ``==``) builds the class:
+attrs makes its own frozen slotted class from the definition, exactly as ``@attrs.frozen``
+would, and everything attrs wrote is copied onto the shell, which is then an attrs class in every
+respect. The shell is checked against what attrs made (the same slots), so a definition this
+module cannot mirror fails loudly instead of building a different class.
+
+What attrs itself checks of a definition is checked at the first use too; the shell's own
+checks (the fields it finds, the slots) run at once, and a definition they do not cover — a
+field without an annotation, its own ``__slots__``, a ``cached_property``, a method attrs would
+write — is built by attrs at once instead.
+
+The build holds one re-entrant lock (a class's bases are built first, under the same lock), so
+two threads that first use a class at once get the same, complete class; a forked child starts
+with the lock free.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+#: What attrs writes into a frozen, slotted class (and the methods ``model`` makes on first use).
+#: Each stands as a :class:`_Pending` until built; those attrs did not write are then removed.
+_ATTRS_MADE = (
+    "__attrs_attrs__",
+    "__eq__",
+    "__ne__",
+    "__hash__",
+    "__repr__",
+    "__attrs_props__",
+    "__init__",
+    "__match_args__",
+    "__setattr__",
+    "__delattr__",
+    "__getstate__",
+    "__setstate__",
+)
+#: ClassVar spellings, as attrs recognises them in string annotations.
+_CLASSVAR_PREFIXES = ("typing.ClassVar", "t.ClassVar", "ClassVar", "typing_extensions.ClassVar")
+
+_COUNTING = type(attrs.field())
+_lock = threading.RLock()
+
+
+def _new_lock_in_child() -> None:
+    """A forked child (the batch workers) gets a free lock: a thread of the parent that held it
+    does not exist there. A class half made at the fork is still pending, so it is made again."""
+    global _lock
+    _lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+#: Shell -> (definition class, attrs options, what to do with the built class, its field names).
+_pending: dict[type, tuple[type, dict[str, Any], Callable[[type], None], frozenset[str]]] = {}
+
+
+class _Pending:
+    """Stands for ``owner.<name>`` until the owner is built; the first lookup builds it."""
+
+    __slots__ = ("name", "owner")
+
+    def __set_name__(self, owner: type, name: str) -> None:  # the class statement's names it
+        self.owner = owner
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        build(self.owner)
+        return getattr(objtype if obj is None else obj, self.name)
+
+
+def is_pending(cls: type) -> bool:
+    """Whether ``cls`` is a shell whose attrs machinery is not made yet."""
+    return isinstance(cls.__dict__.get("__attrs_attrs__"), _Pending)
+
+
+def _is_class_var(annotation: Any) -> bool:
+    text = str(annotation)
+    if text[:1] in "'\"" and text[-1:] in "'\"":
+        text = text[1:-1]
+    return text.startswith(_CLASSVAR_PREFIXES)
+
+
+def _own_field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields ``cls`` itself defines, in attrs' order (None: attrs would refuse the class)."""
+    annotations = inspect.get_annotations(cls)
+    specs = {n for n, v in cls.__dict__.items() if isinstance(v, _COUNTING)}
+    annotated = tuple(n for n, t in annotations.items() if not _is_class_var(t))
+    if specs <= set(annotated):  # auto_attribs: every annotated name is a field
+        return annotated
+    return None  # unannotated fields: left to attrs (built at once)
+
+
+def _field_names(cls: type) -> set[str]:
+    """Every field name of an attrs class or shell, without building it."""
+    found = _pending.get(cls)
+    if found is not None:
+        return set(found[3])
+    return {a.name for a in attrs.fields(cls)}
+
+
+def lazy_frozen(
+    cls: type,
+    options: dict[str, Any],
+    finish: Callable[[type], None],
+    extra: dict[str, Any] | None = None,
+) -> type | None:
+    """The shell of ``attrs.frozen(**options)(cls)``, built on first use; then ``finish(built)``.
+    ``extra``: more entries of the shell's class dictionary (methods of the caller's own).
+
+    None when the definition is one this module does not mirror (the caller builds it at once).
+    """
+    if options.get("slots", True) is not True or options.get("weakref_slot", True) is not True:
+        return None
+    own = _own_field_names(cls)
+    if own is None or "__slots__" in cls.__dict__ or "__attrs_pre_init__" in cls.__dict__:
+        return None
+    if any(n in cls.__dict__ for n in _ATTRS_MADE) or any(
+        type(v).__name__ == "cached_property" for v in cls.__dict__.values()
+    ):
+        return None
+    bases = [b for b in cls.__mro__[1:-1] if "__attrs_attrs__" in b.__dict__]
+    inherited: set[str] = set()
+    for base in bases:
+        inherited |= _field_names(base)
+    inherited -= set(own)
+    # As attrs' slotted class: slots for the own fields (a base's slot reused), and __weakref__.
+    existing: dict[str, Any] = {}
+    weakref_inherited = False
+    for base in cls.__mro__[1:-1]:
+        if base.__dict__.get("__weakref__") is not None:
+            weakref_inherited = True
+        existing.update({n: getattr(base, n) for n in getattr(base, "__slots__", [])})
+    names = own
+    if (
+        "__weakref__" not in getattr(cls, "__slots__", ())
+        and "__weakref__" not in names
+        and not weakref_inherited
+    ):
+        names += ("__weakref__",)
+    slot_names = [n for n in names if n not in inherited]
+    body = {k: v for k, v in cls.__dict__.items() if k not in (*own, "__dict__", "__weakref__")}
+    body.update({n: existing[n] for n in slot_names if n in existing})
+    body["__slots__"] = tuple(n for n in slot_names if n not in existing)
+    body["__qualname__"] = cls.__qualname__
+    body.update({name: _Pending() for name in _ATTRS_MADE})
+    body.update(extra or {})
+    shell: type = type(cls)(cls.__name__, cls.__bases__, body)
+    _fix_closures(shell, cls)
+    with _lock:
+        _pending[shell] = (cls, options, finish, frozenset((*inherited, *own)))
+    return shell
+
+
+def _fix_closures(new: type, old: type) -> None:
+    """Methods that name ``__class__`` (no-argument ``super()``) point at the new class (as
+    attrs does for its slotted rebuild)."""
+    for item in new.__dict__.values():
+        if isinstance(item, (classmethod, staticmethod)):
+            cells = getattr(item.__func__, "__closure__", None)
+        elif isinstance(item, property):
+            cells = getattr(item.fget, "__closure__", None)
+        else:
+            cells = getattr(item, "__closure__", None)
+        for cell in cells or ():
+            try:
+                match = cell.cell_contents is old
+            except ValueError:  # an empty cell
+                continue
+            if match:
+                cell.cell_contents = new
+
+
+#: Entries of the class attrs made that are its own layout or already the shell's.
+_NOT_COPIED = frozenset({"__slots__", "__dict__", "__weakref__", "__module__", "__qualname__",
+                         "__doc__", "__annotations__"})
+
+
+def build(shell: type) -> None:
+    """Make ``shell``'s attrs machinery now (its bases' first); nothing if it is made."""
+    with _lock:
+        found = _pending.get(shell)
+        if found is None:
+            return
+        definition, options, finish, _ = found
+        for base in shell.__mro__[1:-1]:
+            if base in _pending:
+                build(base)
+        made = attrs.frozen(**options)(definition)
+        slots, expected = made.__dict__["__slots__"], shell.__dict__["__slots__"]
+        if slots != expected:  # pragma: no cover - a definition this module does not mirror
+            raise TypeError(f"{shell.__qualname__}: the lazily made class has the slots "
+                            f"{expected}, attrs made {slots}")
+        layout = set(slots)
+        for name, value in made.__dict__.items():
+            if name in _NOT_COPIED or name in layout:
+                continue
+            if definition.__dict__.get(name, _MISSING) is value:
+                continue
+            type.__setattr__(shell, name, value)
+        finish(shell)  # before the stand-ins go: a lookup meanwhile still waits for the lock
+        for name in _ATTRS_MADE:
+            if isinstance(shell.__dict__.get(name), _Pending):
+                type.__delattr__(shell, name)
+        del _pending[shell]
+
+
+_MISSING = object()
+
+
+def _as_made(_built: type) -> None:
+    pass
+
+
+def frozen(cls: type) -> type:
+    """``@attrs.frozen``, with the class's attrs machinery made on its first use. (Import it
+    as ``attrs.frozen`` under ``TYPE_CHECKING``, so that type checkers see an attrs class.)"""
+    shell = lazy_frozen(cls, {}, _as_made)
+    return attrs.frozen(cls) if shell is None else shell
