@@ -18,11 +18,12 @@ from typing import TextIO
 
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Document
+from kapnotes.store import bulk
 from kapnotes_fhir import resources
 from kapnotes_fhir.context import ExportContext, Settings, as_view
 from kapnotes_fhir.ids import resource_uuid
 from kapnotes_fhir.ndjson_workers import course_lines, parallel_plan
-from kapnotes_fhir.record import record_entries
+from kapnotes_fhir.record import course_entries, record_entries
 
 #: Every resource type the exporter can write.
 RESOURCE_TYPES = (
@@ -104,9 +105,15 @@ def export_ndjson(record: RecordView | Document, options: ExportOptions | None, 
             for entry in record_entries(ctx):
                 files.add(entry.type, line(entry.resource))
         else:
+            store, ids, n_workers = plan
             for entry in resources.people(ctx):  # as record_entries: people first, then the courses
                 files.add(entry.type, line(entry.resource))
-            batches = course_lines(ctx, *plan)
+            # The first course here: forked workers inherit what it prepared (the decoder's
+            # generated code, the formats' and rules' lazy set-up) instead of each doing it again.
+            for course in bulk.read_courses(store, ids[:1]):
+                for entry in course_entries(ctx, course):
+                    files.add(entry.type, line(entry.resource))
+            batches = course_lines(ctx, store, ids[1:], n_workers)
             try:
                 for batch in batches:
                     for rtype, text in batch.items():

@@ -19,8 +19,9 @@ How it stays the same export as in one process:
   its ``.part`` files; the batches not started are cancelled and the workers end (also when
   the export is stopped early: Ctrl-C, an error writing). A worker that dies is a
   :class:`~kapnotes_fhir.context.FhirExportError`.
-* **Workers are forked** where the platform can (they inherit the loaded plugins and prepared
-  formats), each in a session of its own (:func:`kapnotes.batch.own_session`, for the reason
+* **Workers are forked** where the platform can, after this process has exported the first
+  course (so they inherit the loaded plugins, the decoder's generated code and the formats'
+  prepared state instead of each preparing them again), each in a session of its own (:func:`kapnotes.batch.own_session`, for the reason
   given there), and build their :class:`~kapnotes_fhir.context.ExportContext` from the same
   clinic, clinicians, clients and settings as this process's. The export is audited once, by
   the caller (as in one process); workers never write to the store.
@@ -93,8 +94,6 @@ def course_lines(
 ) -> Generator[dict[str, str], None, None]:
     """The lines of courses ``ids``, a batch at a time, in course order, built by ``n_workers``
     worker processes (each batch: resource type -> its lines, joined)."""
-    from kapnotes_fhir.ndjson import line  # noqa: F401 - imported before forking: workers inherit it
-
     assert store.path is not None
     job = _Job(str(store.path), ctx.settings, ctx.clinic, tuple(ctx.clinicians.values()), ctx.view.clients)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
