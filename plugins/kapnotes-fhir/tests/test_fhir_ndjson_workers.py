@@ -224,3 +224,19 @@ def test_the_workers_option_from_the_command_line(big_store, tmp_path):
     with open_store(db, create=False, read_only=True) as store:  # audited once per export, by this process
         rows = store.conn.execute("SELECT count(*) FROM audit WHERE action = 'export'").fetchone()[0]
     assert rows == 2 * 40
+
+
+def test_an_encrypted_store_is_exported_in_one_process(tmp_path, monkeypatch):
+    pytest.importorskip("sqlcipher3")
+    monkeypatch.setattr(ndjson_workers, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(bulk, "BATCH", 1)  # would go to workers, were it not encrypted
+    key = b"k" * 32
+    db = tmp_path / "encrypted.db"
+    with open_store(db, key=key) as store:
+        store.save(build_document(clients=3), actor="test")
+    with open_store(db, create=False, key=key, read_only=True) as store:
+        view = RecordView.of_store(store)
+        settings = Settings.from_options(ExportOptions(extra={"workers": 2}), note_content=("text",))
+        assert ndjson_workers.parallel_plan(view, settings) is None  # the key is not kept to hand on
+        paths = export_ndjson(view, ExportOptions(extra={"workers": 2}), tmp_path / "out")
+    assert len(_lines((tmp_path / "out" / "Encounter.ndjson").read_bytes())) == 33 and paths
