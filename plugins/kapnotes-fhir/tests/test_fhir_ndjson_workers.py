@@ -240,3 +240,22 @@ def test_an_encrypted_store_is_exported_in_one_process(tmp_path, monkeypatch):
         assert ndjson_workers.parallel_plan(view, settings) is None  # the key is not kept to hand on
         paths = export_ndjson(view, ExportOptions(extra={"workers": 2}), tmp_path / "out")
     assert len(_lines((tmp_path / "out" / "Encounter.ndjson").read_bytes())) == 33 and paths
+
+
+def _dying(ids: list[str]) -> object:
+    """A worker that ends at once (killed, out of memory): no result, no exception."""
+    import os
+
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_a_clear_error_and_writes_no_file(big_store, tmp_path, monkeypatch):
+    monkeypatch.setattr(ndjson_workers, "_work", _dying)  # forked workers inherit it
+    out = tmp_path / "out"
+    with (
+        pytest.raises(FhirExportError, match="a worker process of the NDJSON export ended unexpectedly"),
+        open_store(big_store, create=False, read_only=True) as store,
+    ):
+        export_ndjson(RecordView.of_store(store), ExportOptions(extra={"workers": 2}), out)
+    assert list(out.iterdir()) == []
+    assert multiprocessing.active_children() == []

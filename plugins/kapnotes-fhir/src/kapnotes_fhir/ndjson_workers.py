@@ -110,16 +110,16 @@ def course_lines(
         while queue:
             try:
                 done = queue.popleft().result()
+                following = next(batches, None)
+                if following is not None:  # the next batch starts before this one is written
+                    queue.append(pool.submit(_work, following))
             except BrokenProcessPool as exc:
                 raise FhirExportError(
                     f"a worker process of the NDJSON export ended unexpectedly ({exc}); "
-                    "nothing was written (try workers=1 to export in one process)"
+                    "no file was written (workers=1 exports in one process)"
                 ) from None
             if done.error is not None:
                 raise done.error.rebuild()
-            following = next(batches, None)
-            if following is not None:  # the next batch starts before this one is written
-                queue.append(pool.submit(_work, following))
             yield done.lines
     finally:
         for future in queue:
