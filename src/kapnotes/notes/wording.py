@@ -265,7 +265,7 @@ def attrs_rows(
     obj: Any, *, only: Sequence[str] | None = None, exclude: Iterable[str] = ()
 ) -> Rows:
     """``(label, value)`` for every populated field of an attrs object, in field order."""
-    cls = type(obj)
+    cls: type = type(obj)
     skip = set(exclude)
     names = only if only is not None else [a.name for a in attrs.fields(cls) if a.name not in skip]
     rows = [(field_label(cls, n), getattr(obj, n)) for n in names]
