@@ -259,3 +259,25 @@ def test_a_worker_that_dies_is_a_clear_error_and_writes_no_file(big_store, tmp_p
         export_ndjson(RecordView.of_store(store), ExportOptions(extra={"workers": 2}), out)
     assert list(out.iterdir()) == []
     assert multiprocessing.active_children() == []
+
+
+def test_kapnotes_export_uses_the_workers_on_a_writable_store(big_store, tmp_path, monkeypatch):
+    db = tmp_path / "k.db"
+    db.write_bytes(big_store.read_bytes())
+    used = []
+    real = ndjson_workers.course_lines
+
+    def spy(*args):
+        used.append(args[-1])
+        yield from real(*args)
+
+    monkeypatch.setattr(ndjson_workers, "course_lines", spy)
+    from kapnotes_fhir import ndjson
+
+    monkeypatch.setattr(ndjson, "course_lines", spy)
+    out = tmp_path / "bulk"
+    r = CliRunner().invoke(cli, ["export", "--db", str(db), "--to", "fhir-ndjson", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert (used and used[0] >= 2) or ndjson_workers.worker_count() < 2  # a 1-CPU machine: one process
+    one = _export(db, tmp_path / "one", workers=1)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == one
