@@ -271,10 +271,9 @@ def test_kapnotes_export_uses_the_workers_on_a_writable_store(big_store, tmp_pat
         used.append(args[-1])
         yield from real(*args)
 
-    monkeypatch.setattr(ndjson_workers, "course_lines", spy)
     from kapnotes_fhir import ndjson
 
-    monkeypatch.setattr(ndjson, "course_lines", spy)
+    monkeypatch.setattr(ndjson, "course_lines", spy)  # what export_ndjson calls
     out = tmp_path / "bulk"
     r = CliRunner().invoke(cli, ["export", "--db", str(db), "--to", "fhir-ndjson", "-o", str(out)])
     assert r.exit_code == 0, r.output
