@@ -20,7 +20,7 @@ from kapnotes.cli import cli
 from kapnotes.errors import InvalidError
 from kapnotes.exporting import ExportOptions, RecordView, export_record
 from kapnotes.model import NoteStatus, evolve
-from kapnotes.store import bulk, open_store
+from kapnotes.store import open_store
 from kapnotes.synthetic import build_document
 
 sys.path.insert(0, str(Path(__file__).parent / "pinned"))
@@ -94,7 +94,7 @@ def _lines(data: bytes) -> list[dict]:
 
 def test_the_pins_hold_with_workers(tmp_path, monkeypatch):
     monkeypatch.setattr(ndjson_workers, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(bulk, "BATCH", 1)  # one course a batch: the small stores go to workers
+    monkeypatch.setattr(ndjson_workers, "UNIT", 1)  # one course a batch: the small stores go to workers
     (tmp_path / "stores").mkdir()
     stores = pins.build(tmp_path / "stores")
     expected = json.loads(pins.DIGESTS.read_text(encoding="utf-8"))
@@ -229,7 +229,7 @@ def test_the_workers_option_from_the_command_line(big_store, tmp_path):
 def test_an_encrypted_store_is_exported_in_one_process(tmp_path, monkeypatch):
     pytest.importorskip("sqlcipher3")
     monkeypatch.setattr(ndjson_workers, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(bulk, "BATCH", 1)  # would go to workers, were it not encrypted
+    monkeypatch.setattr(ndjson_workers, "UNIT", 1)  # would go to workers, were it not encrypted
     key = b"k" * 32
     db = tmp_path / "encrypted.db"
     with open_store(db, key=key) as store:

@@ -2,8 +2,8 @@
 
 How it stays the same export as in one process:
 
-* **The unit of work is a batch of courses** (:data:`kapnotes.store.bulk.BATCH`, in the store's
-  course order, as :func:`kapnotes.store.bulk.iter_courses` reads them). A worker reads its
+* **The unit of work is a batch of courses** (:data:`UNIT`, in the store's course order, as
+  :func:`kapnotes.store.bulk.iter_courses` reads them). A worker reads its
   batch from the store (opened read-only, once per worker), builds every resource of those
   courses (:func:`kapnotes_fhir.record.course_entries`) and serializes them, and sends back
   the lines of each resource type, in order. This process writes the batches **in course
@@ -51,6 +51,11 @@ from kapnotes_fhir.context import ExportContext, FhirExportError, Settings
 #: one process: forking the workers and opening the store in each costs more than it saves.
 PARALLEL_THRESHOLD = 32
 
+#: Courses per batch a worker builds (about 90 sessions, 0.2 s): small enough that a worker
+#: slowed down by a busy core holds up the end of the export by little (the other takes more
+#: batches), large enough that reading and sending a batch costs nothing beside building it.
+UNIT = 8
+
 #: Batches queued or under way per worker: enough that no worker waits for this process,
 #: few enough that memory stays flat.
 IN_FLIGHT = 2
@@ -82,7 +87,7 @@ def parallel_plan(view: RecordView, settings: Settings) -> tuple[Store, list[str
     if not isinstance(store.conn, sqlite3.Connection):  # SQLCipher: the key is not kept
         return None
     ids = bulk.course_ids(store, [c.id for c in view.clients])
-    batches = -(-len(ids) // bulk.BATCH)
+    batches = -(-len(ids) // UNIT)
     n_workers = min(worker_count(settings.workers), batches)
     if len(ids) < PARALLEL_THRESHOLD or n_workers < 2:
         return None
@@ -100,7 +105,7 @@ def course_lines(
     pool = ProcessPoolExecutor(
         n_workers, mp_context=multiprocessing.get_context(method), initializer=_start_worker, initargs=(job,)
     )
-    batches = (list(ids[i : i + bulk.BATCH]) for i in range(0, len(ids), bulk.BATCH))
+    batches = (list(ids[i : i + UNIT]) for i in range(0, len(ids), UNIT))
     queue: deque[Future[_Done]] = deque()
     try:
         for batch in batches:
