@@ -173,6 +173,10 @@ class _Failure:
         return exc
 
 
+#: The public name of :class:`_Failure`, for other process pools (the FHIR NDJSON export).
+WorkerFailure = _Failure
+
+
 class _Done(NamedTuple):
     """What a worker sends back for a unit: the notes written (session id, file), and the
     error that stopped it, if one did (the notes before it are written and must be audited)."""
@@ -200,14 +204,22 @@ def _write_unit(
 _worker: dict[str, object] = {}
 
 
-def _start_worker(db_path: str, key: str | bytes | None, job: _Job) -> None:
+def own_session() -> None:
+    """Start a session of its own, in a worker process (of this module, or of another pool:
+    the FHIR NDJSON export's).
+
+    Where the kernel shares the CPU between sessions (Linux autogroups), workers of one session
+    share one session's part, and two workers beside a busy process got less CPU than one
+    (measured: 0.71x); each in its own session, each gets a process's part. Workers still end
+    with this process (their queue closes); Ctrl-C at a terminal reaches this process only.
+    """
     if hasattr(os, "setsid"):
-        # A session of its own: where the kernel shares the CPU between sessions (Linux
-        # autogroups), workers of one session share one session's part, and two workers beside
-        # a busy process got less CPU than one (measured: 0.71x); each in its own session, each
-        # gets a process's part. Workers still end with this process (their queue closes).
         with contextlib.suppress(OSError):
             os.setsid()
+
+
+def _start_worker(db_path: str, key: str | bytes | None, job: _Job) -> None:
+    own_session()
     _worker["store"] = open_store(db_path, create=False, key=key, read_only=True)
     _worker["job"] = job
 

@@ -9,6 +9,7 @@ small block helpers (:func:`fields_block`, :func:`paragraph`, :func:`table`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
@@ -97,6 +98,7 @@ def humanize(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of the member: notes show the same few often
 def enum_label(member: Enum) -> str:
     """How an enum value is shown: :data:`ENUM_LABELS`, else its ``label``, else its value."""
     custom = ENUM_LABELS.get(type(member), {}).get(str(member.value))
@@ -243,6 +245,7 @@ FIELD_LABELS: Mapping[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of the class and name (labels are constants)
 def field_label(cls: type, name: str) -> str:
     """The label of field ``name`` of ``cls``: its own ``field(label=...)`` (attrs
     ``metadata={"label": ...}``, how a plugin labels its fields), else :data:`FIELD_LABELS`,
@@ -262,7 +265,7 @@ def attrs_rows(
     obj: Any, *, only: Sequence[str] | None = None, exclude: Iterable[str] = ()
 ) -> Rows:
     """``(label, value)`` for every populated field of an attrs object, in field order."""
-    cls = type(obj)
+    cls: type = type(obj)
     skip = set(exclude)
     names = only if only is not None else [a.name for a in attrs.fields(cls) if a.name not in skip]
     rows = [(field_label(cls, n), getattr(obj, n)) for n in names]

@@ -52,8 +52,14 @@ def iter_courses(
     """Courses with their sessions, one at a time, by id, read ``batch`` courses at a time."""
     ids = course_ids(store, client_ids)
     for i in range(0, len(ids), batch):
-        for data in _batch_data(store, ids[i : i + batch]):
-            yield decode_course(data, store)
+        yield from read_courses(store, ids[i : i + batch])
+
+
+def read_courses(store: Store, ids: Sequence[str]) -> Iterator[TreatmentCourse]:
+    """The courses ``ids``, in that order, read together and decoded as :func:`iter_courses`
+    does (a parallel export reads its share of the courses so, a batch at a time)."""
+    for data in _batch_data(store, list(ids)):
+        yield decode_course(data, store)
 
 
 def _batch_data(store: Store, ids: list[str]) -> list[dict[str, Any]]:

@@ -74,11 +74,14 @@ def read_config(path: Path) -> dict[str, Any]:
 @click.option("--max-entries", type=int, default=None, help="fhir-transactions: entries per Bundle [default: 500].")
 @click.option("--split", type=click.Choice(["patient", "none"]), default=None,
               help="fhir-transactions: one patient per Bundle [default: patient].")
+@click.option("--workers", type=int, default=None,
+              help="fhir-ndjson: worker processes (1: this process only) [default: the CPUs available].")
 @click.option("--actor", default=None, help="Who exports (audit log) [default: $KAPNOTES_ACTOR or your login].")
 @db_option
 def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: str | None, config: Path | None,
                 identifier_base: str | None, note_content: str | None, note_attachment: str | None,
-                max_entries: int | None, split: str | None, actor: str | None, db_path: Path | None) -> None:
+                max_entries: int | None, split: str | None, workers: int | None, actor: str | None,
+                db_path: Path | None) -> None:
     """Export the record as FHIR with its options checked (an unknown name lists the known ones).
 
     \b
@@ -89,7 +92,7 @@ def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: 
 
     extra = read_config(config) if config is not None else {}
     given = {"identifier_base": identifier_base, "note_content": note_content, "note_attachment": note_attachment,
-             "max_entries": max_entries, "split": split, "session_id": session_id}
+             "max_entries": max_entries, "split": split, "session_id": session_id, "workers": workers}
     extra.update({k: v for k, v in given.items() if v is not None})
     Settings.from_options(ExportOptions(extra=extra), note_content=NOTE_CONTENT)  # refuse before opening the store
     store = open_db(db_path)

@@ -23,6 +23,11 @@ any dict):
     ``fhir-transactions``: at most this many entries per transaction Bundle (default 500).
 ``split``
     ``fhir-transactions``: ``patient`` (default: a Bundle never mixes two patients) or ``none``.
+``workers``
+    ``fhir-ndjson``: the worker processes of an export of a store (default: the CPUs this
+    process may use; ``1``: this process only). A small record, an in-memory or encrypted
+    store, a view of a document, or a store opened with its own registry is always exported in
+    this process (see :mod:`kapnotes_fhir.ndjson_workers`); the output is the same bytes.
 
 Any other name is refused, with the known ones listed.
 """
@@ -45,6 +50,7 @@ NOTE_CONTENT = ("docx", "text")
 #: Every option name the FHIR exporters read.
 OPTION_NAMES = (
     "identifier_base", "indent", "max_entries", "note_attachment", "note_content", "note_format", "session_id", "split",
+    "workers",
 )
 SPLITS = ("patient", "none")
 NOTE_ATTACHMENTS = ("inline", "binary")
@@ -65,6 +71,8 @@ class Settings:
     max_entries: int = 500
     split: str = "patient"
     note_attachment: str = "inline"
+    #: Worker processes of an NDJSON export (None: the CPUs this process may use).
+    workers: int | None = None
 
     @classmethod
     def from_options(cls, options: ExportOptions | None, *, note_content: tuple[str, ...]) -> Settings:
@@ -98,7 +106,10 @@ class Settings:
         attachment = extra.get("note_attachment", "inline")
         if attachment not in NOTE_ATTACHMENTS:
             raise FhirExportError(f"note_attachment must be one of {', '.join(NOTE_ATTACHMENTS)}, got {attachment!r}")
-        return cls(base, content, fmt, indent or None, max_entries, split, attachment)
+        workers = extra.get("workers")
+        if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+            raise FhirExportError(f"workers must be a positive integer, got {workers!r}")
+        return cls(base, content, fmt, indent or None, max_entries, split, attachment, workers)
 
 
 def _parse_content(value: object) -> tuple[str, ...]:
