@@ -115,6 +115,7 @@ __all__ = [
     "is_outcome_measure",
     "meets_response",
     "outcomes_of",
+    "primary_of",
     "reliable_change",
     "summarise",
 ]
