@@ -35,6 +35,7 @@ How a batch is shared out, and why it scales (measured in ``benchmarks/bench_bat
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import multiprocessing
 import os
@@ -71,6 +72,12 @@ PARALLEL_THRESHOLD = 32
 
 #: The most notes of one course a worker renders as one unit (longer courses are cut).
 MAX_UNIT = 24
+
+#: The last units of a batch shared out are cut to at most this many notes (the last
+#: ``TAIL_UNITS_PER_WORKER`` units per worker), so that the workers end within a few notes of
+#: each other; a piece of a course costs its course's decoding once more at most.
+TAIL_UNIT = 4
+TAIL_UNITS_PER_WORKER = 2
 
 
 def default_format(kind: SessionKind, config: ClinicConfig | None = None) -> str:
@@ -184,14 +191,37 @@ class _Done(NamedTuple):
 def _write_unit(
     store: Store, unit: _Unit, job: _Job, reg: Registry
 ) -> Iterator[tuple[str, Path]]:
-    """Render and write the notes of ``unit``; yields (session id, file) as each is written."""
+    """Render and write the notes of ``unit``; yields (session id, file) as each is written.
+
+    Each file is written (flushed to disk, renamed: :func:`atomic_write`) by a thread while the
+    next note renders, since the flush waits on the disk, not on the CPU; at most one write is
+    under way, and it has ended before anything is yielded, so a note is yielded (and audited)
+    only once written, and none is being written when the caller stops. A note is written only
+    after the one before it was: when a write fails, the later notes are not written.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     exporter = reg.exporters.get(job.to)
-    for ctx in store.course_note_contexts(unit.course_id, unit.session_ids):
-        name, data = _note_bytes(ctx, job.format, job.to, job.template, reg, job.config)
-        assert ctx.course is not None
-        path = note_path(job.out_dir, ctx.course.client_id, ctx.session.start.isoformat(),
-                         ctx.session.id, name, exporter.extension)
-        yield ctx.session.id, atomic_write(path, data)
+    contexts = store.course_note_contexts(unit.course_id, unit.session_ids)
+    with ThreadPoolExecutor(1, thread_name_prefix="kapnotes-write") as writer:
+        pending: tuple[str, Future[Path]] | None = None
+        for ctx in contexts:
+            try:
+                name, data = _note_bytes(ctx, job.format, job.to, job.template, reg, job.config)
+            except BaseException:
+                if pending is not None:  # written before the failure: yielded, so audited
+                    yield pending[0], pending[1].result()
+                raise
+            if pending is not None:
+                sid, write = pending
+                pending = None
+                yield sid, write.result()
+            assert ctx.course is not None
+            path = note_path(job.out_dir, ctx.course.client_id, ctx.session.start.isoformat(),
+                             ctx.session.id, name, exporter.extension)
+            pending = (ctx.session.id, writer.submit(atomic_write, path, data))
+        if pending is not None:
+            yield pending[0], pending[1].result()
 
 
 # --- worker processes ----------------------------------------------------------------------
@@ -238,6 +268,19 @@ def _units(ids: Sequence[str], course_of: dict[str, str]) -> list[_Unit]:
         size = math.ceil(len(sids) / pieces)
         units += [_Unit(course_id, tuple(sids[i : i + size])) for i in range(0, len(sids), size)]
     return units
+
+
+def _cut_tail(units: list[_Unit], n_workers: int) -> list[_Unit]:
+    """``units`` (largest first) with the last ``TAIL_UNITS_PER_WORKER * n_workers`` cut into
+    pieces of at most :data:`TAIL_UNIT` notes, placed at the end, largest first (stable)."""
+    keep = max(0, len(units) - TAIL_UNITS_PER_WORKER * n_workers)
+    pieces = [
+        _Unit(u.course_id, u.session_ids[i : i + TAIL_UNIT])
+        for u in units[keep:]
+        for i in range(0, len(u.session_ids), TAIL_UNIT)
+    ]
+    pieces.sort(key=lambda u: -len(u.session_ids))
+    return [*units[:keep], *pieces]
 
 
 def worker_count(workers: int | None = None) -> int:
@@ -329,6 +372,7 @@ def render_all(
     if len(last.session_ids) > 1:
         units.append(_Unit(last.course_id, last.session_ids[1:]))
     yield from written(list(_write_unit(store, first, job, reg)))
+    units = _cut_tail(units, n_workers)
     yield from _share_out(store, units, job, n_workers, key, written)
 
 
@@ -349,6 +393,7 @@ def _share_out(
         initargs=(str(store.path), key, job),
     )
     pending: set[Future[_Done]] = set()
+    ready: list[Future[_Done]] = []  # finished, not yet handed on
     errors: list[BaseException] = []
 
     def finish(done: _Done) -> list[tuple[str, Path]]:
@@ -357,18 +402,26 @@ def _share_out(
         return [(sid, Path(p)) for sid, p in done.written]
 
     try:
-        pending = {pool.submit(_work, u) for u in units}  # in this order: largest first
+        # The workers are forked at the first submit. Frozen, the objects they inherit are left
+        # alone by their garbage collector, so fewer inherited pages are copied on write.
+        gc.freeze()
+        try:
+            pending = {pool.submit(_work, u) for u in units}  # in this order: largest first
+        finally:
+            gc.unfreeze()
         while pending and not errors:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield from written(finish(future.result()))
+            ready = list(finished)
+            while ready:
+                yield from written(finish(ready.pop(0).result()))
     finally:
         # Stopped by an error, or by the caller: units not started are cancelled; those under
-        # way end, and what they wrote is audited before the error (if any) is raised.
+        # way end, and what they wrote is audited before the error (if any) is raised, as is
+        # what the units that had finished wrote (the caller may stop while one is handed on).
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True)
-        for future in pending:
+        for future in [*ready, *pending]:
             if future.cancelled():
                 continue
             exc = future.exception()
