@@ -14,9 +14,11 @@ How a batch is shared out, and why it scales (measured in ``benchmarks/bench_bat
   size, so no single task holds up the end of a batch.
 * **The workers do all the work; this process only keeps the books.** Workers are forked after
   this process has rendered one note (so they inherit the loaded modules, plugins and
-  prepared templates instead of each loading them again); each opens the store read-only
-  once, then takes one unit at a time from a shared queue, largest first (so the last units
-  are the small ones), renders its notes and writes each file itself. This process receives
+  prepared templates instead of each loading them again; the heap frozen meanwhile, so that
+  their garbage collector does not copy the pages they inherit); each opens the store
+  read-only once, then takes one unit at a time from a shared queue, largest first (so the
+  last units are the small ones; the last :data:`TAIL_UNITS_PER_WORKER` per worker are cut to
+  :data:`TAIL_UNIT` notes), renders its notes and writes each file itself. This process receives
   only the paths, records each unit's notes in the audit log in one transaction and yields
   them as the units finish, in whatever order they finish. With a queue of small units a
   worker that is slowed down (a core shared with another busy process) simply takes fewer
@@ -25,7 +27,8 @@ How a batch is shared out, and why it scales (measured in ``benchmarks/bench_bat
   sessions (Linux autogroups) it counts as one process, not as a share of this one's session.
 * **Every file is audited, and nothing is half-written.** Each note is written atomically
   (a temporary file in its folder, flushed to disk, renamed: see
-  :func:`kapnotes.outputs.atomic_write`); its audit row follows once it is written (one per
+  :func:`kapnotes.outputs.atomic_write`), by a thread while the next note renders (the flush
+  waits on the disk; one file at a time); its audit row follows once it is written (one per
   note in this process; one transaction per unit from the workers). When a note fails, the
   other workers' units already started are finished and audited, the units not started are
   cancelled, and the error is raised; the notes a failing unit wrote before the failure are
