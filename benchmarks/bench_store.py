@@ -182,7 +182,8 @@ def bench_queries(big_db: Path, repeat: int, full_size: bool) -> None:
     # are cached by the store). Each client's rows are read once, untimed, before its run, so
     # that every contender finds the pages in the OS cache (a server's steady state; the 1M
     # file is 8.6 GB and the machine's page cache is shared): the figures are the query's own
-    # cost. The first touch (rows not read before) is printed beside it.
+    # cost. The first touch (rows not read before by this run: cold unless an earlier run or
+    # other work left them in the OS cache) is printed beside it.
     q_client = ("SELECT instrument, administered_at_utc, total, band FROM measures "
                 "WHERE client_id = ? ORDER BY instrument, administered_at_utc")
 
@@ -229,7 +230,8 @@ def bench_queries(big_db: Path, repeat: int, full_size: bool) -> None:
              detail=f"bare SQL of its scores {t['sql'] * 1000:.3f} ms; decoding its courses "
                     f"(course_outcomes of courses_of) {t['decoding'] * 1000:.3f} ms {note}")
     print(f"{'':<4}CPU: ours {c['ours'] * 1000:.3f} ms, bare SQL {c['sql'] * 1000:.3f} ms, "
-          f"decoding {c['decoding'] * 1000:.3f} ms; first touch (rows not in the OS cache): "
+          f"decoding {c['decoding'] * 1000:.3f} ms; first touch (rows not read before by this "
+          f"run; cold where not in the OS cache): "
           f"ours {t['first touch'] * 1000:.3f} ms wall, {c['first touch'] * 1000:.3f} ms CPU")
 
     # one instrument's scores for one week across clients
