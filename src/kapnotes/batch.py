@@ -14,9 +14,11 @@ How a batch is shared out, and why it scales (measured in ``benchmarks/bench_bat
   size, so no single task holds up the end of a batch.
 * **The workers do all the work; this process only keeps the books.** Workers are forked after
   this process has rendered one note (so they inherit the loaded modules, plugins and
-  prepared templates instead of each loading them again); each opens the store read-only
-  once, then takes one unit at a time from a shared queue, largest first (so the last units
-  are the small ones), renders its notes and writes each file itself. This process receives
+  prepared templates instead of each loading them again; the heap frozen meanwhile, so that
+  their garbage collector does not copy the pages they inherit); each opens the store
+  read-only once, then takes one unit at a time from a shared queue, largest first (so the
+  last units are the small ones; the last :data:`TAIL_UNITS_PER_WORKER` per worker are cut to
+  :data:`TAIL_UNIT` notes), renders its notes and writes each file itself. This process receives
   only the paths, records each unit's notes in the audit log in one transaction and yields
   them as the units finish, in whatever order they finish. With a queue of small units a
   worker that is slowed down (a core shared with another busy process) simply takes fewer
@@ -25,7 +27,8 @@ How a batch is shared out, and why it scales (measured in ``benchmarks/bench_bat
   sessions (Linux autogroups) it counts as one process, not as a share of this one's session.
 * **Every file is audited, and nothing is half-written.** Each note is written atomically
   (a temporary file in its folder, flushed to disk, renamed: see
-  :func:`kapnotes.outputs.atomic_write`); its audit row follows once it is written (one per
+  :func:`kapnotes.outputs.atomic_write`), by a thread while the next note renders (the flush
+  waits on the disk; one file at a time); its audit row follows once it is written (one per
   note in this process; one transaction per unit from the workers). When a note fails, the
   other workers' units already started are finished and audited, the units not started are
   cancelled, and the error is raised; the notes a failing unit wrote before the failure are
@@ -35,6 +38,7 @@ How a batch is shared out, and why it scales (measured in ``benchmarks/bench_bat
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import multiprocessing
 import os
@@ -71,6 +75,12 @@ PARALLEL_THRESHOLD = 32
 
 #: The most notes of one course a worker renders as one unit (longer courses are cut).
 MAX_UNIT = 24
+
+#: The last units of a batch shared out are cut to at most this many notes (the last
+#: ``TAIL_UNITS_PER_WORKER`` units per worker), so that the workers end within a few notes of
+#: each other; a piece of a course costs its course's decoding once more at most.
+TAIL_UNIT = 4
+TAIL_UNITS_PER_WORKER = 2
 
 
 def default_format(kind: SessionKind, config: ClinicConfig | None = None) -> str:
@@ -188,14 +198,37 @@ class _Done(NamedTuple):
 def _write_unit(
     store: Store, unit: _Unit, job: _Job, reg: Registry
 ) -> Iterator[tuple[str, Path]]:
-    """Render and write the notes of ``unit``; yields (session id, file) as each is written."""
+    """Render and write the notes of ``unit``; yields (session id, file) as each is written.
+
+    Each file is written (flushed to disk, renamed: :func:`atomic_write`) by a thread while the
+    next note renders, since the flush waits on the disk, not on the CPU; at most one write is
+    under way, and it has ended before anything is yielded, so a note is yielded (and audited)
+    only once written, and none is being written when the caller stops. A note is written only
+    after the one before it was: when a write fails, the later notes are not written.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     exporter = reg.exporters.get(job.to)
-    for ctx in store.course_note_contexts(unit.course_id, unit.session_ids):
-        name, data = _note_bytes(ctx, job.format, job.to, job.template, reg, job.config)
-        assert ctx.course is not None
-        path = note_path(job.out_dir, ctx.course.client_id, ctx.session.start.isoformat(),
-                         ctx.session.id, name, exporter.extension)
-        yield ctx.session.id, atomic_write(path, data)
+    contexts = store.course_note_contexts(unit.course_id, unit.session_ids)
+    with ThreadPoolExecutor(1, thread_name_prefix="kapnotes-write") as writer:
+        pending: tuple[str, Future[Path]] | None = None
+        for ctx in contexts:
+            try:
+                name, data = _note_bytes(ctx, job.format, job.to, job.template, reg, job.config)
+            except BaseException:
+                if pending is not None:  # written before the failure: yielded, so audited
+                    yield pending[0], pending[1].result()
+                raise
+            if pending is not None:
+                sid, write = pending
+                pending = None
+                yield sid, write.result()
+            assert ctx.course is not None
+            path = note_path(job.out_dir, ctx.course.client_id, ctx.session.start.isoformat(),
+                             ctx.session.id, name, exporter.extension)
+            pending = (ctx.session.id, writer.submit(atomic_write, path, data))
+        if pending is not None:
+            yield pending[0], pending[1].result()
 
 
 # --- worker processes ----------------------------------------------------------------------
@@ -250,6 +283,19 @@ def _units(ids: Sequence[str], course_of: dict[str, str]) -> list[_Unit]:
         size = math.ceil(len(sids) / pieces)
         units += [_Unit(course_id, tuple(sids[i : i + size])) for i in range(0, len(sids), size)]
     return units
+
+
+def _cut_tail(units: list[_Unit], n_workers: int) -> list[_Unit]:
+    """``units`` (largest first) with the last ``TAIL_UNITS_PER_WORKER * n_workers`` cut into
+    pieces of at most :data:`TAIL_UNIT` notes, placed at the end, largest first (stable)."""
+    keep = max(0, len(units) - TAIL_UNITS_PER_WORKER * n_workers)
+    pieces = [
+        _Unit(u.course_id, u.session_ids[i : i + TAIL_UNIT])
+        for u in units[keep:]
+        for i in range(0, len(u.session_ids), TAIL_UNIT)
+    ]
+    pieces.sort(key=lambda u: -len(u.session_ids))
+    return [*units[:keep], *pieces]
 
 
 def worker_count(workers: int | None = None) -> int:
@@ -341,6 +387,7 @@ def render_all(
     if len(last.session_ids) > 1:
         units.append(_Unit(last.course_id, last.session_ids[1:]))
     yield from written(list(_write_unit(store, first, job, reg)))
+    units = _cut_tail(units, n_workers)
     yield from _share_out(store, units, job, n_workers, key, written)
 
 
@@ -361,7 +408,7 @@ def _share_out(
         initargs=(str(store.path), key, job),
     )
     pending: set[Future[_Done]] = set()
-    finished: set[Future[_Done]] = set()  # ended, not yet audited
+    ready: list[Future[_Done]] = []  # finished, not yet handed on
     errors: list[BaseException] = []
 
     def finish(done: _Done) -> list[tuple[str, Path]]:
@@ -370,19 +417,26 @@ def _share_out(
         return [(sid, Path(p)) for sid, p in done.written]
 
     try:
-        pending = {pool.submit(_work, u) for u in units}  # in this order: largest first
+        # The workers are forked at the first submit. Frozen, the objects they inherit are left
+        # alone by their garbage collector, so fewer inherited pages are copied on write.
+        gc.freeze()
+        try:
+            pending = {pool.submit(_work, u) for u in units}  # in this order: largest first
+        finally:
+            gc.unfreeze()
         while pending and not errors:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            while finished:
-                yield from written(finish(finished.pop().result()))
+            ready = list(finished)
+            while ready:
+                yield from written(finish(ready.pop(0).result()))
     finally:
         # Stopped by an error, or by the caller: units not started are cancelled; those under
-        # way end, and what they wrote is audited before the error (if any) is raised.
+        # way end, and what they wrote is audited before the error (if any) is raised, as is
+        # what the units that had finished wrote (the caller may stop while one is handed on).
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True)
-        # Units that ended together with the one whose file the caller stopped at count too.
-        for future in (*finished, *pending):
+        for future in [*ready, *pending]:
             if future.cancelled():
                 continue
             exc = future.exception()

@@ -95,7 +95,9 @@ __all__ = [
     "RCI_CRITICAL",
     "RELIABILITY",
     "RESPONSE_REDUCTION",
+    "Administration",
     "ClinicSummary",
+    "CourseMeasures",
     "CourseOutcomes",
     "InstrumentOutcome",
     "OutcomeParams",
@@ -105,13 +107,17 @@ __all__ = [
     "RemissionRule",
     "ScorePoint",
     "clinic_summary",
+    "course_measures",
     "course_outcomes",
     "course_until",
     "first_dose_at",
     "instrument_outcome",
     "is_outcome_measure",
     "meets_response",
+    "outcomes_of",
+    "primary_of",
     "reliable_change",
+    "summarise",
 ]
 
 InstrumentLookup = Callable[[str], "Instrument | None"]
@@ -533,6 +539,15 @@ def course_until(course: TreatmentCourse, session: Session) -> TreatmentCourse:
 def score_point(inst: Instrument, session: Session | None, m: MeasureAdministration) -> ScorePoint:
     """Score one administration (``session`` None: an at-home one); one that cannot be scored
     has no total and a flag saying so."""
+    if session is None:
+        return _scored(inst, m, None, None)
+    return _scored(inst, m, session.id, session.kind)
+
+
+def _scored(
+    inst: Instrument, m: MeasureAdministration, session_id: str | None,
+    session_kind: SessionKind | None,
+) -> ScorePoint:
     flags: tuple[str, ...]
     try:
         result = inst.score(m.items)
@@ -543,8 +558,8 @@ def score_point(inst: Instrument, session: Session | None, m: MeasureAdministrat
         flags = tuple(f.code for f in result.flags)
     return ScorePoint(
         measure_id=m.id,
-        session_id=session.id if session is not None else None,
-        session_kind=session.kind if session is not None else None,
+        session_id=session_id,
+        session_kind=session_kind,
         administered_at=m.administered_at,
         context=m.context,
         total=total,
@@ -557,19 +572,19 @@ def score_point(inst: Instrument, session: Session | None, m: MeasureAdministrat
 def score_points(course: TreatmentCourse, inst: Instrument) -> tuple[ScorePoint, ...]:
     """Every administration of ``inst`` in the course, the sessions' and the at-home ones
     (``at_home``), scored, in time order (stable; at the same time a session's first)."""
+    return _points(course_measures(course), inst)
+
+
+def _points(measures: CourseMeasures, inst: Instrument) -> tuple[ScorePoint, ...]:
+    """:func:`score_points` of a course's :class:`CourseMeasures`: the administrations are in
+    course order (each session's in turn, then the at-home ones), which breaks ties in time."""
     found = [
-        (m.administered_at, i, j, score_point(inst, s, m))
-        for i, s in enumerate(course.sessions)
-        for j, m in enumerate(s.measures)
-        if inst.is_named(m.instrument)
+        (a.measure.administered_at, k, a)
+        for k, a in enumerate(measures.administrations)
+        if inst.is_named(a.measure.instrument)
     ]
-    found += [
-        (m.administered_at, len(course.sessions), j, score_point(inst, None, m))
-        for j, m in enumerate(course.measures)
-        if inst.is_named(m.instrument)
-    ]
-    found.sort(key=lambda t: (t[0], t[1], t[2]))
-    return tuple(p for *_key, p in found)
+    found.sort(key=lambda t: (t[0], t[1]))
+    return tuple(_scored(inst, a.measure, a.session_id, a.session_kind) for *_key, a in found)
 
 
 def select_baseline(
@@ -580,19 +595,27 @@ def select_baseline(
 ) -> tuple[ScorePoint | None, BaselineRule | None]:
     """The baseline score and the rule that chose it (see the module docstring). At-home
     scores are left out unless ``home`` (``OutcomeParams.home_baseline``)."""
+    first = first_dosing_session(course)
+    return _baseline(points, first.start if first is not None else None, first_dose_at(course),
+                     rule, home=home)
+
+
+def _baseline(
+    points: Sequence[ScorePoint], first_start: dt.datetime | None, dose_at: dt.datetime | None,
+    rule: BaselineRule, *, home: bool,
+) -> tuple[ScorePoint | None, BaselineRule | None]:
+    """:func:`select_baseline`, given when the first dosing session starts and the first dose."""
     usable = [p for p in points if p.usable and (home or not p.at_home)]
     if rule == "intake" and usable:
         return usable[0], "intake"
-    first = first_dosing_session(course)
-    dose_at = first_dose_at(course)
     if rule == "first-dose-day" and dose_at is not None:
         same_day = [p for p in usable
                     if p.administered_at < dose_at
                     and p.administered_at.astimezone(dose_at.tzinfo).date() == dose_at.date()]
         if same_day:
             return same_day[-1], "first-dose-day"
-    if first is not None:
-        before = [p for p in usable if p.administered_at < first.start]
+    if first_start is not None:
+        before = [p for p in usable if p.administered_at < first_start]
         if before:
             return before[-1], "pre-first-dosing"
     marked = [p for p in usable if p.context is MeasureContext.BASELINE]
@@ -668,11 +691,18 @@ def instrument_outcome(
     course: TreatmentCourse, instrument: Instrument, params: OutcomeParams = DEFAULT_PARAMS
 ) -> InstrumentOutcome:
     """The outcome of ``instrument`` over ``course`` (see the module docstring for the rules)."""
-    points = score_points(course, instrument)
-    baseline, rule = select_baseline(points, course, params.baseline, home=params.home_baseline)
+    return _outcome(course_measures(course), instrument, params)
+
+
+def _outcome(
+    course: CourseMeasures, instrument: Instrument, params: OutcomeParams
+) -> InstrumentOutcome:
+    points = _points(course, instrument)
+    dose_at = course.first_dose_at
+    baseline, rule = _baseline(points, course.first_dosing_start, dose_at, params.baseline,
+                               home=params.home_baseline)
     later = _after(points, baseline) if baseline is not None else []
     latest = later[-1] if later else None
-    dose_at = first_dose_at(course)
     remission_rule = params.remission_rule(instrument)
     response_rule = params.response_rule(instrument)
     reduction = response_rule.reduction
@@ -700,7 +730,7 @@ def instrument_outcome(
             if first is not None and dose_at is not None else None,
         )
     return InstrumentOutcome(
-        course_id=course.id,
+        course_id=course.course_id,
         client_id=course.client_id,
         instrument=instrument.name,
         title=instrument.title,
@@ -726,20 +756,70 @@ def _reliability_note(instrument: Instrument, rel: ReliableChangeParams | None) 
 
 def primary_indication(course: TreatmentCourse) -> Indication | None:
     """The course's primary indication; else its first; else None."""
-    for i in course.indications:
+    return primary_of(course.indications)
+
+
+def primary_of(indications: Sequence[Indication]) -> Indication | None:
+    """The indication marked primary; else the first; else None."""
+    for i in indications:
         if i.primary:
             return i
-    return course.indications[0] if course.indications else None
+    return indications[0] if indications else None
+
+
+@attrs.frozen
+class Administration:
+    """One administration of a course, with the session it was taken in (None: at home)."""
+
+    measure: MeasureAdministration
+    session_id: str | None = None
+    session_kind: SessionKind | None = None
+
+
+@attrs.frozen
+class CourseMeasures:
+    """What outcomes read of a course, and nothing else: its measures with their sessions' id
+    and kind, when its first dosing session starts and when its first dose is given, and its
+    primary indication. :func:`course_measures` takes them from a decoded course; a store reads
+    them from its rows without decoding the course (``Store.client_outcomes``).
+
+    :ivar administrations: in course order: each session's measures in turn (sessions in
+        their order), then the course's at-home measures (in time order).
+    """
+
+    course_id: str
+    client_id: str
+    primary_indication: Indication | None
+    first_dosing_start: dt.datetime | None
+    first_dose_at: dt.datetime | None
+    administrations: tuple[Administration, ...]
+
+
+def course_measures(course: TreatmentCourse) -> CourseMeasures:
+    """The :class:`CourseMeasures` of a decoded course."""
+    first = first_dosing_session(course)
+    return CourseMeasures(
+        course_id=course.id,
+        client_id=course.client_id,
+        primary_indication=primary_indication(course),
+        first_dosing_start=first.start if first is not None else None,
+        first_dose_at=first_dose_at(course),
+        administrations=(
+            *(Administration(m, s.id, s.kind) for s in course.sessions for m in s.measures),
+            *(Administration(m) for m in course.measures),
+        ),
+    )
 
 
 def _instruments_in(
-    course: TreatmentCourse, lookup: InstrumentLookup, params: OutcomeParams
+    course: CourseMeasures, lookup: InstrumentLookup, params: OutcomeParams
 ) -> list[Instrument]:
     """The registered outcome instruments the course used, in order of first use."""
     seen: dict[str, Instrument] = {}
-    measures = [m for s in course.sessions for m in s.measures]
-    if course.measures:  # at-home measures (format 1.3) take their place in time
-        measures = sorted((*measures, *course.measures), key=lambda x: x.administered_at)
+    measures = [a.measure for a in course.administrations]
+    if any(a.session_id is None for a in course.administrations):
+        # at-home measures (format 1.3) take their place in time
+        measures.sort(key=lambda x: x.administered_at)
     for m in measures:
         inst = lookup(m.instrument)
         if inst is None or inst.name in seen or not inst.is_named(m.instrument):
@@ -762,15 +842,27 @@ def course_outcomes(
     :param lookup: finds an instrument by registry name or alias (default: the plugin
         registry). Instruments it cannot find, and non-outcome instruments, are left out.
     """
+    return outcomes_of(course_measures(course), params, instruments=instruments, lookup=lookup)
+
+
+def outcomes_of(
+    course: CourseMeasures,
+    params: OutcomeParams = DEFAULT_PARAMS,
+    *,
+    instruments: Iterable[str] | None = None,
+    lookup: InstrumentLookup = default_lookup,
+) -> CourseOutcomes:
+    """:func:`course_outcomes` of a course's :class:`CourseMeasures` (the same result)."""
     found = _instruments_in(course, lookup, params)
     if instruments is not None:
-        found = [i for i in found if any(i.is_named(w) for w in instruments)]
+        wanted = list(instruments)
+        found = [i for i in found if any(i.is_named(w) for w in wanted)]
     return CourseOutcomes(
-        course_id=course.id,
+        course_id=course.course_id,
         client_id=course.client_id,
-        primary_indication=primary_indication(course),
-        first_dose_at=first_dose_at(course),
-        outcomes=tuple(instrument_outcome(course, i, params) for i in found),
+        primary_indication=course.primary_indication,
+        first_dose_at=course.first_dose_at,
+        outcomes=tuple(_outcome(course, i, params) for i in found),
     )
 
 
@@ -835,14 +927,18 @@ def clinic_summary(
     remission rates by instrument and by primary indication."""
     courses = list(record.courses if isinstance(record, Document) else record)
     wanted = list(instruments) if instruments is not None else None
-    outcomes = tuple(
-        course_outcomes(c, params, instruments=wanted, lookup=lookup) for c in courses
+    return summarise(
+        [course_outcomes(c, params, instruments=wanted, lookup=lookup) for c in courses]
     )
+
+
+def summarise(outcomes: Sequence[CourseOutcomes]) -> ClinicSummary:
+    """The clinic summary of courses' outcomes (:func:`clinic_summary` of those courses)."""
     return ClinicSummary(
-        n_clients=len({c.client_id for c in courses}),
-        n_courses=len(courses),
+        n_clients=len({c.client_id for c in outcomes}),
+        n_courses=len(outcomes),
         n_evaluable_courses=sum(1 for c in outcomes if any(o.evaluable for o in c.outcomes)),
         by_instrument=_by_instrument(outcomes),
         by_indication=_by_indication(outcomes),
-        courses=outcomes,
+        courses=tuple(outcomes),
     )

@@ -160,3 +160,107 @@ def test_a_worker_runs_in_a_session_of_its_own(demo_store: Store, tmp_path: Path
     p.start()
     assert q.get(timeout=30) is True
     p.join(timeout=30)
+
+
+def test_a_note_failing_in_this_process_audits_the_notes_written_before_it(
+    demo_store: Store, tmp_path: Path, plugin
+) -> None:
+    # One worker renders here; the note before BAD is being written while BAD renders.
+    plugin(FailsOnOne(), "t-fails-on-one-plugin")
+    out = tmp_path / "notes"
+    with pytest.raises(PluginFailure, match=f"failed on {BAD}: KeyError"):
+        list(render_all(demo_store, out, to="markdown", format="t-fails-on-one", workers=1))
+    files = _files(out)
+    written = _sessions_in(files, demo_store)
+    assert written and BAD not in written and not any(f.endswith(".part") for f in files)
+    assert sorted(_rendered(demo_store)) == sorted(written)
+    before_bad = [s for s in demo_store.session_ids() if demo_store.session_courses()[s]
+                  == demo_store.session_courses()[BAD]]
+    assert before_bad[before_bad.index(BAD) - 1] in written  # the one whose write overlapped
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_write_stops_its_unit_and_the_notes_before_it_are_audited(
+    demo_store: Store, tmp_path: Path, monkeypatch, workers: int
+) -> None:
+    from kapnotes.outputs import OutputError
+
+    original = batch.atomic_write
+
+    def failing(path: Path, data: bytes) -> Path:
+        if f"_{BAD}_" in path.name:
+            raise OutputError(f"cannot write {path}: disk full")
+        return original(path, data)
+
+    monkeypatch.setattr(batch, "atomic_write", failing)  # forked workers inherit it
+    out = tmp_path / "notes"
+    with pytest.raises(OutputError, match="disk full"):
+        list(render_all(demo_store, out, to="markdown", workers=workers))
+    files = _files(out)
+    written = _sessions_in(files, demo_store)
+    assert BAD not in written and sorted(_rendered(demo_store)) == sorted(written)
+    course = [s for s in demo_store.session_ids()
+              if demo_store.session_courses()[s] == demo_store.session_courses()[BAD]]
+    after = course[course.index(BAD) + 1:]
+    if workers == 1:  # in order: the notes after BAD in its course were never written
+        assert after and not set(after) & written
+
+
+def test_the_next_note_renders_while_a_note_is_written(demo_store: Store, tmp_path: Path,
+                                                       monkeypatch) -> None:
+    import threading
+
+    original, real_note_bytes = batch.atomic_write, batch._note_bytes
+    sids = demo_store.session_ids("cl-001")  # one course: one unit, rendered here
+    changed = threading.Condition()
+    renders: list[int] = []
+    overlapped: list[bool] = []
+
+    def note_bytes(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with changed:
+            renders.append(1)
+            changed.notify_all()
+        return real_note_bytes(*args, **kwargs)
+
+    def slow_write(path: Path, data: bytes) -> Path:
+        k = len(overlapped)  # the k-th write: the next note's render starts while it waits
+        if k < len(sids) - 1:
+            with changed:
+                overlapped.append(changed.wait_for(lambda: len(renders) >= k + 2, timeout=10))
+        return original(path, data)
+
+    monkeypatch.setattr(batch, "atomic_write", slow_write)
+    monkeypatch.setattr(batch, "_note_bytes", note_bytes)
+    paths = list(render_all(demo_store, tmp_path, to="text", client_id="cl-001", workers=1))
+    assert len(paths) == len(sids) == len(overlapped) + 1
+    assert all(overlapped)
+
+
+def test_stopping_early_audits_units_that_finished_together(
+    demo_store: Store, tmp_path: Path, monkeypatch
+) -> None:
+    # Units that finish at once are handed on one after the other; the caller may stop while
+    # the first is handed on: the others were written, so they are audited too.
+    from concurrent.futures import ALL_COMPLETED
+    from concurrent.futures import wait as real_wait
+
+    monkeypatch.setattr(batch, "wait", lambda fs, return_when: real_wait(fs, return_when=ALL_COMPLETED))
+    out = tmp_path / "notes"
+    batch_ = render_all(demo_store, out, to="markdown", workers=2)
+    seen = [next(batch_) for _ in range(2)]  # the first note (here), then a worker's
+    batch_.close()
+    files = _files(out)
+    assert {str(p.relative_to(out)) for p in seen} <= set(files)
+    assert len(files) == len(demo_store.session_ids())
+    assert sorted(_rendered(demo_store)) == sorted(_sessions_in(files, demo_store))
+
+
+def test_the_last_units_are_cut_small(monkeypatch) -> None:
+    units = [batch._Unit(c, tuple(f"{c}{i}" for i in range(n)))
+             for c, n in (("a", 11), ("b", 11), ("c", 10), ("d", 9), ("e", 6), ("f", 2))]
+    cut = batch._cut_tail(units, 2)
+    assert cut[:2] == units[:2]  # the largest stay whole
+    assert [len(u.session_ids) for u in cut[2:]] == [4, 4, 4, 4, 4, 2, 2, 2, 1]
+    assert sorted(s for u in cut for s in u.session_ids) == sorted(s for u in units for s in u.session_ids)
+    for u in cut:  # each piece keeps its course's order
+        assert list(u.session_ids) == sorted(u.session_ids, key=lambda s: int(s[1:]))

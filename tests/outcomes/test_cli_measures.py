@@ -182,3 +182,27 @@ def test_outcomes_errors(runner, db, tmp_path) -> None:
     missing = runner.invoke(cli, ["outcomes", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 1 and "no database at" in missing.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("instrument", [None, "PHQ-9"])
+@pytest.mark.parametrize("as_json", [True, False])
+def test_outcomes_of_one_client_read_from_the_store_are_the_records(runner, db, instrument,
+                                                                     as_json) -> None:
+    # --client reads the client's outcomes without decoding the courses (Store.client_outcomes);
+    # the output is what the outcomes of the decoded record print.
+    from kapnotes.cli.measures import course_lines, summary_json, summary_lines
+    from kapnotes.outcomes import clinic_summary
+
+    with open_store(db, create=False, read_only=True) as store:
+        for client_id in store.client_ids():
+            doc = store.document(client_ids=[client_id])
+            want = clinic_summary(doc, instruments=["phq9"] if instrument else None)
+            args = ["outcomes", "--db", str(db), "--client", client_id]
+            args += ["--instrument", instrument] if instrument else []
+            r = run(runner, *args, *(["--json"] if as_json else []))
+            assert r.exit_code == 0, r.output
+            if as_json:
+                assert json.loads(r.output) == summary_json(want)
+            else:
+                lines = [line for c in want.courses for line in (*course_lines(c), "")]
+                assert r.output == "\n".join([*lines, *summary_lines(want)]) + "\n"

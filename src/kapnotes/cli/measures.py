@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kapnotes.cli.app import cli, db_option, file_output, open_db
-from kapnotes.errors import KapnotesError
+from kapnotes.errors import KapnotesError, NotFoundError
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.instruments.base import Instrument, ScoreResult
@@ -482,6 +482,26 @@ def _load(db_path: Path | None, client_id: str | None) -> Document:
     return doc
 
 
+def _client_summary(
+    db_path: Path | None, client_id: str, instruments: list[str] | None, with_record: bool
+) -> tuple[ClinicSummary, Document | None]:
+    """The summary of one client's courses, read from the store without decoding them
+    (``Store.client_outcomes``), in the record's course order; and the client's record when
+    ``with_record`` (charts draw from it)."""
+    from kapnotes.outcomes import summarise
+
+    store = open_db(db_path, read_only="auto")
+    try:
+        try:
+            found = store.client_outcomes(client_id, instruments=instruments)
+        except NotFoundError:
+            raise KapnotesError(f"no client {client_id!r} in the database") from None
+        doc = store.document(client_ids=[client_id]) if with_record else None
+    finally:
+        store.close()
+    return summarise(sorted(found, key=lambda c: c.course_id)), doc
+
+
 @cli.command()
 @click.option("--client", "client_id", default=None, help="Only this client.")
 @click.option(
@@ -529,8 +549,13 @@ def outcomes(
             raise click.UsageError("--chart needs --client ID (charts are drawn per client)")
         chart_format(chart)
     inst = _outcome_instrument(instrument_name) if instrument_name else None
-    doc = _load(db_path, client_id)
-    summary = clinic_summary(doc, instruments=[inst.name] if inst else None)
+    wanted = [inst.name] if inst else None
+    doc: Document | None
+    if client_id is None:
+        doc = _load(db_path, None)
+        summary = clinic_summary(doc, instruments=wanted)
+    else:
+        summary, doc = _client_summary(db_path, client_id, wanted, chart is not None)
     if as_json:
         click.echo(json.dumps(summary_json(summary), indent=2, ensure_ascii=False))
     else:
@@ -541,5 +566,6 @@ def outcomes(
         for line in summary_lines(summary):
             click.echo(line)
     if chart is not None:
+        assert doc is not None
         for path in write_charts(doc, summary, chart):
             click.echo(f"wrote {path}", err=True)

@@ -57,7 +57,7 @@ from kapnotes.store.writer import SaveSummary, Writer, addendum_entry, sign_entr
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.exporting import Authorization
     from kapnotes.notes.format import NoteContext
-    from kapnotes.outcomes import ClinicSummary, InstrumentLookup, OutcomeParams
+    from kapnotes.outcomes import ClinicSummary, CourseOutcomes, InstrumentLookup, OutcomeParams
 
 DEFAULT_DB = "kapnotes.db"
 DB_ENV = "KAPNOTES_DB"
@@ -682,6 +682,37 @@ class Store:
             "SELECT id FROM courses WHERE client_id = ? ORDER BY started_on, id", (client_id,)
         ).fetchall()
         return [self.course(r[0]) for r in ids]
+
+    def client_outcomes(
+        self,
+        client_id: str,
+        params: OutcomeParams | None = None,
+        *,
+        instruments: Iterable[str] | None = None,
+        lookup: InstrumentLookup | None = None,
+    ) -> list[CourseOutcomes]:
+        """``kapnotes.outcomes.course_outcomes`` of each of the client's courses, in
+        :meth:`courses_of` order (the same objects), read without decoding the courses: only
+        their measures, sessions' kind and start, first dose and indications
+        (:mod:`kapnotes.store.trajectory`). Raises :class:`NotFoundError` for an unknown client."""
+        from kapnotes.outcomes import DEFAULT_PARAMS, default_lookup, outcomes_of
+        from kapnotes.store.trajectory import client_course_measures
+
+        if self.conn.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone() is None:
+            raise NotFoundError(f"no client {client_id!r} in {self.path or 'the store'}")
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        cached = self._cache if version == self._cache_version else {}
+        found = client_course_measures(
+            self.conn, client_id, registry=self.registry,
+            decoded=lambda course_id: cached.get(("course", course_id)),
+            decode=self.course,
+        )
+        wanted = list(instruments) if instruments is not None else None
+        return [
+            outcomes_of(c, params or DEFAULT_PARAMS, instruments=wanted,
+                        lookup=lookup or default_lookup)
+            for c in found
+        ]
 
     def client_sessions(self, client_id: str) -> list[Session]:
         """A client's sessions in time order (by index on client and start)."""
