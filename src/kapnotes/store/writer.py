@@ -16,7 +16,8 @@ import attrs
 
 from kapnotes.errors import ImmutableError, StoreError
 from kapnotes.model import Document, NoteStatus, Session, Signature, TreatmentCourse
-from kapnotes.serialization import canonical_bytes, unstructure
+from kapnotes.serialization import canonical_text
+from kapnotes.serialization.fast_unstructure import fast_unstructure
 from kapnotes.store import audit, outcome_facts
 from kapnotes.store.audit import Action, Entry
 from kapnotes.store.content import session_content_data, sha256_text
@@ -32,7 +33,8 @@ from kapnotes.store.scores import Score
 
 
 def to_json(obj: Any) -> str:
-    return canonical_bytes(obj).decode("utf-8")
+    """The canonical JSON of a model object or of its unstructured data, as stored."""
+    return canonical_text(obj)
 
 
 @attrs.frozen
@@ -218,7 +220,7 @@ class Writer:
             before = stored.get(course.id)
             if before is None:
                 continue
-            now = {m.id: to_json(unstructure(m)) for m in course.measures}
+            now = {m.id: to_json(m) for m in course.measures}
             gone = sorted(set(before) - set(now))
             if gone:
                 raise ImmutableError(
@@ -272,7 +274,7 @@ class Writer:
         touched: set[str] = set()  # courses whose measures or session order change
         for course in courses:
             for seq, s in enumerate(course.sessions):
-                data = unstructure(s)
+                data = fast_unstructure(s)
                 doc = to_json(session_content_data(data))
                 content_hash = sha256_text(doc)
                 row = existing.get(s.id)
