@@ -154,7 +154,10 @@ class _Functions:
         inner = _optional_of(t)
         if inner is not None:
             tmp = f"_o{next(self._names)}"
-            return f"(None if ({tmp} := {value}) is None else {self._expr(inner, tmp, env)})"
+            form = self._expr(inner, tmp, env)
+            if form == tmp:  # None and the value alike are as they are
+                return value
+            return f"(None if ({tmp} := {value}) is None else {form})"
         if t in _AS_IS or _is_literal(t) or (isinstance(t, type) and issubclass(t, enum.Enum)):
             return value
         if t is float:
