@@ -11,13 +11,14 @@ then recomputed (print them with ``python -m tests.record.test_save_pin``).
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kapnotes.model import Document, NoteStatus, evolve
+from kapnotes.model import Document, NoteStatus, UnknownIntervention, evolve
 from kapnotes.serialization import from_data
 from kapnotes.store import audit, open_store
 from kapnotes.synthetic import build_document
@@ -40,17 +41,30 @@ TABLES = (
 )
 
 
+#: An intervention of a plugin that is not installed, kept as read: odd numbers and text.
+ORPHAN = UnknownIntervention(tag="music-set", raw=json.dumps(
+    {"type": "music-set", "minutes": 40, "bpm": 72.5, "gain": 1e-07, "big": 12345678901234567890,
+     "tracks": [ODD, "two", None, True, {"nested": [1.0, -0.0, 2.5e300]}]},
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
 def _odd(doc: Document) -> Document:
-    """``doc`` with odd text in the narrative, intention and plan of every draft session."""
+    """``doc`` with odd text in the narrative, intention and interventions of every draft
+    session, and an intervention of a plugin not installed on the first."""
     courses = []
+    orphan = True
     for course in doc.courses:
         sessions = []
         for s in course.sessions:
             if s.status is NoteStatus.DRAFT and s.narrative is not None:
+                ivs = tuple(evolve(iv, notes=f"{iv.notes or ''} {ODD}") for iv in s.interventions)
+                if orphan:
+                    ivs, orphan = (*ivs, ORPHAN), False
                 s = evolve(
                     s,
                     intention=f"{s.intention or ''} {ODD}",
                     narrative=evolve(s.narrative, observations=f"{ODD} {s.narrative.observations}"),
+                    interventions=ivs,
                 )
             sessions.append(s)
         courses.append(evolve(course, sessions=tuple(sessions)))
@@ -109,9 +123,9 @@ PINNED = {
     "groups": "e4295ae833aec2d0e50f7ad5e77f9365d712327f80261596b51c063df9929beb",
     "clients": "b655ad099971256f0187840ce64b1b7ee8d50344f6bd7f817e7dda550bafe2aa",
     "courses": "3ce8c14a2f8150725456fa62421c86cbebccef31a213e2bd9f8208a2330911fe",
-    "sessions": "94b178df010c38f1382c126199f69f625fd483798a3959f90ffc169c93ed5f1e",
+    "sessions": "0c22b490c24455e8a15ff2fe5260d3926fc222560199dba0421d43d80d056499",
     "vitals": "0bba6188df84d6bcb8758f1cf89283921a91b201b92b56d42355ed5026d5ab18",
-    "interventions": "9ec1469f1c0f3dfd35e71ec66795f4836bb45947518bb1268cd785d1fdd7b3df",
+    "interventions": "85af7b1e75996806bebf26eeb086ec5283cec4ccca1865dcdac7eb088cc9b717",
     "service_lines": "73d6174a9b397cf2c8caf67adedd5172f5ad007ca1bbb995bd77cbf9123d7002",
     "measures": "46992d520dc42f984d7dbe290808a181ad426937e4cd2f01fcebf89b85858f9a",
     "measure_items": "5786bd089cce8b21835cf47bea872c3fd500717ee5c1738c62bf077d1c52d513",
@@ -120,8 +134,8 @@ PINNED = {
     "psychotherapy_notes": "45fa95555f1bf4d0d1c938a03780c2aa554d0e5fabc3e33fb3176a166ee3fbfd",
     "outcome_courses": "f597511e87ac006c4bfd40643f537b7d03c59e854fadf1de7c32764ee7d313d8",
     "outcome_points": "5c05b0eaaeab9bec258ab31609ce9721d6a1e4c7b812812e40943f7b46fea409",
-    "audit": "e611724deb430faf13b0fda9fe3ce83ca1b291cc983552ba651aed3a9327edc5",
-    "sessions_fts": "0fa96b37d5346510be3ab142ba631b36fd73128eb19bbb87c1fc38c12579f326",
+    "audit": "6a425996675da569f3894388241c55a78120f6d1d9f2289fa6997e76ef6a2c3a",
+    "sessions_fts": "2ed2d4d963c8cdb3eb23eb0d7ab8d17b4a49ae8ca650a7497ba4ddcb02ed92b3",
 }
 
 
