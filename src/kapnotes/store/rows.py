@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import enum
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -151,3 +152,35 @@ def course_without_sessions(course: TreatmentCourse) -> TreatmentCourse:
     from kapnotes.model import evolve
 
     return evolve(course, sessions=())
+
+
+def intervention_rows(
+    session_id: str, data: Mapping[str, Any], to_json: Callable[[Any], str]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``interventions`` from a session's unstructured ``data``: each one's position,
+    ``type`` and canonical JSON (``to_json``), exactly what ``json_each`` gives from the
+    session's stored JSON (which :mod:`kapnotes.store.verify` recomputes them with)."""
+    return [
+        (session_id, seq, iv.get("type"), to_json(iv))
+        for seq, iv in enumerate(data.get("interventions") or ())
+    ]
+
+
+def service_line_rows(
+    session_id: str, data: Mapping[str, Any], to_json: Callable[[Any], str]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``service_lines`` from a session's unstructured ``data`` (defaults: CPT, one
+    unit), as :data:`kapnotes.store.writer.SERVICE_LINES_SELECT` takes them from its JSON."""
+    rows = []
+    for seq, line in enumerate(data.get("service_lines") or ()):
+        system = line.get("system", "CPT")
+        rows.append((
+            session_id,
+            seq,
+            line.get("code"),
+            system.value if isinstance(system, enum.Enum) else system,
+            line.get("units", 1),
+            line.get("rendering_clinician_id"),
+            to_json(line),
+        ))
+    return rows

@@ -24,8 +24,10 @@ from kapnotes.store.content import session_content_data, sha256_text
 from kapnotes.store.rows import (
     course_measure_rows,
     course_without_sessions,
+    intervention_rows,
     measure_rows,
     narrative_text,
+    service_line_rows,
     utc_key,
     vitals_rows,
 )
@@ -286,12 +288,12 @@ class Writer:
                 elif row is None:
                     inserts.append((s.id, course.id, course.client_id, seq, *values))
                     touched.add(course.id)
-                    children.add(course, s)
+                    children.add(course, s, data)
                     self.entries.append(_write_entry(s.id, course.client_id, content_hash))
                 else:
                     updates.append((seq, *values, s.id))
                     touched.add(course.id)
-                    children.add(course, s)
+                    children.add(course, s, data)
                     self.entries.append(_write_entry(s.id, course.client_id, content_hash))
                 if _status_changes(row, s):
                     statuses.append((s.status.value, s.id))
@@ -517,17 +519,14 @@ def _same_content(s: Session, course_id: str, row: tuple[Any, ...], doc: str) ->
     return bool(stored_doc == doc)
 
 
-#: Each service line's row, taken from its session's stored JSON by SQLite (defaults: CPT, 1 unit).
+#: Each service line's row, taken from its session's stored JSON by SQLite (defaults: CPT, 1 unit):
+#: the definition verify checks the rows against (the save builds the same rows in Python).
 SERVICE_LINES_SELECT = (
     "SELECT s.id, j.key, json_extract(j.value, '$.code'), "
     "coalesce(json_extract(j.value, '$.system'), 'CPT'), "
     "coalesce(json_extract(j.value, '$.units'), 1), "
     "json_extract(j.value, '$.rendering_clinician_id'), j.value "
     "FROM sessions s, json_each(s.doc, '$.service_lines') j WHERE s.id = ?"
-)
-SERVICE_LINES_INSERT = (
-    "INSERT INTO service_lines (session_id, seq, code, system, units, rendering_clinician_id, "
-    "doc) " + SERVICE_LINES_SELECT
 )
 
 
@@ -537,17 +536,18 @@ class _Children:
     def __init__(self, scores: dict[str, Score]) -> None:
         self.scores = scores
         self.vitals: list[tuple[Any, ...]] = []
-        self.interventions: list[tuple[str]] = []
-        self.service_lines: list[tuple[str]] = []
+        self.interventions: list[tuple[Any, ...]] = []
+        self.service_lines: list[tuple[Any, ...]] = []
         self.measures: list[tuple[Any, ...]] = []
         self.items: list[tuple[Any, ...]] = []
 
-    def add(self, course: TreatmentCourse, s: Session) -> None:
+    def add(self, course: TreatmentCourse, s: Session, data: dict[str, Any]) -> None:
+        """The rows under ``s`` (``data``: its unstructured form, as stored)."""
         self.vitals += vitals_rows(s)
         if s.interventions:
-            self.interventions.append((s.id,))
+            self.interventions += intervention_rows(s.id, data, to_json)
         if s.service_lines:
-            self.service_lines.append((s.id,))
+            self.service_lines += service_line_rows(s.id, data, to_json)
         measures, items = measure_rows(s, course.client_id, self.scores)
         self.measures += measures
         self.items += items
@@ -568,14 +568,17 @@ class _Children:
             "heart_rate, spo2, respiratory_rate) VALUES (?,?,?,?,?,?,?,?,?)",
             self.vitals,
         )
-        # Each intervention's JSON is taken from its session's stored JSON by SQLite itself.
+        # Each intervention's and service line's JSON is its part of the session's JSON: what
+        # json_each takes from the stored JSON (verify recomputes them so).
         c.executemany(
-            "INSERT INTO interventions (session_id, seq, type, doc) "
-            "SELECT s.id, j.key, json_extract(j.value, '$.type'), j.value "
-            "FROM sessions s, json_each(s.doc, '$.interventions') j WHERE s.id = ?",
+            "INSERT INTO interventions (session_id, seq, type, doc) VALUES (?,?,?,?)",
             self.interventions,
         )
-        c.executemany(SERVICE_LINES_INSERT, self.service_lines)
+        c.executemany(
+            "INSERT INTO service_lines (session_id, seq, code, system, units, "
+            "rendering_clinician_id, doc) VALUES (?,?,?,?,?,?,?)",
+            self.service_lines,
+        )
         c.executemany(
             "INSERT INTO measures (id, session_id, client_id, instrument, administered_at_utc, "
             "context, respondent, total, band) VALUES (?,?,?,?,?,?,?,?,?)",
