@@ -58,12 +58,14 @@ def row_hash(
     obj: str,
     detail: str | None,
 ) -> str:
-    payload = json.dumps(
-        [prev, row_id, at, actor, action, patient, obj, detail],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    payload = _ROW_JSON.encode([prev, row_id, at, actor, action, patient, obj, detail])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))``, made once (what a row hashes).
+_ROW_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+#: ``json.dumps(..., sort_keys=True, ensure_ascii=False)``, made once (a row's ``detail``).
+_DETAIL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 def append(
@@ -75,7 +77,7 @@ def append(
     when = at or now_utc()
     rows = []
     for e in entries:
-        detail = json.dumps(e.detail, sort_keys=True, ensure_ascii=False) if e.detail else None
+        detail = _DETAIL_JSON.encode(e.detail) if e.detail else None
         h = row_hash(prev, next_id, when, actor, e.action, e.patient, e.object, detail)
         rows.append((next_id, when, actor, e.action, e.patient, e.object, detail, prev, h))
         prev, next_id = h, next_id + 1

@@ -280,7 +280,7 @@ class Writer:
                 doc = to_json(session_content_data(data))
                 content_hash = sha256_text(doc)
                 row = existing.get(s.id)
-                values = session_values(s, content_hash, doc)
+                values = session_values(s, content_hash, doc, data)
                 if row is not None and _same_content(s, course.id, row, doc):
                     reseq.append((seq, s.id))
                     if row[5] != seq:
@@ -370,7 +370,8 @@ class Writer:
                         docs[seq],
                     )
                 )
-                self.entries.append(sign_entry(s.id, client_id, seq, g))
+                # the stored JSON is the signature's canonical JSON: its hash is signature_hash(g)
+                self.entries.append(sign_entry(s.id, client_id, seq, g, sha256_text(docs[seq])))
         self.conn.executemany(
             "INSERT INTO signatures (session_id, seq, clinician_id, role, signed_at, content_hash, doc) "
             "VALUES (?,?,?,?,?,?,?)",
@@ -447,10 +448,15 @@ def _write_entry(session_id: str, client_id: str, content_hash: str) -> Entry:
     return Entry(Action.WRITE, f"session:{session_id}", client_id, {"hash": content_hash})
 
 
-def sign_entry(session_id: str, client_id: str, seq: int, g: Signature) -> Entry:
-    """The audit row of a signature: it names what was signed and the signature's own hash."""
-    from kapnotes.signatures import signature_hash
+def sign_entry(
+    session_id: str, client_id: str, seq: int, g: Signature, hash_: str | None = None
+) -> Entry:
+    """The audit row of a signature: it names what was signed and the signature's own hash
+    (``hash_``: :func:`kapnotes.signatures.signature_hash` of ``g``, when already known)."""
+    if hash_ is None:
+        from kapnotes.signatures import signature_hash
 
+        hash_ = signature_hash(g)
     return Entry(
         Action.SIGN,
         f"session:{session_id}",
@@ -460,7 +466,7 @@ def sign_entry(session_id: str, client_id: str, seq: int, g: Signature) -> Entry
             "clinician": g.clinician_id,
             "seq": seq,
             "content_hash": g.content_hash,
-            "signature": signature_hash(g),
+            "signature": hash_,
         },
     )
 
@@ -483,12 +489,20 @@ def _utc_text(iso: str) -> str:
     return utc_key(dt.datetime.fromisoformat(iso))
 
 
-def session_values(s: Session, content_hash: str, doc: str) -> tuple[Any, ...]:
+def session_values(
+    s: Session, content_hash: str, doc: str, data: dict[str, Any] | None = None
+) -> tuple[Any, ...]:
+    """The ``sessions`` columns after the ids and order (``data``: ``s`` unstructured, whose
+    ``start`` and ``end`` are already the texts stored)."""
+    if data is None:
+        start, end = s.start.isoformat(), s.end.isoformat() if s.end else None
+    else:
+        start, end = data["start"], data.get("end")
     return (
         s.kind.value,
         utc_key(s.start),
-        s.start.isoformat(),
-        s.end.isoformat() if s.end else None,
+        start,
+        end,
         content_hash,
         narrative_text(s),
         doc,
