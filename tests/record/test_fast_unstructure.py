@@ -88,3 +88,21 @@ def test_a_new_converter_gets_new_functions(demo_doc: Document) -> None:
         same(demo_doc)
     finally:
         reset_converter()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(json_values)
+def test_the_canonical_encoder_writes_what_json_dumps_writes(value: object) -> None:
+    want = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+    assert canonical_text(value if isinstance(value, (dict, list)) else [value]) == (
+        want if isinstance(value, (dict, list)) else f"[{want}]"
+    )
+    assert canonical_bytes(value) == want.encode("utf-8")
