@@ -7,9 +7,11 @@ first commit on. Every change is recorded in the audit chain in the same transac
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -32,6 +34,26 @@ from kapnotes.store.rows import (
     vitals_rows,
 )
 from kapnotes.store.scores import Score
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a save, then resumed as it was.
+
+    A save allocates millions of small objects (rows, dicts, strings) while the document it
+    writes, millions more, is alive. Each full collection walks all of them, and the
+    collector runs more often as more is allocated, so with it running the save's cost per
+    session grows with the document (28 us a session of collections at 20,000 sessions).
+    Nothing a save makes needs the collector: its objects are freed by reference counting,
+    and any cycle is collected at the next collection after the save.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def to_json(obj: Any) -> str:
