@@ -4,8 +4,10 @@ same canonical JSON, content hashes and signatures) for every kind of record."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import attrs
 from hypothesis import given
@@ -106,3 +108,42 @@ def test_the_canonical_encoder_writes_what_json_dumps_writes(value: object) -> N
         want if isinstance(value, (dict, list)) else f"[{want}]"
     )
     assert canonical_bytes(value) == want.encode("utf-8")
+
+
+@attrs.frozen
+class _Inner:
+    ratio: float = 1.0
+    on: dt.date | None = None
+    at: dt.datetime | None = None
+
+
+@attrs.frozen
+class _Odd:
+    """Field types no model class has (a plugin's may): the converter's hooks serve them."""
+
+    counts: dict[str, int]
+    names: list[str]
+    anything: Any
+    inner: _Inner
+    many: tuple[_Inner, ...] = ()
+    maybe: tuple[int, ...] | None = None
+    either: int | str = 0
+    derived: tuple[str, ...] = attrs.field(
+        default=attrs.Factory(lambda self: (self.names[0],) if self.names else (), takes_self=True)
+    )
+
+
+@given(st.builds(
+    _Odd,
+    counts=st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    names=st.lists(st.text(max_size=5), max_size=3),
+    anything=json_values,
+    inner=st.builds(_Inner, ratio=st.integers(-5, 5) | st.floats(allow_nan=False),
+                    on=st.none() | st.dates(), at=st.none() | st.datetimes()),
+    many=st.lists(st.builds(_Inner, ratio=st.integers(0, 3)), max_size=2).map(tuple),
+    maybe=st.none() | st.lists(st.integers(), max_size=3).map(tuple),
+    either=st.integers() | st.text(max_size=3),
+))
+def test_any_attrs_class_unstructures_as_the_converter_does(obj: _Odd) -> None:
+    assert fast_unstructure(obj) == converter().unstructure(obj)
+    assert repr(fast_unstructure(obj)) == repr(converter().unstructure(obj))  # 1 is not 1.0

@@ -92,6 +92,9 @@ class _Functions:
         self.writing.add(cls)
         try:
             return self._compile(cls, tagged=tagged)
+        except BaseException:
+            del self.by_class[cls]  # no placeholder left to loop on
+            raise
         finally:
             self.writing.discard(cls)
 
