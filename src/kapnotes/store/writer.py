@@ -41,9 +41,8 @@ def collection_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused for a save, then resumed as it was.
 
     A save allocates millions of small objects (rows, dicts, strings) while the document it
-    writes, millions more, is alive. Each full collection walks all of them, and the
-    collector runs more often as more is allocated, so with it running the save's cost per
-    session grows with the document (28 us a session of collections at 20,000 sessions).
+    writes, millions more, is alive, and each full collection walks all of them: from 4 to
+    28 us a session in measured saves of 4,000 to 60,000 sessions, as full collections fell.
     Nothing a save makes needs the collector: its objects are freed by reference counting,
     and any cycle is collected at the next collection after the save.
     """
