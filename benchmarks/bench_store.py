@@ -36,6 +36,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _common import CACHE, absolute, interleaved, median_time, ratio
@@ -73,10 +74,11 @@ def bench_import(tmp: Path, n_sessions: int, repeat: int) -> float:
     ours_path, base_path = tmp / "ours.db", tmp / "base.db"
 
     def ours() -> None:
-        store = fresh_store(ours_path)
+        store = open_store(ours_path)  # made empty by setup(), as the baseline's is
         store.save(doc)
         store.close()
 
+    fresh_store(ours_path).close()
     ours()  # warm up, and the rows the baseline will write
     src = sqlite3.connect(ours_path)
     rows = {t: src.execute(f"SELECT * FROM [{t}] ORDER BY rowid").fetchall() for t in TABLES}
@@ -113,15 +115,36 @@ def bench_import(tmp: Path, n_sessions: int, repeat: int) -> float:
 
     def setup() -> None:
         baseline_setup()
+        fresh_store(ours_path).close()  # the schema is made untimed for both
 
-    times = interleaved({"ours": ours, "baseline": baseline}, repeat, setup=setup)
+    times, cpu = interleaved_with_cpu({"ours": ours, "baseline": baseline}, repeat, setup=setup)
     print(f"import: {n} sessions, {counts['vitals']} vitals, {counts['measures']} measures "
           f"({counts['measure_items']} items), {counts['interventions']} interventions")
     ratio(f"Store.save of {n:,} sessions (vs bare executemany)", times["ours"],
           times["baseline"], at_most=1.25)
     per = times["ours"] / n
-    print(f"{'':<4}per session: ours {per * 1e6:.1f} us, baseline {times['baseline'] / n * 1e6:.1f} us")
+    print(f"{'':<4}per session: ours {per * 1e6:.1f} us, baseline {times['baseline'] / n * 1e6:.1f} us; "
+          f"CPU ours {cpu['ours'] / n * 1e6:.1f} us, baseline {cpu['baseline'] / n * 1e6:.1f} us "
+          f"(CPU ratio {cpu['ours'] / cpu['baseline']:.2f}x)")
     return per
+
+
+def interleaved_with_cpu(contenders: dict[str, Callable[[], object]], repeat: int,
+                         setup: Callable[[], object]) -> tuple[dict[str, float], dict[str, float]]:
+    """Like ``_common.interleaved`` (median wall time, runs alternated, ``setup`` untimed before
+    each), and the median CPU time of this process in each run (both contenders run in it:
+    SQLite too), which other work on a shared machine disturbs less."""
+    wall: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeat):
+        for name, fn in contenders.items():
+            setup()
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn()
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    return ({k: statistics.median(v) for k, v in wall.items()},
+            {k: statistics.median(v) for k, v in cpu.items()})
 
 
 # --- 2. queries on the big store -----------------------------------------------------------------

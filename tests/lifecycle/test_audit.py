@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kapnotes.cli import cli
 from kapnotes.lifecycle import add_addendum, sign
@@ -131,3 +135,15 @@ def test_a_failed_export_writes_no_audit_row(tmp_path, demo_doc):
         assert len(s.audit_log()) == before
     finally:
         s.close()
+
+
+_values = st.none() | st.booleans() | st.integers() | st.text() | st.floats()
+
+
+@given(st.dictionaries(st.text(), _values | st.lists(_values, max_size=3), max_size=5),
+       st.lists(st.none() | st.text() | st.integers(), min_size=8, max_size=8))
+def test_audit_json_is_what_json_dumps_writes(detail: dict, row: list) -> None:
+    from kapnotes.store.audit import _detail_json, _row_json
+
+    assert _detail_json(detail) == json.dumps(detail, sort_keys=True, ensure_ascii=False)
+    assert _row_json(row) == json.dumps(row, ensure_ascii=False, separators=(",", ":"))

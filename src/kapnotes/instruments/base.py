@@ -564,6 +564,8 @@ def _describe(value: object) -> str:
 
 
 def _is_int(value: object) -> bool:
+    if type(value) is int:  # the common case, without the abstract class check
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 

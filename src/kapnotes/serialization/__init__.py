@@ -3,6 +3,7 @@
 from kapnotes.serialization.converter import converter, reset_converter, strict_extensions
 from kapnotes.serialization.documents import (
     canonical_bytes,
+    canonical_text,
     check_version,
     content_hash,
     dump,
@@ -17,6 +18,7 @@ from kapnotes.serialization.documents import (
 
 __all__ = [
     "canonical_bytes",
+    "canonical_text",
     "check_version",
     "content_hash",
     "converter",

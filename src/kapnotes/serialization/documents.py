@@ -9,6 +9,7 @@ reported at once in one :class:`~kapnotes.errors.InvalidError`, each with its JS
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -215,12 +216,50 @@ def to_data(doc: Document) -> dict[str, Any]:
     return {**data, "format": doc.format, "format_version": doc.format_version}
 
 
+#: The encoder of the canonical form (``json.dumps`` with these options makes one a call).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
+def _canonical_encoder() -> Callable[[Any], str]:
+    """``_CANONICAL.encode``, with the C encoder made once rather than at every call (that
+    costs more than encoding a small object). Without a circular-reference check: a record is a
+    tree (a cycle would end in RecursionError rather than ValueError)."""
+    from json import encoder as std
+
+    make = getattr(std, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return _CANONICAL.encode
+    # the arguments JSONEncoder.iterencode passes, with markers None (no circular check)
+    one = make(None, _CANONICAL.default, std.encode_basestring, None, ":", ",", True, False, False)
+
+    def encode(obj: Any) -> str:
+        if isinstance(obj, str):
+            return _CANONICAL.encode(obj)
+        return "".join(one(obj, 0))
+
+    return encode
+
+
+_encode = _canonical_encoder()
+
+
 def canonical_bytes(obj: Any) -> bytes:
     """The canonical JSON form: UTF-8, keys sorted, no spaces. Same record, same bytes."""
     data = obj if isinstance(obj, (dict, list)) else unstructure(obj)
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _encode(data).encode("utf-8")
+
+
+def canonical_text(obj: Any) -> str:
+    """:func:`canonical_bytes` as text, a model object unstructured by
+    :func:`~kapnotes.serialization.fast_unstructure.fast_unstructure` (the same data, faster:
+    the store's write path)."""
+    if not isinstance(obj, (dict, list)):
+        from kapnotes.serialization.fast_unstructure import fast_unstructure
+
+        obj = fast_unstructure(obj)
+    return _encode(obj)
 
 
 def content_hash(obj: Any) -> str:

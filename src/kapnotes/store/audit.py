@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -58,12 +58,28 @@ def row_hash(
     obj: str,
     detail: str | None,
 ) -> str:
-    payload = json.dumps(
-        [prev, row_id, at, actor, action, patient, obj, detail],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    payload = _row_json([prev, row_id, at, actor, action, patient, obj, detail])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _encoder(**options: Any) -> Callable[[Any], str]:
+    """``json.dumps(value, **options)`` for a list or dict, its C encoder made once (making
+    it costs more than encoding one row). No circular check: audit values are trees."""
+    from json import encoder as std
+
+    python = json.JSONEncoder(**options)
+    make = getattr(std, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return python.encode
+    one = make(None, python.default, std.encode_basestring, None, python.key_separator,
+               python.item_separator, python.sort_keys, python.skipkeys, python.allow_nan)
+    return lambda value: "".join(one(value, 0))
+
+
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))``: what a row hashes.
+_row_json = _encoder(ensure_ascii=False, separators=(",", ":"))
+#: ``json.dumps(..., sort_keys=True, ensure_ascii=False)``: a row's ``detail``.
+_detail_json = _encoder(sort_keys=True, ensure_ascii=False)
 
 
 def append(
@@ -75,7 +91,7 @@ def append(
     when = at or now_utc()
     rows = []
     for e in entries:
-        detail = json.dumps(e.detail, sort_keys=True, ensure_ascii=False) if e.detail else None
+        detail = _detail_json(e.detail) if e.detail else None
         h = row_hash(prev, next_id, when, actor, e.action, e.patient, e.object, detail)
         rows.append((next_id, when, actor, e.action, e.patient, e.object, detail, prev, h))
         prev, next_id = h, next_id + 1

@@ -6,7 +6,8 @@ import hashlib
 from typing import Any
 
 from kapnotes.model import Addendum, Session
-from kapnotes.serialization import canonical_bytes, unstructure
+from kapnotes.serialization import canonical_bytes, canonical_text, unstructure
+from kapnotes.serialization.fast_unstructure import fast_unstructure
 
 #: The lifecycle fields of a session: not covered by a signature, stored in their own tables.
 LIFECYCLE_KEYS = frozenset({"status", "signatures", "addenda"})
@@ -23,7 +24,7 @@ def session_content_data(data: dict[str, Any]) -> dict[str, Any]:
 
 def session_content_json(s: Session) -> str:
     """The canonical JSON of what a signature of ``s`` covers (stored as the session's doc)."""
-    return canonical_bytes(session_content_data(unstructure(s))).decode("utf-8")
+    return canonical_text(session_content_data(fast_unstructure(s)))
 
 
 def session_content_hash(s: Session) -> str:

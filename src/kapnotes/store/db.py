@@ -52,7 +52,14 @@ from kapnotes.store.connect import ReadOnlyStoreError
 from kapnotes.store.content import session_content_hash
 from kapnotes.store.rows import utc_key
 from kapnotes.store.scores import score_document
-from kapnotes.store.writer import SaveSummary, Writer, addendum_entry, sign_entry, to_json
+from kapnotes.store.writer import (
+    SaveSummary,
+    Writer,
+    addendum_entry,
+    collection_paused,
+    sign_entry,
+    to_json,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.exporting import Authorization
@@ -194,12 +201,13 @@ class Store:
         A measure or addendum id already stored for another session is refused
         (:class:`InvalidError`, see :meth:`id_clashes`) and nothing is written.
         """
-        scores = score_document(doc, registry=self.registry)  # validates measures against their instruments
-        with self.write() as conn:
-            clashes = stored_id_clashes(conn, doc, store=self._name())
-            if clashes:
-                raise InvalidError(clashes)
-            return Writer(conn, scores, actor or self.actor).save(doc)
+        with collection_paused():  # builds rows by the million: see collection_paused
+            scores = score_document(doc, registry=self.registry)  # validates measures against their instruments
+            with self.write() as conn:
+                clashes = stored_id_clashes(conn, doc, store=self._name())
+                if clashes:
+                    raise InvalidError(clashes)
+                return Writer(conn, scores, actor or self.actor).save(doc)
 
     def id_clashes(self, doc: Document) -> list[Problem]:
         """Measure and addendum ids of ``doc`` already stored for another session, each a

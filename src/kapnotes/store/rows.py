@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import enum
+from collections.abc import Callable, Mapping
 from typing import Any
+
+import attrs
 
 from kapnotes.model import Session, TreatmentCourse, UnknownIntervention, Vitals
 
 
 def utc_key(t: dt.datetime) -> str:
     """A fixed-width UTC timestamp that sorts as text (for indexes)."""
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    u = t.astimezone(_UTC)
+    if u.year < 1000:  # strftime writes such a year without leading zeros; kept as it was
+        return u.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{u.isoformat(timespec='microseconds')[:26]}Z"  # the same text, faster
+
+
+_UTC = dt.timezone.utc
 
 
 def narrative_text(s: Session) -> str:
@@ -40,13 +49,11 @@ def narrative_text(s: Session) -> str:
 
 
 def _strings(obj: Any) -> list[str]:
-    import attrs
-
     if isinstance(obj, UnknownIntervention):  # its plugin is not installed: its JSON's text
         return _json_strings(obj.data)
     out: list[str] = []
-    for a in attrs.fields(type(obj)):
-        v = getattr(obj, a.name)
+    for name in _field_names(type(obj)):
+        v = getattr(obj, name)
         if isinstance(v, str):
             out.append(v)
         elif isinstance(v, tuple):
@@ -56,6 +63,16 @@ def _strings(obj: Any) -> list[str]:
                 elif attrs.has(type(x)):
                     out += _strings(x)
     return out
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(a.name for a in attrs.fields(cls))
+    return names
 
 
 def _json_strings(value: Any) -> list[str]:
@@ -135,3 +152,35 @@ def course_without_sessions(course: TreatmentCourse) -> TreatmentCourse:
     from kapnotes.model import evolve
 
     return evolve(course, sessions=())
+
+
+def intervention_rows(
+    session_id: str, data: Mapping[str, Any], to_json: Callable[[Any], str]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``interventions`` from a session's unstructured ``data``: each one's position,
+    ``type`` and canonical JSON (``to_json``), exactly what ``json_each`` gives from the
+    session's stored JSON (which :mod:`kapnotes.store.verify` recomputes them with)."""
+    return [
+        (session_id, seq, iv.get("type"), to_json(iv))
+        for seq, iv in enumerate(data.get("interventions") or ())
+    ]
+
+
+def service_line_rows(
+    session_id: str, data: Mapping[str, Any], to_json: Callable[[Any], str]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``service_lines`` from a session's unstructured ``data`` (defaults: CPT, one
+    unit), as :data:`kapnotes.store.writer.SERVICE_LINES_SELECT` takes them from its JSON."""
+    rows = []
+    for seq, line in enumerate(data.get("service_lines") or ()):
+        system = line.get("system", "CPT")
+        rows.append((
+            session_id,
+            seq,
+            line.get("code"),
+            system.value if isinstance(system, enum.Enum) else system,
+            line.get("units", 1),
+            line.get("rendering_clinician_id"),
+            to_json(line),
+        ))
+    return rows

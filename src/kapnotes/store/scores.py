@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from kapnotes.errors import InvalidError, Problem
 from kapnotes.model import Document, MeasureAdministration, Session
 from kapnotes.registry import Registry, resolve
+
+if TYPE_CHECKING:
+    from kapnotes.instruments.base import Instrument
 
 Score = tuple[float | None, str | None]
 
@@ -18,16 +22,38 @@ def score_document(doc: Document, *, registry: Registry | None = None) -> dict[s
     in the document is raised at once, with its path, before anything is written. ``registry``:
     the instruments (None: the default registry, see :mod:`kapnotes.registry`).
     """
-    reg = resolve(registry)
+    found = Resolver(registry)
     scores: dict[str, Score] = {}
     problems: list[Problem] = []
     for i, course in enumerate(doc.courses):
         for j, s in enumerate(course.sessions):
-            problems += score_session(s, scores, f"$.courses[{i}].sessions[{j}]", registry=reg)
-        problems += score_measures(course.measures, scores, f"$.courses[{i}]", registry=reg)
+            if s.measures:
+                problems += score_measures(
+                    s.measures, scores, f"$.courses[{i}].sessions[{j}]", resolver=found
+                )
+        if course.measures:
+            problems += score_measures(course.measures, scores, f"$.courses[{i}]", resolver=found)
     if problems:
         raise InvalidError(problems)
     return scores
+
+
+class Resolver:
+    """The registered instrument each recorded id names (``PHQ-9`` -> phq9), looked up once
+    per id (:func:`kapnotes.scoring.resolve_instrument`); for one document's scoring."""
+
+    def __init__(self, registry: Registry | None) -> None:
+        self.instruments = list(resolve(registry).instruments)
+        self.by_id: dict[str, Instrument | None] = {}
+
+    def __call__(self, recorded: str) -> Instrument | None:
+        try:
+            return self.by_id[recorded]
+        except KeyError:
+            from kapnotes.scoring import resolve_instrument
+
+            inst = self.by_id[recorded] = resolve_instrument(recorded, self.instruments)
+            return inst
 
 
 def score_session(
@@ -43,16 +69,17 @@ def score_measures(
     base: str = "$",
     *,
     registry: Registry | None = None,
+    resolver: Resolver | None = None,
 ) -> list[Problem]:
     """Add (total, band) of each measure (a session's, or a course's at-home ones under
-    ``base``) to ``scores``; returns the problems."""
+    ``base``) to ``scores``; returns the problems. ``resolver``: instruments already looked up
+    (else those of ``registry``)."""
     from kapnotes.instruments.base import ScoringError
-    from kapnotes.scoring import resolve_instrument
 
-    instruments = list(resolve(registry).instruments)
+    found = resolver if resolver is not None else Resolver(registry)
     problems: list[Problem] = []
     for k, m in enumerate(measures):
-        inst = resolve_instrument(m.instrument, instruments)  # "PHQ-9" scores as phq9
+        inst = found(m.instrument)  # "PHQ-9" scores as phq9
         if inst is None:
             scores[m.id] = (None, None)
             continue
