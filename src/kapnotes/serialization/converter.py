@@ -416,7 +416,9 @@ def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
         return tagged_structure(lambda: types)(value, t)
 
     c.register_structure_hook_func(lambda t: t is Intervention, intervention_structure)
-    c.register_unstructure_hook(UnknownIntervention, lambda obj: obj.data)
+    # By predicate, not by class: cattrs' register_unstructure_hook asks attrs.has of the class,
+    # which would make the (lazily made) model class at every converter's set-up.
+    c.register_unstructure_hook_func(lambda t: t is UnknownIntervention, lambda obj: obj.data)
     c.register_structure_hook_func(
         lambda t: t == MonitoringEntry, tagged_structure(lambda: _MONITORING)
     )
