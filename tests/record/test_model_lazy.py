@@ -253,3 +253,33 @@ def test_a_child_forked_while_a_thread_builds_can_build_classes():
         "print(status)\n"
     )
     assert out == "0"
+
+
+def test_setting_up_the_converter_makes_no_model_class():
+    """What ``loads`` needs before it reads a document (the converter) leaves every lazily made
+    class unmade: a class registered by class would be made by cattrs' ``attrs.has``."""
+    out = fresh(
+        "import kapnotes.model as m\n"
+        "from kapnotes.model import _lazy\n"
+        "from kapnotes.serialization import converter\n"
+        "classes = [v for v in vars(m).values() if isinstance(v, type)\n"
+        "           and '__attrs_post_init__' in v.__dict__]\n"
+        "before = {c.__name__ for c in classes if _lazy.is_pending(c)}\n"
+        "converter()\n"
+        "made = sorted(c.__name__ for c in classes if c.__name__ in before and not _lazy.is_pending(c))\n"
+        "print(len(before), made)\n"
+    )
+    count, made = out.split(" ", 1)
+    assert int(count) > 50
+    assert made == "[]"
+
+
+def test_an_unknown_intervention_still_round_trips_through_the_converter():
+    import json
+
+    from kapnotes.model import UnknownIntervention
+
+    raw = json.dumps({"type": "clinic-breathwork", "minutes": 20})
+    iv = UnknownIntervention(tag="clinic-breathwork", raw=raw)
+    c = converter()
+    assert c.unstructure(iv) == iv.data
