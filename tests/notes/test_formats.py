@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 from kapnotes.default_plugins import note_formats
@@ -238,3 +239,21 @@ def test_a_spec_becomes_a_registrable_note_format() -> None:
 def test_additional_section_constant() -> None:
     assert ADDITIONAL.collects_unmapped
     assert ADDITIONAL.empty is None
+
+
+def test_each_format_keeps_its_own_shown_topics_from_note_to_note() -> None:
+    # The topics a section shows are worked out once per format (FormatSpec.section_topics):
+    # formats with the same sections but different omissions must not share them, whichever
+    # builds first, and a format's later notes show what its first did.
+    omitted = {**blocks.NOT_SHOWN, "dosing": "documented in the clinic's dosing log"}
+    ctx = fixtures.context(fixtures.full_dosing_session())
+    for omitting_first in (False, True):
+        showing, omitting = _spec(), _spec(omitted=omitted)
+        for spec in (omitting, showing) if omitting_first else (showing, omitting):
+            spec.build(ctx)
+        for _ in range(2):
+            assert "LOT-SYN-7731" in note_text(showing.build(ctx))
+            assert "LOT-SYN-7731" not in note_text(omitting.build(ctx))
+    changed = attrs.evolve(showing, omitted=omitted)  # made from one that has built notes
+    assert "LOT-SYN-7731" not in note_text(changed.build(ctx))
+    assert "LOT-SYN-7731" in note_text(showing.build(ctx))

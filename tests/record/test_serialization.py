@@ -263,3 +263,21 @@ def test_canonical_form_ignores_collection_order(demo_doc):
 
 def test_canonical_bytes_are_sorted_compact_utf8():
     assert canonical_bytes({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
+
+
+def test_optional_fields_and_array_elements_decode_by_their_own_hooks(data):
+    # ``X | None`` and array elements look their structure hook up once per type
+    # (serialization.converter._optional_hook, _structure_items): None stays None, anything
+    # else goes through X's hook with its checks and paths, every bad element is named.
+    session = data["courses"][0]["sessions"][0]
+    assert session["kind"] != "dosing" and "dosing" not in session  # absent: the default
+    session["dosing"] = None
+    assert from_data(data).courses[0].sessions[0].dosing is None
+    del session["dosing"]
+    dosing(data)["dose_mg"] = "50"  # inside an ``X | None`` object
+    data["courses"][0]["sessions"][2]["plan"] = {"homework": ["ok", 5, "fine", None]}  # Plan | None
+    got = problems_of(data)
+    assert "expected a number, got string" in got[f"{DOSE}.dose_mg"]
+    tag = "$.courses[0].sessions[2].plan.homework"
+    assert "expected a string" in got[f"{tag}[1]"] and "expected a string" in got[f"{tag}[3]"]
+    assert f"{tag}[0]" not in got and f"{tag}[2]" not in got

@@ -67,3 +67,37 @@ def test_every_resource_validates_against_the_profiles_the_engine_has(hand_built
     assert fhir_engine.errors_by_resource([patient]) == {}
     (errors,) = fhir_engine.errors_by_resource([patient], profiles=True).values()
     assert any("gender" in e["path"] for e in errors) and {e["profile"] for e in errors} == {US + "us-core-patient"}
+
+
+def _two_pass(ctx, rtype, key, system, body, *, identifiers=None, single=False):
+    """What ``ExportContext.new`` built before it built in one pass: the merged resource, then
+    ``profiles.declare`` over it (the reference the one pass must equal, key order included)."""
+    from kapnotes_fhir.ids import identifier
+
+    own = identifier(ctx.systems.of(system), key)
+    head = {"resourceType": rtype, "id": ctx.refs.id(rtype, key),
+            "identifier": own if single else [*(identifiers or []), own]}
+    return profiles.declare({**head, **body})
+
+
+def test_new_builds_in_one_pass_what_declare_over_the_merged_resource_gives(hand_built):  # noqa: F811
+    from kapnotes_fhir.context import ExportContext, Settings
+
+    ctx = ExportContext(RecordView.of_document(hand_built), Settings.from_options(None, note_content=("text",)), mode="relative")
+    survey = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}
+    bodies = [
+        ("Observation", {"status": "final", "category": [survey], "code": {"coding": [{"system": "x", "code": "y"}]}}),
+        ("Observation", {"status": "final", "category": [], "code": {"coding": [{"system": profiles.codes.LOINC, "code": profiles.codes.HEART_RATE.code}]}}),
+        ("Observation", {"category": [], "code": {"coding": []}}),  # no profile
+        ("Practitioner", {"name": [{"family": "Doe"}]}),
+        ("Practitioner", {"name": [{"given": ["A"]}]}),  # no family: not US Core
+        ("Patient", {"meta": {"source": "body"}, "gender": "female"}),  # the body's meta wins, in place
+        ("Goal", {"identifier": [{"value": "body"}], "id": "from-body", "lifecycleStatus": "active"}),
+        ("Binary", {"contentType": "text/plain"}),  # no profile for the type
+    ]
+    for single in (False, True):
+        for rtype, body in bodies:
+            got = ctx.new(rtype, "k1", "thing", dict(body), single_identifier=single).resource
+            want = _two_pass(ctx, rtype, "k1", "thing", dict(body), single=single)
+            assert got == want and list(got) == list(want), (rtype, got, want)
+            assert json.dumps(got) == json.dumps(want)

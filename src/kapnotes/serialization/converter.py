@@ -20,6 +20,7 @@ import math
 import re
 import sys
 import threading
+import types
 import typing
 from collections.abc import Callable
 from typing import Any, Literal
@@ -336,6 +337,10 @@ def _is_plugin_sections(t: Any) -> bool:
 
 def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
     c = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True, omit_if_default=True)
+    # ``X | None``: what cattrs' own hook does (None stays None, else X's hook), with X's hook
+    # looked up once per type instead of once per value (registered first: any later, more
+    # specific hook still wins).
+    c.register_structure_hook_factory(_is_optional, lambda t: _optional_hook(c, t))
     # cattrs dispatches primitives by singledispatch, so a ``str`` hook also receives str-based
     # enums and an ``int`` hook receives bool: one hook per base decides by the exact class.
     enum_hooks: dict[type, Callable[[Any, Any], Any]] = {}
@@ -460,13 +465,38 @@ def _make_converter(registry: Registry | None = None) -> cattrs.Converter:
     return c
 
 
+def _is_optional(t: Any) -> bool:
+    """Whether ``t`` is ``X | None`` (``Optional[X]``): a union of exactly one type and None."""
+    return typing.get_origin(t) in _UNIONS and len(t.__args__) == 2 and type(None) in t.__args__
+
+
+_UNIONS: tuple[Any, ...] = (typing.Union, types.UnionType)
+
+
+def _optional_hook(c: cattrs.Converter, union: Any) -> Callable[[Any, Any], Any]:
+    """The structure hook of ``union`` (``X | None``): None as is, anything else by X's hook."""
+    args = union.__args__
+    other = args[0] if args[1] is type(None) else args[1]
+    inner: list[Callable[[Any, Any], Any]] = []  # found on first use (X may refer back to itself)
+
+    def structure(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        if not inner:
+            inner.append(c.get_structure_hook(other))
+        return inner[0](value, other)
+
+    return structure
+
+
 def _structure_items(c: cattrs.Converter, value: list[Any], elem_t: Any) -> tuple[Any, ...]:
     """Structure every element, collecting all failures with their index (cattrs' own form)."""
     out = []
     errors: list[Exception] = []
+    hook = c.get_structure_hook(elem_t)  # once for the array, not once per element
     for i, v in enumerate(value):
         try:
-            out.append(c.structure(v, elem_t))
+            out.append(hook(v, elem_t))
         except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
             note = IterableValidationNote(f"Structuring item @ index {i}", i, elem_t)
             exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]

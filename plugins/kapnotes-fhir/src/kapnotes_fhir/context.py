@@ -196,13 +196,20 @@ class ExportContext:
         """
         own = identifier(self.systems.of(system), key)
         ids = [*(identifiers or []), own]
-        head: dict[str, Any] = {"resourceType": resource_type, "id": self.refs.id(resource_type, key)}
+        # Built in one pass, in the order ``profiles.declare({**head, **body})`` gives (type, id,
+        # meta, extension, identifier, then the body; a body key already placed keeps its place).
+        rtype = body.get("resourceType", resource_type)
+        res: dict[str, Any] = {"resourceType": resource_type, "id": self.refs.id(resource_type, key)}
+        url = profiles.profile_of(rtype, body)
+        if url is not None:
+            res["meta"] = {"profile": [url]}
         found = self._extensions_of(extended)
         if found:
-            head["extension"] = found
-        head["identifier"] = own if single_identifier else ids
+            res["extension"] = found
+        res["identifier"] = own if single_identifier else ids
+        res.update(body)
         first = ids[0]
-        return Entry(profiles.declare({**head, **body}), (first["system"], first["value"]))
+        return Entry(res, (first["system"], first["value"]))
 
     def _extensions_of(self, extended: Any) -> list[dict[str, Any]]:
         if extended is None or not getattr(extended, "extensions", None):

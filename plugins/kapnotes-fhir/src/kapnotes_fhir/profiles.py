@@ -53,7 +53,12 @@ SURVEY = "us-core-observation-survey"
 
 def profile(resource: dict[str, Any]) -> str | None:
     """The US Core profile ``resource`` conforms to, or None."""
-    rtype = resource["resourceType"]
+    return profile_of(resource["resourceType"], resource)
+
+
+def profile_of(rtype: str, resource: dict[str, Any]) -> str | None:
+    """The US Core profile of a resource of type ``rtype`` whose other elements are ``resource``
+    (which need not hold ``resourceType``: :meth:`ExportContext.new` asks before it builds it)."""
     name = BY_TYPE.get(rtype)
     if rtype == "Practitioner" and all(n.get("family") for n in resource.get("name", [])) and resource.get("name"):
         name = "us-core-practitioner"

@@ -102,6 +102,11 @@ class FormatSpec:
     sections: tuple[SectionSpec, ...]
     omitted: Mapping[str, str] = attrs.field(factory=lambda: dict(blocks.NOT_SHOWN), eq=False)
     session_kinds: frozenset[SessionKind] | None = None
+    #: The topics each section shows, worked out on its first note (sections, omissions and the
+    #: topic table are fixed once the format is made and validated): not once per note.
+    _shown: dict[SectionSpec, tuple[blocks.Topic, ...]] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         problems = [*self._topic_problems(), *self._omission_problems()]
@@ -161,11 +166,18 @@ class FormatSpec:
 
     # -- building a note ------------------------------------------------------------------------
 
+    def section_topics(self, spec: SectionSpec) -> tuple[blocks.Topic, ...]:
+        """The topics section ``spec`` shows, in order (the unmapped ones where it collects them)."""
+        shown = self._shown.get(spec)
+        if shown is None:
+            topics = [blocks.TOPIC_BY_KEY[k] for k in spec.topics]
+            if spec.collects_unmapped:
+                topics += self.unmapped_topics()
+            shown = self._shown[spec] = tuple(t for t in topics if self.shows(t))
+        return shown
+
     def _section(self, spec: SectionSpec, ctx: NoteContext) -> Section | None:
-        topics = [blocks.TOPIC_BY_KEY[k] for k in spec.topics]
-        if spec.collects_unmapped:
-            topics += self.unmapped_topics()
-        content = tuple(b for t in topics if self.shows(t) for b in t.build(ctx))
+        content = tuple(b for t in self.section_topics(spec) for b in t.build(ctx))
         if not content:
             if spec.empty is None:
                 return None
