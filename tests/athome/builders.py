@@ -36,3 +36,16 @@ def record(*home: dict[str, Any], sessions: list[dict[str, Any]] | None = None,
         data["courses"][0]["measures"] = list(home)
     data["courses"][0].update(course)
     return data
+
+
+def intake_dose_follow_up() -> list[dict[str, Any]]:
+    """Sessions of a course with a dosing session: an intake PHQ-9 of 9 (2026-02-02), the first
+    dose on 2026-02-09 and a follow-up PHQ-9 of 8 (2026-03-02), for at-home PHQ-9s around them."""
+    intake = {**session("s-intake", "intake", "09:00", "10:00",
+                        measures=[phq9("m-intake", "2026-02-02", [1] * 9)]),
+              "start": t("09:00", "2026-02-02"), "end": t("10:00", "2026-02-02")}
+    dose = {**session("s-dose", "dosing", "09:00", "11:00"),
+            "start": t("09:00", "2026-02-09"), "end": t("11:00", "2026-02-09")}
+    follow = session("s-fu", "follow-up", "09:00", "10:00",
+                     measures=[phq9("m-fu", "2026-03-02", [1] * 8 + [0])])
+    return [intake, dose, follow]

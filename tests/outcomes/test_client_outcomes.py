@@ -177,23 +177,12 @@ def test_a_plugin_instrument_and_recorded_aliases(store: Store, plugin: None) ->
 
 def test_at_home_measures_with_and_without_home_baseline() -> None:
     from kapnotes.serialization import from_data
-    from tests.athome.builders import home_phq9, record
-    from tests.billing.builders import phq9 as phq9_of
-    from tests.billing.builders import session as session_of
-    from tests.billing.builders import t
-
-    intake = {**session_of("s-intake", "intake", "09:00", "10:00",
-                           measures=[phq9_of("m-intake", "2026-02-02", [1] * 9)]),
-              "start": t("09:00", "2026-02-02"), "end": t("10:00", "2026-02-02")}
-    dose = {**session_of("s-dose", "dosing", "09:00", "11:00"),
-            "start": t("09:00", "2026-02-09"), "end": t("11:00", "2026-02-09")}
-    follow = session_of("s-fu", "follow-up", "09:00", "10:00",
-                        measures=[phq9_of("m-fu", "2026-03-02", [1] * 8 + [0])])
+    from tests.athome.builders import home_phq9, intake_dose_follow_up, record
     doc = from_data(record(  # given out of time order: the course keeps them in time order
         home_phq9("h-2", "2026-02-20T20:00:00+01:00", [0] * 9),
         home_phq9("h-1", "2026-02-09T07:00:00-07:00", [3, 3, 3, 3, 3, 3, 3, 3, 0]),
         home_phq9("h-0", "2026-02-09T07:00:00-07:00", [3, None, 3, 3, 3, 3, 3, 3, 0]),
-        sessions=[intake, dose, follow],
+        sessions=intake_dose_follow_up(),
     ))
     store = open_store(":memory:")
     store.save(doc)

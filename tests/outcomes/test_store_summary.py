@@ -269,21 +269,10 @@ def test_a_store_with_at_home_measures_is_summarised_course_by_course() -> None:
     # course-by-course summary, also with home_baseline=True, where a home score (PHQ-9 = 24 the
     # evening before the first dose) becomes the baseline and the counts change.
     from kapnotes.serialization import from_data
-    from tests.athome.builders import home_phq9, record
-    from tests.billing.builders import phq9 as phq9_of
-    from tests.billing.builders import session as session_of
-    from tests.billing.builders import t
-
-    intake = {**session_of("s-intake", "intake", "09:00", "10:00",
-                           measures=[phq9_of("m-intake", "2026-02-02", [1] * 9)]),
-              "start": t("09:00", "2026-02-02"), "end": t("10:00", "2026-02-02")}
-    dose = {**session_of("s-dose", "dosing", "09:00", "11:00"),
-            "start": t("09:00", "2026-02-09"), "end": t("11:00", "2026-02-09")}
-    follow = session_of("s-fu", "follow-up", "09:00", "10:00",
-                        measures=[phq9_of("m-fu", "2026-03-02", [1] * 8 + [0])])
+    from tests.athome.builders import home_phq9, intake_dose_follow_up, record
     doc = from_data(record(
         home_phq9("h-1", "2026-02-08T20:00:00-07:00", [3, 3, 3, 3, 3, 3, 3, 3, 0]),
-        sessions=[intake, dose, follow],
+        sessions=intake_dose_follow_up(),
     ))
     store = open_store(":memory:")
     store.save(doc)
