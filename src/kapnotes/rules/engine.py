@@ -190,10 +190,7 @@ def _run(
             instruments=instruments, names=names if names is not None else {}, home=home,
         )
         try:
-            results = list(rule.check(ctx))
-            for f in results:
-                if not isinstance(f, Finding):
-                    raise TypeError(f"rule returned {f!r}; expected kapnotes.rules.base.Finding")
+            results = _findings(rule.check(ctx))
         except Exception as exc:
             if strict_plugins():
                 raise
@@ -201,6 +198,15 @@ def _run(
             continue
         found += results
     return sorted(found, key=_order)
+
+
+def _findings(produced: Iterable[Any]) -> list[Finding]:
+    """What a rule's check produced, every item checked to be a :class:`Finding`."""
+    results = list(produced)
+    for f in results:
+        if not isinstance(f, Finding):
+            raise TypeError(f"rule returned {f!r}; expected kapnotes.rules.base.Finding")
+    return results
 
 
 def _home_of(course: TreatmentCourse | None, session: Session) -> tuple[Any, ...]:
@@ -234,10 +240,7 @@ def _run_course(
         ctx = CourseContext(course=course, config=config, rule=rule, measures=pending, path=path,
                             document=document, registry=registry, instruments=instruments)
         try:
-            results = list(rule.check_course(ctx))
-            for f in results:
-                if not isinstance(f, Finding):
-                    raise TypeError(f"rule returned {f!r}; expected kapnotes.rules.base.Finding")
+            results = _findings(rule.check_course(ctx))
         except Exception as exc:
             if strict_plugins():
                 raise
