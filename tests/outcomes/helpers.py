@@ -20,6 +20,7 @@ from kapnotes.model import (
     SessionKind,
     TreatmentCourse,
 )
+from kapnotes.store import Store, open_store
 
 TZ = dt.timezone(dt.timedelta(hours=-7))
 
@@ -120,3 +121,10 @@ def document_of(*courses: TreatmentCourse) -> Document:
         ),
         courses=courses,
     )
+
+
+def saved(*courses: TreatmentCourse) -> Store:
+    """An in-memory store holding the courses (the caller closes it)."""
+    store = open_store(":memory:")
+    store.save(document_of(*courses))
+    return store

@@ -21,7 +21,6 @@ from kapnotes.model import (
     MeasureContext,
     Session,
     SessionKind,
-    TreatmentCourse,
 )
 from kapnotes.outcomes import OutcomeParams, RemissionRule, course_outcomes
 from kapnotes.store import Store, open_store
@@ -65,12 +64,6 @@ def assert_same(store: Store) -> None:
 def plugin() -> Iterator[None]:
     with registered_plugin(ScalePlugin(), "clinic-scales"):
         yield
-
-
-def saved(*courses: TreatmentCourse) -> Store:
-    store = open_store(":memory:")
-    store.save(document_of(*courses))
-    return store
 
 
 def test_the_demo(store: Store, demo_doc) -> None:  # type: ignore[no-untyped-def]
@@ -178,6 +171,7 @@ def test_a_plugin_instrument_and_recorded_aliases(store: Store, plugin: None) ->
 def test_at_home_measures_with_and_without_home_baseline() -> None:
     from kapnotes.serialization import from_data
     from tests.athome.builders import home_phq9, intake_dose_follow_up, record
+
     doc = from_data(record(  # given out of time order: the course keeps them in time order
         home_phq9("h-2", "2026-02-20T20:00:00+01:00", [0] * 9),
         home_phq9("h-1", "2026-02-09T07:00:00-07:00", [3, 3, 3, 3, 3, 3, 3, 3, 0]),

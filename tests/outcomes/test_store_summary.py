@@ -54,12 +54,6 @@ def plugin() -> Iterator[None]:
         yield
 
 
-def saved(*courses) -> Store:  # type: ignore[no-untyped-def]
-    store = open_store(":memory:")
-    store.save(document_of(*courses))
-    return store
-
-
 def test_the_demo(store: Store, demo_doc) -> None:  # type: ignore[no-untyped-def]
     store.save(demo_doc)
     summary = store.clinic_summary()
@@ -270,6 +264,7 @@ def test_a_store_with_at_home_measures_is_summarised_course_by_course() -> None:
     # evening before the first dose) becomes the baseline and the counts change.
     from kapnotes.serialization import from_data
     from tests.athome.builders import home_phq9, intake_dose_follow_up, record
+
     doc = from_data(record(
         home_phq9("h-1", "2026-02-08T20:00:00-07:00", [3, 3, 3, 3, 3, 3, 3, 3, 0]),
         sessions=intake_dose_follow_up(),
