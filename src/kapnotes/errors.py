@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
+if TYPE_CHECKING:  # type checkers know attrs' own decorator
+    from attrs import frozen
+else:  # the class is made by attrs on first use (kapnotes.lazy_classes)
+    from kapnotes.lazy_classes import frozen
 
 
-@attrs.frozen
+@frozen
 class Problem:
     """One thing wrong with an input, and where it is (a JSON path such as ``$.courses[0].id``)."""
 

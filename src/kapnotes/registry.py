@@ -34,7 +34,6 @@ For backward compatibility the module itself is callable: ``kapnotes.registry()`
 
 from __future__ import annotations
 
-import re
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -43,6 +42,12 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import attrs
 
 from kapnotes.errors import KapnotesError, PluginError, UnknownNameError
+from kapnotes.patterns import LazyPattern
+
+if TYPE_CHECKING:  # type checkers know attrs' own decorators
+    from attrs import define, frozen
+else:  # the classes are made by attrs on first use (kapnotes.lazy_classes)
+    from kapnotes.lazy_classes import define, frozen
 
 if TYPE_CHECKING:  # pragma: no cover - for annotations only: this module stays at the bottom
     from kapnotes.billing.rules import CodeRule
@@ -59,12 +64,12 @@ if TYPE_CHECKING:  # pragma: no cover - for annotations only: this module stays 
 __all__ = ["NAME_RE", "Entry", "Kind", "Registry", "resolve", "set_default"]
 
 #: What a registered name may look like (``soap``, ``kap-dosing``, ``phq9``, ``fhir.ndjson``).
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+NAME_RE = LazyPattern(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 T = TypeVar("T")
 
 
-@attrs.frozen
+@frozen
 class Entry(Generic[T]):
     """Something a plugin registered, with the plugin's name."""
 
@@ -141,7 +146,7 @@ def _kind(label: str) -> Callable[[], Kind[T]]:
     return make
 
 
-@attrs.define
+@define
 class Registry:
     """Everything the loaded plugins registered, one :class:`Kind` per kind.
 

@@ -1,4 +1,4 @@
-"""Model classes made on first use (``kapnotes.model._lazy``) are the classes attrs makes.
+"""Model classes made on first use (``kapnotes.lazy_classes``) are the classes attrs makes.
 
 ``import kapnotes.model`` binds a shell for each class and builds its attrs machinery the first
 time it is used: these tests use classes first in every way (creating, ``attrs.fields``/``has``,
@@ -18,8 +18,8 @@ import attrs
 import pytest
 
 import kapnotes.model as model_pkg
+from kapnotes import lazy_classes as _lazy
 from kapnotes.errors import ModelError
-from kapnotes.model import _lazy
 from kapnotes.model._base import field, in_range, model
 from kapnotes.serialization import converter
 
@@ -40,7 +40,8 @@ def model_classes() -> list[type]:
 def test_importing_the_model_builds_no_class_and_first_use_builds_one():
     out = fresh(
         "import attrs\n"
-        "from kapnotes.model import Clinic, Session, _lazy\n"
+        "from kapnotes import lazy_classes as _lazy\n"
+        "from kapnotes.model import Clinic, Session\n"
         "print(_lazy.is_pending(Clinic), _lazy.is_pending(Session))\n"
         "c = Clinic(id='c-1', name='Harbor')\n"
         "print(_lazy.is_pending(Clinic), _lazy.is_pending(Session), c.name)\n"
@@ -53,7 +54,7 @@ def test_every_model_class_builds_as_attrs_would_make_it():
     each is then a frozen, slotted, keyword-only attrs class."""
     out = fresh(
         "import attrs, inspect, kapnotes.model as m\n"
-        "from kapnotes.model import _lazy\n"
+        "from kapnotes import lazy_classes as _lazy\n"
         "classes = [v for v in vars(m).values() if isinstance(v, type)\n"
         "           and '__attrs_post_init__' in v.__dict__]\n"
         "pending = sum(_lazy.is_pending(c) for c in classes)\n"
@@ -83,7 +84,8 @@ def test_an_object_pickled_is_read_back_where_its_class_is_not_built_yet():
     out = subprocess.run(
         [sys.executable, "-c",
          "import pickle, sys, attrs\n"
-         "from kapnotes.model import Clinic, _lazy\n"
+         "from kapnotes import lazy_classes as _lazy\n"
+         "from kapnotes.model import Clinic\n"
          "assert _lazy.is_pending(Clinic)\n"
          "c = pickle.loads(sys.stdin.buffer.read())\n"
          "try:\n"
@@ -228,7 +230,8 @@ def test_building_the_converter_imports_no_rules_and_reads_plugin_sections_after
 def test_a_child_forked_while_a_thread_builds_can_build_classes():
     out = fresh(
         "import os, threading, time\n"
-        "from kapnotes.model import Clinic, _lazy\n"
+        "from kapnotes import lazy_classes as _lazy\n"
+         "from kapnotes.model import Clinic\n"
         "held, done = threading.Event(), threading.Event()\n"
         "def hold():\n"
         "    with _lazy._lock:\n"
@@ -260,7 +263,7 @@ def test_setting_up_the_converter_makes_no_model_class():
     class unmade: a class registered by class would be made by cattrs' ``attrs.has``."""
     out = fresh(
         "import kapnotes.model as m\n"
-        "from kapnotes.model import _lazy\n"
+        "from kapnotes import lazy_classes as _lazy\n"
         "from kapnotes.serialization import converter\n"
         "classes = [v for v in vars(m).values() if isinstance(v, type)\n"
         "           and '__attrs_post_init__' in v.__dict__]\n"

@@ -16,11 +16,12 @@ import contextvars
 import datetime as dt
 import functools
 import math
-import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
+
+from kapnotes.patterns import LazyPattern
 
 if sys.version_info >= (3, 11):
     from typing import dataclass_transform
@@ -29,8 +30,8 @@ else:  # pragma: no cover
 
 import attrs
 
+from kapnotes import lazy_classes as _lazy
 from kapnotes.errors import ModelError, Problem
-from kapnotes.model import _lazy
 
 #: A check returns None when the value is fine, else a message, or (sub-path, message) to point
 #: inside the value (``("[2]", "...")`` for the third element of a tuple).
@@ -214,7 +215,7 @@ def model(cls: C) -> C:
     """Make ``cls`` a frozen, keyword-only attrs class whose invariants are checked on creation.
 
     Its ``__eq__``, ``__hash__`` and ``__repr__`` are attrs' own, made on first use; the rest of
-    what attrs makes is made on the class's first use too (:mod:`kapnotes.model._lazy`)."""
+    what attrs makes is made on the class's first use too (:mod:`kapnotes.lazy_classes`)."""
     if "__attrs_post_init__" in cls.__dict__:
         raise TypeError(f"{cls.__name__}: use _invariants(), not __attrs_post_init__")
     cls.__attrs_post_init__ = _post_init  # type: ignore[attr-defined]
@@ -248,7 +249,7 @@ def problem(path: str, message: str) -> Problem:
 
 # --- reusable checks ---------------------------------------------------------------------------
 
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@|-]{0,127}$")
+ID_RE = LazyPattern(r"^[A-Za-z0-9][A-Za-z0-9._:/@|-]{0,127}$")
 
 
 def json_schema_of(check: Any, **schema: Any) -> Any:

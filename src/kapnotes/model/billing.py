@@ -16,7 +16,6 @@ service two digits); whether a code exists and when it applies is :mod:`kapnotes
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import Enum
 
 from kapnotes.errors import Problem
@@ -30,6 +29,7 @@ from kapnotes.model._base import (
     problem,
     valid_id,
 )
+from kapnotes.patterns import LazyPattern
 
 __all__ = [
     "ClinicianTime",
@@ -44,12 +44,12 @@ __all__ = [
 # CPT: five digits (Category I) or four digits and F (Category II), T (Category III) or U (PLA).
 # HCPCS Level II: a letter A-V and four digits (CMS HCPCS Level II coding procedures).
 _CODE_RE = {
-    "CPT": re.compile(r"^[0-9]{4}[0-9FTU]$"),
-    "HCPCS": re.compile(r"^[A-V][0-9]{4}$"),
+    "CPT": LazyPattern(r"^[0-9]{4}[0-9FTU]$"),
+    "HCPCS": LazyPattern(r"^[A-V][0-9]{4}$"),
 }
-MODIFIER_RE = re.compile(r"^[A-Z0-9]{2}$")
-POS_RE = re.compile(r"^[0-9]{2}$")
-ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+MODIFIER_RE = LazyPattern(r"^[A-Z0-9]{2}$")
+POS_RE = LazyPattern(r"^[0-9]{2}$")
+ICD10_RE = LazyPattern(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
 class CodeSystem(str, Enum):

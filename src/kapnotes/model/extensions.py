@@ -20,16 +20,17 @@ the content hash and the signatures cover them. An object without extensions wri
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from kapnotes.patterns import LazyPattern
+
 if TYPE_CHECKING:  # type checkers know attrs' own decorator
     from attrs import frozen
 else:
-    from kapnotes.model._lazy import frozen
+    from kapnotes.lazy_classes import frozen
 
 __all__ = [
     "EXTENSION_HOSTS",
@@ -56,8 +57,8 @@ EXTENSION_HOSTS: dict[str, str] = {
 }
 
 #: A namespace: the JSON key under ``extensions`` (lower-case letters, digits and ``_``).
-NAMESPACE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_URL_RE = re.compile(r"^https?://[^\s]+$")
+NAMESPACE_RE = LazyPattern(r"^[a-z][a-z0-9_]{0,63}$")
+_URL_RE = LazyPattern(r"^https?://[^\s]+$")
 
 
 @frozen

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import Enum
 
 from kapnotes.errors import Problem
 from kapnotes.model._base import aware, field, model, non_blank, problem, valid_id
+from kapnotes.patterns import LazyPattern
 
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+SHA256_RE = LazyPattern(r"^[0-9a-f]{64}$")
 
 
 def valid_sha256(value: str) -> str | None:
     return None if SHA256_RE.match(value) else "expected a lower-case hex SHA-256 (64 characters)"
 
 
-KEY_ID_RE = re.compile(r"^ed25519:[0-9a-f]{16}$")
-SIGNATURE_RE = re.compile(r"^[A-Za-z0-9+/]{86}==$")
+KEY_ID_RE = LazyPattern(r"^ed25519:[0-9a-f]{16}$")
+SIGNATURE_RE = LazyPattern(r"^[A-Za-z0-9+/]{86}==$")
 
 
 def valid_key_id(value: str) -> str | None:

@@ -19,9 +19,10 @@ from kapnotes.model._base import (
     valid_timezone,
 )
 from kapnotes.model.extensions import Extensions, as_extensions
+from kapnotes.patterns import LazyPattern
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-US_STATE_RE = re.compile(r"^[A-Z]{2}$")
+EMAIL_RE = LazyPattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+US_STATE_RE = LazyPattern(r"^[A-Z]{2}$")
 
 
 def valid_email(value: str) -> str | None:

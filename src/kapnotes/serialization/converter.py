@@ -43,12 +43,13 @@ from kapnotes.model.extensions import (
     UnknownExtension,
 )
 from kapnotes.model.interventions import Intervention, UnknownIntervention
+from kapnotes.patterns import LazyPattern
 from kapnotes.registry import Registry, resolve
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # ASCII digits only (re.ASCII): without it Python's \d matches other scripts' digits too.
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-_DATETIME_RE = re.compile(
+_DATE_RE = LazyPattern(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_DATETIME_RE = LazyPattern(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$", re.ASCII
 )
 
@@ -80,7 +81,7 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
 
 
 def _str(value: Any, _: Any) -> str:

@@ -1,4 +1,4 @@
-"""Model classes whose attrs machinery is made on first use.
+"""attrs classes whose attrs machinery is made on first use (the model's, the registry's, errors').
 
 ``import kapnotes.model`` defines some 60 classes, and attrs spends about a quarter of a
 millisecond on each (its attributes, the generated ``__init__`` compiled, the slotted class
@@ -120,6 +120,7 @@ def lazy_frozen(
 ) -> type | None:
     """The shell of ``attrs.frozen(**options)(cls)``, built on first use; then ``finish(built)``.
     ``extra``: more entries of the shell's class dictionary (methods of the caller's own).
+    ``options`` may say ``frozen=False``: the shell of ``attrs.define(**options)(cls)``.
 
     None when the definition is one this module does not mirror (the caller builds it at once).
     """
@@ -199,7 +200,7 @@ def build(shell: type) -> None:
         for base in shell.__mro__[1:-1]:
             if base in _pending:
                 build(base)
-        made = attrs.frozen(**options)(definition)
+        made = _decorator(options)(definition)
         slots, expected = made.__dict__["__slots__"], shell.__dict__["__slots__"]
         if slots != expected:  # pragma: no cover - a definition this module does not mirror
             raise TypeError(f"{shell.__qualname__}: the lazily made class has the slots "
@@ -221,6 +222,13 @@ def build(shell: type) -> None:
 _MISSING = object()
 
 
+def _decorator(options: dict[str, Any]) -> Callable[[type], type]:
+    """``attrs.frozen(**options)``, or ``attrs.define(**options)`` for ``frozen=False``."""
+    if options.get("frozen", True):
+        return attrs.frozen(**{k: v for k, v in options.items() if k != "frozen"})  # type: ignore[no-any-return]
+    return attrs.define(**options)  # type: ignore[no-any-return]
+
+
 def _as_made(_built: type) -> None:
     pass
 
@@ -230,3 +238,10 @@ def frozen(cls: type) -> type:
     as ``attrs.frozen`` under ``TYPE_CHECKING``, so that type checkers see an attrs class.)"""
     shell = lazy_frozen(cls, {}, _as_made)
     return attrs.frozen(cls) if shell is None else shell
+
+
+def define(cls: type) -> type:
+    """``@attrs.define`` (mutable, slotted), with the class's attrs machinery made on its first
+    use. (Import it as ``attrs.define`` under ``TYPE_CHECKING``.)"""
+    shell = lazy_frozen(cls, {"frozen": False}, _as_made)
+    return attrs.define(cls) if shell is None else shell
