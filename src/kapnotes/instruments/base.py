@@ -22,6 +22,7 @@ with all of them, or returns a :class:`ScoreResult`.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -550,6 +551,7 @@ class Instrument:
 # --------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function; instrument ids are few and looked up often
 def squash_id(name: str) -> str:
     """``"PHQ-9"`` -> ``"phq9"``: an instrument id in lower case, letters and digits only."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
