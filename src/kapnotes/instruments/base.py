@@ -190,8 +190,12 @@ class LoincCodes:
     single_source: bool = False
 
     def item(self, number: int) -> str | None:
-        """The code of item ``number``, or None."""
-        return dict(self.items).get(number)
+        """The code of item ``number``, or None (the last pair of that number, as a dict of
+        ``items`` would say)."""
+        for n, code in reversed(self.items):
+            if n == number:
+                return code
+        return None
 
 
 @attrs.frozen

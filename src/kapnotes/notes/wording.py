@@ -177,6 +177,8 @@ def format_value(value: Any) -> str:
     """
     if value is None:
         return ""
+    if type(value) is str:  # the usual value, first (a str-valued enum is not exactly str)
+        return value
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, Enum):
