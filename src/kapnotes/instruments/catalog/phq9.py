@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-
 from kapnotes.instruments.base import (
     SUICIDE,
     Answers,
