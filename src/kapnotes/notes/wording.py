@@ -185,8 +185,13 @@ def format_value(value: Any) -> str:
     """
     if value is None:
         return ""
-    if type(value) is str:  # the usual value, first (a str-valued enum is not exactly str)
+    kind = type(value)  # the usual values first, by exact type (an enum or bool is neither)
+    if kind is str:
         return value
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return format_number(value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, Enum):
