@@ -187,7 +187,7 @@ def format_value(value: Any) -> str:
         return ""
     kind = type(value)  # the usual values first, by exact type (an enum or bool is neither)
     if kind is str:
-        return value
+        return str(value)  # the same object (str of an exact str is itself)
     if kind is int:
         return str(value)
     if kind is float:
