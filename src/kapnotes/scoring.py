@@ -35,10 +35,12 @@ def canonical_name(name: str, instruments: Iterable[Instrument]) -> str:
     ignoring punctuation and spaces. An unknown name comes back lower-cased and stripped, so the
     registry's error names it."""
     wanted = name.strip().lower()
-    index: dict[str, str] = {}
-    for inst in instruments:
+    found = list(instruments)
+    for inst in found:  # the usual case, a registry name as it is: no spelling squashed
         if inst.name == wanted:
             return inst.name
+    index: dict[str, str] = {}
+    for inst in found:
         for spelling in inst.spellings:
             index.setdefault(squash_id(spelling), inst.name)
     return index.get(squash_id(wanted), wanted)

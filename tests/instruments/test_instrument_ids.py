@@ -133,3 +133,40 @@ def test_check_warns_of_an_unknown_instrument_and_keeps_the_exit_status(tmp_path
     assert (f"warning: {record}: $.courses[0].sessions[0].measures[{k}].instrument: unknown "
             "instrument 'clinic-odd'") in r.stderr
     assert "known: bdi2, cadss" in r.stderr
+
+
+# --- the lookups without their per-call work give the same answers -------------------------
+
+
+def _canonical_by_index(name, instruments):
+    """canonical_name as first written: one pass, spellings squashed as it goes."""
+    from kapnotes.instruments.base import squash_id
+
+    wanted = name.strip().lower()
+    index: dict[str, str] = {}
+    for inst in instruments:
+        if inst.name == wanted:
+            return inst.name
+        for spelling in inst.spellings:
+            index.setdefault(squash_id(spelling), inst.name)
+    return index.get(squash_id(wanted), wanted)
+
+
+def test_canonical_name_is_the_one_pass_rule_for_every_spelling_and_unknown_names():
+    from kapnotes.plugins import registry
+    from kapnotes.scoring import canonical_name
+
+    instruments = list(registry().instruments)
+    names = [s for i in instruments for s in i.spellings]
+    names += [n.upper() for n in names] + [f" {n} " for n in names] + ["PHQ-9", "phq 9", "nope", ""]
+    for name in names:
+        assert canonical_name(name, instruments) == _canonical_by_index(name, instruments)
+        assert canonical_name(name, iter(instruments)) == _canonical_by_index(name, instruments)
+
+
+def test_loinc_item_is_the_last_pair_of_its_number():
+    from kapnotes.instruments.base import LoincCodes
+
+    codes = LoincCodes(source="test", items=((1, "a"), (2, "b"), (1, "c")))
+    for n in (0, 1, 2, 3):
+        assert codes.item(n) == dict(codes.items).get(n)

@@ -102,8 +102,8 @@ def _page_header(note: Note) -> str:
 
 
 def _underlined(text: str, char: str) -> str:
-    line = one_line(text)
-    return f"{line}\n{char * max(3, display_width(line))}"
+    line, width = _one_line_width(text)
+    return f"{line}\n{char * max(3, width)}"
 
 
 def _block(block: Block) -> str:
@@ -134,13 +134,20 @@ def _indent(text: str, prefix: str) -> str:
 
 def _fields(items: Sequence[tuple[str, str]]) -> str:
     """``Label : value`` lines with the values lined up."""
-    labels = [one_line(label) for label, _ in items]
-    width = max((display_width(label) for label in labels), default=0)
+    labels = [_one_line_width(label) for label, _ in items]
+    width = max((w for _, w in labels), default=0)
+    indent = " " * (width + 3)
     lines = []
-    for label, (_, value) in zip(labels, items, strict=True):
-        pad = " " * (width - display_width(label))
-        lines.append(f"{label}{pad} : " + _indent(plain(value), " " * (width + 3)))
+    for (label, w), (_, value) in zip(labels, items, strict=True):
+        lines.append(f"{label}{' ' * (width - w)} : " + _indent(plain(value), indent))
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=4096)  # labels and headings are a format's words: the same in every note
+def _one_line_width(text: str) -> tuple[str, int]:
+    """A label or heading on one line (:func:`one_line`), with its display width."""
+    line = one_line(text)
+    return line, display_width(line)
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

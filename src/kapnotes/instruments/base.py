@@ -22,6 +22,7 @@ with all of them, or returns a :class:`ScoreResult`.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -189,8 +190,12 @@ class LoincCodes:
     single_source: bool = False
 
     def item(self, number: int) -> str | None:
-        """The code of item ``number``, or None."""
-        return dict(self.items).get(number)
+        """The code of item ``number``, or None (the last pair of that number, as a dict of
+        ``items`` would say)."""
+        for n, code in reversed(self.items):
+            if n == number:
+                return code
+        return None
 
 
 @attrs.frozen
@@ -550,6 +555,7 @@ class Instrument:
 # --------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function; instrument ids are few and looked up often
 def squash_id(name: str) -> str:
     """``"PHQ-9"`` -> ``"phq9"``: an instrument id in lower case, letters and digits only."""
     return re.sub(r"[^a-z0-9]", "", name.lower())

@@ -83,23 +83,29 @@ def extension_blocks(ctx: NoteContext, ext: Extensions, host: str, where: str = 
 
 
 def _holders(ctx: NoteContext) -> Iterator[tuple[Extensions, str, str]]:
+    """The objects of the note that carry extension values (only those: the label of each,
+    a time or an instrument title, is worked out for them alone)."""
     from kapnotes.notes.blocks import format_clock, instrument_title
 
     s = ctx.session
-    yield s.extensions, "session", ""
+    if s.extensions:
+        yield s.extensions, "session", ""
     if s.dosing is not None:
-        yield s.dosing.extensions, "dosing", "Dosing"
+        if s.dosing.extensions:
+            yield s.dosing.extensions, "dosing", "Dosing"
         for entry in s.dosing.monitoring:
-            yield entry.extensions, entry.extension_host, format_clock(entry.at)
+            if entry.extensions:
+                yield entry.extensions, entry.extension_host, format_clock(entry.at)
     for m in s.measures:
-        yield m.extensions, "measure", instrument_title(m.instrument)
+        if m.extensions:
+            yield m.extensions, "measure", instrument_title(m.instrument)
     from kapnotes.notes.topics.measures import home_measures
 
     for m in home_measures(ctx):  # the at-home measures the note shows (format 1.3)
-        yield m.extensions, "measure", f"{instrument_title(m.instrument)} at home"
+        if m.extensions:
+            yield m.extensions, "measure", f"{instrument_title(m.instrument)} at home"
 
 
 def extensions_topic(ctx: NoteContext) -> Blocks:
     """Every extension value of the session (and of what it holds), in record order."""
-    return tuple(b for ext, host, where in _holders(ctx) if ext
-                 for b in extension_blocks(ctx, ext, host, where))
+    return tuple(b for ext, host, where in _holders(ctx) for b in extension_blocks(ctx, ext, host, where))

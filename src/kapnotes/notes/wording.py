@@ -125,6 +125,11 @@ def format_offset(value: dt.datetime) -> str:
     offset = value.utcoffset()
     if offset is None:
         return ""
+    return _offset_text(offset)
+
+
+@functools.lru_cache(maxsize=256)  # a pure function of the offset: a record has a few
+def _offset_text(offset: dt.timedelta) -> str:
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     hours, mins = divmod(abs(minutes), 60)
@@ -138,7 +143,10 @@ def format_date(value: dt.date) -> str:
 
 def format_clock(value: dt.datetime, *, seconds: bool = False) -> str:
     """The time of day, ``09:20`` (``09:20:42`` with ``seconds``)."""
-    return value.strftime("%H:%M:%S" if seconds else "%H:%M")
+    # what strftime("%H:%M[:%S]") gives, without its round trip through time.strftime
+    if seconds:
+        return f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def format_datetime(value: dt.datetime, *, seconds: bool = False) -> str:
@@ -177,6 +185,13 @@ def format_value(value: Any) -> str:
     """
     if value is None:
         return ""
+    kind = type(value)  # the usual values first, by exact type (an enum or bool is neither)
+    if kind is str:
+        return str(value)  # the same object (str of an exact str is itself)
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return format_number(value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, Enum):

@@ -44,7 +44,7 @@ from kapnotes.errors import KapnotesError
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Client, Clinic, Clinician, Document
 from kapnotes_fhir import profiles
-from kapnotes_fhir.ids import RefMode, Refs, Systems, identifier
+from kapnotes_fhir.ids import RefMode, Refs, Systems, identifier, resource_uuid
 
 NOTE_CONTENT = ("docx", "text")
 #: Every option name the FHIR exporters read.
@@ -146,14 +146,19 @@ class ExportContext:
         clinic_id = view.clinic.id if view.clinic is not None else "kapnotes"
         self.systems = Systems.for_clinic(clinic_id, settings.identifier_base)
         self.refs = Refs(clinic_id, mode)
+        self._clinic_id = clinic_id
+        self._urn = mode == "urn"
+        self._system_of: dict[str, str] = {}  # identifier system by name: a few names, every resource
         self.instruments = registry().instruments
         self.extensions = {e.name: e for e in registry().extensions}
 
     # --- references ---------------------------------------------------------------------------
 
     def ref(self, resource_type: str, key: str) -> dict[str, str]:
-        """A reference to the resource of ``resource_type`` with kapnotes key ``key``."""
-        return self.refs.ref(resource_type, key)
+        """A reference to the resource of ``resource_type`` with kapnotes key ``key``
+        (``self.refs.ref``, without its two calls: an export makes several per resource)."""
+        rid = resource_uuid(self._clinic_id, resource_type, key)
+        return {"reference": f"urn:uuid:{rid}" if self._urn else f"{resource_type}/{rid}"}
 
     def ref_to(self, entry: Entry) -> dict[str, str]:
         """A reference to an entry already built."""
@@ -194,21 +199,31 @@ class ExportContext:
         object whose extension fields become the resource's ``extension`` (see
         :mod:`kapnotes_fhir.extensions`).
         """
-        own = identifier(self.systems.of(system), key)
-        ids = [*(identifiers or []), own]
+        system_uri = self._system_of.get(system)
+        if system_uri is None:
+            system_uri = self._system_of[system] = self.systems.of(system)
+        own = identifier(system_uri, key)
         # Built in one pass, in the order ``profiles.declare({**head, **body})`` gives (type, id,
         # meta, extension, identifier, then the body; a body key already placed keeps its place).
         rtype = body.get("resourceType", resource_type)
-        res: dict[str, Any] = {"resourceType": resource_type, "id": self.refs.id(resource_type, key)}
+        res: dict[str, Any] = {"resourceType": resource_type, "id": resource_uuid(self._clinic_id, resource_type, key)}
         url = profiles.profile_of(rtype, body)
         if url is not None:
             res["meta"] = {"profile": [url]}
-        found = self._extensions_of(extended)
-        if found:
-            res["extension"] = found
-        res["identifier"] = own if single_identifier else ids
+        if extended is not None:
+            found = self._extensions_of(extended)
+            if found:
+                res["extension"] = found
+        if single_identifier:
+            res["identifier"] = own
+            first = own
+        elif identifiers:
+            res["identifier"] = [*identifiers, own]
+            first = identifiers[0]
+        else:
+            res["identifier"] = [own]
+            first = own
         res.update(body)
-        first = ids[0]
         return Entry(res, (first["system"], first["value"]))
 
     def _extensions_of(self, extended: Any) -> list[dict[str, Any]]:
@@ -265,6 +280,11 @@ def period(start: dt.datetime, end: dt.datetime | None) -> dict[str, str]:
     return out
 
 
+#: The kinds of value :func:`prune` drops when empty (other false values, 0 and False, are kept).
+_CONTAINERS = (list, dict, str)
+
+
 def prune(obj: dict[str, Any]) -> dict[str, Any]:
-    """``obj`` without keys whose value is None or empty (FHIR forbids empty elements)."""
-    return {k: v for k, v in obj.items() if v is not None and v != [] and v != {} and v != ""}
+    """``obj`` without keys whose value is None or empty (FHIR forbids empty elements): an empty
+    list, dict or string."""
+    return {k: v for k, v in obj.items() if v or (v is not None and not isinstance(v, _CONTAINERS))}

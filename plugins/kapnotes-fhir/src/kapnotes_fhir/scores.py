@@ -40,6 +40,30 @@ def link_id(instrument: Instrument, number: int) -> str:
     return code or f"item-{number}"
 
 
+#: :func:`item_heads` by instrument (``id``; the instrument kept with them, so that the id is
+#: never another's). Emptied when it reaches :data:`_HEADS_KEPT` instruments (registries made
+#: again and again, in tests): an export uses a handful.
+_HEADS_KEPT = 64
+_HEADS: dict[int, tuple[Instrument, tuple[dict[str, str], ...]]] = {}
+
+
+def item_heads(instrument: Instrument) -> tuple[dict[str, str], ...]:
+    """``linkId`` and ``text`` (when the item has one) of each item of ``instrument``, in item
+    order, worked out once per instrument: what each answered item of a QuestionnaireResponse
+    starts with. Copy before changing one (they are shared)."""
+    found = _HEADS.get(id(instrument))
+    if found is not None and found[0] is instrument:
+        return found[1]
+    heads = tuple(
+        prune({"linkId": link_id(instrument, n), "text": item.text or item.label})
+        for n, item in enumerate(instrument.items, start=1)
+    )
+    if len(_HEADS) >= _HEADS_KEPT:
+        _HEADS.clear()
+    _HEADS[id(instrument)] = (instrument, heads)
+    return heads
+
+
 def answer(instrument: Instrument, number: int, value: int) -> dict[str, Any]:
     """The answer to item ``number``: its LOINC answer code where the item has a verified answer
     list (PHQ-9: ``codes.ANSWER_LISTS``), else ``valueInteger``."""
@@ -56,13 +80,14 @@ def questionnaire_response(
 ) -> Entry:
     """The items of one administration (``s`` None: an at-home measure, no encounter)."""
     items = []
+    heads = item_heads(instrument) if instrument is not None else ()
     for n, value in enumerate(m.items, start=1):
         if value is None:
             continue
-        if instrument is not None and n <= len(instrument.items):
-            item = instrument.item(n)
-            items.append(prune({"linkId": link_id(instrument, n), "text": item.text or item.label,
-                                "answer": [answer(instrument, n, value)]}))
+        if n <= len(heads):
+            head = heads[n - 1]
+            assert instrument is not None  # heads are an instrument's
+            items.append({**head, "answer": [answer(instrument, n, value)]})
         else:
             items.append({"linkId": f"item-{n}", "answer": [{"valueInteger": value}]})
     patient = ctx.patient(course.client_id)

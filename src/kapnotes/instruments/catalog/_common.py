@@ -65,11 +65,12 @@ def critical_flags(inst: Instrument, answers: Answers) -> list[Flag]:
     flags: list[Flag] = []
     for critical in inst.critical_items:
         value = answers[critical.item - 1]
-        name = item_name(inst, critical.item)
         if critical.triggered(value):
+            name = item_name(inst, critical.item)
             message = f"{name} answered {value}: {critical.reason}"
             flags.append(Flag(f"{inst.name}-item-{critical.item}", message, critical.item))
         elif value is None:
+            name = item_name(inst, critical.item)
             flags.append(
                 Flag(f"{inst.name}-item-{critical.item}-missing",
                      f"critical {name} was not answered: ask about it directly", critical.item)
@@ -146,8 +147,13 @@ def total_headline(inst: Instrument, total: Number | None, band: Band | None) ->
     return f"{text}: {band.label}" if band else text
 
 
-def sum_scorer(inst: Instrument, answers: Answers, params: Params) -> ScoreResult:
-    """The common rule: total = sum of the scored items; band; critical items; remission."""
+def sum_scorer(
+    inst: Instrument, answers: Answers, params: Params, *, details: dict[str, Any] | None = None
+) -> ScoreResult:
+    """The common rule: total = sum of the scored items; band; critical items; remission.
+
+    ``details``: an instrument's own facts, after the remission ones (PHQ-9's difficulty item).
+    """
     numbers = scored_numbers(inst)
     total, policy_flags = total_under_policy(inst, answers, numbers, params)
     band = inst.band_for(total)
@@ -164,5 +170,5 @@ def sum_scorer(inst: Instrument, answers: Answers, params: Params) -> ScoreResul
         complete=answered == len(required),
         interpretation=interpretation(inst, total_headline(inst, total, band), flags),
         responses=answers,
-        details=remission_details(inst, total, cutoff),
+        details={**remission_details(inst, total, cutoff), **(details or {})},
     )

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 
-import attrs
-
 from kapnotes.instruments.base import (
     SUICIDE,
     Answers,
@@ -70,8 +68,7 @@ _ITEM_LOINC = ("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2",
 
 def _score(inst: Instrument, answers: Answers, params: Params) -> ScoreResult:
     """Sum of items 1-9; item 10 is recorded in ``details["difficulty"]`` and not scored."""
-    result = sum_scorer(inst, answers, params)
-    return attrs.evolve(result, details={**result.details, "difficulty": answers[9]})
+    return sum_scorer(inst, answers, params, details={"difficulty": answers[9]})
 
 
 PHQ9 = Instrument(
