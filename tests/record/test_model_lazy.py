@@ -286,3 +286,19 @@ def test_an_unknown_intervention_still_round_trips_through_the_converter():
     iv = UnknownIntervention(tag="clinic-breathwork", raw=raw)
     c = converter()
     assert c.unstructure(iv) == iv.data
+
+
+def test_a_lazily_defined_mutable_class_is_the_class_attrs_define_makes():
+    class Box:
+        items: list[int] = attrs.field(factory=list)
+        label: str = "x"
+
+    shell = _lazy.define(Box)
+    assert _lazy.is_pending(shell)
+    box = shell()
+    assert not _lazy.is_pending(shell)
+    box.label = "y"  # mutable, as attrs.define
+    assert box == shell(label="y") and box != shell()
+    assert shell.__hash__ is None  # eq without frozen: unhashable, as attrs.define
+    assert [a.name for a in attrs.fields(shell)] == ["items", "label"]
+    assert repr(box) == "Box(items=[], label='y')"  # attrs' repr drops the <locals> prefix
