@@ -64,22 +64,32 @@ def _new_lock_in_child() -> None:
 
 os.register_at_fork(after_in_child=_new_lock_in_child)
 
-#: Shell -> (definition class, attrs options, what to do with the built class, its field names).
-_pending: dict[type, tuple[type, dict[str, Any], Callable[[type], None], frozenset[str]]] = {}
+#: Shell -> (the definition's class dictionary, attrs options, what to do with the built class,
+#: its field names). The definition class itself is not kept: it is made again from its
+#: dictionary when the shell is built, so that an unused class costs one class, not two (every
+#: class kept is walked by each full garbage collection, the last ones at exit included).
+_pending: dict[type, tuple[dict[str, Any], dict[str, Any], Callable[[type], None], frozenset[str]]] = {}
 
 
 class _Pending:
-    """Stands for ``owner.<name>`` until the owner is built; the first lookup builds it."""
+    """Stands for ``<owner>.<name>`` in every shell until the owner is built; the first lookup
+    builds it. One stand-in per name serves every shell (the owner is the first class of the
+    looked-up type's MRO that holds it), so that a shell adds no objects of its own for them."""
 
-    __slots__ = ("name", "owner")
+    __slots__ = ("name",)
 
-    def __set_name__(self, owner: type, name: str) -> None:  # the class statement's names it
-        self.owner = owner
+    def __init__(self, name: str) -> None:
         self.name = name
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
-        build(self.owner)
-        return getattr(objtype if obj is None else obj, self.name)
+        looked_up = type(obj) if objtype is None else objtype
+        owner = next(c for c in looked_up.__mro__ if c.__dict__.get(self.name) is self)
+        build(owner)
+        return getattr(looked_up if obj is None else obj, self.name)
+
+
+#: The stand-ins, one per name of :data:`_ATTRS_MADE`.
+_STAND_INS = {name: _Pending(name) for name in _ATTRS_MADE}
 
 
 def is_pending(cls: type) -> bool:
@@ -157,32 +167,36 @@ def lazy_frozen(
     body.update({n: existing[n] for n in slot_names if n in existing})
     body["__slots__"] = tuple(n for n in slot_names if n not in existing)
     body["__qualname__"] = cls.__qualname__
-    body.update({name: _Pending() for name in _ATTRS_MADE})
+    body.update(_STAND_INS)
     body.update(extra or {})
     shell: type = type(cls)(cls.__name__, cls.__bases__, body)
     _fix_closures(shell, cls)
+    definition = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    definition["__qualname__"] = cls.__qualname__
     with _lock:
-        _pending[shell] = (cls, options, finish, frozenset((*inherited, *own)))
+        _pending[shell] = (definition, options, finish, frozenset((*inherited, *own)))
     return shell
 
 
 def _fix_closures(new: type, old: type) -> None:
     """Methods that name ``__class__`` (no-argument ``super()``) point at the new class (as
-    attrs does for its slotted rebuild)."""
+    attrs does for its slotted rebuild). Only code whose free variables include ``__class__``
+    has such a cell, so other methods are not looked into."""
     for item in new.__dict__.values():
         if isinstance(item, (classmethod, staticmethod)):
-            cells = getattr(item.__func__, "__closure__", None)
+            item = item.__func__
         elif isinstance(item, property):
-            cells = getattr(item.fget, "__closure__", None)
-        else:
-            cells = getattr(item, "__closure__", None)
-        for cell in cells or ():
-            try:
-                match = cell.cell_contents is old
-            except ValueError:  # an empty cell
-                continue
-            if match:
-                cell.cell_contents = new
+            item = item.fget
+        code = getattr(item, "__code__", None)
+        if code is None or "__class__" not in code.co_freevars:
+            continue
+        cell = item.__closure__[code.co_freevars.index("__class__")]
+        try:
+            match = cell.cell_contents is old
+        except ValueError:  # an empty cell
+            continue
+        if match:
+            cell.cell_contents = new
 
 
 #: Entries of the class attrs made that are its own layout or already the shell's.
@@ -196,10 +210,13 @@ def build(shell: type) -> None:
         found = _pending.get(shell)
         if found is None:
             return
-        definition, options, finish, _ = found
+        namespace, options, finish, _ = found
         for base in shell.__mro__[1:-1]:
             if base in _pending:
                 build(base)
+        # The definition again, from its dictionary (its methods' ``__class__`` cells already
+        # name the shell, so attrs leaves them so).
+        definition = type(shell)(shell.__name__, shell.__bases__, dict(namespace))
         made = _decorator(options)(definition)
         slots, expected = made.__dict__["__slots__"], shell.__dict__["__slots__"]
         if slots != expected:  # pragma: no cover - a definition this module does not mirror

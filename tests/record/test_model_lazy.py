@@ -302,3 +302,39 @@ def test_a_lazily_defined_mutable_class_is_the_class_attrs_define_makes():
     assert shell.__hash__ is None  # eq without frozen: unhashable, as attrs.define
     assert [a.name for a in attrs.fields(shell)] == ["items", "label"]
     assert repr(box) == "Box(items=[], label='y')"  # attrs' repr drops the <locals> prefix
+
+
+def test_a_plain_subclass_of_a_pending_shell_builds_the_shell_it_inherits_from():
+    """One stand-in per name serves every shell: a lookup through a class that is not a shell
+    itself (a plain subclass) finds the shell in its MRO and builds that one."""
+    Base, _ = define()
+
+    class Plain(Base):  # type: ignore[misc, valid-type]
+        pass
+
+    assert _lazy.is_pending(Base)
+    assert Plain.__init__ is Base.__init__  # the lookup built Base
+    assert not _lazy.is_pending(Base)
+    assert [a.name for a in attrs.fields(Base)] == ["dose"]
+    assert Plain(dose=1.0).dose == 1.0
+
+
+def test_a_shell_keeps_no_second_class_of_its_definition():
+    """The class the ``class`` statement made is not kept beside the shell (every class kept is
+    walked by each full collection); it is made again from its dictionary at the build."""
+    import gc
+    import weakref
+
+    class Dose:
+        mg: float = field(check=in_range(0, 10, unit="mg"))
+
+        def describe(self) -> str:
+            return f"dose {self.mg}"
+
+    definition = weakref.ref(Dose)
+    shell = model(Dose)
+    del Dose
+    gc.collect()
+    assert definition() is None
+    assert shell(mg=2.0).describe() == "dose 2.0"
+    assert attrs.fields(shell).mg.metadata["kapnotes_checks"]
