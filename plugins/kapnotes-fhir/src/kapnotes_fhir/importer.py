@@ -28,6 +28,12 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
   time and the courses' spans. kapnotes' own export of an at-home measure (its identifier in
   the exporter's measure system) goes back to the course that holds it.
 
+* Extension fields: an ``extension`` whose URL an installed plugin declares for measures
+  (``register_extensions``, host ``measure``) is read back into the measure's extension values,
+  checked like a document's (:func:`kapnotes_fhir.extensions.read_fhir_extensions`); other
+  extensions are ignored, as FHIR allows for any that is not a modifier. Other extension values
+  make a re-import a correction, like other answers.
+
 A total item may be ``valueDecimal`` when it is a whole number (LHC-Forms). A partial response
 is imported with its completeness stated in the measure's notes (which begin with
 :data:`IMPORTED_NOTE` and keep the response's id and identifier); the plugin's rule
@@ -71,8 +77,10 @@ from kapnotes.model import (
     evolve,
     valid_id,
 )
+from kapnotes.model.extensions import Extension, Extensions, UnknownExtension
 from kapnotes.store import Store
 from kapnotes_fhir import codes
+from kapnotes_fhir.extensions import read_fhir_extensions
 from kapnotes_fhir.ids import Systems, resource_uuid
 from kapnotes_fhir.scores import link_id
 
@@ -200,6 +208,8 @@ class Parsed:
     identifier: tuple[str | None, str] | None
     by_clinician: bool
     digest: str
+    #: The measure's extension values, by namespace, read from the response's ``extension``.
+    extensions: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 def _describe(value: Any) -> str:
@@ -215,12 +225,17 @@ class _Reader:
     """Reads one resource, collecting every problem with its path."""
 
     def __init__(
-        self, loc: Located, instruments: Mapping[str, Instrument], questionnaires: Mapping[str, Any] | None = None
+        self,
+        loc: Located,
+        instruments: Mapping[str, Instrument],
+        questionnaires: Mapping[str, Any] | None = None,
+        extensions: Mapping[str, Extension] | None = None,
     ) -> None:
         self.loc = loc
         self.root = loc.path
         self.instruments = instruments
         self.questionnaires = questionnaires or {}
+        self.extensions = extensions or {}
         self.problems: list[Problem] = []
 
     def problem(self, rel: str, message: str) -> None:
@@ -255,12 +270,18 @@ class _Reader:
                 questionnaire = definition["url"]
         instrument = self._instrument(questionnaire, answers)
         items = self._responses(instrument, answers) if instrument is not None else None
+        extensions, problems = read_fhir_extensions(
+            r.get("extension"), MeasureAdministration.extension_host, self.extensions, f"{self.root}.extension"
+        )
+        self.problems += problems
         if self.problems or instrument is None or items is None or subject is None:
             return None
         author = r.get("author")
         by_clinician = isinstance(author, dict) and str(author.get("reference", "")).startswith("Practitioner/")
         digest = hashlib.sha256(json.dumps(r, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-        return Parsed(self.loc, instrument, items, subject, encounter, authored, identifier, by_clinician, digest)
+        return Parsed(
+            self.loc, instrument, items, subject, encounter, authored, identifier, by_clinician, digest, extensions
+        )
 
     # -- top-level elements ------------------------------------------------------------------------
 
@@ -741,6 +762,7 @@ def _measure(p: Parsed, target: Session | TreatmentCourse, systems: Systems) -> 
         return MeasureAdministration(
             id=mid, instrument=p.instrument.name, administered_at=p.authored, items=p.items,
             respondent=Respondent.CLIENT, context=MeasureContext.HOME, notes=note,
+            extensions=Extensions(p.extensions),
         )
     return MeasureAdministration(
         id=mid,
@@ -749,6 +771,7 @@ def _measure(p: Parsed, target: Session | TreatmentCourse, systems: Systems) -> 
         items=p.items,
         respondent=Respondent.CLINICIAN if p.by_clinician else Respondent.CLIENT,
         notes=note,
+        extensions=Extensions(p.extensions),
     )
 
 
@@ -776,7 +799,16 @@ def _replacing(old: MeasureAdministration, new: MeasureAdministration) -> Measur
 
 
 def _same(a: MeasureAdministration, b: MeasureAdministration) -> bool:
-    return (a.instrument, a.items, a.administered_at) == (b.instrument, b.items, b.administered_at)
+    """The same response: its answers, time and extension values (of the plugins installed)."""
+    return (a.instrument, a.items, a.administered_at) == (b.instrument, b.items, b.administered_at) and _declared(
+        a.extensions
+    ) == _declared(b.extensions)
+
+
+def _declared(extensions: Any) -> dict[str, Any]:
+    """The extension values a FHIR response can carry: an undeclared namespace has no URL, so it
+    is not exported and cannot come back."""
+    return {ns: v for ns, v in extensions.items() if not isinstance(v, UnknownExtension)}
 
 
 # --- the API ----------------------------------------------------------------------------------------------
@@ -808,6 +840,7 @@ def import_questionnaire_responses(
     from kapnotes.plugins import registry
 
     instruments = {i.name: i for i in registry().instruments}
+    extensions = {e.name: e for e in registry().extensions}
     # Questionnaires sent with the responses are read for their linkIds, not imported
     questionnaires = {
         loc.resource["url"].split("|", 1)[0]: loc.resource
@@ -819,7 +852,7 @@ def import_questionnaire_responses(
     parsed: list[Parsed] = []
     problems: list[Problem] = []
     for loc in located:
-        reader = _Reader(loc, instruments, questionnaires)
+        reader = _Reader(loc, instruments, questionnaires, extensions)
         result = reader.read()
         problems += reader.problems
         if result is not None:
