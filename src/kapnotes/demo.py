@@ -31,7 +31,8 @@ def build_demo(
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     for sub in ("notes", "progress", "charts", "billing"):
         shutil.rmtree(out_dir / sub, ignore_errors=True)
-    doc = build_document(clients=clients, with_process_notes=True, plugin_data=True)
+    doc = build_document(clients=clients, with_process_notes=True, plugin_data=True,
+                         home_measures=True)
     store = open_store(db_path)
     try:
         summary = store.save(doc)

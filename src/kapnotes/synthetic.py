@@ -270,6 +270,32 @@ class _Course:
         return tuple(out)
 
 
+def home_measures_of(b: _Course, seed: int) -> tuple[MeasureAdministration, ...]:
+    """The at-home measures of ``b``'s course: a PHQ-9 and a GAD-7 answered on the portal at
+    20:30 the evening before the middle dosing session, on the course's score trajectory (its
+    own random draws, so the rest of the document does not change). Item 9 of the PHQ-9 is 0."""
+    dosings = [s for s in b.sessions if s.kind is SessionKind.DOSING]
+    if not dosings:
+        return ()
+    k = (len(dosings) + 1) // 2
+    session = dosings[k - 1]
+    day = session.start.date() - dt.timedelta(days=1)
+    when = dt.datetime(day.year, day.month, day.day, 20, 30, tzinfo=session.start.tzinfo)
+    steps = b.dosings + 2
+    p, rng = b.p, random.Random(f"{seed}-home-{b.cid}")
+    phq = _trajectory(p.phq9_baseline, p.phq9_final, steps, k)
+    gad = _trajectory(p.gad7_baseline, p.gad7_final, steps, k)
+    mid = f"{b.cid}-home-{day.isoformat()}"
+    return (
+        MeasureAdministration(id=f"{mid}-phq9", instrument="phq9", administered_at=when,
+                              items=_spread(phq, 9, 3, rng, {8: 0}),
+                              context=MeasureContext.HOME, notes="Patient portal (synthetic)."),
+        MeasureAdministration(id=f"{mid}-gad7", instrument="gad7", administered_at=when,
+                              items=_spread(gad, 7, 3, rng), context=MeasureContext.HOME,
+                              notes="Patient portal (synthetic)."),
+    )
+
+
 def _clinic() -> tuple[Clinic, tuple[Clinician, ...]]:
     clinic = Clinic(
         id="clinic-demo",
@@ -316,6 +342,7 @@ def build_document(
     with_process_notes: bool = False,
     first_client: int = 0,
     plugin_data: bool = False,
+    home_measures: bool = False,
     registry: Registry | None = None,
 ) -> Document:
     """A synthetic clinic: ``clients`` courses (profiles repeat), each with ``dosings`` dosing sessions.
@@ -325,6 +352,11 @@ def build_document(
     ``registry`` register (None: the default registry) then adds its part, in name order: a
     plugin's extension fields, for example. Without it the demo is kapnotes' own, whatever is
     installed.
+
+    With ``home_measures`` (as ``kapnotes demo`` does; format 1.3), each course also holds the
+    at-home PHQ-9 and GAD-7 a client answered on the patient portal the evening before the
+    dosing session in the middle of the course (:func:`home_measures_of`). Without it the
+    document is as before, byte for byte.
     """
     rng = random.Random(seed + first_client)
     clinic, clinicians = _clinic()
@@ -337,6 +369,8 @@ def build_document(
         b = _Course(i, p, start, rng, dosings)
         client_objs.append(_client(i, p))
         course = _course(b)
+        if home_measures:
+            course = evolve(course, measures=home_measures_of(b, seed))
         dx = tuple(x.code for x in course.indications)
         course = evolve(course, sessions=tuple(billed(s, dx, by_id) for s in course.sessions))
         if i == 0:
