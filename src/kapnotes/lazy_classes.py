@@ -98,7 +98,9 @@ def is_pending(cls: type) -> bool:
 
 
 def _is_class_var(annotation: Any) -> bool:
-    text = str(annotation)
+    text = annotation if type(annotation) is str else str(annotation)
+    if "ClassVar" not in text:  # every spelling names it: most annotations end here
+        return False
     if text[:1] in "'\"" and text[-1:] in "'\"":
         text = text[1:-1]
     return text.startswith(_CLASSVAR_PREFIXES)

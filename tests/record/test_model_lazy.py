@@ -338,3 +338,15 @@ def test_a_shell_keeps_no_second_class_of_its_definition():
     assert definition() is None
     assert shell(mg=2.0).describe() == "dose 2.0"
     assert attrs.fields(shell).mg.metadata["kapnotes_checks"]
+
+
+def test_class_vars_are_recognised_as_attrs_recognises_them():
+    """The shell's own test for ``ClassVar`` (a fast path for annotations that do not name it)
+    agrees with attrs' ``_is_class_var`` on every spelling and on look-alikes."""
+    from attr._make import _is_class_var as attrs_is_class_var
+
+    spellings = ["ClassVar[int]", "typing.ClassVar[str]", "t.ClassVar", "'ClassVar[int]'",
+                 '"typing.ClassVar[int]"', "typing_extensions.ClassVar[int]", "int", "",
+                 "'", "list[ClassVar]", "MyClassVar", "str | None", ClassVar[int], int]
+    for annotation in spellings:
+        assert _lazy._is_class_var(annotation) == attrs_is_class_var(annotation), annotation
