@@ -236,6 +236,23 @@ def records(draw):  # type: ignore[no-untyped-def]
         c = course(f"course-{draw(st.sampled_from('abcdef'))}{k}", *sessions,
                    client=f"cl-{draw(st.integers(0, 2))}",
                    indication=draw(st.sampled_from(("F33.2", "F41.1", "F43.10"))))
+        home = []  # at-home measures (format 1.3): between, before, after or at a session's time
+        for _ in range(draw(st.integers(0, 2))):
+            n += 1
+            when = at(1, 1 + draw(st.integers(0, 21))) + dt.timedelta(
+                hours=draw(st.sampled_from((0, 0, 11, -1))))
+            name = draw(st.sampled_from(("phq9", "PHQ-9", "gad7")))
+            if name == "gad7":
+                items = tuple(draw(st.lists(st.one_of(st.integers(0, 3), st.none()),
+                                            min_size=7, max_size=7)))
+                m = MeasureAdministration(id=f"m{n}", instrument=name, administered_at=when,
+                                          items=items, context=MeasureContext.HOME)
+            else:
+                total = draw(st.one_of(st.none(), st.integers(0, 24)))
+                m = attrs.evolve(phq9(f"m{n}", when, total, MeasureContext.HOME), instrument=name)
+            home.append(m)
+        if home:
+            c = attrs.evolve(c, measures=tuple(sorted(home, key=lambda m: m.administered_at)))
         if draw(st.booleans()):
             c = attrs.evolve(c, indications=draw(st.sampled_from((
                 (), (Indication(code="F41.1", display="GAD"), Indication(code="F33.1", display="MDD")),
@@ -258,10 +275,11 @@ def test_generated_records(doc) -> None:  # type: ignore[no-untyped-def]
             store.close()
 
 
-def test_a_store_with_at_home_measures_is_summarised_course_by_course() -> None:
-    # The stored facts leave at-home measures (format 1.3) out: a store holding any gives the
-    # course-by-course summary, also with home_baseline=True, where a home score (PHQ-9 = 24 the
-    # evening before the first dose) becomes the baseline and the counts change.
+def test_at_home_measures_are_in_the_facts_and_home_baseline_goes_course_by_course() -> None:
+    # At-home measures (format 1.3) are in the stored facts (first use, latest score; not the
+    # baseline, as by default); with home_baseline=True the summary goes course by course, where
+    # a home score (PHQ-9 = 24 the evening before the first dose) becomes the baseline and the
+    # counts change.
     from kapnotes.serialization import from_data
     from tests.athome.builders import home_phq9, intake_dose_follow_up, record
 
@@ -272,8 +290,61 @@ def test_a_store_with_at_home_measures_is_summarised_course_by_course() -> None:
     store = open_store(":memory:")
     store.save(doc)
     assert_same(store)
+    assert not list(check(store.conn))
+    home_rows = store.conn.execute(
+        "SELECT count(*) FROM outcome_points WHERE latest LIKE '%99999999%'").fetchone()
+    assert home_rows == (0,)  # the follow-up on 03-02 is later than the home score on 02-08
     with_home = OutcomeParams(home_baseline=True)
     assert store.clinic_summary(with_home) == course_by_course(store, with_home)
     assert store.clinic_summary(with_home) != store.clinic_summary()
     with pytest.raises(ValueError, match="first-dose-day"):
         store.clinic_summary(OutcomeParams(baseline="first-dose-day"))
+
+
+def test_a_home_score_after_the_last_session_is_the_latest() -> None:
+    # A portal PHQ-9 of 2 on 2026-03-20, after the follow-up's 8: the course's latest score is
+    # the home one, in the facts as in the summary computed course by course.
+    from kapnotes.serialization import from_data
+    from tests.athome.builders import home_phq9, intake_dose_follow_up, record
+
+    doc = from_data(record(
+        home_phq9("h-late", "2026-03-20T20:00:00-07:00", [1, 1, 0, 0, 0, 0, 0, 0, 0]),
+        sessions=intake_dose_follow_up(),
+    ))
+    store = open_store(":memory:")
+    store.save(doc)
+    assert_same(store)
+    assert not list(check(store.conn))
+    (latest,) = store.conn.execute(
+        "SELECT latest FROM outcome_points WHERE instrument = 'phq9'").fetchone()
+    assert "99999999" in latest  # the at-home position
+    summary = store.clinic_summary()
+    row = next(r for r in summary.by_instrument if r.instrument == "phq9")
+    assert (row.n_evaluable, row.n_response) == (1, 1)  # 9 at intake to 2 at home: a 78 % fall
+
+
+def test_m006_gives_an_older_store_the_home_points(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kapnotes.serialization import from_data
+    from tests.athome.builders import home_phq9, intake_dose_follow_up, record
+
+    path = tmp_path / "m005.db"
+    doc = from_data(record(
+        home_phq9("h-late", "2026-03-20T20:00:00-07:00", [1, 1, 0, 0, 0, 0, 0, 0, 0]),
+        sessions=intake_dose_follow_up(),
+    ))
+    with open_store(path) as s:
+        s.save(doc)
+        want = s.clinic_summary()
+    # as m005 left it: the facts without at-home measures, m006 not applied
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE outcome_points SET latest = NULL")
+    raw.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_home_outcome_facts'")
+    raw.commit()
+    raw.close()
+    with open_store(path, migrate=False) as s:
+        assert list(check(s.conn))  # the stale facts are seen
+    with open_store(path) as s:
+        assert "m006_home_outcome_facts" in [m.name for m in migrations.applied(s.db)]
+        assert not list(check(s.conn))
+        assert s.clinic_summary() == want
+        assert verify(s).ok

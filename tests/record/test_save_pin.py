@@ -116,7 +116,9 @@ def saved(tmp: Path, monkeypatch: Any) -> dict[str, str]:
     return digests(path)
 
 
-#: Recorded with the save as it was before its speed-ups (kapnotes 0.2, schema m005).
+#: Recorded with the save as it was before its speed-ups (kapnotes 0.2, schema m005);
+#: ``outcome_points`` again when at-home measures joined the facts (m006: the home document's
+#: course has its at-home PHQ-9s as points, every other row unchanged).
 PINNED = {
     "clinic": "2ba9e4770201f1e1232f455557a825b5f4edc87b44cebb5037489a52956744b2",
     "clinicians": "5ba641886eb8acd5bdec4e3b21d690934616ac3555fd9289e560af67ad933523",
@@ -133,7 +135,7 @@ PINNED = {
     "addenda": "a79e0380c94409f71b648402837091e594c65315b801268154a6ee9fbf958b37",
     "psychotherapy_notes": "45fa95555f1bf4d0d1c938a03780c2aa554d0e5fabc3e33fb3176a166ee3fbfd",
     "outcome_courses": "f597511e87ac006c4bfd40643f537b7d03c59e854fadf1de7c32764ee7d313d8",
-    "outcome_points": "5c05b0eaaeab9bec258ab31609ce9721d6a1e4c7b812812e40943f7b46fea409",
+    "outcome_points": "63143b127b92f2d643c7e07e932b366fa540a558026942ac52a921b9c741da33",
     "audit": "6a425996675da569f3894388241c55a78120f6d1d9f2289fa6997e76ef6a2c3a",
     "sessions_fts": "2ed2d4d963c8cdb3eb23eb0d7ab8d17b4a49ae8ca650a7497ba4ddcb02ed92b3",
 }

@@ -49,7 +49,7 @@ def test_schema_from_migrations_on_memory_db(store):
     assert {"client_id", "start_utc"} <= set(store.db["sessions"].columns_dict)
     assert [m.name for m in migrations.applied(store.db)] == [
         "m001_initial", "m002_public_keys", "m003_billing_and_groups", "m004_course_measures",
-        "m005_outcome_facts",
+        "m005_outcome_facts", "m006_home_outcome_facts",
     ]
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 

@@ -795,24 +795,25 @@ class Store:
         and rows as ``kapnotes.outcomes.clinic_summary(store.iter_courses(), ...)``, with
         ``courses`` empty. ``params.baseline`` ``first-dose-day`` is not covered (ValueError).
 
-        The stored facts do not cover at-home measures (format 1.3: their place among a course's
-        scores depends on ``OutcomeParams.home_baseline`` and on time order across sessions): a
-        store that holds any is summarised course by course, with the same result, slower."""
+        The stored facts leave at-home scores (format 1.3) out of the baseline, as the default
+        ``OutcomeParams.home_baseline`` False does; with ``home_baseline`` True, a store that holds
+        any is summarised course by course, with the same result, slower."""
         from kapnotes.store import outcome_facts
 
-        home = self.conn.execute(
+        home = params is not None and params.home_baseline and self.conn.execute(
             "SELECT 1 FROM measures WHERE course_id IS NOT NULL LIMIT 1"
-        ).fetchone()
-        if home is not None:
+        ).fetchone() is not None
+        if home:
             import attrs
 
-            from kapnotes.outcomes import DEFAULT_PARAMS, default_lookup
             from kapnotes.outcomes import clinic_summary as by_course
+            from kapnotes.outcomes import default_lookup
 
-            if params is not None and params.baseline not in outcome_facts.BASELINES:
+            assert params is not None
+            if params.baseline not in outcome_facts.BASELINES:
                 raise ValueError(outcome_facts.uncovered_baseline(params.baseline))
             found = by_course(
-                self.iter_courses(), params or DEFAULT_PARAMS, instruments=instruments,
+                self.iter_courses(), params, instruments=instruments,
                 lookup=lookup or default_lookup,
             )
             return attrs.evolve(found, courses=())

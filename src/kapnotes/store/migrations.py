@@ -235,6 +235,17 @@ def m005_outcome_facts(db: Database) -> None:
     outcome_facts.refresh_all_points(db.conn)
 
 
+@migrations()
+def m006_home_outcome_facts(db: Database) -> None:
+    """The outcome facts count at-home measures (format 1.3) too: the rows of the courses that
+    hold any are computed again (see :mod:`kapnotes.store.outcome_facts`)."""
+    from kapnotes.store import outcome_facts
+
+    having = [r[0] for r in db.conn.execute(
+        "SELECT DISTINCT course_id FROM measures WHERE course_id IS NOT NULL")]
+    outcome_facts.refresh_points(db.conn, having)
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` to the newest schema, then re-create and check the immutability triggers."""
     migrations.apply(db)

@@ -9,6 +9,13 @@ depends on :class:`~kapnotes.outcomes.OutcomeParams` or on which instruments are
   for a complete score), its last complete score before the first dosing session starts, and
   its first complete score in the ``baseline`` context: the candidates of every baseline rule
   but ``first-dose-day`` (:func:`kapnotes.outcomes.select_baseline`), and the latest score.
+* At-home measures (format 1.3, the course's own ``measures`` rows) are scores of the course
+  like a session's, after every session's at the same time: they count for where the
+  instrument was first used (in a course that holds any, first use is in time order, as
+  :func:`kapnotes.outcomes.course_outcomes` orders it: ``first_use`` is then the time before the
+  position) and for the latest score, and are left out of the baseline
+  candidates, as by default (``OutcomeParams.home_baseline`` False). A summary with
+  ``home_baseline`` True goes course by course (:meth:`kapnotes.store.Store.clinic_summary`).
 
 ``outcome_points`` holds them, one row per course and instrument *as recorded* (``PHQ-9`` and
 ``phq9`` apart: the summary merges them by the instruments installed when it runs), and
@@ -51,11 +58,21 @@ p AS (SELECT s.course_id AS course_id, m.instrument AS instrument,
         m.administered_at_utc || printf('%08d%012d', s.seq, m.rowid) || quote(m.total) AS v,
         m.administered_at_utc AS at, m.context AS context, m.total AS total,
         f.first_start AS first_start
-      FROM s JOIN measures m ON m.session_id = s.id LEFT JOIN f ON f.course_id = s.course_id)
-SELECT course_id, instrument, min(pos) AS first_use,
-  min(CASE WHEN total IS NOT NULL THEN v END) AS intake,
+      FROM s JOIN measures m ON m.session_id = s.id LEFT JOIN f ON f.course_id = s.course_id
+      UNION ALL
+      SELECT m.course_id, m.instrument, printf('%08d%012d', {home_seq}, m.rowid),
+        m.administered_at_utc || printf('%08d%012d', {home_seq}, m.rowid) || quote(m.total),
+        m.administered_at_utc, m.context, m.total, f.first_start
+      FROM measures m LEFT JOIN f ON f.course_id = m.course_id
+      WHERE m.session_id IS NULL AND m.course_id IS NOT NULL {home_where}),
+h AS (SELECT DISTINCT course_id FROM p WHERE pos >= '{home_seq}')
+SELECT course_id, instrument,
+  CASE WHEN course_id IN (SELECT course_id FROM h) THEN min(at || pos) ELSE min(pos) END
+    AS first_use,
+  min(CASE WHEN total IS NOT NULL AND context != 'home' THEN v END) AS intake,
   max(CASE WHEN total IS NOT NULL THEN v END) AS latest,
-  max(CASE WHEN total IS NOT NULL AND at < first_start THEN v END) AS pre_dosing,
+  max(CASE WHEN total IS NOT NULL AND context != 'home' AND at < first_start THEN v END)
+    AS pre_dosing,
   min(CASE WHEN total IS NOT NULL AND context = 'baseline' THEN v END) AS marked
 FROM p GROUP BY course_id, instrument
 """
@@ -64,12 +81,19 @@ POINTS_COLUMNS = "course_id, instrument, first_use, intake, latest, pre_dosing, 
 COURSES_COLUMNS = "course_id, client_id, indication_code, indication_display"
 
 
+#: The session position of an at-home measure in its sort key: after every session's, so that
+#: at the same time a session's score comes first (:func:`kapnotes.outcomes.score_points`).
+HOME_SEQ = 99_999_999
+
+
 def points_select(course_ids: Sequence[str] | None = None) -> tuple[str, list[str]]:
     """The SELECT that computes ``outcome_points`` rows (of ``course_ids``, or of every course)."""
     if course_ids is None:
-        return _POINTS_SELECT.format(where=""), []
+        return _POINTS_SELECT.format(where="", home_where="", home_seq=HOME_SEQ), []
     marks = ",".join("?" * len(course_ids))
-    return _POINTS_SELECT.format(where=f"WHERE course_id IN ({marks})"), list(course_ids)
+    sql = _POINTS_SELECT.format(where=f"WHERE course_id IN ({marks})",
+                                home_where=f"AND m.course_id IN ({marks})", home_seq=HOME_SEQ)
+    return sql, [*course_ids, *course_ids]
 
 
 def refresh_points(conn: sqlite3.Connection, course_ids: Iterable[str]) -> None:

@@ -81,6 +81,8 @@ class Writer:
         self.scores = scores
         self.actor = actor
         self.entries: list[Entry] = []
+        #: Courses whose at-home measures this save rewrites.
+        self.home_touched: set[str] = set()
 
     def save(self, doc: Document) -> SaveSummary:
         self._clinic_and_clinicians(doc)
@@ -262,6 +264,7 @@ class Writer:
             m_rows, i_rows = course_measure_rows(course, self.scores)
             rows += m_rows
             items += i_rows
+        self.home_touched = {cid for (cid,) in rewrite}  # their outcome facts are refreshed
         if not rewrite:
             return
         c = self.conn
@@ -294,7 +297,8 @@ class Writer:
         signatures: list[tuple[str, Session, str, list[dict[str, Any]]]] = []
         addenda: list[tuple[str, str, list[dict[str, Any]]]] = []
         children = _Children(self.scores)
-        touched: set[str] = set()  # courses whose measures or session order change
+        # courses whose measures or session order change
+        touched: set[str] = set(self.home_touched)
         for course in courses:
             for seq, s in enumerate(course.sessions):
                 data = fast_unstructure(s)
