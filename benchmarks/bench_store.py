@@ -5,8 +5,9 @@
    fills, the outcome facts included) into the same schema, triggers and FTS in one
    transaction. Target: <= 1.25x at both sizes; the cost per session is printed for both (linear
    cost: no per-save query that grows with the store).
-2. Queries on the store of 1,000,000 synthetic sessions (``--big-db``; built by the loop of
-   ``/work/bench-cache/build.py`` when missing), opened read-only, through the public API:
+2. Queries on the store of 1,000,000 synthetic sessions (``--big-db``; built by
+   :func:`build_big` below when missing: saves of 1,000 clients each), opened
+   read-only, through the public API:
 
    * one client's trajectory: the outcomes of each of the client's courses, all instruments,
      as ``kapnotes outcomes --client`` computes them (``Store.client_outcomes``: read from the
@@ -23,7 +24,8 @@
    there, and that copy is opened read-only; the given file is never written.
 
 Run: ``make bench`` (or ``python benchmarks/bench_store.py [--sessions N] [--big-sessions N]
-[--big-db PATH] [--quick]``). ``--quick``: 2,000 and 20,000 sessions saved, queries on a cached
+[--big-db PATH] [--quick] [--save-only]``). ``--save-only``: part 1 alone (no big store is
+read or built). ``--quick``: 2,000 and 20,000 sessions saved, queries on a cached
 store of 11,000 sessions (a smoke run; the absolute targets are for a million). Medians of
 runs interleaved with their baselines; the machine is shared and noisy.
 """
@@ -151,7 +153,8 @@ def interleaved_with_cpu(contenders: dict[str, Callable[[], object]], repeat: in
 
 
 def build_big(path: Path, sessions: int) -> None:
-    """The loop of /work/bench-cache/build.py: 1,000 clients a save, until ``sessions``."""
+    """Saves of 1,000 synthetic clients each into ``path`` until it holds ``sessions`` sessions
+    (resumed where an interrupted build stopped)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open_store(path) as store:
         have = store.counts()["sessions"]
@@ -317,12 +320,14 @@ def main() -> None:
                          "one, built if neither is there)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    ap.add_argument("--save-only", action="store_true",
+                    help="only Store.save against its baseline (part 1): no big store read or built")
     args = ap.parse_args()
     if args.quick:
         args.sessions, args.big_sessions, args.repeat = 2_000, 20_000, 3
     big_db = args.big_db or default_big_db(args.quick)
     target = 11_000 if args.quick else 1_000_000
-    if not big_db.exists():
+    if not big_db.exists() and not args.save_only:
         print(f"building {big_db} ({target:,} sessions; reused on later runs)", flush=True)
         build_big(big_db, target)
     with tempfile.TemporaryDirectory() as d:
@@ -331,7 +336,8 @@ def main() -> None:
         large = bench_import(tmp, args.big_sessions, 1 if args.quick else 2)
         print(f"{'':<4}cost per session at {args.big_sessions:,} / at {args.sessions:,}: "
               f"{large / small:.2f} (1.00 is linear)")
-    bench_queries(big_db, args.repeat * 4, full_size=not args.quick)
+    if not args.save_only:
+        bench_queries(big_db, args.repeat * 4, full_size=not args.quick)
 
 
 if __name__ == "__main__":
