@@ -27,6 +27,7 @@ from kapnotes.model import TreatmentCourse
 from kapnotes.model._base import trusted_construction
 from kapnotes.serialization import structure
 from kapnotes.serialization.converter import converter
+from kapnotes.serialization.fast_structure import fast_structure
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.store.db import Store
@@ -84,6 +85,14 @@ def _batch_data(store: Store, ids: list[str]) -> list[dict[str, Any]]:
 
 def decode_course(data: dict[str, Any], store: Store) -> TreatmentCourse:
     """A stored course's data as a :class:`TreatmentCourse`: fast, else validated (see above)."""
+    if store.registry is None:  # the functions are written for the default registry's converter
+        try:
+            with trusted_construction():
+                course = fast_structure(data, TreatmentCourse)
+            if isinstance(course, TreatmentCourse):
+                return course
+        except Exception:  # noqa: BLE001 - the converter's path below says what is wrong
+            pass
     try:
         with trusted_construction():
             course = converter(store.registry).structure(data, TreatmentCourse)
