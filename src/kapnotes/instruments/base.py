@@ -371,6 +371,10 @@ def _check_one_line(_inst: object, attribute: attrs.Attribute[str], value: str) 
         raise ModelError([Problem(f"$.{attribute.name}", "must be one non-empty line")])
 
 
+#: Results kept per instrument by :meth:`Instrument.score` (answers repeat little across records).
+KEPT_RESULTS = 256
+
+
 @attrs.frozen
 class Instrument:
     """A standardized instrument: items, ranges, bands with sources, and a scoring rule.
@@ -415,6 +419,10 @@ class Instrument:
     response: Response | None = None
     reliable_change: ReliableChangeParams | None = None
     not_outcome_reason: str | None = None
+    #: Results of :meth:`score` by answers (see there); not part of the instrument's identity.
+    _results: dict[tuple[int | None, ...], ScoreResult] = attrs.field(
+        factory=dict, init=False, eq=False, hash=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         problems = _definition_problems(self)
@@ -532,7 +540,25 @@ class Instrument:
     def score(
         self, responses: Sequence[int | None], *, extra: Mapping[str, Any] | None = None
     ) -> ScoreResult:
-        """Score ``responses``; raise :class:`ScoringError` with every problem if invalid."""
+        """Score ``responses``; raise :class:`ScoringError` with every problem if invalid.
+
+        A record's answers are scored several times in an export (by the rules of a draft, in
+        its note, for its Observation), so the result for a tuple of ``int`` and ``None``
+        without ``extra`` is kept (at most :data:`KEPT_RESULTS` per instrument) and given again:
+        a scorer is a function of the answers and parameters. Results are not changed by
+        their readers (the rules share them within an evaluation too). Refusals are not kept.
+        """
+        if extra is None and type(responses) is tuple and all(type(v) is int or v is None for v in responses):
+            kept = self._results.get(responses)
+            if kept is None:
+                kept = self._score(responses, None)
+                if len(self._results) >= KEPT_RESULTS:
+                    self._results.clear()
+                self._results[responses] = kept
+            return kept
+        return self._score(responses, extra)
+
+    def _score(self, responses: Sequence[int | None], extra: Mapping[str, Any] | None) -> ScoreResult:
         problems = self.validate(responses)
         params, param_problems = self.resolve_params(extra)
         problems.extend(param_problems)
