@@ -373,6 +373,11 @@ def _check_one_line(_inst: object, attribute: attrs.Attribute[str], value: str) 
 
 #: Results kept per instrument by :meth:`Instrument.score` (answers repeat little across records).
 KEPT_RESULTS = 256
+#: Instruments whose results are kept (a registry has a few dozen; tests make many more).
+KEPT_INSTRUMENTS = 256
+#: ``id(instrument) -> (instrument, its results)``: outside the class, whose fields are its
+#: definition (plugins copy an instrument by its fields).
+_KEPT: dict[int, tuple[Instrument, dict[tuple[int | None, ...], ScoreResult]]] = {}
 
 
 @attrs.frozen
@@ -419,10 +424,6 @@ class Instrument:
     response: Response | None = None
     reliable_change: ReliableChangeParams | None = None
     not_outcome_reason: str | None = None
-    #: Results of :meth:`score` by answers (see there); not part of the instrument's identity.
-    _results: dict[tuple[int | None, ...], ScoreResult] = attrs.field(
-        factory=dict, init=False, eq=False, hash=False, repr=False
-    )
 
     def __attrs_post_init__(self) -> None:
         problems = _definition_problems(self)
@@ -549,14 +550,24 @@ class Instrument:
         their readers (the rules share them within an evaluation too). Refusals are not kept.
         """
         if extra is None and type(responses) is tuple and all(type(v) is int or v is None for v in responses):
-            kept = self._results.get(responses)
+            results = self.kept_results()
+            kept = results.get(responses)
             if kept is None:
                 kept = self._score(responses, None)
-                if len(self._results) >= KEPT_RESULTS:
-                    self._results.clear()
-                self._results[responses] = kept
+                if len(results) >= KEPT_RESULTS:
+                    results.clear()
+                results[responses] = kept
             return kept
         return self._score(responses, extra)
+
+    def kept_results(self) -> dict[tuple[int | None, ...], ScoreResult]:
+        """The results :meth:`score` keeps for this instrument object, by answers."""
+        found = _KEPT.get(id(self))
+        if found is None or found[0] is not self:
+            if len(_KEPT) >= KEPT_INSTRUMENTS:
+                _KEPT.clear()
+            found = _KEPT[id(self)] = (self, {})
+        return found[1]
 
     def _score(self, responses: Sequence[int | None], extra: Mapping[str, Any] | None) -> ScoreResult:
         problems = self.validate(responses)
