@@ -53,15 +53,15 @@ def test_true_is_not_taken_for_one() -> None:
 
 def test_refusals_and_extra_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     inst = attrs.evolve(INSTRUMENTS["phq9"])  # results of its own
-    assert inst.kept_results() == {} and inst == INSTRUMENTS["phq9"]
+    assert inst._kept_results() == {} and inst == INSTRUMENTS["phq9"]
     with pytest.raises(ScoringError):
         inst.score((9,) * 9)
-    assert inst.kept_results() == {}
+    assert inst._kept_results() == {}
     with pytest.raises(ScoringError):
         inst.score((1,) * 9, extra={"nonesuch": 1})
-    assert inst.kept_results() == {}
+    assert inst._kept_results() == {}
     inst.score((1,) * 9)
-    assert list(inst.kept_results()) == [(1,) * 9]
+    assert list(inst._kept_results()) == [(1,) * 9]
 
 
 def test_at_most_kept_results_per_instrument(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,4 +70,4 @@ def test_at_most_kept_results_per_instrument(monkeypatch: pytest.MonkeyPatch) ->
     for k in range(10):
         answers = (k % 4,) * 6 + (k // 4,)
         assert inst.score(answers) == _fresh(inst, answers)
-        assert len(inst.kept_results()) <= 3
+        assert len(inst._kept_results()) <= 3
