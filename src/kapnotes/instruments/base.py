@@ -371,6 +371,17 @@ def _check_one_line(_inst: object, attribute: attrs.Attribute[str], value: str) 
         raise ModelError([Problem(f"$.{attribute.name}", "must be one non-empty line")])
 
 
+#: Results kept per instrument by :meth:`Instrument.score`: a few, as a session's measures are
+#: scored in succession (its rules, its note, its Observations) and answers repeat little
+#: across records; so what an export leaves behind stays small.
+KEPT_RESULTS = 8
+#: Instruments whose results are kept (a registry has a few dozen; tests make many more).
+KEPT_INSTRUMENTS = 256
+#: ``id(instrument) -> (instrument, its results)``: outside the class, whose fields are its
+#: definition (plugins copy an instrument by its fields).
+_KEPT: dict[int, tuple[Instrument, dict[tuple[int | None, ...], ScoreResult]]] = {}
+
+
 @attrs.frozen
 class Instrument:
     """A standardized instrument: items, ranges, bands with sources, and a scoring rule.
@@ -532,7 +543,35 @@ class Instrument:
     def score(
         self, responses: Sequence[int | None], *, extra: Mapping[str, Any] | None = None
     ) -> ScoreResult:
-        """Score ``responses``; raise :class:`ScoringError` with every problem if invalid."""
+        """Score ``responses``; raise :class:`ScoringError` with every problem if invalid.
+
+        A record's answers are scored several times in an export (by the rules of a draft, in
+        its note, for its Observation), so the result for a tuple of ``int`` and ``None``
+        without ``extra`` is kept (up to :data:`KEPT_RESULTS` per instrument, then all dropped)
+        and given again: a scorer is a function of the answers and parameters. Results are not changed by
+        their readers (the rules share them within an evaluation too). Refusals are not kept.
+        """
+        if extra is None and type(responses) is tuple and all(type(v) is int or v is None for v in responses):
+            results = self._kept_results()
+            kept = results.get(responses)
+            if kept is None:
+                kept = self._score(responses, None)
+                if len(results) >= KEPT_RESULTS:
+                    results.clear()
+                results[responses] = kept
+            return kept
+        return self._score(responses, extra)
+
+    def _kept_results(self) -> dict[tuple[int | None, ...], ScoreResult]:
+        """The results :meth:`score` keeps for this instrument object, by answers."""
+        found = _KEPT.get(id(self))
+        if found is None or found[0] is not self:
+            if len(_KEPT) >= KEPT_INSTRUMENTS:
+                _KEPT.clear()
+            found = _KEPT[id(self)] = (self, {})
+        return found[1]
+
+    def _score(self, responses: Sequence[int | None], extra: Mapping[str, Any] | None) -> ScoreResult:
         problems = self.validate(responses)
         params, param_problems = self.resolve_params(extra)
         problems.extend(param_problems)

@@ -8,8 +8,10 @@ the same order (by id), equal object for object — with two differences in how:
 * **Batches.** Rows are read ``batch`` courses at a time, their sessions, signatures and addenda
   in one ordered query each, instead of four queries per course. Memory holds one batch.
 * **No re-validation.** A stored course was validated when it was written (signed content is
-  then immutable, see ``store/triggers.py``), so it is decoded by the project converter — every
-  key, type and tag checked as on import — but the model's invariants are not run again
+  then immutable, see ``store/triggers.py``), so it is decoded with every key, type and tag
+  checked as on import — by :func:`kapnotes.serialization.fast_structure.fast_structure` (the
+  project converter's checks compiled into one function per class), else by the converter —
+  but the model's invariants are not run again
   (:func:`kapnotes.model._base.trusted_construction`). Any row this fast path cannot decode
   is decoded again by the validating path (:func:`kapnotes.serialization.structure`), so a
   damaged database gets the clear error it always got, with its JSON path. Rows changed behind
@@ -27,6 +29,7 @@ from kapnotes.model import TreatmentCourse
 from kapnotes.model._base import trusted_construction
 from kapnotes.serialization import structure
 from kapnotes.serialization.converter import converter
+from kapnotes.serialization.fast_structure import fast_structure
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.store.db import Store
@@ -84,6 +87,14 @@ def _batch_data(store: Store, ids: list[str]) -> list[dict[str, Any]]:
 
 def decode_course(data: dict[str, Any], store: Store) -> TreatmentCourse:
     """A stored course's data as a :class:`TreatmentCourse`: fast, else validated (see above)."""
+    if store.registry is None:  # the functions are written for the default registry's converter
+        try:
+            with trusted_construction():
+                course = fast_structure(data, TreatmentCourse)
+            if isinstance(course, TreatmentCourse):
+                return course
+        except Exception:  # noqa: BLE001 - the converter's path below says what is wrong
+            pass
     try:
         with trusted_construction():
             course = converter(store.registry).structure(data, TreatmentCourse)
