@@ -71,3 +71,14 @@ def test_at_most_kept_results_per_instrument(monkeypatch: pytest.MonkeyPatch) ->
         answers = (k % 4,) * 6 + (k // 4,)
         assert inst.score(answers) == _fresh(inst, answers)
         assert len(inst._kept_results()) <= 3
+
+
+def test_a_reader_that_changes_a_result_changes_nothing_kept() -> None:
+    inst = attrs.evolve(INSTRUMENTS["phq9"])  # results of its own
+    answers = (2, 2, 1, 1, 1, 1, 0, 0, 0, 1)
+    first = inst.score(answers)
+    first.details["difficulty"] = 99
+    first.subscales["x"] = 1
+    again = inst.score(answers)
+    assert again == _fresh(inst, answers)
+    assert again.details["difficulty"] == 1 and "x" not in again.subscales

@@ -382,6 +382,11 @@ KEPT_INSTRUMENTS = 256
 _KEPT: dict[int, tuple[Instrument, dict[tuple[int | None, ...], ScoreResult]]] = {}
 
 
+def _own_copy(result: ScoreResult) -> ScoreResult:
+    """``result`` with dicts of its own (its other fields are immutable)."""
+    return attrs.evolve(result, subscales=dict(result.subscales), details=dict(result.details))
+
+
 @attrs.frozen
 class Instrument:
     """A standardized instrument: items, ranges, bands with sources, and a scoring rule.
@@ -548,8 +553,9 @@ class Instrument:
         A record's answers are scored several times in an export (by the rules of a draft, in
         its note, for its Observation), so the result for a tuple of ``int`` and ``None``
         without ``extra`` is kept (up to :data:`KEPT_RESULTS` per instrument, then all dropped)
-        and given again: a scorer is a function of the answers and parameters. Results are not changed by
-        their readers (the rules share them within an evaluation too). Refusals are not kept.
+        and given again: a scorer is a function of the answers and parameters. Each call gets
+        a result of its own (its ``subscales`` and ``details`` are new dicts), so a reader that
+        changes one changes nothing kept. Refusals are not kept.
         """
         if extra is None and type(responses) is tuple and all(type(v) is int or v is None for v in responses):
             results = self._kept_results()
@@ -559,7 +565,7 @@ class Instrument:
                 if len(results) >= KEPT_RESULTS:
                     results.clear()
                 results[responses] = kept
-            return kept
+            return _own_copy(kept)
         return self._score(responses, extra)
 
     def _kept_results(self) -> dict[tuple[int | None, ...], ScoreResult]:
