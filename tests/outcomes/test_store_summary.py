@@ -301,16 +301,21 @@ def test_at_home_measures_are_in_the_facts_and_home_baseline_goes_course_by_cour
         store.clinic_summary(OutcomeParams(baseline="first-dose-day"))
 
 
-def test_a_home_score_after_the_last_session_is_the_latest() -> None:
-    # A portal PHQ-9 of 2 on 2026-03-20, after the follow-up's 8: the course's latest score is
-    # the home one, in the facts as in the summary computed course by course.
+def late_home_score():  # type: ignore[no-untyped-def]
+    """Intake 9, first dose, follow-up 8, then a portal PHQ-9 of 2 on 2026-03-20."""
     from kapnotes.serialization import from_data
     from tests.athome.builders import home_phq9, intake_dose_follow_up, record
 
-    doc = from_data(record(
+    return from_data(record(
         home_phq9("h-late", "2026-03-20T20:00:00-07:00", [1, 1, 0, 0, 0, 0, 0, 0, 0]),
         sessions=intake_dose_follow_up(),
     ))
+
+
+def test_a_home_score_after_the_last_session_is_the_latest() -> None:
+    # A portal PHQ-9 of 2 on 2026-03-20, after the follow-up's 8: the course's latest score is
+    # the home one, in the facts as in the summary computed course by course.
+    doc = late_home_score()
     store = open_store(":memory:")
     store.save(doc)
     assert_same(store)
@@ -324,14 +329,8 @@ def test_a_home_score_after_the_last_session_is_the_latest() -> None:
 
 
 def test_m006_gives_an_older_store_the_home_points(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from kapnotes.serialization import from_data
-    from tests.athome.builders import home_phq9, intake_dose_follow_up, record
-
     path = tmp_path / "m005.db"
-    doc = from_data(record(
-        home_phq9("h-late", "2026-03-20T20:00:00-07:00", [1, 1, 0, 0, 0, 0, 0, 0, 0]),
-        sessions=intake_dose_follow_up(),
-    ))
+    doc = late_home_score()
     with open_store(path) as s:
         s.save(doc)
         want = s.clinic_summary()
