@@ -145,15 +145,24 @@ def test_the_facts_follow_every_save(store: Store) -> None:
     assert verify(store).ok
 
 
+def behind_the_store(path, *statements: str) -> None:  # type: ignore[no-untyped-def]
+    """Run SQL ``statements`` on the store file at ``path`` behind the store's back, committed."""
+    raw = sqlite3.connect(path)
+    for sql in statements:
+        raw.execute(sql)
+    raw.commit()
+    raw.close()
+
+
 def test_verify_finds_facts_that_differ_from_the_record(tmp_path, demo_doc) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "k.db"
     with open_store(path) as s:
         s.save(demo_doc)
-    raw = sqlite3.connect(path)
-    raw.execute("UPDATE outcome_points SET latest = NULL WHERE rowid = 1")
-    raw.execute("DELETE FROM outcome_courses WHERE rowid = 1")
-    raw.commit()
-    raw.close()
+    behind_the_store(
+        path,
+        "UPDATE outcome_points SET latest = NULL WHERE rowid = 1",
+        "DELETE FROM outcome_courses WHERE rowid = 1",
+    )
     with open_store(path, migrate=False) as s:
         problems = verify(s).problems
     assert any(p.startswith("outcome_points: the row of course") for p in problems)
@@ -166,12 +175,12 @@ def test_an_older_store_gets_the_facts_when_opened(tmp_path, demo_doc) -> None: 
         s.save(demo_doc)
         want = course_by_course(s)
     # the store as 0.2 before m004 left it: no facts tables, m004 not applied
-    raw = sqlite3.connect(path)
-    raw.execute("DROP TABLE outcome_points")
-    raw.execute("DROP TABLE outcome_courses")
-    raw.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_outcome_facts'")
-    raw.commit()
-    raw.close()
+    behind_the_store(
+        path,
+        "DROP TABLE outcome_points",
+        "DROP TABLE outcome_courses",
+        "DELETE FROM _sqlite_migrations WHERE name = 'm005_outcome_facts'",
+    )
     with open_store(path) as s:
         assert "m005_outcome_facts" in [m.name for m in migrations.applied(s.db)]
         assert s.clinic_summary() == want
@@ -335,11 +344,11 @@ def test_m006_gives_an_older_store_the_home_points(tmp_path) -> None:  # type: i
         s.save(doc)
         want = s.clinic_summary()
     # as m005 left it: the facts without at-home measures, m006 not applied
-    raw = sqlite3.connect(path)
-    raw.execute("UPDATE outcome_points SET latest = NULL")
-    raw.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_home_outcome_facts'")
-    raw.commit()
-    raw.close()
+    behind_the_store(
+        path,
+        "UPDATE outcome_points SET latest = NULL",
+        "DELETE FROM _sqlite_migrations WHERE name = 'm006_home_outcome_facts'",
+    )
     with open_store(path, migrate=False) as s:
         assert list(check(s.conn))  # the stale facts are seen
     with open_store(path) as s:
