@@ -139,14 +139,17 @@ def _measure(clients: int, tmp_path: Path) -> tuple[int, int, int]:
 
 @pytest.mark.slow
 def test_memory_stays_flat_as_the_record_grows(tmp_path):
-    _measure(2, tmp_path / "warm-up")
-    small_peak, small_kept, small_written = _measure(8, tmp_path)
-    peak, kept, written = _measure(64, tmp_path)  # 8x the sessions
+    _measure(16, tmp_path / "warm-up")  # fills the bounded caches before either measurement
+    small_peak, small_kept, small_written = _measure(8, tmp_path)  # 88 sessions
+    peak, kept, written = _measure(64, tmp_path)  # 8x the sessions (704)
     assert written > 7 * small_written
-    # nothing of the record is kept once written ...
-    # (bounded caches - converters, instrument lookups of the installed plugins - hold up to
-    # ~20 kB more after a first larger run; a record kept in memory would be megabytes)
-    assert kept < 64_000 and abs(kept - small_kept) < 24_000, (small_kept, kept)
+    # Nothing of the record is kept once written. What stays after an export is the bounded
+    # caches (converters, instrument lookups of the installed plugins): 52-72 kB here and in CI,
+    # varying by run, so the bound is not an absolute figure but (a) small beside what was
+    # written - a kept record would be megabytes - and (b) not growing with the record: 616 more
+    # sessions kept at 40 bytes each (an id apiece) would add 24 kB; runs varied by 3-14 kB.
+    assert kept < 0.01 * written, (kept, written)
+    assert kept - small_kept < 24_000, (small_kept, kept)
     # ... and the peak does not grow with the record (one course at a time, plus a bounded id
     # cache), while a list of the resources would grow 8x; the benchmark shows it flat from 10k
     # to 100k sessions
