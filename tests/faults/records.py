@@ -214,13 +214,18 @@ def assert_fts_intact(store: Store) -> None:
     conn.rollback()
 
 
-def assert_verifies(store: Store, path: Path, *, env: dict[str, str] | None = None) -> None:
-    """:func:`verify` passes, and so does ``kapnotes verify`` (exit 0, ``ok:``), run with the
-    environment ``env`` (``None``: the store has a raw key, which the CLI cannot take)."""
+def assert_verifies(store: Store, path: Path, *, env: dict[str, str] | None = None, cli: bool = True) -> None:
+    """:func:`verify` passes, and (``cli``) so does ``kapnotes verify`` (exit 0, ``ok:``), run
+    with the environment ``env`` (``None``: the store has a raw key, which the CLI cannot take)."""
     report = verify(store)
     assert report.ok, report.problems
-    if env is None and store.conn.__class__.__module__.startswith("sqlcipher3"):
+    if not cli or (env is None and store.conn.__class__.__module__.startswith("sqlcipher3")):
         return
+    assert_cli_verifies(path, env=env)
+
+
+def assert_cli_verifies(path: Path, *, env: dict[str, str] | None = None) -> None:
+    """``kapnotes verify --db path`` exits 0 and says ``ok:``."""
     from kapnotes.cli import cli
 
     result = CliRunner().invoke(cli, ["verify", "--db", str(path)], env=env or {})

@@ -211,6 +211,15 @@ DETECTED = {
         [f"UPDATE sessions SET status = 'amended' WHERE id = '{SIGNED}'"],
         [f"session {SIGNED}: marked amended but has no amendment"],
     ),
+    # well-formed JSON of the right types that breaks only a model invariant: verify decodes
+    # every row with the invariants checked (kapnotes.store.bulk.decode_checked), not trusted
+    "a signed session made to end before it starts, re-hashed": (
+        [
+            f"UPDATE sessions SET doc = json_set(doc, '$.end', '2000-01-01T00:00:00+00:00') WHERE id = '{SIGNED}'",
+            f"UPDATE sessions SET content_hash = sha256(doc) WHERE id = '{SIGNED}'",
+        ],
+        [f"sessions row {SIGNED}: content unreadable ("],
+    ),
     "a signed session's vitals changed": (
         [f"UPDATE vitals SET systolic = 118 WHERE session_id = '{SIGNED}' AND seq = 2"],
         [f"vitals row ({SIGNED}, 2): differs from its session's content (column 4: 118 instead of"],

@@ -235,7 +235,7 @@ class _Checker:
 
     def sessions(self) -> Iterator[str]:
         from kapnotes.model import Session
-        from kapnotes.serialization import structure
+        from kapnotes.store.bulk import decode_checked
 
         courses = dict(self.conn.execute("SELECT id, client_id FROM courses"))
         for row in self.conn.execute(
@@ -252,7 +252,7 @@ class _Checker:
             if courses.get(course_id) != client_id:
                 yield f"{where}: client_id {client_id} is not the client of course {course_id}"
             try:
-                session = structure(json.loads(doc), Session, registry=self.store.registry)
+                session = decode_checked(json.loads(doc), Session, self.store.registry)
             except Exception as exc:  # noqa: BLE001 - report, don't crash
                 yield f"{where}: content unreadable ({str(exc).splitlines()[0]})"
                 continue
@@ -327,7 +327,7 @@ class _Checker:
         """At-home measures (format 1.3): the rows without a session derived again from their
         courses' content (the course rows themselves are matched against the audit log)."""
         from kapnotes.model import TreatmentCourse
-        from kapnotes.serialization import structure
+        from kapnotes.store.bulk import decode_checked
         from kapnotes.store.rows import course_measure_rows
         from kapnotes.store.scores import Score, score_measures
 
@@ -338,7 +338,7 @@ class _Checker:
             "ORDER BY id"
         ).fetchall():
             try:
-                course = structure(json.loads(doc), TreatmentCourse, registry=self.store.registry)
+                course = decode_checked(json.loads(doc), TreatmentCourse, self.store.registry)
             except Exception as exc:  # noqa: BLE001 - report, don't crash
                 yield f"courses row {cid}: content unreadable ({str(exc).splitlines()[0]})"
                 continue
