@@ -1,4 +1,5 @@
-"""Reading many courses fast: ordered batches of rows, and a decoder that trusts the store.
+"""Reading many courses fast: ordered batches of rows, and a decoder that trusts the store
+(and, for ``kapnotes verify``, :func:`decode_checked`, the same decoder trusting nothing).
 
 :func:`iter_courses` is what :meth:`kapnotes.exporting.RecordView.of_store` streams, so every
 record exporter of a store (FHIR NDJSON first) reads through it. It gives exactly what
@@ -32,6 +33,7 @@ from kapnotes.serialization.converter import converter
 from kapnotes.serialization.fast_structure import fast_structure
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kapnotes.registry import Registry
     from kapnotes.store.db import Store
 
 T = TypeVar("T")
@@ -89,14 +91,11 @@ def _batch_data(store: Store, ids: list[str]) -> list[dict[str, Any]]:
 
 def decode_course(data: dict[str, Any], store: Store) -> TreatmentCourse:
     """A stored course's data as a :class:`TreatmentCourse`: fast, else validated (see above)."""
-    if store.registry is None:  # the functions are written for the default registry's converter
-        try:
-            with trusted_construction():
-                course = fast_structure(data, TreatmentCourse)
-            if isinstance(course, TreatmentCourse):
-                return course
-        except Exception:  # noqa: BLE001 - the converter's path below says what is wrong
-            pass
+    if store.registry is None:
+        with trusted_construction():
+            course = _compiled(data, TreatmentCourse)
+        if course is not None:
+            return course
     try:
         with trusted_construction():
             course = converter(store.registry).structure(data, TreatmentCourse)
@@ -107,7 +106,7 @@ def decode_course(data: dict[str, Any], store: Store) -> TreatmentCourse:
     return structure(data, TreatmentCourse, registry=store.registry)
 
 
-def decode_checked(data: Any, cls: type[T], registry: Any = None) -> T:
+def decode_checked(data: Any, cls: type[T], registry: Registry | None = None) -> T:
     """Stored data as ``cls`` with **everything** checked, the model's invariants included, as
     :func:`kapnotes.serialization.structure` checks it, only faster: what ``kapnotes verify``
     decodes each row with (it trusts nothing it reads).
@@ -117,11 +116,18 @@ def decode_checked(data: Any, cls: type[T], registry: Any = None) -> T:
     refuses, or any plugin registry's data, goes through the validating path, which accepts the
     same rows and names the JSON path of what it refuses.
     """
-    if registry is None:  # the compiled functions are written for the default registry's converter
-        try:
-            value = fast_structure(data, cls)
-            if isinstance(value, cls):
-                return value
-        except Exception:  # noqa: BLE001 - decoded again below, with every problem named
-            pass
+    if registry is None:
+        value = _compiled(data, cls)
+        if value is not None:
+            return value
     return structure(data, cls, registry=registry)
+
+
+def _compiled(data: Any, cls: type[T]) -> T | None:
+    """``data`` as ``cls`` by the compiled decoder (written for the default registry's
+    converter), or None where it refuses: the caller's slower path then says what is wrong."""
+    try:
+        value = fast_structure(data, cls)
+    except Exception:  # noqa: BLE001 - the caller decodes it again, with every problem named
+        return None
+    return value if isinstance(value, cls) else None
