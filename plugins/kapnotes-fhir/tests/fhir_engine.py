@@ -69,11 +69,18 @@ def errors_by_resource(resources: list[dict[str, Any]], *, profiles: bool = Fals
     return out
 
 
-def steps(*todo: dict[str, Any]) -> list[Any]:
+def steps(*todo: dict[str, Any], plain: bool = False) -> list[Any]:
     """Run steps on one fresh repository: ``{"post": bundle, "transactions": bool}``,
     ``{"ingest": [resource, ...]}``, ``{"search": "Type?query"}``, ``{"counts": True}``,
-    ``{"references": True}``, ``{"read": "Type"}``."""
-    return list(run({"steps": list(todo)})["steps"])
+    ``{"references": True}``, ``{"read": "Type"}``.
+
+    The repository is Medplum's ``MemoryRepository`` with its ``identifier`` searches narrowed
+    first to the resources holding the value (``engine.mjs`` says why and how); ``plain`` runs
+    the steps on the ``MemoryRepository`` as Medplum ships it."""
+    job: dict[str, Any] = {"steps": list(todo)}
+    if plain:
+        job["plain"] = True
+    return list(run(job)["steps"])
 
 
 DEFINITIONS = ENGINE_DIR / "node_modules" / "@medplum" / "definitions" / "dist" / "fhir" / "r4"
