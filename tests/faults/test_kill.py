@@ -1,6 +1,6 @@
 """SIGKILL an importing process at random moments: the store must always hold whole records only.
 
-One store takes every run. Each run imports new batches (one ``store.save`` each) and re-saves
+A store takes a series of runs (three stores of eight kills). Each run imports new batches (one ``store.save`` each) and re-saves
 the previous run's batches with their drafts revised. Runs 0 and 1 go unhindered (run 1 times
 an import); every later run is killed (``SIGKILL``: no cleanup, no rollback, a WAL with
 uncommitted frames left behind) after a delay drawn from a seeded RNG over the length of an
@@ -37,6 +37,9 @@ pytestmark = [
 ]
 
 KILLS = 24
+#: The kills are spread over this many stores (8 each): every kill is followed by a verify of
+#: the whole store, so one store of 24 runs cost O(KILLS²) (the last verifies read 312 clients)
+STORES = 3
 BATCHES = 6
 PER_BATCH = 2
 SEED = 20260105
@@ -109,12 +112,11 @@ def check_runs(
     return seen
 
 
-def test_sigkill_during_import_leaves_whole_records(tmp_path: Path) -> None:
-    path = tmp_path / "kapnotes.db"
-    rng = random.Random(SEED)
-
-    # Runs 0 and 1 import unhindered; run 1 (new batches and revisions, like every later run)
-    # times the import that the kills are spread over.
+def kill_runs(path: Path, rng: random.Random, kills: int) -> tuple[list[str], Counter[str]]:
+    """Runs 0 and 1 unhindered into a new store at ``path``, then ``kills`` killed runs, each
+    checked; returns where each kill landed and the final store's clients by version."""
+    # Run 1 (new batches and revisions, like every later run) times the import that the kills
+    # are spread over.
     committed: set[tuple[int, str, int]] = set()
     for run in (0, 1):
         proc = start_import(path, run)
@@ -125,8 +127,7 @@ def test_sigkill_during_import_leaves_whole_records(tmp_path: Path) -> None:
     check_runs(path, range(2), committed, cli=True)
 
     landed: list[str] = []
-    started = time.perf_counter()
-    for run in range(2, KILLS + 2):
+    for run in range(2, kills + 2):
         proc = start_import(path, run)
         time.sleep(rng.uniform(0, duration * 1.1))
         proc.send_signal(signal.SIGKILL)
@@ -146,12 +147,23 @@ def test_sigkill_during_import_leaves_whole_records(tmp_path: Path) -> None:
         check_runs(path, range(run - 1, run + 1), committed, cli=run % 4 == 2)
 
     # Everything, once more, from the first run to the last.
-    final = check_runs(path, range(KILLS + 2), committed, cli=True)
+    return landed, check_runs(path, range(kills + 2), committed, cli=True)
+
+
+def test_sigkill_during_import_leaves_whole_records(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    landed: list[str] = []
+    final: Counter[str] = Counter()
+    for k in range(STORES):
+        where, clients = kill_runs(tmp_path / f"kapnotes-{k}.db", rng, KILLS // STORES)
+        landed += where
+        final += clients
     elapsed = time.perf_counter() - started
     mid_import = sum(1 for x in landed if x != "after the import")
     print(
-        f"\n{KILLS} kills in {elapsed:.1f}s (import ~{duration:.2f}s); {mid_import} mid-import; "
-        f"landed: {Counter(landed)}; final store: {dict(final)}"
+        f"\n{KILLS} kills in {STORES} stores in {elapsed:.1f}s; {mid_import} mid-import; "
+        f"landed: {Counter(landed)}; final stores: {dict(final)}"
     )
     # The delays must actually have hit imports in progress, not only finished ones.
     assert mid_import >= KILLS // 2

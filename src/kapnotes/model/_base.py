@@ -99,9 +99,46 @@ def trusted_construction() -> Iterator[None]:
         _trusted.reset(token)
 
 
+#: Per model class: ``(field name, its checks)`` for the fields that have checks, and whether
+#: the class has ``_invariants``. Worked out at the class's first instance (a class is complete
+#: by then, however lazily it was built).
+_check_plans: dict[type, tuple[tuple[tuple[str, tuple[Check, ...]], ...], bool]] = {}
+
+
+def _check_plan(cls: type) -> tuple[tuple[tuple[str, tuple[Check, ...]], ...], bool]:
+    checked = tuple(
+        (a.name, tuple(a.metadata[_CHECKS])) for a in attrs.fields(cls) if a.metadata.get(_CHECKS)
+    )
+    plan = (checked, getattr(cls, "_invariants", None) is not None)
+    _check_plans[cls] = plan
+    return plan
+
+
 def _post_init(self: Any) -> None:
     if _trusted.get():
         return
+    cls = self.__class__
+    checked, has_invariants = _check_plans.get(cls) or _check_plan(cls)
+    # The usual case, every check passing, is found without making a problem; anything a check
+    # says sends the object to _problems, whose list (all problems, in field order, then the
+    # invariants') is what is raised, as it always was.
+    for name, checks in checked:
+        value = getattr(self, name)
+        if value is None:
+            continue
+        for check in checks:
+            if check(value) is not None:
+                break
+        else:
+            continue
+        break
+    else:
+        if not has_invariants:
+            return
+        for _ in self._invariants():
+            break
+        else:
+            return
     problems = list(_problems(self))
     if problems:
         raise ModelError(problems)
