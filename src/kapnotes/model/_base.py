@@ -114,31 +114,29 @@ def _check_plan(cls: type) -> tuple[tuple[tuple[str, tuple[Check, ...]], ...], b
     return plan
 
 
+def _a_check_speaks(
+    obj: Any, checked: tuple[tuple[str, tuple[Check, ...]], ...], has_invariants: bool
+) -> bool:
+    """Whether any field check or invariant of ``obj`` says anything (the usual answer, no, is
+    found without making a problem)."""
+    for name, checks in checked:
+        value = getattr(obj, name)
+        if value is not None:
+            for check in checks:
+                if check(value) is not None:
+                    return True
+    return has_invariants and next(iter(obj._invariants()), None) is not None
+
+
 def _post_init(self: Any) -> None:
     if _trusted.get():
         return
     cls = self.__class__
     checked, has_invariants = _check_plans.get(cls) or _check_plan(cls)
-    # The usual case, every check passing, is found without making a problem; anything a check
-    # says sends the object to _problems, whose list (all problems, in field order, then the
-    # invariants') is what is raised, as it always was.
-    for name, checks in checked:
-        value = getattr(self, name)
-        if value is None:
-            continue
-        for check in checks:
-            if check(value) is not None:
-                break
-        else:
-            continue
-        break
-    else:
-        if not has_invariants:
-            return
-        for _ in self._invariants():
-            break
-        else:
-            return
+    if not _a_check_speaks(self, checked, has_invariants):
+        return
+    # _problems' list (all problems, in field order, then the invariants') is what is raised,
+    # as it always was; a check that spoke with a falsy message ("") is no problem
     problems = list(_problems(self))
     if problems:
         raise ModelError(problems)
