@@ -1,7 +1,7 @@
 """SIGKILL an importing process at random moments: the store must always hold whole records only.
 
-A store takes a series of runs (three stores of eight kills). Each run imports new batches (one ``store.save`` each) and re-saves
-the previous run's batches with their drafts revised. Runs 0 and 1 go unhindered (run 1 times
+A store takes a series of runs (three stores of eight kills). Each run imports new batches (one
+``store.save`` each) and re-saves the previous run's batches with their drafts revised. Runs 0 and 1 go unhindered (run 1 times
 an import); every later run is killed (``SIGKILL``: no cleanup, no rollback, a WAL with
 uncommitted frames left behind) after a delay drawn from a seeded RNG over the length of an
 import. After each kill the store must open and verify, and hold every client
