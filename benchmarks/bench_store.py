@@ -322,7 +322,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     ap.add_argument("--save-only", action="store_true",
                     help="only Store.save against its baseline (part 1): no big store read or built")
+    ap.add_argument("--queries-only", action="store_true",
+                    help="only the queries on the million-session store (part 2): no Store.save")
     args = ap.parse_args()
+    if args.save_only and args.queries_only:
+        ap.error("--save-only and --queries-only exclude each other")
     if args.quick:
         args.sessions, args.big_sessions, args.repeat = 2_000, 20_000, 3
     big_db = args.big_db or default_big_db(args.quick)
@@ -332,6 +336,9 @@ def main() -> None:
         build_big(big_db, target)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
+        if args.queries_only:
+            bench_queries(big_db, args.repeat * 4, full_size=not args.quick)
+            return
         small = bench_import(tmp, args.sessions, max(3, args.repeat // 2 + 1))
         large = bench_import(tmp, args.big_sessions, 1 if args.quick else 2)
         print(f"{'':<4}cost per session at {args.big_sessions:,} / at {args.sessions:,}: "

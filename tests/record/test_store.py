@@ -49,7 +49,7 @@ def test_schema_from_migrations_on_memory_db(store):
     assert {"client_id", "start_utc"} <= set(store.db["sessions"].columns_dict)
     assert [m.name for m in migrations.applied(store.db)] == [
         "m001_initial", "m002_public_keys", "m003_billing_and_groups", "m004_course_measures",
-        "m005_outcome_facts", "m006_home_outcome_facts",
+        "m005_outcome_facts", "m006_home_outcome_facts", "m007_measures_by_instrument_covering",
     ]
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
@@ -106,7 +106,32 @@ def test_client_sessions_in_time_order_by_index(store, demo_doc):
         "EXPLAIN QUERY PLAN SELECT total FROM measures WHERE instrument = ? ORDER BY administered_at_utc",
         ("phq9",),
     ).fetchall()
-    assert any("idx_measures_instrument_administered_at_utc" in str(r) for r in plan)
+    assert any("idx_measures_by_instrument" in str(r) for r in plan)
+
+
+def test_one_instruments_scores_across_clients_are_read_from_the_index_alone(store, demo_doc):
+    """``instrument_scores`` over a time window (one week across a clinic network's clients) reads
+    its columns from the index on (instrument, time), in order: no lookup of each row in the
+    table, which on a store of a million sessions is most of the query's time (m007)."""
+    store.save(demo_doc)
+    sql, params = store_db.instrument_scores_query(
+        "phq9", since="2026-01-01T00:00:00.000000Z", until="2026-02-01T00:00:00.000000Z")
+    plan = " | ".join(r[-1] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert plan == (
+        "SEARCH measures USING COVERING INDEX idx_measures_by_instrument "
+        "(instrument=? AND administered_at_utc>? AND administered_at_utc<?)"
+    ), plan  # covering, and in the query's order (no temporary B-tree)
+    sql, params = store_db.instrument_scores_query("phq9", client_id="cl-002")
+    plan = " | ".join(r[-1] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "INDEX idx_measures_client_id_instrument_administered_at_utc" in plan, plan
+    every = store.instrument_scores("phq9")
+    assert every and [(r["administered_at_utc"], r["id"]) for r in every] == sorted(
+        (r["administered_at_utc"], r["id"]) for r in every)
+    window = store.instrument_scores("phq9", since=every[1]["administered_at_utc"],
+                                     until=every[-1]["administered_at_utc"])
+    assert window == [r for r in every
+                      if every[1]["administered_at_utc"] <= r["administered_at_utc"]
+                      < every[-1]["administered_at_utc"]]
 
 
 def test_full_text_search(store, demo_doc):
@@ -284,3 +309,36 @@ def test_memoised_reads_see_writes_from_another_connection(tmp_path, demo_doc):
     finally:
         writer.close()
         reader.close()
+
+
+def test_m007_gives_an_older_store_the_covering_index(tmp_path, demo_doc):
+    """A store made before m007 (the index on (instrument, time) without the columns) gets the
+    covering index when it is next opened for writing; its rows and answers are unchanged, and
+    ``verify`` sees the old index as a schema that differs before the migration."""
+    from kapnotes.store.verify import verify
+
+    path = tmp_path / "m006.db"
+    with open_store(path) as s:
+        s.save(demo_doc)
+        want = s.instrument_scores("phq9")
+    raw = sqlite3.connect(path)
+    raw.executescript(
+        "DROP INDEX idx_measures_by_instrument;"
+        'CREATE INDEX "idx_measures_instrument_administered_at_utc"\n'
+        '    ON "measures" ("instrument", "administered_at_utc");'
+        "DELETE FROM _sqlite_migrations WHERE name = 'm007_measures_by_instrument_covering';"
+    )
+    raw.close()
+    with open_store(path, migrate=False) as s:
+        problems = [p for p in verify(s).problems if "idx_measures" in p]
+        assert any("idx_measures_by_instrument is missing" in p for p in problems), problems
+        assert any("unexpected index idx_measures_instrument_administered_at_utc" in p
+                   for p in problems), problems
+    with open_store(path) as s:
+        assert "m007_measures_by_instrument_covering" in [m.name for m in migrations.applied(s.db)]
+        assert verify(s).ok
+        assert s.instrument_scores("phq9") == want
+        names = {r[0] for r in s.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'measures'")}
+        assert "idx_measures_by_instrument" in names
+        assert "idx_measures_instrument_administered_at_utc" not in names

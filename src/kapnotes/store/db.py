@@ -766,22 +766,11 @@ class Store:
         ``client_id`` narrows to one client; ``since``/``until`` (UTC keys as stored, e.g.
         ``2026-02-01T00:00:00.000000Z``) to a time window, ``until`` excluded.
         """
-        where, params = ["instrument = ?"], [instrument]
-        for clause, value in (
-            ("client_id = ?", client_id),
-            ("administered_at_utc >= ?", since),
-            ("administered_at_utc < ?", until),
-        ):
-            if value is not None:
-                where.append(clause)
-                params.append(value)
-        cur = self.conn.execute(
-            "SELECT id, client_id, session_id, course_id, administered_at_utc, context, total, band "
-            f"FROM measures WHERE {' AND '.join(where)} ORDER BY administered_at_utc, id",
-            params,
-        )
-        cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur]
+        sql, params = instrument_scores_query(
+            instrument, client_id=client_id, since=since, until=until)
+        cur = self.conn.execute(sql, params)
+        cols = tuple(c[0] for c in cur.description)  # a row has exactly these
+        return [dict(zip(cols, r, strict=False)) for r in cur.fetchall()]
 
     def clinic_summary(
         self,
@@ -871,6 +860,35 @@ def _fts_query(text: str) -> str:
     """Quote each word so user text is never parsed as FTS syntax."""
     words = [w for w in text.split() if w]
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def instrument_scores_query(
+    instrument: str,
+    *,
+    client_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> tuple[str, list[str]]:
+    """The SQL and parameters of :meth:`Store.instrument_scores`: by time, then id (the order of
+    the covering index ``idx_measures_by_instrument``, so a window across clients is read from
+    the index alone). One client's go through the index on (client, instrument, time), named:
+    SQLite would otherwise prefer the covering index and read every score of the instrument."""
+    where, params = ["instrument = ?"], [instrument]
+    for clause, value in (
+        ("client_id = ?", client_id),
+        ("administered_at_utc >= ?", since),
+        ("administered_at_utc < ?", until),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    index = (" INDEXED BY idx_measures_client_id_instrument_administered_at_utc"
+             if client_id is not None else "")
+    sql = (
+        "SELECT id, client_id, session_id, course_id, administered_at_utc, context, total, band "
+        f"FROM measures{index} WHERE {' AND '.join(where)} ORDER BY administered_at_utc, id"
+    )
+    return sql, params
 
 
 def open_store(
