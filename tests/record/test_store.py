@@ -132,6 +132,13 @@ def test_one_instruments_scores_across_clients_are_read_from_the_index_alone(sto
     assert window == [r for r in every
                       if every[1]["administered_at_utc"] <= r["administered_at_utc"]
                       < every[-1]["administered_at_utc"]]
+    one = store.instrument_scores("phq9", client_id="cl-002")
+    assert one and one == [r for r in every if r["client_id"] == "cl-002"]
+    # a store whose indexes were dropped (verify reports it) answers the same, only slower
+    store.conn.execute("DROP INDEX idx_measures_by_instrument")
+    store.conn.execute("DROP INDEX idx_measures_client_id_instrument_administered_at_utc")
+    assert store.instrument_scores("phq9") == every
+    assert store.instrument_scores("phq9", client_id="cl-002") == one
 
 
 def test_full_text_search(store, demo_doc):

@@ -256,14 +256,10 @@ def m007_measures_by_instrument_covering(db: Database) -> None:
     23.5 ms, 10.1 ms with this index (``benchmarks/bench_store.py``)."""
     db.execute("DROP INDEX IF EXISTS idx_measures_instrument_administered_at_utc")
     db.table("measures").create_index(
-        ["instrument", "administered_at_utc", *MEASURE_SCORE_COLUMNS],
+        ["instrument", "administered_at_utc", "id", "client_id", "session_id", "course_id",
+         "context", "total", "band"],
         index_name="idx_measures_by_instrument",
     )
-
-
-#: What :meth:`~kapnotes.store.db.Store.instrument_scores` returns of a measure beside its
-#: instrument and time: the columns of the covering index (m007), ``id`` first (the order).
-MEASURE_SCORE_COLUMNS = ("id", "client_id", "session_id", "course_id", "context", "total", "band")
 
 
 def apply(db: Database) -> None:
