@@ -342,15 +342,13 @@ def main() -> None:
         builder.join()
         if builder.exitcode != 0:
             raise SystemExit(f"building {big_db} failed (exit code {builder.exitcode})")
-    with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
-        if args.queries_only:
-            bench_queries(big_db, args.repeat * 4, full_size=not args.quick)
-            return
-        small = bench_import(tmp, args.sessions, max(3, args.repeat // 2 + 1))
-        large = bench_import(tmp, args.big_sessions, 1 if args.quick else 2)
-        print(f"{'':<4}cost per session at {args.big_sessions:,} / at {args.sessions:,}: "
-              f"{large / small:.2f} (1.00 is linear)")
+    if not args.queries_only:
+        with tempfile.TemporaryDirectory() as d:
+            tmp = Path(d)
+            small = bench_import(tmp, args.sessions, max(3, args.repeat // 2 + 1))
+            large = bench_import(tmp, args.big_sessions, 1 if args.quick else 2)
+            print(f"{'':<4}cost per session at {args.big_sessions:,} / at {args.sessions:,}: "
+                  f"{large / small:.2f} (1.00 is linear)")
     if not args.save_only:
         bench_queries(big_db, args.repeat * 4, full_size=not args.quick)
 
