@@ -10,12 +10,13 @@ searched for every seeded value, case-insensitively, as a whole word.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from kapnotes.model import Document
-from kapnotes.serialization import canonical_bytes, dumps
+from kapnotes.serialization import canonical_bytes, dumps, to_data
 from tests.privacy.helpers import CLIENTS
 from tests.privacy.seeding import Seeds, word_pattern
 
@@ -36,10 +37,45 @@ CLINIC_IDENTIFIERS = (
 )
 
 
-def _leaks(output: dict[str, Any], values: list[str]) -> list[str]:
-    """The values found in the output as whole words (a substring test first: it is fast)."""
+_RUN = re.compile(r"[a-z0-9]+")
+
+
+def _leaks(output: Any, values: list[str]) -> list[str]:
+    """The values found in the output as whole words (``word_pattern``).
+
+    A value found as a whole word has each of its letter-and-digit runs as a whole run of the
+    text. So the text's runs are indexed by where they start, and a value is looked for only
+    where its rarest run is (``word_pattern`` then has the last word).
+    """
     text = canonical_bytes(output).decode("utf-8").lower()
-    return [v for v in values if v.lower() in text and word_pattern(v).search(text)]
+    where: dict[str, list[int]] = {}
+    for m in _RUN.finditer(text):
+        where.setdefault(m.group(), []).append(m.start())
+    found = []
+    for value in values:
+        lowered = value.lower()
+        own = list(_RUN.finditer(lowered))
+        if own:
+            rarest = min(own, key=lambda m: len(where.get(m.group(), ())))
+            starts = (at - rarest.start() for at in where.get(rarest.group(), ()))
+            if not any(at >= 0 and text.startswith(lowered, at) for at in starts):
+                continue
+        if word_pattern(value).search(text):
+            found.append(value)
+    return found
+
+
+def test_the_leak_search_finds_what_is_there():
+    values = ["Mabrebur", "(837) 640-3710", "+1 679 748 0384", "a.b@c.example.com", "Zoë", "10.84.232.141"]
+    text = " ".join(values) + " x-mabreburs 6403710 zo"
+    assert _leaks({"t": text}, values) == values
+    assert _leaks({"t": "mabreburs (837) 640-37101 1 679 748 03845 zoëy"}, values) == []
+
+
+def test_the_leak_search_finds_every_seed_in_the_input(seeded: tuple[Document, Seeds]):
+    doc, seeds = seeded
+    sample = seeds.values[::23]
+    assert _leaks(to_data(doc), sample) == sample
 
 
 def test_the_fixture_is_big_enough_and_really_holds_the_seeds(seeded: tuple[Document, Seeds]):
