@@ -228,3 +228,11 @@ def test_the_prefiltered_repository_answers_as_medplums_own(demo, tmp_path):
     assert all(a["ok"] for a in found)
     assert {a["ids"] for a in found[0::8]} == {1}  # each conditional create's own search finds its resource
     assert {a["ids"] for a in found[5::8]} == {0}  # and a value it does not hold finds nothing
+
+
+def test_a_job_the_engine_fails_is_an_error_and_the_engine_goes_on():
+    """The harness's kept engine: a failing job names the engine's error; the next job is answered."""
+    with pytest.raises(AssertionError, match=r"the engine failed: TypeError"):
+        fhir_engine.run({"validate": "not a list"})
+    assert fhir_engine.validate([{"resourceType": "Patient", "id": "p1"}]) == [[]]
+    assert fhir_engine.validate([{"resourceType": "Patient", "id": "p1", "gender": 7}]) != [[]]

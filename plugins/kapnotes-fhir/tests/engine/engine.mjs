@@ -1,5 +1,6 @@
 // Test-only harness: a real FHIR engine (Medplum's open-source packages) driven by the Python tests.
-// Reads one JSON job on stdin, writes one JSON answer on stdout. Jobs:
+// Reads one JSON job on stdin, writes one JSON answer on stdout (or, with --serve, one job per
+// line and one answer per line, see serve() below). Jobs:
 //   {"validate": [resource, ...], "profiles": true?}  -> {"validate": [[issue, ...], ...]}
 //       (profiles: also against each meta.profile the engine has; one it lacks is an
 //        "information" issue "profile not loaded", so that a test can tell checked from not)
@@ -10,6 +11,7 @@
 //       -> {"steps": [answer, ...]} (one answer per step, on one MemoryRepository)
 //       ("plain": true runs them on Medplum's MemoryRepository as it is, without the prefilter below)
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import {
   indexSearchParameterBundle, indexStructureDefinitionBundle, validateResource, loadDataType,
   normalizeOperationOutcome, getReferenceString, isOk, Operator,
@@ -192,23 +194,40 @@ async function step(router, repo, s) {
   return { error: `unknown step ${JSON.stringify(Object.keys(s))}` };
 }
 
-async function main() {
-  const job = JSON.parse(readFileSync(0, 'utf8'));
+async function answer(job) {
   if (job.profiles === 'list') {
     loadUsCore();
-    process.stdout.write(JSON.stringify({ profiles: [...profiles.keys()] }));
-    return;
+    return { profiles: [...profiles.keys()] };
   }
   if (job.validate) {
     if (job.profiles) loadUsCore();
-    process.stdout.write(JSON.stringify({ validate: job.validate.map((r) => validate(r, !!job.profiles)) }));
-    return;
+    return { validate: job.validate.map((r) => validate(r, !!job.profiles)) };
   }
   const repo = job.plain ? new MemoryRepository() : new PrefilteredRepository();
   const router = new FhirRouter();
   const answers = [];
   for (const s of job.steps ?? []) answers.push(await step(router, repo, s));
-  process.stdout.write(JSON.stringify({ steps: answers }));
+  return { steps: answers };
+}
+
+// `--serve`: one job per line on stdin, one answer per line on stdout, until stdin closes (the
+// tests keep one engine per process instead of starting node, ~1.5 s, for every job). A job
+// that fails answers {"error": ...} and the engine goes on. Each job of steps gets a repository
+// of its own, as in one-job mode; a process that has loaded US Core (a job with "profiles")
+// keeps it, so fhir_engine.py sends those jobs to an engine of their own.
+async function serve() {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    let out;
+    try { out = await answer(JSON.parse(line)); } catch (err) { out = { error: String(err?.stack ?? err) }; }
+    await new Promise((done) => process.stdout.write(`${JSON.stringify(out)}\n`, done));
+  }
+}
+
+async function main() {
+  if (process.argv.includes('--serve')) return serve();
+  process.stdout.write(JSON.stringify(await answer(JSON.parse(readFileSync(0, 'utf8')))));
 }
 
 main().catch((err) => { process.stderr.write(String(err?.stack ?? err)); process.exit(2); });
