@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kapnotes.cli import cli
@@ -82,6 +83,7 @@ def test_superbill_csv_of_a_date_range(tmp_path):
     assert rows[2]["rendering_npi"] == "1245319599" and rows[2]["diagnoses"] == "F33.2 F41.1"
 
 
+@pytest.mark.slow  # LibreOffice: not in `make test-fast`
 def test_superbill_and_medical_necessity_read_correctly_in_libreoffice(tmp_path):
     db = _record(tmp_path)
     bill_docx, mn_docx, plan_docx = (tmp_path / n for n in

@@ -12,26 +12,50 @@ import pytest
 
 from kapnotes.rendering import build_note, export_note
 
-pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed"),
+    pytest.mark.slow,  # LibreOffice: not in `make test-fast`
+]
+
+#: The notes read back: (session, format, what LibreOffice converts it to).
+NOTES = {
+    "dosing-draft": ("cl-002-dose-03", "kap-dosing", "txt:Text"),  # the at-risk session
+    "esketamine-draft": ("cl-004-dose-01", "kap-dosing", "txt:Text"),
+    "timeline": ("cl-004-dose-01", "kap-dosing", "pdf"),
+    "outcomes": (None, "progress", "pdf"),  # the first course's last session
+}
 
 
-def _docx_text(doc, sid: str, tmp_path: Path) -> str:
-    session = next(s for c in doc.courses for s in c.sessions if s.id == sid)
-    note = build_note(session, format="kap-dosing", document=doc)
-    path = tmp_path / f"{sid}.docx"
-    path.write_bytes(export_note(note, to="docx"))
-    subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--convert-to", "txt:Text", "--outdir", str(tmp_path), str(path)],
-        check=True, capture_output=True, timeout=180,
-    )
-    return (tmp_path / f"{sid}.txt").read_text(encoding="utf-8-sig")
+@pytest.fixture(scope="module")
+def read_back(demo_doc, tmp_path_factory) -> dict[str, str]:
+    """Each note of ``NOTES`` in Word, read back by LibreOffice: the text of the text export,
+    or the lines of ``pdftotext -layout`` of the PDF. One LibreOffice run per target."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    tmp = tmp_path_factory.mktemp("signable")
+    sessions = {s.id: s for c in demo_doc.courses for s in c.sessions}
+    by_target: dict[str, list[Path]] = {}
+    for name, (sid, fmt, target) in NOTES.items():
+        session = sessions[sid] if sid else demo_doc.courses[0].sessions[-1]
+        path = tmp / f"{name}.docx"
+        path.write_bytes(export_note(build_note(session, format=fmt, document=demo_doc), to="docx"))
+        by_target.setdefault(target, []).append(path)
+    for target, paths in by_target.items():
+        subprocess.run(
+            ["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/lo",
+             "--convert-to", target, "--outdir", str(tmp), *map(str, paths)],
+            check=True, capture_output=True, timeout=180,
+        )
+    out = {}
+    for name, (_, _, target) in NOTES.items():
+        if target == "pdf":
+            subprocess.run(["pdftotext", "-layout", str(tmp / f"{name}.pdf")], check=True, timeout=60)
+        out[name] = (tmp / f"{name}.txt").read_text(encoding="utf-8-sig")
+    return out
 
 
-def test_the_word_dosing_drafts_show_attestation_diagnosis_and_blocking_findings(
-    demo_doc, tmp_path
-) -> None:
-    text = _docx_text(demo_doc, "cl-002-dose-03", tmp_path)  # the at-risk session
+def test_the_word_dosing_drafts_show_attestation_diagnosis_and_blocking_findings(read_back) -> None:
+    text = read_back["dosing-draft"]
     draft = text.index("DRAFT")
     box = text.index("Signing is blocked")
     title = text.index("KAP dosing session record")
@@ -43,8 +67,8 @@ def test_the_word_dosing_drafts_show_attestation_diagnosis_and_blocking_findings
     assert "co-signer (supervisor)" in text  # th-kim is pre-licensed
 
 
-def test_the_word_esketamine_draft_has_every_signature_line_and_no_box(demo_doc, tmp_path) -> None:
-    text = _docx_text(demo_doc, "cl-004-dose-01", tmp_path)
+def test_the_word_esketamine_draft_has_every_signature_line_and_no_box(read_back) -> None:
+    text = read_back["esketamine-draft"]
     assert "Signing is blocked" not in text
     assert "Diagnosis:" in text
     lower = text.lower()
@@ -52,37 +76,20 @@ def test_the_word_esketamine_draft_has_every_signature_line_and_no_box(demo_doc,
     assert "mg/kg" not in text
 
 
-def _pdf_lines(note, tmp_path: Path) -> list[str]:
-    """The note in Word, laid out by LibreOffice as a PDF and read back with its layout."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed")
-    path = tmp_path / "note.docx"
-    path.write_bytes(export_note(note, to="docx"))
-    subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True, capture_output=True, timeout=180,
-    )
-    subprocess.run(["pdftotext", "-layout", str(tmp_path / "note.pdf")], check=True, timeout=60)
-    return (tmp_path / "note.txt").read_text(encoding="utf-8").splitlines()
-
-
-def test_the_word_timeline_headers_do_not_break_mid_word(demo_doc, tmp_path) -> None:
+def test_the_word_timeline_headers_do_not_break_mid_word(read_back) -> None:
     """The monitoring timeline's header keeps ``MOAA/S`` and ``CADSS`` whole (they broke as
     ``MOAA/ S`` and ``CADS S``)."""
-    session = next(s for c in demo_doc.courses for s in c.sessions if s.id == "cl-004-dose-01")
-    lines = _pdf_lines(build_note(session, format="kap-dosing", document=demo_doc), tmp_path)
+    lines = read_back["timeline"].splitlines()
     headers = [line.split() for line in lines if line.split()[:2] == ["Min", "Time"]]
     assert headers, "the monitoring timeline header was not found"
     for words in headers:
         assert "MOAA/S" in words and "CADSS" in words, words
 
 
-def test_the_word_outcome_table_headers_do_not_break_mid_word(demo_doc, tmp_path) -> None:
+def test_the_word_outcome_table_headers_do_not_break_mid_word(read_back) -> None:
     """The ten-column outcome table of the progress note is set smaller rather than breaking
     its header words (``Chan ge``)."""
-    session = demo_doc.courses[0].sessions[-1]
-    lines = _pdf_lines(build_note(session, format="progress", document=demo_doc), tmp_path)
+    lines = read_back["outcomes"].splitlines()
     header = [line.split() for line in lines if line.split()[:2] == ["Measure", "Baseline"]]
     assert header, "the outcome table header was not found"
     words = header[0]
