@@ -42,3 +42,16 @@ def test_hostile_case(world, case):
     assert not out.wrong, (case.expect, out.output)
     assert not out.store_changed, out.output
     assert hc.escaped_files(world, CASES) == []
+
+
+def test_a_file_outside_the_folders_asked_for_is_found(world):
+    """The escape check can fail: a file named after an escaping id beside the working folder is
+    found; the same name inside it is not."""
+    outside, inside = world.root / "note-ESCAPED-x.txt", world.work / "note-ESCAPED-y.txt"
+    try:
+        outside.write_text("x", encoding="utf-8")
+        inside.write_text("y", encoding="utf-8")
+        assert hc.escaped_files(world, CASES) == [outside]
+    finally:
+        outside.unlink(missing_ok=True)
+        inside.unlink(missing_ok=True)
