@@ -23,16 +23,20 @@ demo: $(STAMP)
 	$(BIN)/kapnotes demo --out $(DEMO_OUT)
 
 TESTS  := tests $(foreach p,$(dir $(PLUGINS)),$(p)tests)
+# Byte-code, and pytest's rewritten test modules, are kept under .venv/pycache (outside the source
+# tree) even where PYTHONDONTWRITEBYTECODE is set: without them every test process, and every
+# `kapnotes` the tests start, compiles kapnotes and the test modules again.
+PYCACHE := env PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
 # One pytest worker per core (pytest-xdist); `PYTEST_WORKERS=0 make test` runs in one process.
 PYTEST_WORKERS ?= auto
 
 ## test: run the whole test suite (core and first-party plugins); prints the slowest tests
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --durations=15 $(TESTS)
+	$(PYCACHE) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --durations=15 $(TESTS)
 
 ## test-fast: the inner loop: everything but the tests marked slow (LibreOffice, FHIR engine, faults)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" $(TESTS)
+	$(PYCACHE) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" $(TESTS)
 
 ## lint: ruff, mypy (strict) over kapnotes and over every first-party plugin
 lint: $(STAMP)
