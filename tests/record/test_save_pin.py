@@ -96,8 +96,9 @@ def digests(path: Path) -> dict[str, str]:
     return out
 
 
-def saved(tmp: Path, monkeypatch: Any) -> dict[str, str]:
-    """Save the pinned documents into a fresh store at a fixed audit time; their digests."""
+def saved(tmp: Path, monkeypatch: Any, helper: bool | None = None) -> dict[str, str]:
+    """Save the pinned documents into a fresh store at a fixed audit time; their digests
+    (``helper``: as given to ``Store.save``)."""
     monkeypatch.setattr(audit, "now_utc", lambda: "2026-12-03T12:00:00.000000+00:00")
     path = tmp / "pin.db"
     demo = build_document(with_process_notes=True, plugin_data=True)
@@ -107,12 +108,12 @@ def saved(tmp: Path, monkeypatch: Any) -> dict[str, str]:
         home_phq9("h-2", "2026-03-06T19:00:00-07:00", [1, 1, 1, None, 1, 1, 1, 1, 0]),
     ))
     with open_store(path) as store:
-        store.save(demo, actor="pin")
-        store.save(odd, actor="pin")
-        store.save(home, actor="pin")
-        store.save(from_data(group_record()), actor="pin")
-        store.save(_second(odd), actor="pin")
-        store.save(demo, actor="pin")  # unchanged: nothing new but nothing refused
+        store.save(demo, actor="pin", helper=helper)
+        store.save(odd, actor="pin", helper=helper)
+        store.save(home, actor="pin", helper=helper)
+        store.save(from_data(group_record()), actor="pin", helper=helper)
+        store.save(_second(odd), actor="pin", helper=helper)
+        store.save(demo, actor="pin", helper=helper)  # unchanged: nothing new but nothing refused
     return digests(path)
 
 
@@ -141,8 +142,27 @@ PINNED = {
 }
 
 
-def test_save_writes_exactly_the_pinned_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    got = saved(tmp_path, monkeypatch)
+@pytest.mark.parametrize("helper", [False, True], ids=["in-process", "helper-process"])
+def test_save_writes_exactly_the_pinned_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helper: bool
+) -> None:
+    """The same rows whether the sessions are prepared in this process or by a helper."""
+    if helper:
+        from kapnotes.store import save_helper
+
+        assert save_helper.helper_unavailable() is None, "the helper cannot run here"
+        started: list[object] = []
+        init = save_helper.HelperFeed.__init__
+
+        def counted(self: Any, *args: Any) -> None:
+            init(self, *args)
+            started.append(self)
+
+        monkeypatch.setattr(save_helper.HelperFeed, "__init__", counted)
+    got = saved(tmp_path, monkeypatch, helper=helper)
+    if helper:
+        assert len(started) == 6  # every save went through a helper
+
     conn = sqlite3.connect(tmp_path / "pin.db")
     odd_sessions = conn.execute(
         "SELECT count(*) FROM sessions WHERE instr(doc, ?) AND instr(narrative_text, ?)",

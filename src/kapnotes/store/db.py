@@ -50,7 +50,9 @@ from kapnotes.store.audit import Action, Entry
 from kapnotes.store.clashes import stored_id_clashes
 from kapnotes.store.connect import ReadOnlyStoreError
 from kapnotes.store.content import session_content_hash
+from kapnotes.store.prepare import Feed, LocalFeed
 from kapnotes.store.rows import utc_key
+from kapnotes.store.save_helper import HelperFeed, wants_helper
 from kapnotes.store.scores import score_document
 from kapnotes.store.writer import (
     SaveSummary,
@@ -192,22 +194,51 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def save(self, doc: Document, *, actor: str | None = None) -> SaveSummary:
+    def save(
+        self, doc: Document, *, actor: str | None = None, helper: bool | None = None
+    ) -> SaveSummary:
         """Insert or update everything in ``doc``, in one transaction, audited as ``actor``.
 
         Draft sessions are replaced. A signed session may be saved again unchanged; its new
         signatures (a co-signature) and addenda are appended. Changing a signed session's
         content, or its stored signatures or addenda, is refused.
+        Measures are scored against their instruments first: every problem is raised at once
+        (:class:`InvalidError`, with its JSON path) and nothing is written.
         A measure or addendum id already stored for another session is refused
         (:class:`InvalidError`, see :meth:`id_clashes`) and nothing is written.
+
+        ``helper``: whether the sessions' rows are prepared by a forked helper process while
+        this one writes (:mod:`kapnotes.store.save_helper`; the same rows, on a second core).
+        None (the default): for a document of at least
+        :data:`~kapnotes.store.save_helper.MIN_SESSIONS` sessions, where a helper is
+        available (Linux, two CPUs, no other thread running); True: whatever the size, where
+        available; False: never.
         """
         with collection_paused():  # builds rows by the million: see collection_paused
+            if wants_helper(doc, helper):
+                with HelperFeed(doc, self.registry) as feed:
+                    return self._save(doc, feed, actor)
             scores = score_document(doc, registry=self.registry)  # validates measures against their instruments
+            return self._save(doc, LocalFeed(doc, scores), actor)
+
+    def _save(self, doc: Document, feed: Feed, actor: str | None) -> SaveSummary:
+        """The save's transaction; the feed's verdict is raised before any error of its own
+        and before it commits (:meth:`kapnotes.store.prepare.Feed.verdict`)."""
+        try:
             with self.write() as conn:
                 clashes = stored_id_clashes(conn, doc, store=self._name())
                 if clashes:
                     raise InvalidError(clashes)
-                return Writer(conn, scores, actor or self.actor).save(doc)
+                summary = Writer(conn, feed, actor or self.actor).save(doc)
+                refused = feed.verdict()
+                if refused is not None:
+                    raise refused
+                return summary
+        except Exception as exc:
+            refused = feed.verdict()
+            if refused is not None and refused is not exc:
+                raise refused from None
+            raise
 
     def id_clashes(self, doc: Document) -> list[Problem]:
         """Measure and addendum ids of ``doc`` already stored for another session, each a

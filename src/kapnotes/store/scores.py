@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kapnotes.errors import InvalidError, Problem
-from kapnotes.model import Document, MeasureAdministration, Session
+from kapnotes.model import Document, MeasureAdministration, Session, TreatmentCourse
 from kapnotes.registry import Registry, resolve
 
 if TYPE_CHECKING:
@@ -26,16 +26,26 @@ def score_document(doc: Document, *, registry: Registry | None = None) -> dict[s
     scores: dict[str, Score] = {}
     problems: list[Problem] = []
     for i, course in enumerate(doc.courses):
-        for j, s in enumerate(course.sessions):
-            if s.measures:
-                problems += score_measures(
-                    s.measures, scores, f"$.courses[{i}].sessions[{j}]", resolver=found
-                )
-        if course.measures:
-            problems += score_measures(course.measures, scores, f"$.courses[{i}]", resolver=found)
+        problems += score_course(course, i, scores, found)
     if problems:
         raise InvalidError(problems)
     return scores
+
+
+def score_course(
+    course: TreatmentCourse, index: int, scores: dict[str, Score], resolver: Resolver
+) -> list[Problem]:
+    """Add (total, band) of the measures of ``course`` (``doc.courses[index]``: its sessions'
+    in order, then its at-home ones) to ``scores``; returns the problems, with their paths."""
+    problems: list[Problem] = []
+    for j, s in enumerate(course.sessions):
+        if s.measures:
+            problems += score_measures(
+                s.measures, scores, f"$.courses[{index}].sessions[{j}]", resolver=resolver
+            )
+    if course.measures:
+        problems += score_measures(course.measures, scores, f"$.courses[{index}]", resolver=resolver)
+    return problems
 
 
 class Resolver:

@@ -19,21 +19,11 @@ import attrs
 from kapnotes.errors import ImmutableError, StoreError
 from kapnotes.model import Document, NoteStatus, Session, Signature, TreatmentCourse
 from kapnotes.serialization import canonical_text
-from kapnotes.serialization.fast_unstructure import fast_unstructure
 from kapnotes.store import audit, outcome_facts
 from kapnotes.store.audit import Action, Entry
-from kapnotes.store.content import session_content_data, sha256_text
-from kapnotes.store.rows import (
-    course_measure_rows,
-    course_without_sessions,
-    intervention_rows,
-    measure_rows,
-    narrative_text,
-    service_line_rows,
-    utc_key,
-    vitals_rows,
-)
-from kapnotes.store.scores import Score
+from kapnotes.store.content import sha256_text
+from kapnotes.store.prepare import Feed, Prepared, SessionRows
+from kapnotes.store.rows import course_measure_rows, course_without_sessions, utc_key
 
 
 @contextlib.contextmanager
@@ -76,9 +66,9 @@ class SaveSummary:
 class Writer:
     """Writes one document inside an open transaction; records everything in the audit log."""
 
-    def __init__(self, conn: sqlite3.Connection, scores: dict[str, Score], actor: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, feed: Feed, actor: str) -> None:
         self.conn = conn
-        self.scores = scores
+        self.feed = feed
         self.actor = actor
         self.entries: list[Entry] = []
         #: Courses whose at-home measures this save rewrites.
@@ -261,7 +251,7 @@ class Writer:
                     {"course": course.id, "hash": sha256_text(now[mid])},
                 ))
             rewrite.append((course.id,))
-            m_rows, i_rows = course_measure_rows(course, self.scores)
+            m_rows, i_rows = course_measure_rows(course, self.feed.home_scores())
             rows += m_rows
             items += i_rows
         self.home_touched = {cid for (cid,) in rewrite}  # their outcome facts are refreshed
@@ -284,28 +274,49 @@ class Writer:
     # --- sessions ------------------------------------------------------------------------------
 
     def _sessions(self, courses: Sequence[TreatmentCourse]) -> tuple[int, int, int, int]:
-        """Insert new sessions, replace changed drafts, refuse changes to signed ones."""
-        ids = [s.id for k in courses for s in k.sessions]
+        """Insert new sessions, replace changed drafts, refuse changes to signed ones: chunk by
+        chunk (whole courses, :func:`kapnotes.store.prepare.chunk_bounds`), each prepared by
+        the feed. Every table gets its rows in the document's order, whatever the chunks."""
+        # courses whose measures or session order change
+        touched: set[str] = set(self.home_touched)
+        writes: list[Entry] = []
+        signs: list[Entry] = []
+        added: list[Entry] = []
+        totals = [0, 0, 0, 0]
+        for chunk in self.feed.chunks():
+            counts = self._chunk(courses[chunk.start : chunk.end], chunk.sessions, touched,
+                                 writes, signs, added)
+            totals = [a + b for a, b in zip(totals, counts)]
+        outcome_facts.refresh_points(self.conn, touched)
+        # the audit rows in the order of a save of the whole document at once
+        self.entries += writes + signs + added
+        return totals[0], totals[1], totals[2], totals[3]
+
+    def _chunk(
+        self,
+        courses: Sequence[TreatmentCourse],
+        prepared: list[list[Prepared]],
+        touched: set[str],
+        writes: list[Entry],
+        signs: list[Entry],
+        added: list[Entry],
+    ) -> tuple[int, int, int, int]:
         existing = self._existing(
             "SELECT id, course_id, status, content_hash, doc, seq FROM sessions WHERE id IN ({marks})",
-            ids,
+            [s.id for k in courses for s in k.sessions],
         )
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         reseq: list[tuple[int, str]] = []
         statuses: list[tuple[str, str]] = []
-        signatures: list[tuple[str, Session, str, list[dict[str, Any]]]] = []
-        addenda: list[tuple[str, str, list[dict[str, Any]]]] = []
-        children = _Children(self.scores)
-        # courses whose measures or session order change
-        touched: set[str] = set(self.home_touched)
-        for course in courses:
-            for seq, s in enumerate(course.sessions):
-                data = fast_unstructure(s)
-                doc = to_json(session_content_data(data))
-                content_hash = sha256_text(doc)
+        signatures: list[tuple[str, Session, Prepared]] = []
+        addenda: list[tuple[str, str, Prepared]] = []
+        children = _Children()
+        rows_of = self.feed.rows_of
+        for course, course_prepared in zip(courses, prepared):
+            for seq, (s, p) in enumerate(zip(course.sessions, course_prepared)):
+                doc, content_hash, values = p.doc, p.content_hash, p.values
                 row = existing.get(s.id)
-                values = session_values(s, content_hash, doc, data)
                 if row is not None and _same_content(s, course.id, row, doc):
                     reseq.append((seq, s.id))
                     if row[5] != seq:
@@ -313,18 +324,18 @@ class Writer:
                 elif row is None:
                     inserts.append((s.id, course.id, course.client_id, seq, *values))
                     touched.add(course.id)
-                    children.add(course, s, data)
-                    self.entries.append(_write_entry(s.id, course.client_id, content_hash))
+                    children.add(rows_of(course, s, p))
+                    writes.append(_write_entry(s.id, course.client_id, content_hash))
                 else:
                     updates.append((seq, *values, s.id))
                     touched.add(course.id)
-                    children.add(course, s, data)
-                    self.entries.append(_write_entry(s.id, course.client_id, content_hash))
+                    children.add(rows_of(course, s, p))
+                    writes.append(_write_entry(s.id, course.client_id, content_hash))
                 if _status_changes(row, s):
                     statuses.append((s.status.value, s.id))
-                signatures.append((course.client_id, s, content_hash, data.get("signatures") or []))
-                if data.get("addenda"):
-                    addenda.append((course.client_id, s.id, data["addenda"]))
+                signatures.append((course.client_id, s, p))
+                if p.addenda:
+                    addenda.append((course.client_id, s.id, p))
         c = self.conn
         if updates:
             children.delete(c, [u[-1] for u in updates])
@@ -342,24 +353,25 @@ class Writer:
             "UPDATE sessions SET seq = ? WHERE id = ? AND seq != ?", [(q, i, q) for q, i in reseq]
         )
         children.write(c)
-        outcome_facts.refresh_points(c, touched)
-        sigs = self._signatures(signatures)
+        sigs = self._signatures(signatures, signs)
         # Signed first (the amendment needs a signed note), amended once the amendment is in.
         c.executemany(
             "UPDATE sessions SET status = 'signed' WHERE id = ? AND status = 'draft'",
             [(i,) for _, i in statuses],
         )
-        added = self._addenda(addenda)
+        n_added = self._addenda(addenda, added)
         c.executemany(
             "UPDATE sessions SET status = ? WHERE id = ?",
             [(v, i) for v, i in statuses if v != NoteStatus.SIGNED.value],
         )
-        return len(inserts) + len(updates), len(reseq), sigs, added
+        return len(inserts) + len(updates), len(reseq), sigs, n_added
 
-    def _signatures(self, per_session: list[tuple[str, Session, str, list[dict[str, Any]]]]) -> int:
+    def _signatures(
+        self, per_session: list[tuple[str, Session, Prepared]], entries: list[Entry]
+    ) -> int:
         """Append new signatures; stored ones must come first and be unchanged (append-only).
-        Each session comes with its signatures' data (as unstructured with the session)."""
-        wanted = [s.id for _, s, _, _ in per_session]
+        Each session comes with its signatures' canonical JSON (prepared with the session)."""
+        wanted = [s.id for _, s, _ in per_session]
         stored: dict[str, list[str]] = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
@@ -370,13 +382,14 @@ class Writer:
             ):
                 stored.setdefault(sid, []).append(doc)
         rows = []
-        for client_id, s, content_hash, data in per_session:
+        for client_id, s, p in per_session:
             have = stored.get(s.id, [])
-            docs = [to_json(g) for g in data]
+            docs = p.signatures
             if docs[: len(have)] != have:
                 raise ImmutableError(
                     f"session {s.id!r}: its stored signatures cannot be changed or removed"
                 )
+            content_hash = p.content_hash
             for seq in range(len(have), len(docs)):
                 g = s.signatures[seq]
                 if g.content_hash != content_hash:
@@ -396,7 +409,7 @@ class Writer:
                     )
                 )
                 # the stored JSON is the signature's canonical JSON: its hash is signature_hash(g)
-                self.entries.append(sign_entry(s.id, client_id, seq, g, sha256_text(docs[seq])))
+                entries.append(sign_entry(s.id, client_id, seq, g, sha256_text(docs[seq])))
         self.conn.executemany(
             "INSERT INTO signatures (session_id, seq, clinician_id, role, signed_at, content_hash, doc) "
             "VALUES (?,?,?,?,?,?,?)",
@@ -404,7 +417,7 @@ class Writer:
         )
         return len(rows)
 
-    def _addenda(self, per_session: list[tuple[str, str, list[dict[str, Any]]]]) -> int:
+    def _addenda(self, per_session: list[tuple[str, str, Prepared]], entries: list[Entry]) -> int:
         """Append addenda not yet stored; stored ones must be unchanged (append-only)."""
         wanted = [sid for _, sid, _ in per_session]
         stored: dict[str, dict[str, str]] = {}
@@ -416,23 +429,18 @@ class Writer:
             ):
                 stored.setdefault(sid, {})[aid] = doc
         rows = []
-        for client_id, sid, items in per_session:
+        for client_id, sid, p in per_session:
             have = stored.get(sid, {})
             seq = len(have)
-            for a in items:
-                doc = to_json(a)
-                if a["id"] in have:
-                    if have[a["id"]] != doc:
+            for aid, kind, author_id, written_at, doc in p.addenda:
+                if aid in have:
+                    if have[aid] != doc:
                         raise ImmutableError(
-                            f"addendum {a['id']!r} of session {sid!r} cannot change"
+                            f"addendum {aid!r} of session {sid!r} cannot change"
                         )
                     continue
-                rows.append(
-                    (a["id"], sid, seq, a["kind"], a["author_id"], _utc_text(a["written_at"]), doc)
-                )
-                self.entries.append(
-                    addendum_entry(sid, client_id, seq, a["id"], a["kind"], sha256_text(doc))
-                )
+                rows.append((aid, sid, seq, kind, author_id, written_at, doc))
+                entries.append(addendum_entry(sid, client_id, seq, aid, kind, sha256_text(doc)))
                 seq += 1
         self.conn.executemany(
             "INSERT INTO addenda (id, session_id, seq, kind, author_id, written_at, doc) VALUES (?,?,?,?,?,?,?)",
@@ -508,32 +516,6 @@ def addendum_entry(
     )
 
 
-def _utc_text(iso: str) -> str:
-    import datetime as dt
-
-    return utc_key(dt.datetime.fromisoformat(iso))
-
-
-def session_values(
-    s: Session, content_hash: str, doc: str, data: dict[str, Any] | None = None
-) -> tuple[Any, ...]:
-    """The ``sessions`` columns after the ids and order (``data``: ``s`` unstructured, whose
-    ``start`` and ``end`` are already the texts stored)."""
-    if data is None:
-        start, end = s.start.isoformat(), s.end.isoformat() if s.end else None
-    else:
-        start, end = data["start"], data.get("end")
-    return (
-        s.kind.value,
-        utc_key(s.start),
-        start,
-        end,
-        content_hash,
-        narrative_text(s),
-        doc,
-    )
-
-
 def _status_changes(row: tuple[Any, ...] | None, s: Session) -> bool:
     """Whether to record ``s.status``: draft to signed or amended, signed to amended; never back."""
     if s.status is NoteStatus.DRAFT:
@@ -572,24 +554,20 @@ SERVICE_LINES_SELECT = (
 class _Children:
     """Rows of the tables that hang off sessions, gathered for one executemany each."""
 
-    def __init__(self, scores: dict[str, Score]) -> None:
-        self.scores = scores
+    def __init__(self) -> None:
         self.vitals: list[tuple[Any, ...]] = []
         self.interventions: list[tuple[Any, ...]] = []
         self.service_lines: list[tuple[Any, ...]] = []
         self.measures: list[tuple[Any, ...]] = []
         self.items: list[tuple[Any, ...]] = []
 
-    def add(self, course: TreatmentCourse, s: Session, data: dict[str, Any]) -> None:
-        """The rows under ``s`` (``data``: its unstructured form, as stored)."""
-        self.vitals += vitals_rows(s)
-        if s.interventions:
-            self.interventions += intervention_rows(s.id, data, to_json)
-        if s.service_lines:
-            self.service_lines += service_line_rows(s.id, data, to_json)
-        measures, items = measure_rows(s, course.client_id, self.scores)
-        self.measures += measures
-        self.items += items
+    def add(self, rows: SessionRows) -> None:
+        """The rows under one session."""
+        self.vitals += rows.vitals
+        self.interventions += rows.interventions
+        self.service_lines += rows.service_lines
+        self.measures += rows.measures
+        self.items += rows.items
 
     @staticmethod
     def delete(c: sqlite3.Connection, session_ids: list[str]) -> None:
