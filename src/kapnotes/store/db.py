@@ -210,9 +210,10 @@ class Store:
         ``helper``: whether the sessions' rows are prepared by a forked helper process while
         this one writes (:mod:`kapnotes.store.save_helper`; the same rows, on a second core).
         None (the default): for a document of at least
-        :data:`~kapnotes.store.save_helper.MIN_SESSIONS` sessions, where a helper is
-        available (Linux, two CPUs, no other thread running); True: whatever the size, where
-        available; False: never.
+        :data:`~kapnotes.store.save_helper.MIN_SESSIONS` sessions, on two CPUs, with the
+        memory for it (the helper may copy about this process's memory again), where a
+        helper is available (Linux, no other thread running); True: whenever available;
+        False: never.
         """
         with collection_paused():  # builds rows by the million: see collection_paused
             if wants_helper(doc, helper):

@@ -10,11 +10,12 @@ changed, what is refused), every write and the audit, as in a save without a hel
 rows it writes are the same (``tests/record/test_save_pin.py`` saves both ways).
 
 * **When.** :func:`helper_unavailable` says why not: no ``fork`` (Linux only: elsewhere
-  forking a process whose libraries hold threads is unsafe), a single usable CPU, or other
-  threads in this process (a thread holding a lock at the fork would leave it held for ever
-  in the helper). :meth:`kapnotes.store.Store.save` uses a helper when one is available and the
-  document has at least :data:`MIN_SESSIONS` sessions (``helper=True`` whatever the size,
-  ``helper=False`` never).
+  forking a process whose libraries hold threads is unsafe), or other threads in this process
+  (a thread holding a lock at the fork would leave it held for ever in the helper).
+  :meth:`kapnotes.store.Store.save` uses a helper by default when one is available, the
+  document has at least :data:`MIN_SESSIONS` sessions, this process may use two CPUs and the
+  memory available holds this process's again (:func:`memory_allows`; ``helper=True``:
+  whenever available, ``helper=False``: never).
 * **How it talks.** One pipe, helper to writer: a length-prefixed pickle per chunk of
   :func:`~kapnotes.store.prepare.chunk_bounds`, in order, then an end mark. The pipe holds
   little, so the helper works at most about a chunk ahead of the writer; memory holds one or
@@ -36,11 +37,14 @@ rows it writes are the same (``tests/record/test_save_pin.py`` saves both ways).
   ends the helper, as it does when the save ends in any way.
 * **Memory.** The helper shares this process's memory copy-on-write; the pages of the
   document's objects it reads (their reference counts change) are copied, up to about the
-  document's size again while the save runs.
+  document's size again while the save runs (measured: 97 MB of a 136 MB process saving
+  20,009 sessions), which is why a save uses a helper by default only when that much memory
+  is available.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -67,20 +71,39 @@ def helper_unavailable() -> str | None:
     """Why a save cannot use a helper process here (None: it can)."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return "forking a helper is used on Linux only"
-    if len(os.sched_getaffinity(0)) < 2:
-        return "this process may use one CPU only"
     if threading.active_count() > 1:
         return "other threads are running in this process"
     return None
 
 
 def wants_helper(doc: Document, helper: bool | None) -> bool:
-    """Whether a save of ``doc`` uses a helper (``helper``: as given to ``Store.save``)."""
-    if helper is False:
+    """Whether a save of ``doc`` uses a helper (``helper``: as given to ``Store.save``). By
+    default only where it pays: :data:`MIN_SESSIONS` sessions or more, and a second CPU."""
+    if helper is False or helper_unavailable() is not None:
         return False
-    if helper is None and sum(len(c.sessions) for c in doc.courses) < MIN_SESSIONS:
+    if helper is None:
+        return (
+            sum(len(c.sessions) for c in doc.courses) >= MIN_SESSIONS
+            and len(os.sched_getaffinity(0)) >= 2
+            and memory_allows()
+        )
+    return True
+
+
+def memory_allows() -> bool:
+    """Whether the memory available (``MemAvailable``) holds this process's resident memory
+    again: about what a helper may copy of it (it reads every session; the pages it touches
+    are copied). False where it cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo", encoding="ascii") as f:
+            available = next(
+                int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:")
+            )
+    except (OSError, ValueError, IndexError, StopIteration):
         return False
-    return helper_unavailable() is None
+    return available >= resident
 
 
 class HelperFeed:
@@ -163,14 +186,10 @@ class HelperFeed:
             return
         self._pipe.close()
         if not self._drained:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it may have ended already
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:  # pragma: no cover - ended already
-                pass
-        try:
+        with contextlib.suppress(ChildProcessError):  # reaped elsewhere (a SIGCHLD handler)
             os.waitpid(pid, 0)
-        except ChildProcessError:  # pragma: no cover - reaped elsewhere (a SIGCHLD handler)
-            pass
 
     def __enter__(self) -> HelperFeed:
         return self

@@ -261,9 +261,9 @@ class _Checker:
 
     def _derived(self, s: Session, row: tuple[Any, ...], client_id: str) -> Iterator[str]:
         """Every row kapnotes derives from a session's content, derived again and compared."""
+        from kapnotes.store.prepare import session_values
         from kapnotes.store.rows import measure_rows, vitals_rows
         from kapnotes.store.scores import Score, score_session
-        from kapnotes.store.prepare import session_values
 
         columns = ("kind", "start_utc", "start", "end", "content_hash", "narrative_text")
         expected = session_values(s, row[8], row[10])[:-1]

@@ -286,7 +286,7 @@ class Writer:
         for chunk in self.feed.chunks():
             counts = self._chunk(courses[chunk.start : chunk.end], chunk.sessions, touched,
                                  writes, signs, added)
-            totals = [a + b for a, b in zip(totals, counts)]
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
         outcome_facts.refresh_points(self.conn, touched)
         # the audit rows in the order of a save of the whole document at once
         self.entries += writes + signs + added
@@ -313,8 +313,8 @@ class Writer:
         addenda: list[tuple[str, str, Prepared]] = []
         children = _Children()
         rows_of = self.feed.rows_of
-        for course, course_prepared in zip(courses, prepared):
-            for seq, (s, p) in enumerate(zip(course.sessions, course_prepared)):
+        for course, course_prepared in zip(courses, prepared, strict=True):
+            for seq, (s, p) in enumerate(zip(course.sessions, course_prepared, strict=True)):
                 doc, content_hash, values = p.doc, p.content_hash, p.values
                 row = existing.get(s.id)
                 if row is not None and _same_content(s, course.id, row, doc):
