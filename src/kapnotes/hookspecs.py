@@ -94,6 +94,10 @@ def register_instruments(register: Callable[[Instrument], None]) -> None:
     are validated against it when a document is read; measures of an instrument no plugin
     registers are kept as recorded.
 
+    A scorer must be a function of the answers and parameters: its results are kept and
+    given again, and a large save scores in a forked helper process
+    (:mod:`kapnotes.store.save_helper`), where whatever else a scorer did stays.
+
     .. versionadded:: 0.1
     """
 
