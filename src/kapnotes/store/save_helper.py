@@ -111,6 +111,8 @@ class HelperFeed:
     Close it (:meth:`close`) when the save ends, however it ends."""
 
     def __init__(self, doc: Document, registry: Registry | None) -> None:
+        import kapnotes.batch  # noqa: F401 - imported before the fork: the helper uses it
+
         self.doc = doc
         # looked up here, before the fork: the helper inherits the loaded plugins
         self._resolver = Resolver(registry)
