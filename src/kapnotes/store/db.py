@@ -52,7 +52,6 @@ from kapnotes.store.connect import ReadOnlyStoreError
 from kapnotes.store.content import session_content_hash
 from kapnotes.store.prepare import Feed, LocalFeed
 from kapnotes.store.rows import utc_key
-from kapnotes.store.save_helper import HelperFeed, wants_helper
 from kapnotes.store.scores import score_document
 from kapnotes.store.writer import (
     SaveSummary,
@@ -215,6 +214,8 @@ class Store:
         helper is available (Linux, no other thread running); True: whenever available;
         False: never.
         """
+        from kapnotes.store.save_helper import HelperFeed, wants_helper  # only a save needs it
+
         with collection_paused():  # builds rows by the million: see collection_paused
             if wants_helper(doc, helper):
                 with HelperFeed(doc, self.registry) as feed:
