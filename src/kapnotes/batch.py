@@ -27,8 +27,9 @@ How a batch is shared out, and why it scales (measured in ``benchmarks/bench_bat
   sessions (Linux autogroups) it counts as one process, not as a share of this one's session.
 * **Every file is audited, and nothing is half-written.** Each note is written atomically
   (a temporary file in its folder, flushed to disk, renamed: see
-  :func:`kapnotes.outputs.atomic_write`), by a thread while the next note renders (the flush
-  waits on the disk; one file at a time); its audit row follows once it is written (one per
+  :func:`kapnotes.outputs.atomic_write`), by a thread while the next notes render (the flush
+  waits on the disk; one file at a time, in order; a worker keeps up to
+  :data:`WRITES_IN_FLIGHT` queued, this process's own units one); its audit row follows once it is written (one per
   note in this process; one transaction per unit from the workers). When a note fails, the
   other workers' units already started are finished and audited, the units not started are
   cancelled, and the error is raised; the notes a failing unit wrote before the failure are
@@ -195,40 +196,68 @@ class _Done(NamedTuple):
     error: _Failure | None
 
 
+#: Writes under way at once for a unit consumed whole (a worker's, and this process's first
+#: note of a parallel batch). With two processes writing, a flush takes about 1.1 ms where one
+#: takes 0.5 ms, so a worker waiting for its one previous write lost 8-14 % of its time on a
+#: machine that renders a note in 2.5 ms (``benchmarks/bench_batch.py``).
+WRITES_IN_FLIGHT = 3
+
+
+class _NotWritten(Exception):
+    """A write skipped because an earlier one of its unit failed (never raised to a caller:
+    the failed write is raised first)."""
+
+
 def _write_unit(
-    store: Store, unit: _Unit, job: _Job, reg: Registry
+    store: Store, unit: _Unit, job: _Job, reg: Registry, in_flight: int = 1
 ) -> Iterator[tuple[str, Path]]:
     """Render and write the notes of ``unit``; yields (session id, file) as each is written.
 
     Each file is written (flushed to disk, renamed: :func:`atomic_write`) by a thread while the
-    next note renders, since the flush waits on the disk, not on the CPU; at most one write is
-    under way, and it has ended before anything is yielded, so a note is yielded (and audited)
-    only once written, and none is being written when the caller stops. A note is written only
-    after the one before it was: when a write fails, the later notes are not written.
+    next notes render, since the flush waits on the disk, not on the CPU; the writes happen one
+    after the other, in order, at most ``in_flight`` of them queued or under way, and a note is
+    yielded (and audited) only once written. A note is written only after the one before it
+    was: when a write fails, the later notes are not written. With ``in_flight`` 1 no write is
+    under way when anything is yielded, so a caller that stops leaves every written file
+    yielded; a larger ``in_flight`` is for units read to their end (:data:`WRITES_IN_FLIGHT`).
     """
+    import threading
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
     exporter = reg.exporters.get(job.to)
     contexts = store.course_note_contexts(unit.course_id, unit.session_ids)
+    failed = threading.Event()
+
+    def write(path: Path, data: bytes) -> Path:
+        if failed.is_set():
+            raise _NotWritten(str(path))
+        try:
+            return atomic_write(path, data)
+        except BaseException:
+            failed.set()
+            raise
+
     with ThreadPoolExecutor(1, thread_name_prefix="kapnotes-write") as writer:
-        pending: tuple[str, Future[Path]] | None = None
+        pending: deque[tuple[str, Future[Path]]] = deque()
         for ctx in contexts:
             try:
                 name, data = _note_bytes(ctx, job.format, job.to, job.template, reg, job.config)
             except BaseException:
-                if pending is not None:  # written before the failure: yielded, so audited
-                    yield pending[0], pending[1].result()
+                while pending:  # written before the failure: yielded, so audited
+                    sid, done = pending.popleft()
+                    yield sid, done.result()
                 raise
-            if pending is not None:
-                sid, write = pending
-                pending = None
-                yield sid, write.result()
+            while len(pending) >= in_flight:
+                sid, done = pending.popleft()
+                yield sid, done.result()
             assert ctx.course is not None
             path = note_path(job.out_dir, ctx.course.client_id, ctx.session.start.isoformat(),
                              ctx.session.id, name, exporter.extension)
-            pending = (ctx.session.id, writer.submit(atomic_write, path, data))
-        if pending is not None:
-            yield pending[0], pending[1].result()
+            pending.append((ctx.session.id, writer.submit(write, path, data)))
+        while pending:
+            sid, done = pending.popleft()
+            yield sid, done.result()
 
 
 # --- worker processes ----------------------------------------------------------------------
@@ -262,7 +291,7 @@ def _work(unit: _Unit) -> _Done:
     assert isinstance(store, Store) and isinstance(job, _Job)
     written: list[tuple[str, str]] = []
     try:
-        for sid, path in _write_unit(store, unit, job, resolve(None)):
+        for sid, path in _write_unit(store, unit, job, resolve(None), WRITES_IN_FLIGHT):
             written.append((sid, str(path)))
     except Exception as exc:  # noqa: BLE001 - sent back with the notes written before it
         return _Done(written, _Failure(exc))
@@ -386,7 +415,7 @@ def render_all(
     first = _Unit(last.course_id, last.session_ids[:1])
     if len(last.session_ids) > 1:
         units.append(_Unit(last.course_id, last.session_ids[1:]))
-    yield from written(list(_write_unit(store, first, job, reg)))
+    yield from written(list(_write_unit(store, first, job, reg, WRITES_IN_FLIGHT)))
     units = _cut_tail(units, n_workers)
     yield from _share_out(store, units, job, n_workers, key, written)
 

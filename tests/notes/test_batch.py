@@ -264,3 +264,74 @@ def test_the_last_units_are_cut_small(monkeypatch) -> None:
     assert sorted(s for u in cut for s in u.session_ids) == sorted(s for u in units for s in u.session_ids)
     for u in cut:  # each piece keeps its course's order
         assert list(u.session_ids) == sorted(u.session_ids, key=lambda s: int(s[1:]))
+
+
+def _unit_of(store: Store, client: str, out: Path) -> tuple[batch._Unit, batch._Job, list[str]]:
+    sids = store.session_ids(client)
+    course = store.session_courses()[sids[0]]
+    assert all(store.session_courses()[s] == course for s in sids)  # one course: one unit
+    return batch._Unit(course, tuple(sids)), batch._Job(out, None, "text", None, None), sids
+
+
+@pytest.mark.parametrize("in_flight", [1, 3])
+def test_with_writes_in_flight_a_failed_write_stops_the_later_ones(
+    demo_store: Store, tmp_path: Path, monkeypatch, in_flight: int
+) -> None:
+    """Several writes queued (a worker's units): the ones after a failed write are not
+    written, and every note yielded is written and nothing else is."""
+    import time
+
+    from kapnotes.outputs import OutputError
+    from kapnotes.registry import resolve
+
+    out = tmp_path / "notes"
+    unit, job, sids = _unit_of(demo_store, "cl-001", out)
+    bad = sids[2]
+    original = batch.atomic_write
+
+    def slow_failing(path: Path, data: bytes) -> Path:
+        time.sleep(0.02)  # the renders run ahead: later writes are queued behind this one
+        if f"_{bad}_" in path.name:
+            raise OutputError(f"cannot write {path}: disk full")
+        return original(path, data)
+
+    monkeypatch.setattr(batch, "atomic_write", slow_failing)
+    yielded: list[str] = []
+
+    def consume() -> None:
+        for sid, _path in batch._write_unit(demo_store, unit, job, resolve(None), in_flight):
+            yielded.append(sid)
+
+    with pytest.raises(OutputError, match="disk full"):
+        consume()
+    assert yielded == sids[:2]
+    assert _sessions_in(_files(out), demo_store) == set(sids[:2])
+
+
+def test_with_writes_in_flight_a_failed_render_yields_every_note_written_before_it(
+    demo_store: Store, tmp_path: Path, monkeypatch
+) -> None:
+    from kapnotes.registry import resolve
+
+    out = tmp_path / "notes"
+    unit, job, sids = _unit_of(demo_store, "cl-001", out)
+    real = batch._note_bytes
+    calls = []
+
+    def failing_fifth(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyError("no such field")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "_note_bytes", failing_fifth)
+    yielded: list[str] = []
+
+    def consume() -> None:
+        for sid, _path in batch._write_unit(demo_store, unit, job, resolve(None), 3):
+            yielded.append(sid)
+
+    with pytest.raises(KeyError):
+        consume()
+    assert yielded == sids[:4]
+    assert _sessions_in(_files(out), demo_store) == set(sids[:4])
