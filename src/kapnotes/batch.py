@@ -196,8 +196,8 @@ class _Done(NamedTuple):
     error: _Failure | None
 
 
-#: Writes under way at once for a unit consumed whole (a worker's, and this process's first
-#: note of a parallel batch). With two processes writing, a flush takes about 1.1 ms where one
+#: Writes queued or under way at once in a worker (which reads each unit to its end). With two
+#: processes writing, a flush takes about 1.1 ms where one
 #: takes 0.5 ms, so a worker waiting for its one previous write lost 8-14 % of its time on a
 #: machine that renders a note in 2.5 ms (``benchmarks/bench_batch.py``).
 WRITES_IN_FLIGHT = 3
@@ -415,7 +415,7 @@ def render_all(
     first = _Unit(last.course_id, last.session_ids[:1])
     if len(last.session_ids) > 1:
         units.append(_Unit(last.course_id, last.session_ids[1:]))
-    yield from written(list(_write_unit(store, first, job, reg, WRITES_IN_FLIGHT)))
+    yield from written(list(_write_unit(store, first, job, reg)))
     units = _cut_tail(units, n_workers)
     yield from _share_out(store, units, job, n_workers, key, written)
 
