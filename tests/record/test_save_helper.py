@@ -66,10 +66,6 @@ def _ended(feed: save_helper.HelperFeed) -> bool:
     return False
 
 
-def _rows(path: Path) -> dict[str, str]:
-    return digests(path)
-
-
 def _save(tmp: Path, name: str, docs: list[Document], helper: bool | None) -> Path:
     path = tmp / f"{name}.db"
     with open_store(path) as store:
@@ -111,11 +107,11 @@ def _refusal(tmp: Path, name: str, first: Document | None, then: Document,
     with open_store(path) as store:
         if first is not None:
             store.save(first, actor="t", helper=False)
-        before = _rows(path)
+        before = digests(path)
         with pytest.raises(Exception) as caught:
             store.save(then, actor="t", helper=helper)
         assert not store.conn.in_transaction
-    return caught.value, before, _rows(path)
+    return caught.value, before, digests(path)
 
 
 def test_a_large_document_is_saved_by_a_helper_by_default_and_the_rows_are_the_same(
@@ -125,9 +121,9 @@ def test_a_large_document_is_saved_by_a_helper_by_default_and_the_rows_are_the_s
     assert sum(len(c.sessions) for c in big.courses) >= save_helper.MIN_SESSIONS
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one CPU: a save uses no helper by default")
-    by_default = _rows(_save(tmp_path, "default", [big], None))
+    by_default = digests(_save(tmp_path, "default", [big], None))
     assert len(helpers) == 1 and _ended(helpers[0])
-    alone = _rows(_save(tmp_path, "alone", [big], False))
+    alone = digests(_save(tmp_path, "alone", [big], False))
     assert len(helpers) == 1
     assert by_default == alone
 
@@ -168,7 +164,7 @@ def test_no_helper_while_other_threads_run(
         release.set()
         other.join()
     assert helpers == []
-    assert _rows(path) == _rows(_save(tmp_path, "plain", [doc], False))
+    assert digests(path) == digests(_save(tmp_path, "plain", [doc], False))
 
 
 @pytest.mark.parametrize("where", [0, -1], ids=["first-chunk", "last-chunk"])
@@ -297,11 +293,11 @@ def test_an_interrupted_save_ends_its_helper(
     monkeypatch.setattr(store_writer.Writer, "_chunk", interrupted)
     path = tmp_path / "interrupted.db"
     with open_store(path) as store:
-        before = _rows(path)
+        before = digests(path)
         with pytest.raises(KeyboardInterrupt):
             store.save(doc, helper=True)
         assert not store.conn.in_transaction
-        assert _rows(path) == before
+        assert digests(path) == before
         monkeypatch.setattr(store_writer.Writer, "_chunk", real)
         store.save(doc, helper=True)  # the store is usable, and the next save has its helper
     assert len(helpers) == 2 and all(_ended(h) for h in helpers)
