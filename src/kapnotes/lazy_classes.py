@@ -48,6 +48,7 @@ _ATTRS_MADE = (
     "__getstate__",
     "__setstate__",
 )
+_ATTRS_MADE_NAMES = frozenset(_ATTRS_MADE)
 #: ClassVar spellings, as attrs recognises them in string annotations.
 _CLASSVAR_PREFIXES = ("typing.ClassVar", "t.ClassVar", "ClassVar", "typing_extensions.ClassVar")
 
@@ -106,12 +107,16 @@ def _is_class_var(annotation: Any) -> bool:
     return text.startswith(_CLASSVAR_PREFIXES)
 
 
-def _own_field_names(cls: type) -> tuple[str, ...] | None:
-    """The fields ``cls`` itself defines, in attrs' order (None: attrs would refuse the class)."""
-    annotations = inspect.get_annotations(cls)
-    specs = {n for n, v in cls.__dict__.items() if isinstance(v, _COUNTING)}
+def _own_field_names(cls: type, specs: set[str]) -> tuple[str, ...] | None:
+    """The fields ``cls`` itself defines, in attrs' order (None: attrs would refuse the class).
+    ``specs``: the names ``cls`` gives an ``attrs.field()``."""
+    # Read from the class's own dictionary, as inspect.get_annotations does (in 0.07 µs
+    # rather than 1 µs)
+    annotations = cls.__dict__.get("__annotations__")  # noqa: RUF063
+    if type(annotations) is not dict:  # not stored with the class (PEP 649): ask for them
+        annotations = inspect.get_annotations(cls)
     annotated = tuple(n for n, t in annotations.items() if not _is_class_var(t))
-    if specs <= set(annotated):  # auto_attribs: every annotated name is a field
+    if specs.issubset(annotated):  # auto_attribs: every annotated name is a field
         return annotated
     return None  # unannotated fields: left to attrs (built at once)
 
@@ -138,12 +143,30 @@ def lazy_frozen(
     """
     if options.get("slots", True) is not True or options.get("weakref_slot", True) is not True:
         return None
-    own = _own_field_names(cls)
-    if own is None or "__slots__" in cls.__dict__ or "__attrs_pre_init__" in cls.__dict__:
+    namespace = cls.__dict__
+    if "__slots__" in namespace or "__attrs_pre_init__" in namespace:
         return None
-    if any(n in cls.__dict__ for n in _ATTRS_MADE) or any(
-        type(v).__name__ == "cached_property" for v in cls.__dict__.values()
-    ):
+    if not _ATTRS_MADE_NAMES.isdisjoint(namespace):
+        return None
+    # One pass over the definition: its attrs.field()s, what it holds that this module does not
+    # mirror, and the methods whose ``__class__`` cell (no-argument ``super()``) must name the
+    # shell.
+    specs: set[str] = set()
+    class_cells: list[Any] = []
+    for name, value in namespace.items():
+        kind = type(value)
+        if kind is _COUNTING:
+            specs.add(name)
+            continue
+        if kind is str:  # the docstring, __module__, __qualname__
+            continue
+        if kind.__name__ == "cached_property":
+            return None
+        cell = _class_cell(value)
+        if cell is not None:
+            class_cells.append(cell)
+    own = _own_field_names(cls, specs)
+    if own is None:
         return None
     bases = [b for b in cls.__mro__[1:-1] if "__attrs_attrs__" in b.__dict__]
     inherited: set[str] = set()
@@ -165,40 +188,42 @@ def lazy_frozen(
     ):
         names += ("__weakref__",)
     slot_names = [n for n in names if n not in inherited]
-    body = {k: v for k, v in cls.__dict__.items() if k not in (*own, "__dict__", "__weakref__")}
+    left_out = {*own, "__dict__", "__weakref__"}
+    body = {k: v for k, v in namespace.items() if k not in left_out}
     body.update({n: existing[n] for n in slot_names if n in existing})
     body["__slots__"] = tuple(n for n in slot_names if n not in existing)
     body["__qualname__"] = cls.__qualname__
     body.update(_STAND_INS)
     body.update(extra or {})
     shell: type = type(cls)(cls.__name__, cls.__bases__, body)
-    _fix_closures(shell, cls)
-    definition = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    for cell in class_cells:  # as attrs does for its slotted rebuild
+        try:
+            ours = cell.cell_contents is cls
+        except ValueError:  # an empty cell
+            continue
+        if ours:
+            cell.cell_contents = shell
+    definition = dict(namespace)
+    definition.pop("__dict__", None)
+    definition.pop("__weakref__", None)
     definition["__qualname__"] = cls.__qualname__
     with _lock:
         _pending[shell] = (definition, options, finish, frozenset((*inherited, *own)))
     return shell
 
 
-def _fix_closures(new: type, old: type) -> None:
-    """Methods that name ``__class__`` (no-argument ``super()``) point at the new class (as
-    attrs does for its slotted rebuild). Only code whose free variables include ``__class__``
-    has such a cell, so other methods are not looked into."""
-    for item in new.__dict__.values():
-        if isinstance(item, (classmethod, staticmethod)):
-            item = item.__func__
-        elif isinstance(item, property):
-            item = item.fget
-        code = getattr(item, "__code__", None)
-        if code is None or "__class__" not in code.co_freevars:
-            continue
-        cell = item.__closure__[code.co_freevars.index("__class__")]
-        try:
-            match = cell.cell_contents is old
-        except ValueError:  # an empty cell
-            continue
-        if match:
-            cell.cell_contents = new
+def _class_cell(item: Any) -> Any:
+    """The ``__class__`` cell of a method (one that calls ``super()`` without arguments or
+    names ``__class__``), a classmethod's, staticmethod's or property getter's; None if it has
+    none. Only code whose free variables include ``__class__`` has one."""
+    if isinstance(item, (classmethod, staticmethod)):
+        item = item.__func__
+    elif isinstance(item, property):
+        item = item.fget
+    code = getattr(item, "__code__", None)
+    if code is None or "__class__" not in code.co_freevars:
+        return None
+    return item.__closure__[code.co_freevars.index("__class__")]
 
 
 #: Entries of the class attrs made that are its own layout or already the shell's.

@@ -13,11 +13,11 @@ changes limits or switches rules off.
 from __future__ import annotations
 
 import re
-from enum import Enum
 
 import attrs
 
 from kapnotes.billing.codes import CODES, PROLONGED_CODES, weakest
+from kapnotes.choices import Choice
 from kapnotes.model.billing import CodeSystem
 from kapnotes.model.session import SessionKind
 from kapnotes.references import Status, cite
@@ -27,7 +27,7 @@ __all__ = ["BUILTIN_CODE_RULES", "Basis", "CodeRule"]
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
-class Basis(str, Enum):
+class Basis(Choice):
     """The session fact a rule reads."""
 
     #: a clinician's psychotherapy minutes, when that clinician has no E/M time in the session

@@ -16,8 +16,8 @@ service two digits); whether a code exists and when it applies is :mod:`kapnotes
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import (
     aware,
@@ -52,14 +52,14 @@ POS_RE = LazyPattern(r"^[0-9]{2}$")
 ICD10_RE = LazyPattern(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
-class CodeSystem(str, Enum):
+class CodeSystem(Choice):
     """The code system of a service line."""
 
     CPT = "CPT"
     HCPCS = "HCPCS"
 
 
-class TimeActivity(str, Enum):
+class TimeActivity(Choice):
     """What a clinician's time was spent on (one activity per span)."""
 
     PSYCHOTHERAPY = "psychotherapy"

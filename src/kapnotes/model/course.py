@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from typing import ClassVar
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import field, in_range, model, non_blank, problem, unique_by, valid_id
 
@@ -24,14 +24,14 @@ def valid_icd10(value: str) -> str | None:
     )
 
 
-class CourseStatus(str, Enum):
+class CourseStatus(Choice):
     PLANNED = "planned"
     ACTIVE = "active"
     COMPLETED = "completed"
     DISCONTINUED = "discontinued"
 
 
-class ConsentKind(str, Enum):
+class ConsentKind(Choice):
     """Consents a KAP course records: informed consent to KAP, and consent to touch."""
 
     KAP_INFORMED_CONSENT = "kap_informed_consent"

@@ -7,9 +7,9 @@ not clinical go/no-go thresholds, which are clinic configuration used by the saf
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from typing import ClassVar, Union
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import (
     aware,
@@ -24,12 +24,12 @@ from kapnotes.model._base import (
 from kapnotes.model.extensions import Extensions, as_extensions
 
 
-class Agent(str, Enum):
+class Agent(Choice):
     KETAMINE = "ketamine"  # racemic ketamine
     ESKETAMINE = "esketamine"  # Spravato (intranasal)
 
 
-class Route(str, Enum):
+class Route(Choice):
     IV = "iv"
     IM = "im"
     SUBLINGUAL = "sublingual"
@@ -127,7 +127,7 @@ class Sedation(MonitoringEvent):
     score: int = field(check=in_range(0, 5))
 
 
-class DissociationScale(str, Enum):
+class DissociationScale(Choice):
     """Which CADSS form a dissociation total is on."""
 
     CADSS = "cadss"  # 23 subject-rated items x 0-4 = 0-92 (Bremner et al. 1998)
@@ -165,7 +165,7 @@ class Dissociation(MonitoringEvent):
         return []
 
 
-class Severity(str, Enum):
+class Severity(Choice):
     MILD = "mild"
     MODERATE = "moderate"
     SEVERE = "severe"
@@ -189,7 +189,7 @@ class AdverseEvent(MonitoringEvent):
         return []
 
 
-class CheckInStatus(str, Enum):
+class CheckInStatus(Choice):
     OK = "ok"
     CONCERN = "concern"  # the chaperone called the clinician
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from enum import Enum
 from typing import Any, ClassVar
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import each, field, in_range, model, non_blank, problem
 
@@ -29,7 +29,7 @@ class Intervention:
     notes: str | None = None
 
 
-class Distortion(str, Enum):
+class Distortion(Choice):
     """Cognitive distortions after Burns (1980), *Feeling Good*. Burns lists ten; "jumping to
     conclusions" is kept as its two kinds (mind reading, fortune telling), as clinicians record
     them, which makes eleven members."""
@@ -90,7 +90,7 @@ class CBTReframing(Intervention):
         return []
 
 
-class FollowThrough(str, Enum):
+class FollowThrough(Choice):
     DONE = "done"
     PARTLY = "partly"
     NOT_DONE = "not_done"

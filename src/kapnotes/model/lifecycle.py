@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import aware, field, model, non_blank, problem, valid_id
 from kapnotes.patterns import LazyPattern
@@ -30,13 +30,13 @@ def valid_base64_signature(value: str) -> str | None:
     return "expected a base64 Ed25519 signature (88 characters)"
 
 
-class NoteStatus(str, Enum):
+class NoteStatus(Choice):
     DRAFT = "draft"
     SIGNED = "signed"
     AMENDED = "amended"
 
 
-class SignatureRole(str, Enum):
+class SignatureRole(Choice):
     AUTHOR = "author"
     COSIGNER = "cosigner"  # supervisor attestation for a pre-licensed clinician
     PRESCRIBER_ATTESTATION = "prescriber_attestation"  # the prescriber attests the medical part
@@ -82,7 +82,7 @@ class Signature:
         return []
 
 
-class AddendumKind(str, Enum):
+class AddendumKind(Choice):
     ADDENDUM = "addendum"  # adds information; the original stands
     AMENDMENT = "amendment"  # corrects the original; the original is kept and marked amended
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from typing import ClassVar
 
+from kapnotes.choices import Choice
 from kapnotes.model._base import aware, field, json_schema_of, model, valid_id
 from kapnotes.model.extensions import Extensions, as_extensions
 
 
-class Respondent(str, Enum):
+class Respondent(Choice):
     CLIENT = "client"
     CLINICIAN = "clinician"
     INFORMANT = "informant"
 
 
-class MeasureContext(str, Enum):
+class MeasureContext(Choice):
     """When in care the measure was taken (baseline picks the course's starting score).
 
     ``HOME`` (format 1.3): taken outside any session, e.g. on a patient portal between sessions.

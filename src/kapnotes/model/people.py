@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
 from typing import ClassVar
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import (
     field,
@@ -51,7 +51,7 @@ def valid_npi(value: str) -> str | None:
     return None
 
 
-class Role(str, Enum):
+class Role(Choice):
     """What a clinician does in KAP care."""
 
     PRESCRIBER = "prescriber"
@@ -60,7 +60,7 @@ class Role(str, Enum):
     SUPERVISOR = "supervisor"
 
 
-class Sex(str, Enum):
+class Sex(Choice):
     """Sex recorded for clinical purposes (reference ranges, pregnancy screening)."""
 
     FEMALE = "female"

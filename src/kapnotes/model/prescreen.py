@@ -10,14 +10,14 @@ until a later screen replaces it).
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import field, in_range, model, non_blank, problem, unique_by, valid_id
 from kapnotes.model.dosing import Severity
 
 
-class ScreenAnswer(str, Enum):
+class ScreenAnswer(Choice):
     """The answer to one screening question."""
 
     YES = "yes"  # the condition is present
@@ -25,7 +25,7 @@ class ScreenAnswer(str, Enum):
     UNKNOWN = "unknown"
 
 
-class Contraindication(str, Enum):
+class Contraindication(Choice):
     """Conditions screened before ketamine or esketamine.
 
     Esketamine (SPRAVATO label, section 4): aneurysmal vascular disease, arteriovenous
@@ -60,7 +60,7 @@ _CONTRAINDICATION_LABELS = {
 }
 
 
-class MedicationClass(str, Enum):
+class MedicationClass(Choice):
     """Class flags the rules use (the REMS monitoring form asks about the first four)."""
 
     BENZODIAZEPINE = "benzodiazepine"
@@ -79,7 +79,7 @@ class MedicationClass(str, Enum):
         }.get(self, self.value.replace("_", " ").capitalize())
 
 
-class PregnancyTest(str, Enum):
+class PregnancyTest(Choice):
     """A coded pregnancy test result."""
 
     NEGATIVE = "negative"
@@ -88,7 +88,7 @@ class PregnancyTest(str, Enum):
     DECLINED = "declined"
 
 
-class TrialOutcome(str, Enum):
+class TrialOutcome(Choice):
     NO_RESPONSE = "no_response"
     PARTIAL_RESPONSE = "partial_response"
     RESPONSE = "response"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from typing import ClassVar
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import aware, field, model, non_blank, problem, unique_by, valid_id
 from kapnotes.model.billing import ClinicianTime, ServiceLine
@@ -18,7 +18,7 @@ from kapnotes.model.people import Role
 from kapnotes.model.prescreen import PreScreen
 
 
-class SessionKind(str, Enum):
+class SessionKind(Choice):
     INTAKE = "intake"
     PREPARATION = "preparation"
     DOSING = "dosing"
@@ -31,7 +31,7 @@ class SessionKind(str, Enum):
         return self.value.capitalize()
 
 
-class Modality(str, Enum):
+class Modality(Choice):
     IN_PERSON = "in_person"
     TELEHEALTH = "telehealth"
     AT_HOME_CHAPERONED = "at_home_chaperoned"
@@ -75,13 +75,13 @@ class Narrative:
     assessment: str | None = None
 
 
-class Ideation(str, Enum):
+class Ideation(Choice):
     NONE = "none"
     PASSIVE = "passive"  # wish to be dead
     ACTIVE = "active"  # thoughts of killing oneself
 
 
-class RiskLevel(str, Enum):
+class RiskLevel(Choice):
     LOW = "low"
     MODERATE = "moderate"
     HIGH = "high"

@@ -9,8 +9,8 @@ rule reports a review that is overdue.
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
+from kapnotes.choices import Choice
 from kapnotes.errors import Problem
 from kapnotes.model._base import field, in_range, model, non_blank, problem, unique_by, valid_id
 from kapnotes.model.billing import valid_icd10_list
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-class Comparison(str, Enum):
+class Comparison(Choice):
     """How a score is compared with an objective's target."""
 
     BELOW = "below"
@@ -82,7 +82,7 @@ class PlannedIntervention:
     clinician_id: str | None = field(default=None, check=valid_id)
 
 
-class PlanSigner(str, Enum):
+class PlanSigner(Choice):
     CLINICIAN = "clinician"
     CLIENT = "client"
 

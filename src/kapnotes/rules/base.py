@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from kapnotes.choices import Choice
 from kapnotes.model.session import Session, SessionKind
 from kapnotes.registry import Registry, resolve
 
@@ -53,7 +53,7 @@ __all__ = ["CODE_RE", "CourseContext", "Finding", "Rule", "RuleContext", "Severi
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 
 
-class Severity(str, Enum):
+class Severity(Choice):
     """How much a finding matters. ``blocking`` findings stop the note from being signed."""
 
     INFO = "info"
