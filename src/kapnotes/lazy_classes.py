@@ -53,6 +53,7 @@ _ATTRS_MADE_NAMES = frozenset(_ATTRS_MADE)
 _CLASSVAR_PREFIXES = ("typing.ClassVar", "t.ClassVar", "ClassVar", "typing_extensions.ClassVar")
 
 _COUNTING = type(attrs.field())
+_FUNCTION = type(lambda: None)
 _lock = threading.RLock()
 
 
@@ -160,6 +161,10 @@ def lazy_frozen(
             continue
         if kind is str:  # the docstring, __module__, __qualname__
             continue
+        if kind is _FUNCTION:  # the usual method: its cell, if it has one, is its own
+            if "__class__" in value.__code__.co_freevars:
+                class_cells.append(_class_cell(value))
+            continue
         if kind.__name__ == "cached_property":
             return None
         cell = _class_cell(value)
@@ -168,18 +173,18 @@ def lazy_frozen(
     own = _own_field_names(cls, specs)
     if own is None:
         return None
-    bases = [b for b in cls.__mro__[1:-1] if "__attrs_attrs__" in b.__dict__]
-    inherited: set[str] = set()
-    for base in bases:
-        inherited |= _field_names(base)
-    inherited -= set(own)
     # As attrs' slotted class: slots for the own fields (a base's slot reused), and __weakref__.
+    inherited: set[str] = set()
     existing: dict[str, Any] = {}
     weakref_inherited = False
     for base in cls.__mro__[1:-1]:
+        if "__attrs_attrs__" in base.__dict__:
+            inherited |= _field_names(base)
         if base.__dict__.get("__weakref__") is not None:
             weakref_inherited = True
-        existing.update({n: getattr(base, n) for n in getattr(base, "__slots__", [])})
+        for n in getattr(base, "__slots__", ()):
+            existing[n] = getattr(base, n)
+    inherited.difference_update(own)
     names = own
     if (
         "__weakref__" not in getattr(cls, "__slots__", ())
@@ -188,13 +193,20 @@ def lazy_frozen(
     ):
         names += ("__weakref__",)
     slot_names = [n for n in names if n not in inherited]
-    left_out = {*own, "__dict__", "__weakref__"}
-    body = {k: v for k, v in namespace.items() if k not in left_out}
-    body.update({n: existing[n] for n in slot_names if n in existing})
+    definition = dict(namespace)
+    definition.pop("__dict__", None)
+    definition.pop("__weakref__", None)
+    definition["__qualname__"] = cls.__qualname__
+    body = definition.copy()
+    for n in own:
+        body.pop(n, None)
     body["__slots__"] = tuple(n for n in slot_names if n not in existing)
-    body["__qualname__"] = cls.__qualname__
+    for n in slot_names:
+        if n in existing:
+            body[n] = existing[n]
     body.update(_STAND_INS)
-    body.update(extra or {})
+    if extra:
+        body.update(extra)
     shell: type = type(cls)(cls.__name__, cls.__bases__, body)
     for cell in class_cells:  # as attrs does for its slotted rebuild
         try:
@@ -203,10 +215,6 @@ def lazy_frozen(
             continue
         if ours:
             cell.cell_contents = shell
-    definition = dict(namespace)
-    definition.pop("__dict__", None)
-    definition.pop("__weakref__", None)
-    definition["__qualname__"] = cls.__qualname__
     with _lock:
         _pending[shell] = (definition, options, finish, frozenset((*inherited, *own)))
     return shell

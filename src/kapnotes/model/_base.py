@@ -151,6 +151,8 @@ def _post_init(self: Any) -> None:
 # same order, same semantics) the first time one is looked up, and replaces itself with it.
 
 _EQ_HASH_REPR = ("__eq__", "__ne__", "__hash__", "__repr__")
+_EQ_HASH_REPR_NAMES = frozenset(_EQ_HASH_REPR)
+_COUNTING = type(attrs.field())
 
 
 def _ne(self: Any, other: Any) -> Any:
@@ -223,17 +225,16 @@ class _OnFirstUse:
 def _plain_attrs(cls: type) -> bool:
     """Whether attrs must write the methods itself: the class has its own, or a field asks
     for what the stand-in does not do (a key to compare by, a repr function)."""
-    if any(n in cls.__dict__ for n in _EQ_HASH_REPR):
+    namespace = cls.__dict__
+    if not _EQ_HASH_REPR_NAMES.isdisjoint(namespace):
         return True
-    specs: list[Any] = [v for v in cls.__dict__.values() if type(v).__name__ == "_CountingAttr"]
+    specs: list[Any] = [v for v in namespace.values() if type(v) is _COUNTING]
     # A base still to be built was made lazily, so it has none of these (and stays unbuilt).
-    specs += [a for base in cls.__mro__[1:] if not _lazy.is_pending(base) and attrs.has(base)
-              for a in attrs.fields(base)]
+    for base in cls.__mro__[1:-1]:
+        if "__attrs_attrs__" in base.__dict__ and not _lazy.is_pending(base):
+            specs += attrs.fields(base)
     return any(
-        getattr(a, "eq_key", None) is not None
-        or callable(getattr(a, "repr", True))
-        or getattr(a, "hash", None) is not None
-        for a in specs
+        a.eq_key is not None or callable(a.repr) or a.hash is not None for a in specs
     )
 
 
