@@ -52,7 +52,8 @@ _ATTRS_MADE_NAMES = frozenset(_ATTRS_MADE)
 #: ClassVar spellings, as attrs recognises them in string annotations.
 _CLASSVAR_PREFIXES = ("typing.ClassVar", "t.ClassVar", "ClassVar", "typing_extensions.ClassVar")
 
-_COUNTING = type(attrs.field())
+#: The type of what ``attrs.field()`` returns (a field specification in a class body).
+FIELD_SPEC = type(attrs.field())
 _FUNCTION = type(lambda: None)
 _lock = threading.RLock()
 
@@ -156,7 +157,7 @@ def lazy_frozen(
     class_cells: list[Any] = []
     for name, value in namespace.items():
         kind = type(value)
-        if kind is _COUNTING:
+        if kind is FIELD_SPEC:
             specs.add(name)
             continue
         if kind is str:  # the docstring, __module__, __qualname__

@@ -152,7 +152,6 @@ def _post_init(self: Any) -> None:
 
 _EQ_HASH_REPR = ("__eq__", "__ne__", "__hash__", "__repr__")
 _EQ_HASH_REPR_NAMES = frozenset(_EQ_HASH_REPR)
-_COUNTING = type(attrs.field())
 
 
 def _ne(self: Any, other: Any) -> Any:
@@ -228,7 +227,7 @@ def _plain_attrs(cls: type) -> bool:
     namespace = cls.__dict__
     if not _EQ_HASH_REPR_NAMES.isdisjoint(namespace):
         return True
-    specs: list[Any] = [v for v in namespace.values() if type(v) is _COUNTING]
+    specs: list[Any] = [v for v in namespace.values() if type(v) is _lazy.FIELD_SPEC]
     # A base still to be built was made lazily, so it has none of these (and stays unbuilt).
     for base in cls.__mro__[1:-1]:
         if "__attrs_attrs__" in base.__dict__ and not _lazy.is_pending(base):
