@@ -191,3 +191,22 @@ def test_a_damaged_store_row_stops_the_export_with_its_path_and_writes_no_file(t
     ):
         export_record(RecordView.of_store(store), "fhir-ndjson", directory=out, audit=False)
     assert list(out.iterdir()) == []
+
+
+def test_every_type_the_exporter_writes_is_one_it_clears_from_an_earlier_export(demo, tmp_path):
+    """A directory never mixes two exports: a type this export did not write is removed, so
+    every type the exporter can write must be in ``RESOURCE_TYPES`` (ChargeItem once was not)."""
+    from kapnotes_fhir.ndjson import RESOURCE_TYPES
+
+    from kapnotes.model import evolve
+
+    written = {p.name[: -len(".ndjson")] for p in export_ndjson(RecordView.of_document(demo), ExportOptions(), tmp_path / "a")}
+    assert "ChargeItem" in written
+    assert written <= set(RESOURCE_TYPES)
+    # the same record without service lines: the earlier export's ChargeItem.ndjson goes
+    unbilled = evolve(demo, courses=tuple(
+        evolve(c, sessions=tuple(evolve(s, service_lines=()) for s in c.sessions)) for c in demo.courses))
+    paths = export_ndjson(RecordView.of_document(unbilled), ExportOptions(), tmp_path / "a")
+    assert "ChargeItem.ndjson" not in {p.name for p in paths}
+    assert not (tmp_path / "a" / "ChargeItem.ndjson").exists()
+    assert {p.name for p in paths} == {p.name for p in (tmp_path / "a").glob("*.ndjson")}

@@ -27,7 +27,8 @@ from kapnotes_fhir.record import course_entries, record_entries
 
 #: Every resource type the exporter can write.
 RESOURCE_TYPES = (
-    "AdverseEvent", "AllergyIntolerance", "Binary", "CarePlan", "Condition", "Consent", "DocumentReference",
+    "AdverseEvent", "AllergyIntolerance", "Binary", "CarePlan", "ChargeItem", "Condition", "Consent",
+    "DocumentReference",
     "Encounter", "EpisodeOfCare", "Goal", "Medication", "MedicationAdministration",
     "MedicationRequest", "Observation", "Organization", "Patient", "Practitioner", "Procedure",
     "QuestionnaireResponse", "RiskAssessment",
