@@ -46,6 +46,14 @@ def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | No
 
 
 FHIR_EXPORTERS = ("fhir-transactions", "fhir-transaction", "fhir-collection", "fhir-ndjson", "fhir-document")
+#: The exporters that write a directory (the others write one file).
+DIRECTORY_EXPORTERS = ("fhir-transactions", "fhir-ndjson")
+#: Command-line options that only one exporter reads: given with another, they would change
+#: nothing, so they are refused (a config file may hold them for every exporter it is used with).
+ONLY_FOR = {"max_entries": "fhir-transactions", "split": "fhir-transactions", "workers": "fhir-ndjson",
+            "session_id": "fhir-document"}
+#: Their flags, for the message.
+_FLAGS = {"max_entries": "--max-entries", "split": "--split", "workers": "--workers", "session_id": "--session"}
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -89,10 +97,14 @@ def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: 
       kapnotes fhir-export -o post/ --max-entries 200 --identifier-base https://ehr.example.org/sid/kap
     """
     from kapnotes.exporting import ExportOptions, RecordView, export_record
+    from kapnotes.outputs import atomic_write, ensure_folder
 
-    extra = read_config(config) if config is not None else {}
     given = {"identifier_base": identifier_base, "note_content": note_content, "note_attachment": note_attachment,
              "max_entries": max_entries, "split": split, "session_id": session_id, "workers": workers}
+    for name, only in ONLY_FOR.items():
+        if given[name] is not None and to != only:
+            raise click.UsageError(f"{_FLAGS[name]} applies to --to {only} only (this export is --to {to})")
+    extra = read_config(config) if config is not None else {}
     extra.update({k: v for k, v in given.items() if v is not None})
     Settings.from_options(ExportOptions(extra=extra), note_content=NOTE_CONTENT)  # refuse before opening the store
     store = open_db(db_path)
@@ -103,12 +115,16 @@ def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: 
         missing = sorted(set(client_ids) - {c.id for c in view.clients})
         if missing:
             raise FhirExportError(f"no client {', '.join(map(repr, missing))} in the database")
-        directory = output if to in ("fhir-transactions", "fhir-ndjson") else None
+        directory = output if to in DIRECTORY_EXPORTERS else None
+        if directory is not None:
+            ensure_folder(directory)  # the user's path: a clear error, not the exporter's
+        elif output.is_dir():
+            raise FhirExportError(f"cannot write {output}: it is a folder (give a file name)")
         result = export_record(
             view, to, options=ExportOptions(extra=extra), directory=directory, audit=False
         )
         if directory is None:
-            output.write_bytes(result)
+            atomic_write(output, result)  # whole or not at all (a full disk leaves the old file)
         # audited once written: a failed export leaves no row
         store.record_export(to, [c.id for c in view.clients], psychotherapy_notes=0)
     finally:
