@@ -20,6 +20,7 @@ from kapnotes.model import (
     Clinician,
     CourseStatus,
     Dissociation,
+    DissociationScale,
     Intervention,
     Role,
     Sedation,
@@ -27,6 +28,7 @@ from kapnotes.model import (
     TreatmentCourse,
     Vitals,
 )
+from kapnotes.model.dosing import DISSOCIATION_MAX
 from kapnotes_fhir import care, codes
 from kapnotes_fhir.codes import text_concept
 from kapnotes_fhir.context import Entry, ExportContext, period, prune, when
@@ -419,6 +421,16 @@ def monitoring(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Itera
             yield ctx.extend(entry, e)  # the entry's extension fields, on each resource of it
 
 
+#: What a CADSS total is on, by form: 20 is high on the six-item CADSS-6 (0-24) and low on the
+#: 23-item CADSS (0-92), so the Observation says which (``Dissociation.scale``; the ranges are
+#: the model's ``DISSOCIATION_MAX``, with their sources).
+_CADSS_TEXT = {
+    DissociationScale.CADSS: "CADSS total score (Clinician-Administered Dissociative States Scale)",
+    DissociationScale.CADSS_6: "CADSS-6 total score (six-item short form of the Clinician-Administered "
+                               f"Dissociative States Scale, 0-{DISSOCIATION_MAX[DissociationScale.CADSS_6]})",
+}
+
+
 def _monitoring_entry(
     ctx: ExportContext, course: TreatmentCourse, s: Session, k: int, e: Any
 ) -> Iterator[Entry]:
@@ -429,7 +441,7 @@ def _monitoring_entry(
         yield _observation(ctx, f"{s.id}/monitoring/{k}/moaas", course, s, codes.SURVEY, code, e.at,
                            {"valueInteger": e.score})
     elif isinstance(e, Dissociation):
-        code = text_concept("CADSS total score (Clinician-Administered Dissociative States Scale)")
+        code = text_concept(_CADSS_TEXT[e.scale or DissociationScale.CADSS])
         yield _observation(ctx, f"{s.id}/monitoring/{k}/cadss", course, s, codes.SURVEY, code, e.at,
                            {"valueInteger": e.total})
     elif isinstance(e, AdverseEvent):

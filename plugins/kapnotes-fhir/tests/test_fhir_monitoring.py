@@ -1,0 +1,37 @@
+"""Monitoring entries of a dosing session as Observations: what each number is on."""
+
+from __future__ import annotations
+
+import json
+
+from kapnotes_fhir.bundles import export_collection
+
+from kapnotes.exporting import ExportOptions
+from kapnotes.model import Dissociation, DissociationScale, evolve
+from kapnotes.synthetic import build_document
+
+
+def _cadss_observation(entry: Dissociation) -> dict:
+    doc = build_document(clients=1)
+    course = doc.courses[0]
+    s = next(s for s in course.sessions if s.dosing is not None)
+    s2 = evolve(s, dosing=evolve(s.dosing, monitoring=(entry,)))
+    c2 = evolve(course, sessions=tuple(s2 if x.id == s.id else x for x in course.sessions))
+    bundle = json.loads(export_collection(evolve(doc, courses=(c2,)), ExportOptions(extra={"note_content": "none"})))
+    (obs,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+              and e["resource"]["identifier"][0]["value"] == f"{s.id}/monitoring/0/cadss"]
+    return obs
+
+
+def test_a_cadss_6_total_is_not_exported_as_a_full_cadss_total():
+    """20 on the six-item CADSS-6 (0-24) is high; 20 on the 23-item CADSS (0-92) is low: the
+    Observation says which form the total is on (the record's ``Dissociation.scale``)."""
+    at = build_document(clients=1).courses[0].sessions[2].start
+    short = _cadss_observation(Dissociation(at=at, total=20, scale=DissociationScale.CADSS_6))
+    full = _cadss_observation(Dissociation(at=at, total=20))
+    explicit = _cadss_observation(Dissociation(at=at, total=20, scale=DissociationScale.CADSS))
+    assert short["valueInteger"] == full["valueInteger"] == 20
+    assert short["code"]["text"] == "CADSS-6 total score (six-item short form of the Clinician-Administered " \
+                                    "Dissociative States Scale, 0-24)"
+    assert full["code"]["text"] == "CADSS total score (Clinician-Administered Dissociative States Scale)"
+    assert explicit["code"] == full["code"]
