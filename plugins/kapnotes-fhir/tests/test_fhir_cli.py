@@ -116,3 +116,25 @@ def test_an_option_the_chosen_exporter_does_not_read_is_refused_on_the_command_l
         assert f"{option} applies to --to {applies} only" in r.output, (args, r.output)
         assert "Traceback" not in r.output
     assert {p.name for p in tmp_path.iterdir()} <= {"k.db", "k.db-wal", "k.db-shm"}
+
+
+def test_reimporting_an_export_made_with_an_identifier_base_changes_nothing(db, tmp_path):
+    """``fhir-import --identifier-base`` recognizes the measures of an export made with the same
+    base: every response is already present (signed sessions included), none is added twice."""
+    base = "https://ehr.example.org/sid/kap"
+    out = tmp_path / "bulk"
+    r = CliRunner().invoke(cli, ["fhir-export", "--db", str(db), "--to", "fhir-ndjson", "--workers", "1",
+                                 "-o", str(out), "--note-content", "none", "--identifier-base", base])
+    assert r.exit_code == 0, r.output
+    responses = out / "QuestionnaireResponse.ndjson"
+    n = sum(1 for _ in responses.open(encoding="utf-8"))
+    with open_store(db, create=False, read_only=True) as store:
+        before = store.counts()["measures"]
+    r = CliRunner().invoke(cli, ["fhir-import", "--db", str(db), "--actor", "tester",
+                                 "--identifier-base", base, str(responses)])
+    assert r.exit_code == 0, r.output
+    assert f"imported 0 measure(s) into 0 session(s); {n} already present" in r.output
+    with open_store(db, create=False, read_only=True) as store:
+        assert store.counts()["measures"] == before
+    r = CliRunner().invoke(cli, ["fhir-import", "--db", str(db), "--identifier-base", "not a uri", str(responses)])
+    assert r.exit_code != 0 and "identifier_base" in r.output and "Traceback" not in r.output

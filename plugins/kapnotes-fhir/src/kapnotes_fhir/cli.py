@@ -16,8 +16,12 @@ from kapnotes_fhir.context import NOTE_CONTENT, FhirExportError, Settings
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--actor", default=None, help="Who imports (audit log) [default: $KAPNOTES_ACTOR or your login].")
 @click.option("--mrn-system", default=None, help="Accept subject identifiers of this system only.")
+@click.option("--identifier-base", default=None,
+              help="The --identifier-base the responses were exported with (kapnotes' own export: "
+                   "its measures are recognized, not added again).")
 @db_option
-def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | None, db_path: Path | None) -> None:
+def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | None, identifier_base: str | None,
+                db_path: Path | None) -> None:
     """Import FHIR QuestionnaireResponses (PHQ-9, GAD-7, ...) as measures of their sessions.
 
     FILES are JSON (one resource, or a Bundle) or NDJSON (one resource per line). Each response
@@ -31,11 +35,15 @@ def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | No
     Example:
       kapnotes fhir-import portal-2026-03-02.ndjson --db clinic.db
     """
+    from kapnotes.exporting import ExportOptions
     from kapnotes_fhir.importer import import_files
 
+    if identifier_base is not None:  # checked as the export checks it, before the store is opened
+        Settings.from_options(ExportOptions(extra={"identifier_base": identifier_base}), note_content=NOTE_CONTENT)
     store = open_db(db_path)
     try:
-        summary = import_files(store, files, actor=actor or store.actor, mrn_system=mrn_system)
+        summary = import_files(store, files, actor=actor or store.actor, mrn_system=mrn_system,
+                               identifier_base=identifier_base)
     finally:
         store.close()
     home = f" ({summary.at_home} at home, into their courses)" if summary.at_home else ""
