@@ -112,11 +112,25 @@ def test_a_response_outside_every_course_is_refused_naming_the_courses(fresh, au
     assert snapshot(fresh) == before and _home(fresh) == ()
 
 
-def test_a_practitioners_response_outside_a_session_is_refused(fresh):  # noqa: F811
-    qr = lhc_evening_phq9([0] * 9, author={"reference": "Practitioner/dr-ames"})
+@pytest.mark.parametrize("author", [
+    {"reference": "Practitioner/dr-ames"},
+    {"reference": "https://ehr.example.org/fhir/Practitioner/dr-ames"},  # as a server writes it
+    {"reference": "https://ehr.example.org/fhir/PractitionerRole/pr-1"},
+    {"reference": "urn:uuid:6f1c2f8e-1f0a-5b8e-9c1d-3d2e4f5a6b7c", "type": "Practitioner"},
+    {"identifier": {"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}, "type": "Practitioner"},
+])
+def test_a_practitioners_response_outside_a_session_is_refused(fresh, author):  # noqa: F811
+    qr = lhc_evening_phq9([0] * 9, author=author)
+    before = snapshot(fresh)
     with pytest.raises(TargetError, match="practitioner") as exc:
         import_questionnaire_responses(fresh, qr, actor="portal")
     assert [p.path for p in exc.value.problems] == ["$.author"]
+    assert snapshot(fresh) == before
+
+
+def test_a_patients_own_response_outside_a_session_is_an_at_home_measure(fresh):  # noqa: F811
+    qr = lhc_evening_phq9([0] * 9, author={"reference": "https://portal.example.org/fhir/Patient/cl-001"})
+    assert import_questionnaire_responses(fresh, qr, actor="portal").added == 1
 
 
 def test_two_responses_into_the_same_course_in_one_import(fresh):  # noqa: F811

@@ -276,8 +276,7 @@ class _Reader:
         self.problems += problems
         if self.problems or instrument is None or items is None or subject is None:
             return None
-        author = r.get("author")
-        by_clinician = isinstance(author, dict) and str(author.get("reference", "")).startswith("Practitioner/")
+        by_clinician = _by_practitioner(r.get("author"))
         digest = hashlib.sha256(json.dumps(r, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
         return Parsed(
             self.loc, instrument, items, subject, encounter, authored, identifier, by_clinician, digest, extensions
@@ -734,6 +733,21 @@ def _ref_parts(reference: str) -> tuple[str | None, str]:
     if m is None:
         return None, reference.strip()
     return m.group(1), m.group(2)
+
+
+#: The resource types of an author who is a clinician, not the patient.
+_PRACTITIONERS = frozenset({"Practitioner", "PractitionerRole"})
+
+
+def _by_practitioner(author: Any) -> bool:
+    """Whether ``author`` (a Reference) is a practitioner: by its ``type``, else by the type of
+    its reference, relative (``Practitioner/x``) or absolute (``https://.../Practitioner/x``)."""
+    if not isinstance(author, dict):
+        return False
+    if author.get("type") in _PRACTITIONERS:
+        return True
+    reference = author.get("reference")
+    return isinstance(reference, str) and _ref_parts(reference)[0] in _PRACTITIONERS
 
 
 def _ref_id(reference: str) -> str:
