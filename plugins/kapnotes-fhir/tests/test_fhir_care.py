@@ -123,6 +123,29 @@ def test_goals_measure_the_instrument_total_and_the_plan_lists_goals_and_phases(
     assert plan["status"] == "completed" and plan["intent"] == "plan"
 
 
+def test_a_goal_keeps_its_target_whatever_name_its_instrument_is_recorded_by(demo):
+    """An alias is the registered instrument (``resolve_instrument``), as everywhere else; an
+    instrument no plugin registers keeps its target score, measured by the name recorded."""
+    c = demo.courses[0]
+    g1 = c.goals[0]
+    assert g1.instrument == "phq9" and g1.target_score == 9
+
+    def goal(instrument):
+        doc = evolve(demo, courses=(evolve(c, goals=(evolve(g1, instrument=instrument), *c.goals[1:])),
+                                    *demo.courses[1:]))
+        resources = exported(doc)
+        return next(r for r in resources if r["resourceType"] == "Goal"
+                    and r["identifier"][0]["value"] == "course-cl-001/goal/g1"), resources
+
+    canonical, _ = goal("phq9")
+    for alias in ("PHQ-9", "phq-9", "44249-1"):
+        assert goal(alias)[0]["target"] == canonical["target"], alias
+    unknown, resources = goal("clinic-mood-scale")
+    assert unknown["target"] == [{"measure": {"text": "clinic-mood-scale total score"},
+                                  "detailQuantity": codes.SCORE.quantity(9)}]
+    assert fhir_engine.errors_by_resource([unknown]) == {}
+
+
 def test_risk_assessment_levels_and_the_c_ssrs_as_basis(demo, hand_built):
     low = next(r for r in exported(demo) if r["resourceType"] == "RiskAssessment")
     assert low["note"][0] == {"text": "Risk level: low (the clinician's assessment)"}

@@ -36,6 +36,7 @@ from kapnotes.model import (
     Session,
     TreatmentCourse,
 )
+from kapnotes.scoring import resolve_instrument
 from kapnotes_fhir import codes
 from kapnotes_fhir.codes import LOINC, instrument_loinc, text_concept
 from kapnotes_fhir.context import Entry, ExportContext, prune, when
@@ -99,15 +100,18 @@ def goal_key(course: TreatmentCourse, goal_id: str) -> str:
 def goals(ctx: ExportContext, course: TreatmentCourse) -> Iterator[Entry]:
     """The course's goals, with the instrument's LOINC total as the measure of a target score."""
     for g in course.goals:
-        instrument = ctx.instruments.get(g.instrument) if g.instrument and g.instrument in ctx.instruments else None
+        # an alias ("PHQ-9") is the registered instrument, as everywhere (resolve_instrument)
+        instrument = resolve_instrument(g.instrument, ctx.instruments) if g.instrument else None
         loinc = instrument_loinc(instrument) if instrument is not None else None
         target: dict[str, Any] | None = None
-        if instrument is not None and (g.target_score is not None or g.target_date is not None):
-            measure = (
-                {"coding": [{"system": LOINC, "code": loinc.total}], "text": f"{instrument.title} total score"}
-                if loinc is not None and loinc.total
-                else text_concept(f"{instrument.title} total score")
-            )
+        if g.target_score is not None or (instrument is not None and g.target_date is not None):
+            if instrument is None:  # kept, with what the record says it is on (gol-1: a detail has a measure)
+                measure = text_concept(f"{g.instrument} total score" if g.instrument else
+                                       "Target score (no instrument recorded)")
+            elif loinc is not None and loinc.total:
+                measure = {"coding": [{"system": LOINC, "code": loinc.total}], "text": f"{instrument.title} total score"}
+            else:
+                measure = text_concept(f"{instrument.title} total score")
             target = prune(
                 {
                     "measure": measure,
