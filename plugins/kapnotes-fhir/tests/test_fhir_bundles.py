@@ -362,3 +362,37 @@ def test_document_prescriber_attestation_is_a_professional_attester():
     comp = bundle["entry"][0]["resource"]
     assert [a["mode"] for a in comp["attester"]] == ["legal", "professional"]
     check_required(comp)
+
+
+def test_a_failed_split_export_keeps_the_earlier_files_and_leaves_no_part_file(demo, tmp_path, monkeypatch):
+    """A full disk at the third Bundle: the earlier export's files are all there, as they were,
+    no ``.part`` is left, and the error names the file (nothing is a mix of two exports)."""
+    import os
+
+    from kapnotes_fhir.bundles import export_transactions
+
+    from kapnotes.exporting import ExportOptions, RecordView
+    from kapnotes.outputs import OutputError
+
+    out = tmp_path / "post"
+    view = RecordView.of_document(demo)
+    opts = ExportOptions(extra={"note_content": "none", "max_entries": 100})
+    first = export_transactions(view, opts, out)
+    assert len(first) >= 4
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    calls = []
+
+    def full_on_the_third(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_on_the_third)
+    with pytest.raises(OutputError, match=r"cannot write .*transaction-0003\.json: No space left on device"):
+        export_transactions(view, ExportOptions(extra={"note_content": "none", "max_entries": 200}), out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    monkeypatch.undo()
+    # and a complete export replaces the set: fewer, larger Bundles, no file of the old set left
+    second = export_transactions(view, ExportOptions(extra={"note_content": "none", "max_entries": 200}), out)
+    assert sorted(p.name for p in out.iterdir()) == [p.name for p in second]
+    assert len(second) < len(first)

@@ -15,12 +15,14 @@ A Bundle is built in memory; for a large store use the NDJSON exporter, which st
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from kapnotes.exporting import ExportOptions, RecordView
 from kapnotes.model import Document, NoteStatus, Session, TreatmentCourse
+from kapnotes.outputs import OutputError, describe_os_error, ensure_folder
 from kapnotes_fhir import documents, resources
 from kapnotes_fhir.context import Entry, ExportContext, FhirExportError, Settings, as_view, when
 from kapnotes_fhir.ids import resource_uuid, transaction_request
@@ -141,17 +143,36 @@ def export_transactions(record: RecordView | Document, options: ExportOptions | 
         record_entries(ctx), max_entries=ctx.settings.max_entries, by_patient=ctx.settings.split == "patient"
     )
     blobs = [dumps(transaction_bundle(g), ctx.settings.indent) for g in groups]  # all built before writing
-    directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob("transaction-*.json"):
-        old.unlink()
-    paths = []
-    for i, blob in enumerate(blobs, 1):
-        path = directory / f"transaction-{i:04d}.json"
-        tmp = path.with_suffix(".json.part")
-        tmp.write_bytes(blob)
-        tmp.replace(path)
-        paths.append(path)
+    ensure_folder(directory)
+    paths = [directory / f"transaction-{i:04d}.json" for i in range(1, len(blobs) + 1)]
+    parts: list[Path] = []
+    try:  # every file written whole first: a failure leaves the earlier export as it was
+        for path, blob in zip(paths, blobs, strict=True):
+            part = path.with_suffix(".json.part")
+            parts.append(part)
+            _write_whole(part, blob, shown=path)
+    except BaseException:
+        for part in parts:
+            part.unlink(missing_ok=True)
+        raise
+    for part, path in zip(parts, paths, strict=True):
+        part.replace(path)
+    kept = {p.name for p in paths}
+    for old in directory.glob("transaction-*.json"):  # the earlier export's Bundles beyond this one's
+        if old.name not in kept:
+            old.unlink()
     return paths
+
+
+def _write_whole(part: Path, data: bytes, *, shown: Path) -> None:
+    """Write ``part`` and flush it to disk; an error is an :class:`OutputError` naming ``shown``."""
+    try:
+        with part.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown}: {describe_os_error(exc)}") from exc
 
 
 # --- document -----------------------------------------------------------------------------------
