@@ -140,7 +140,7 @@ def test_a_goal_keeps_its_target_whatever_name_its_instrument_is_recorded_by(dem
     canonical, _ = goal("phq9")
     for alias in ("PHQ-9", "phq-9", "44249-1"):
         assert goal(alias)[0]["target"] == canonical["target"], alias
-    unknown, resources = goal("clinic-mood-scale")
+    unknown, _ = goal("clinic-mood-scale")
     assert unknown["target"] == [{"measure": {"text": "clinic-mood-scale total score"},
                                   "detailQuantity": codes.SCORE.quantity(9)}]
     assert fhir_engine.errors_by_resource([unknown]) == {}

@@ -105,6 +105,7 @@ def goals(ctx: ExportContext, course: TreatmentCourse) -> Iterator[Entry]:
         loinc = instrument_loinc(instrument) if instrument is not None else None
         target: dict[str, Any] | None = None
         if g.target_score is not None or (instrument is not None and g.target_date is not None):
+            measure: dict[str, Any]
             if instrument is None:  # kept, with what the record says it is on (gol-1: a detail has a measure)
                 measure = text_concept(f"{g.instrument} total score" if g.instrument else
                                        "Target score (no instrument recorded)")
