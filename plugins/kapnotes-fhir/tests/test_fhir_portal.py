@@ -35,6 +35,27 @@ def test_a_total_as_an_integral_valuedecimal_is_taken_as_lhc_forms_sends_it(fres
         import_questionnaire_responses(fresh, lhc_phq9(9), actor="portal")
 
 
+def test_questions_nested_under_an_answer_are_read_through(fresh):  # noqa: F811
+    """R4 ``item.answer.item``: a form that asks the difficulty item (69722-7) after item 9's
+    answer nests it there; it is read as if it were flat. A modifier extension there is refused
+    by name, as elsewhere."""
+    flat = portal_phq9([1, 1, 0, 1, 0, 0, 1, 0, 2])
+    flat["item"].append({"linkId": "69722-7", "answer": [{"valueInteger": 1}]})  # the difficulty item
+    nested = copy.deepcopy(flat)
+    nested["id"] = "qr-nested"
+    nested["item"][8]["answer"][0]["item"] = [nested["item"].pop(9)]
+    (m,) = import_questionnaire_responses(fresh, nested, actor="portal").measures
+    assert m.measure.items == (1, 1, 0, 1, 0, 0, 1, 0, 2, 1)
+    bad = copy.deepcopy(nested)
+    bad["item"][8]["answer"][0]["item"][0]["answer"][0]["valueInteger"] = 9
+    bad["item"][8]["answer"][0]["modifierExtension"] = [{"url": "https://x.example/m", "valueBoolean": True}]
+    with pytest.raises(InvalidError) as exc:
+        import_questionnaire_responses(fresh, bad, actor="portal")
+    paths = {p.path: p.message for p in exc.value.problems}
+    assert paths["$.item[8].answer[0].modifierExtension"] == "modifier extensions are not understood"
+    assert any(p.startswith("$.item[8].answer[0].item[0].answer[0].valueInteger") for p in paths), paths
+
+
 def test_a_partial_response_is_imported_with_its_completeness_and_flagged_by_check(fresh):  # noqa: F811
     (m,) = import_questionnaire_responses(fresh, portal_phq9([1, 1, 0, 1, 0]), actor="portal").measures
     assert "incomplete: 5 of 9 required items answered, no total" in m.measure.notes

@@ -389,14 +389,18 @@ class _Reader:
                     self.problem(ap, f"expected an answer (a JSON object), got {_describe(ans)}")
                     continue
                 values = [k for k in ans if k in ANSWER_VALUES]
-                extra = sorted(set(ans) - ANSWER_VALUES - {"id", "extension"})
+                extra = sorted(set(ans) - ANSWER_VALUES - {"id", "extension", "item"})
                 for key in extra:
-                    self.problem(f"{ap}.{key}", "not expected in an answer")
+                    message = "modifier extensions are not understood" if key == "modifierExtension" else \
+                        "not expected in an answer"
+                    self.problem(f"{ap}.{key}", message)
                 if len(values) != 1:
                     self.problem(ap, "expected exactly one value[x] (valueInteger)")
-                    continue
-                kind = values[0]
-                out.append((link.strip(), f"{ap}.{kind}", ans[kind], kind))
+                else:
+                    kind = values[0]
+                    out.append((link.strip(), f"{ap}.{kind}", ans[kind], kind))
+                if "item" in ans:  # questions asked after this answer (R4 item.answer.item): read through
+                    out += self._items(ans["item"], f"{ap}.item")
         return out
 
     def _definition(self, r: dict[str, Any], questionnaire: Any) -> dict[str, Any] | None:
