@@ -221,7 +221,17 @@ def test_the_command_line_imports_an_at_home_response_and_says_so(demo, tmp_path
     assert r.exit_code == 0, r.output
     assert "imported 1 measure(s) into 0 session(s) (1 at home, into their courses); 0 already present" in r.output
     outside = tmp_path / "outside.json"
-    outside.write_text(json.dumps(lhc_evening_phq9([1] * 9, authored="2026-06-01T20:00:00-07:00")), encoding="utf-8")
+    june = lhc_evening_phq9([1] * 9, id="qr-june", authored="2026-06-01T20:00:00-07:00")
+    june["identifier"]["value"] = "R-JUNE"  # another response, not a correction of the first
+    outside.write_text(json.dumps(june), encoding="utf-8")
     r = CliRunner().invoke(cli, ["fhir-import", str(outside), "--db", str(db)])
     assert r.exit_code == 1 and "no session or course of patient 'cl-001'" in r.output
+    assert "Traceback" not in r.output
+    # the first response corrected, with a time outside its course: refused, naming the course
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps(lhc_evening_phq9([2] * 9, status="amended", authored="2026-06-01T20:00:00-07:00")),
+                     encoding="utf-8")
+    r = CliRunner().invoke(cli, ["fhir-import", str(moved), "--db", str(db)])
+    assert r.exit_code == 1, r.output
+    assert "$.authored: corrects the at-home measure of course 'course-cl-001' (2026-01-05 to 2026-03-09)" in r.output
     assert "Traceback" not in r.output

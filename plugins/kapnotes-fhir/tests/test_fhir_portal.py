@@ -133,6 +133,32 @@ def test_a_corrected_or_amended_response_replaces_the_earlier_one_and_keeps_it_i
     assert a.measure.id == b.measure.id and b.measure.items[0] == 3
 
 
+def test_an_amended_response_whose_time_moved_out_of_its_session_still_replaces_it(fresh):  # noqa: F811
+    """R4 ``authored`` is when the answers were last changed: a patient who corrects a response
+    that evening sends a time after the session. It replaces the measure it corrects, in the
+    session it went to, instead of becoming a second (at-home) measure beside the wrong one."""
+    first = _portal_response([1] * 9)  # 09:30, during cl-001-dose-03
+    (a,) = import_questionnaire_responses(fresh, first, actor="portal").measures
+    amended = _portal_response([2] * 9, status="amended", authored="2026-01-26T19:05:00-07:00")
+    (b,) = import_questionnaire_responses(fresh, amended, actor="portal").measures
+    assert (b.session_id, b.measure.id) == (a.session_id, a.measure.id)
+    _, s = fresh.session(a.session_id)
+    mine = [m for m in s.measures if "R-77" in (m.notes or "")]
+    assert [(m.items, m.administered_at.isoformat()) for m in mine] == [((2,) * 9, "2026-01-26T19:05:00-07:00")]
+    assert "replaces responses 1,1,1,1,1,1,1,1,1" in mine[0].notes
+    course = fresh.course(fresh.session(a.session_id)[0].id)
+    assert not [m for m in course.measures if "R-77" in (m.notes or "")]
+    # a response known by its content only is not a correction of anything: a changed one is new
+    loose = portal_phq9([0] * 9)
+    loose.pop("id", None)
+    import_questionnaire_responses(fresh, loose, actor="portal")
+    moved = portal_phq9([3] * 9, authored="2026-01-26T10:00:00-07:00")
+    moved.pop("id", None)
+    import_questionnaire_responses(fresh, moved, actor="portal")
+    _, s = fresh.session(a.session_id)
+    assert {m.items for m in s.measures if m.instrument == "phq9"} >= {(0,) * 9, (3,) * 9}
+
+
 PHQ9_CODES = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
 
 

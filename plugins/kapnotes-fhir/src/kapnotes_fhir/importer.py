@@ -647,6 +647,9 @@ class _Placer:
         own = self._exported_home(p, client_id)
         if own is not None:  # kapnotes' own export of an at-home measure: back to its course
             return own
+        earlier = self._earlier_import(p, client_id, sessions)
+        if earlier is not None:  # a correction: where the response went first, whatever its new time
+            return earlier
         hits = [s for s in sessions if s.end is not None and s.start <= p.authored <= s.end]
         path = f"{p.loc.path}.authored"
         if not hits:
@@ -656,6 +659,37 @@ class _Placer:
             self.problems.append(Problem(path, f"{len(hits)} sessions span {p.authored.isoformat()} ({ids}); give the encounter"))
             return None
         return hits[0]
+
+    def _earlier_import(
+        self, p: Parsed, client_id: str, sessions: list[Session]
+    ) -> Session | TreatmentCourse | None:
+        """Where an earlier version of this response was imported (matched by the portal's
+        identifier or the response's id, as :func:`source_key` names it), if anywhere.
+
+        A corrected or ``amended`` response replaces that measure even when its ``authored``
+        time moved (R4: the time the answers were last changed) out of the session it went to;
+        placed by its new time it would be a second measure beside the first, wrong one. A
+        response known only by its content has no earlier version (a changed one is new)."""
+        if p.identifier is None and not (isinstance(p.loc.resource.get("id"), str) and p.loc.resource.get("id")):
+            return None
+        tail = f"-{p.instrument.name}-fhir-{source_key(p)[:12]}"
+        for s in sessions:
+            if any(m.id == s.id + tail for m in s.measures):
+                return s
+        for course in self.store.courses_of(client_id):
+            if any(m.id == course.id + tail for m in course.measures):
+                assert p.authored is not None  # without an encounter: placed by its time
+                day = p.authored.date()
+                if day < course.started_on or (course.ended_on is not None and day > course.ended_on):
+                    self.problems.append(Problem(
+                        f"{p.loc.path}.authored",
+                        f"corrects the at-home measure of course {course.id!r} "
+                        f"({course.started_on} to {course.ended_on or 'open'}), but its time "
+                        f"{p.authored.isoformat()} is outside the course; give the encounter",
+                    ))
+                    return None
+                return course
+        return None
 
     def _exported_home(self, p: Parsed, client_id: str) -> TreatmentCourse | None:
         """The course holding the at-home measure whose kapnotes id the response's identifier
