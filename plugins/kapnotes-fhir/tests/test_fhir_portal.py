@@ -201,3 +201,34 @@ def test_numeric_link_ids_without_their_questionnaire_say_what_is_missing(fresh)
     p = exc.value.problems[0]
     assert p.path == "$.item[0].item[0].linkId"
     assert "unknown item '1' of PHQ-9" in p.message and "send its Questionnaire" in p.message
+
+
+def test_a_response_during_a_session_still_open_goes_to_that_session(demo):
+    """A session whose end is not recorded yet (charting under way) spans from its start to the
+    end of its day, or to the next session's start: a PHQ-9 filled in on the tablet half an hour
+    in is the session's, not an at-home measure of the course."""
+    import datetime as dt
+
+    from test_fhir_import import without_draft_measures
+
+    from kapnotes.model import evolve
+    from kapnotes.store import open_store
+
+    doc = without_draft_measures(demo)
+    course = doc.courses[0]
+    k, s = next((k, s) for k, s in enumerate(course.sessions) if s.id == "cl-001-dose-03")
+    assert s.status is NoteStatus.DRAFT and s.end is not None
+    sessions = list(course.sessions)
+    sessions[k] = evolve(s, end=None)
+    doc = evolve(doc, courses=(evolve(course, sessions=tuple(sessions)), *doc.courses[1:]))
+    with open_store(":memory:") as store:
+        store.save(doc)
+        during = portal_phq9([1] * 9, authored=(s.start.replace(minute=30)).isoformat())
+        (m,) = import_questionnaire_responses(store, during, actor="portal").measures
+        assert m.session_id == "cl-001-dose-03"
+        _, back = store.session("cl-001-dose-03")
+        assert [x.context for x in back.measures if x.id == m.measure.id] != ["home"]
+        # the next day is not that session's: an at-home measure of the course
+        next_day = portal_phq9([2] * 9, authored=(s.start + dt.timedelta(days=1)).replace(hour=7).isoformat())
+        (h,) = import_questionnaire_responses(store, next_day, actor="portal").measures
+        assert h.session_id is None and h.course_id == course.id

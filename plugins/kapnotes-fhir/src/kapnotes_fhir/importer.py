@@ -650,7 +650,7 @@ class _Placer:
         earlier = self._earlier_import(p, client_id, sessions)
         if earlier is not None:  # a correction: where the response went first, whatever its new time
             return earlier
-        hits = [s for s in sessions if s.end is not None and s.start <= p.authored <= s.end]
+        hits = [s for s in sessions if s.start <= p.authored <= _span_end(s, sessions)]
         path = f"{p.loc.path}.authored"
         if not hits:
             return self._course_at_home(p, client_id)
@@ -758,6 +758,16 @@ class _Placer:
             return [r[0] for r in rows]
         except sqlite3.Error:  # a store without the mrn column: read the clients
             return [c for c in self.store.client_ids() if self.store.client(c).mrn == mrn]
+
+
+def _span_end(s: Session, sessions: list[Session]) -> dt.datetime:
+    """Until when a response belongs to session ``s`` by its time: its end; for a session still
+    open (no end recorded yet), the end of its day, or the next session's start if sooner."""
+    if s.end is not None:
+        return s.end
+    end_of_day = s.start.replace(hour=23, minute=59, second=59, microsecond=999999)
+    later = [o.start for o in sessions if o.start > s.start]
+    return min([end_of_day, *later])
 
 
 _REF_RE = re.compile(r"^(?:.*/)?([A-Z][A-Za-z]+)/([^/]+)(?:/_history/[^/]+)?$")
