@@ -317,6 +317,18 @@ def test_cli_imports_ndjson_and_bundles(db, tmp_path, exported, demo):
     assert "10 already present" in r.output
 
 
+def test_a_file_with_a_byte_order_mark_is_read_as_utf8(db, tmp_path, exported, demo):
+    """Windows tools write UTF-8 with a BOM; RFC 8259 lets a parser ignore it: JSON and NDJSON."""
+    drafts = [q for q in exported if session_of(q, demo).status is NoteStatus.DRAFT]
+    one = tmp_path / "bom.json"
+    one.write_bytes(b"\xef\xbb\xbf" + json.dumps(drafts[0]).encode("utf-8"))
+    nd = tmp_path / "bom.ndjson"
+    nd.write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(q) + "\n" for q in drafts[1:3]).encode("utf-8"))
+    r = CliRunner().invoke(cli, ["fhir-import", str(one), str(nd), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "imported 3 measure(s)" in r.output
+
+
 def test_cli_reports_problems_with_paths_and_writes_nothing(db, tmp_path):
     bad = portal_phq9([0] * 9)
     bad["item"][3]["answer"][0]["valueInteger"] = "2"

@@ -145,7 +145,9 @@ def locate(data: Any, root: str = "$", source: str | None = None) -> list[Locate
 def read_file(path: Path) -> list[Located]:
     """The resources of a JSON file (a resource or a Bundle) or an NDJSON file (line i is ``$[i]``)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # a byte order mark, as Windows tools write one, is not part of the JSON (RFC 8259 s. 8.1
+        # lets a parser ignore it): read as UTF-8 either way
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidError([Problem("$", f"not UTF-8 text: {exc}")], source=str(path)) from None
     lines = text.splitlines()
