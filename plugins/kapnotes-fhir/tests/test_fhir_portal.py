@@ -232,3 +232,51 @@ def test_a_response_during_a_session_still_open_goes_to_that_session(demo):
         next_day = portal_phq9([2] * 9, authored=(s.start + dt.timedelta(days=1)).replace(hour=7).isoformat())
         (h,) = import_questionnaire_responses(store, next_day, actor="portal").measures
         assert h.session_id is None and h.course_id == course.id
+
+
+def _portal_bundle(patient, subject):
+    qr = portal_phq9([1] * 9)
+    qr["subject"] = subject
+    return {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:8d4c0e0a-6c1e-4f8a-9b7e-2f3a4b5c6d7e", "resource": patient},
+        {"fullUrl": "urn:uuid:2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "resource": qr},
+    ]}
+
+
+MRN = {"system": "urn:kapnotes:clinic-demo:mrn", "value": "DEMO-107919",
+       "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}}
+
+
+def test_a_portal_bundle_with_its_own_patient_is_read_by_that_patients_mrn(fresh):  # noqa: F811
+    """A portal's Bundle carries its copy of the patient, and the response refers to it by the
+    entry's fullUrl or the portal's own id: the Patient is read (not imported) for its MRN."""
+    patient = {"resourceType": "Patient", "id": "portal-77",
+               "identifier": [{"system": "https://portal.example.org/users", "value": "u-77"}, MRN]}
+    by_url = _portal_bundle(patient, {"reference": "urn:uuid:8d4c0e0a-6c1e-4f8a-9b7e-2f3a4b5c6d7e"})
+    (m,) = import_questionnaire_responses(fresh, by_url, actor="portal").measures
+    assert (m.client_id, m.session_id) == ("cl-001", "cl-001-dose-03")
+    by_id = _portal_bundle(patient, {"reference": "Patient/portal-77"})
+    by_id["entry"][1]["resource"]["item"][0]["answer"][0]["valueInteger"] = 2
+    by_id["entry"][1]["resource"]["id"] = "qr-other"
+    (m2,) = import_questionnaire_responses(fresh, by_id, actor="portal").measures
+    assert m2.client_id == "cl-001"
+    # a Patient with no single MRN: said so, by path; nothing written
+    before = snapshot(fresh)
+    vague = {"resourceType": "Patient", "identifier": [{"system": "a", "value": "1"}, {"system": "b", "value": "2"}]}
+    with pytest.raises(InvalidError) as exc:
+        import_questionnaire_responses(fresh, _portal_bundle(vague, {"reference": "urn:uuid:8d4c0e0a-6c1e-4f8a-9b7e-2f3a4b5c6d7e"}),
+                                       actor="portal")
+    (p,) = exc.value.problems
+    assert p.path == "$.entry[1].resource.subject.reference"
+    assert "the Patient sent with the response ($.entry[0].resource) has 2 identifier(s)" in p.message
+    assert snapshot(fresh) == before
+    # an MRN of no patient of the store: the usual message
+    stranger = {"resourceType": "Patient", "identifier": [{**MRN, "value": "NOBODY-1"}]}
+    with pytest.raises(TargetError, match="no patient with MRN 'NOBODY-1'"):
+        import_questionnaire_responses(fresh, _portal_bundle(stranger, {"reference": "urn:uuid:8d4c0e0a-6c1e-4f8a-9b7e-2f3a4b5c6d7e"}),
+                                       actor="portal")
+    # a Patient no response refers to (Patient.ndjson given by mistake): refused, not ignored
+    anonymous = {k: v for k, v in patient.items() if k != "id"}  # neither fullUrl nor id
+    lone = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": anonymous}]}
+    with pytest.raises(InvalidError, match="none refers to this one"):
+        import_questionnaire_responses(fresh, lone, actor="portal")

@@ -122,6 +122,7 @@ class Located:
     path: str
     resource: Any
     source: str | None = None
+    full_url: str | None = None  # its Bundle entry's fullUrl, if any
 
 
 def locate(data: Any, root: str = "$", source: str | None = None) -> list[Located]:
@@ -136,7 +137,8 @@ def locate(data: Any, root: str = "$", source: str | None = None) -> list[Locate
         if not isinstance(entries, list):
             return [Located(f"{root}.entry", entries, source)]
         return [
-            Located(f"{root}.entry[{i}].resource", e.get("resource") if isinstance(e, dict) else e, source)
+            Located(f"{root}.entry[{i}].resource", e.get("resource") if isinstance(e, dict) else e, source,
+                    e.get("fullUrl") if isinstance(e, dict) and isinstance(e.get("fullUrl"), str) else None)
             for i, e in enumerate(entries)
         ]
     return [Located(root, data, source)]
@@ -232,11 +234,13 @@ class _Reader:
         instruments: Mapping[str, Instrument],
         questionnaires: Mapping[str, Any] | None = None,
         extensions: Mapping[str, Extension] | None = None,
+        patients: Mapping[str, Located] | None = None,
     ) -> None:
         self.loc = loc
         self.root = loc.path
         self.instruments = instruments
         self.questionnaires = questionnaires or {}
+        self.patients = patients or {}
         self.extensions = extensions or {}
         self.problems: list[Problem] = []
 
@@ -257,6 +261,8 @@ class _Reader:
             self.problem(".modifierExtension", "modifier extensions are not understood, so the response is refused")
         self._status(r.get("status"))
         subject = self._ref(r, "subject", "Patient", required=True)
+        if subject is not None and subject.reference is not None and subject.reference in self.patients:
+            subject = self._sent_patient(subject, self.patients[subject.reference])
         encounter = self._ref(r, "encounter", "Encounter", required=False)
         authored = self._authored(r.get("authored"))
         if encounter is None and authored is None and "authored" not in r:
@@ -325,6 +331,25 @@ class _Reader:
                 self.problem(f"{path}.identifier.system", f"expected a URI string, got {_describe(system)}")
                 return None
         return Ref(self.root + path, reference, system, val)
+
+    def _sent_patient(self, subject: Ref, patient: Located) -> Ref | None:
+        """The subject as the Patient sent with the response names it: by its MRN (the
+        identifier of type ``MR``, else its only identifier), as a portal's Bundle refers to
+        its own copy of the patient (``urn:uuid:``, or an id of the portal's own)."""
+        if subject.value is not None:  # the response names the patient itself: that wins
+            return Ref(subject.path, None, subject.system, subject.value)
+        ids = patient.resource.get("identifier")
+        ids = [i for i in ids if isinstance(i, dict)] if isinstance(ids, list) else []
+        mrn = [i for i in ids if _is_mrn(i)] or (ids if len(ids) == 1 else [])
+        if len(mrn) != 1 or not isinstance(mrn[0].get("value"), str) or not mrn[0]["value"]:
+            self.problem(
+                ".subject.reference",
+                f"the Patient sent with the response ({patient.path}) has {len(ids)} identifier(s) and "
+                "no single MRN (an identifier of type MR, v2-0203) to find the patient by",
+            )
+            return None
+        system = mrn[0].get("system")
+        return Ref(subject.path, None, system if isinstance(system, str) else None, mrn[0]["value"])
 
     def _authored(self, value: Any) -> dt.datetime | None:
         if value is None:
@@ -800,6 +825,27 @@ def _by_practitioner(author: Any) -> bool:
     return isinstance(reference, str) and _ref_parts(reference)[0] in _PRACTITIONERS
 
 
+def _patient_keys(loc: Located) -> set[str]:
+    """How a response sent with a Patient may refer to it: its entry's fullUrl, ``Patient/<id>``."""
+    rid = loc.resource.get("id")
+    return {k for k in (loc.full_url, f"Patient/{rid}" if isinstance(rid, str) and rid else None) if k}
+
+
+def _subject_reference(resource: Any) -> str | None:
+    subject = resource.get("subject") if isinstance(resource, dict) else None
+    reference = subject.get("reference") if isinstance(subject, dict) else None
+    return reference if isinstance(reference, str) else None
+
+
+def _is_mrn(identifier: dict[str, Any]) -> bool:
+    """Whether an Identifier is typed as a medical record number (v2-0203 ``MR``)."""
+    kind = identifier.get("type")
+    codings = kind.get("coding") if isinstance(kind, dict) else None
+    return isinstance(codings, list) and any(
+        isinstance(c, dict) and c.get("code") == "MR" and c.get("system") in (None, codes.IDENTIFIER_TYPE) for c in codings
+    )
+
+
 def _ref_id(reference: str) -> str:
     return _ref_parts(reference)[1]
 
@@ -912,11 +958,22 @@ def import_questionnaire_responses(
         if isinstance(loc.resource, dict) and loc.resource.get("resourceType") == "Questionnaire"
         and isinstance(loc.resource.get("url"), str)
     }
-    located = [loc for loc in located if not (isinstance(loc.resource, dict) and loc.resource.get("resourceType") == "Questionnaire")]
+    # and Patients, for the identifiers a response's subject reference points to (by the entry's
+    # fullUrl or the Patient's own id): a portal's Bundle carries its copy of the patient
+    sent = [loc for loc in located if isinstance(loc.resource, dict) and loc.resource.get("resourceType") == "Patient"]
+    keys = {id(loc): _patient_keys(loc) for loc in sent}
+    patients = {k: loc for loc in sent for k in keys[id(loc)]}
+    located = [loc for loc in located
+               if not (isinstance(loc.resource, dict) and loc.resource.get("resourceType") in ("Questionnaire", "Patient"))]
     parsed: list[Parsed] = []
     problems: list[Problem] = []
+    subjects = {_subject_reference(loc.resource) for loc in located} - {None}
+    for loc in sent:  # a Patient no response is about: a wrong file?
+        if not keys[id(loc)] & subjects:
+            problems.append(Problem(f"{loc.path}.resourceType", "a Patient is read only as the subject of a "
+                                    "QuestionnaireResponse sent with it, and none refers to this one"))
     for loc in located:
-        reader = _Reader(loc, instruments, questionnaires, extensions)
+        reader = _Reader(loc, instruments, questionnaires, extensions, patients)
         result = reader.read()
         problems += reader.problems
         if result is not None:
