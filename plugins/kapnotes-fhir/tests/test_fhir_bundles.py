@@ -188,8 +188,16 @@ def test_identifier_base_option(demo):
     assert not [r for r in resources(bundle) if r["resourceType"] == "DocumentReference"]
     with pytest.raises(KapnotesError, match="note_content"):
         collection(client_view(demo, "cl-001"), ExportOptions(extra={"note_content": "pdf"}))
-    with pytest.raises(KapnotesError, match="identifier_base"):
-        collection(client_view(demo, "cl-001"), ExportOptions(extra={"identifier_base": "nope"}))
+    for bad in ("nope", "https://ehr.example.org/sid kap", ":x", 7):
+        with pytest.raises(KapnotesError, match="identifier_base must be a URI"):
+            collection(client_view(demo, "cl-001"), ExportOptions(extra={"identifier_base": bad}))
+    for oid in ("urn:oid:2.16.840.1.113883.3.72", "URN:UUID:6f1c2f8e-1f0a-5b8e-9c1d-3d2e4f5a6b7c"):
+        with pytest.raises(KapnotesError, match="cannot be extended by a name"):
+            collection(client_view(demo, "cl-001"), ExportOptions(extra={"identifier_base": oid}))
+    urn = collection(client_view(demo, "cl-001"), ExportOptions(extra={"note_content": "none",
+                                                                       "identifier_base": "urn:ehr:clinic-9"}))
+    patient = next(r for r in resources(urn) if r["resourceType"] == "Patient")
+    assert patient["identifier"][0]["system"] == "urn:ehr:clinic-9:mrn"
 
 
 # --- psychotherapy notes -----------------------------------------------------------------------------

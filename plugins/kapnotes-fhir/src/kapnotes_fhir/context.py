@@ -35,6 +35,7 @@ Any other name is refused, with the known ones listed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -84,8 +85,16 @@ class Settings:
                 f"unknown FHIR export option(s) {', '.join(map(repr, unknown))}; known: {', '.join(OPTION_NAMES)}"
             )
         base = extra.get("identifier_base")
-        if base is not None and (not isinstance(base, str) or ":" not in base):
+        if base is not None and (not isinstance(base, str) or _URI.match(base) is None):
             raise FhirExportError(f"identifier_base must be a URI, got {base!r}")
+        if base is not None and base.lower().startswith(("urn:oid:", "urn:uuid:")):
+            # the systems are the base extended by a name (<base>:mrn), which an OID or a UUID
+            # cannot be (urn:oid:1.2.3:mrn is no OID)
+            raise FhirExportError(
+                f"identifier_base {base!r} is an OID or UUID, which cannot be extended by a name "
+                "(urn:oid:...:mrn is not an OID): give a URL (https://ehr.example.org/sid/kap) or a URN "
+                "such as urn:kapnotes:clinic-1"
+            )
         content = note_content
         if "note_content" in extra:
             content = _parse_content(extra["note_content"])
@@ -262,6 +271,10 @@ class Entry:
     @property
     def id(self) -> str:
         return str(self.resource["id"])
+
+
+#: A URI as an identifier base must be one: a scheme, a colon, then no white space.
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
 # --- value helpers ------------------------------------------------------------------------------
