@@ -133,7 +133,8 @@ def _value(answer: dict) -> int:
 def test_scores_link_questionnaire_responses(demo):
     bundle = collection(client_view(demo, "cl-002"))
     by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
-    scores = [r for r in resources(bundle) if r["resourceType"] == "Observation" and r["category"][0]["coding"][0]["code"] == "survey" and "derivedFrom" in r]
+    scores = [r for r in resources(bundle) if r["resourceType"] == "Observation" and "category" in r
+              and r["category"][0]["coding"][0]["code"] == "survey" and "derivedFrom" in r]
     assert scores
     for obs in scores:
         qr = by_url[obs["derivedFrom"][0]["reference"]]

@@ -39,7 +39,12 @@ def test_profiles_are_declared_where_the_resource_conforms(hand_built):  # noqa:
         assert got[(rtype, US + name)] and not got[(rtype, None)], (rtype, got)
     for name in ("blood-pressure", "heart-rate", "respiratory-rate", "body-weight", "pulse-oximetry", "observation-survey"):
         assert got[("Observation", f"{US}us-core-{name}")], name
-    assert not got[("Observation", None)]  # every Observation is a vital sign or a survey
+    # every Observation is a vital sign or a survey but the monitoring entries that are words (a
+    # free-text observation, a chaperone's check-in): text-only, no category, no profile
+    words = [r for r in exported(hand_built) if r["resourceType"] == "Observation" and "category" not in r]
+    assert got[("Observation", None)] == len(words)
+    assert {r["code"]["text"] for r in words} <= {"Observation during the dosing session (free text)",
+                                                  "Chaperone check-in during an at-home dosing session"}
     for rtype in ("CarePlan", "Medication", "EpisodeOfCare", "MedicationAdministration", "AdverseEvent",
                   "RiskAssessment", "Consent"):
         assert {p for (t, p) in got if t == rtype} == {None}, rtype

@@ -65,7 +65,7 @@ def profile_of(rtype: str, resource: dict[str, Any]) -> str | None:
     elif rtype == "Observation":
         loinc = [c["code"] for c in resource["code"].get("coding", []) if c.get("system") == codes.LOINC]
         name = next((VITAL_SIGNS[c] for c in loinc if c in VITAL_SIGNS), None)
-        if name is None and any(c["code"] == "survey" for cat in resource["category"] for c in cat["coding"]):
+        if name is None and any(c["code"] == "survey" for cat in resource.get("category", ()) for c in cat["coding"]):
             name = SURVEY
     return US_CORE + name if name else None
 

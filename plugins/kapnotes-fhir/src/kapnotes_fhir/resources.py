@@ -15,6 +15,8 @@ from kapnotes.model import (
     Address,
     AdverseEvent,
     Booster,
+    CheckIn,
+    CheckInStatus,
     Client,
     Clinic,
     Clinician,
@@ -29,6 +31,7 @@ from kapnotes.model import (
     Vitals,
 )
 from kapnotes.model.dosing import DISSOCIATION_MAX
+from kapnotes.model.dosing import Observation as MonitoringObservation
 from kapnotes_fhir import care, codes
 from kapnotes_fhir.codes import text_concept
 from kapnotes_fhir.context import Entry, ExportContext, period, prune, when
@@ -446,6 +449,32 @@ def _monitoring_entry(
                            {"valueInteger": e.total})
     elif isinstance(e, AdverseEvent):
         yield adverse_event(ctx, course, s, k, e)
+    elif isinstance(e, MonitoringObservation):
+        yield _noted(ctx, course, s, f"{s.id}/monitoring/{k}/observation", e.at,
+                     "Observation during the dosing session (free text)", {"valueString": e.text})
+    elif isinstance(e, CheckIn):
+        status = "concern: the chaperone called the clinician" if e.status is CheckInStatus.CONCERN else "ok"
+        notes = [f"Checked in by {e.by}", *([e.notes] if e.notes else [])]
+        yield _noted(ctx, course, s, f"{s.id}/monitoring/{k}/check-in", e.at,
+                     "Chaperone check-in during an at-home dosing session",
+                     {"valueCodeableConcept": text_concept(status), "note": [{"text": n} for n in notes]})
+
+
+def _noted(
+    ctx: ExportContext, course: TreatmentCourse, s: Session, key: str, at: dt.datetime, what: str,
+    value: dict[str, Any],
+) -> Entry:
+    """A monitoring entry that is words, not a measurement: a text-only Observation, without a
+    category (none of R4's observation-category says what a chaperone or a free-text note is)."""
+    body = {
+        "status": codes.OBSERVATION_STATUS,
+        "code": text_concept(what),
+        "subject": ctx.patient(course.client_id),
+        "encounter": ctx.ref("Encounter", s.id),
+        "effectiveDateTime": when(at),
+        **value,
+    }
+    return ctx.new("Observation", key, "observation", body)
 
 
 def adverse_event(ctx: ExportContext, course: TreatmentCourse, s: Session, k: int, e: AdverseEvent) -> Entry:
