@@ -234,4 +234,12 @@ def test_the_command_line_imports_an_at_home_response_and_says_so(demo, tmp_path
     r = CliRunner().invoke(cli, ["fhir-import", str(moved), "--db", str(db)])
     assert r.exit_code == 1, r.output
     assert "$.authored: corrects the at-home measure of course 'course-cl-001' (2026-01-05 to 2026-03-09)" in r.output
+    assert "no session or course" not in r.output  # one refusal, not also placed by its time
     assert "Traceback" not in r.output
+    # the same correction naming a session: refused too (the first answers would stay beside it)
+    moved.write_text(json.dumps(lhc_evening_phq9([2] * 9, status="amended",
+                                                 encounter={"reference": "Encounter/cl-001-dose-02"})), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["fhir-import", str(moved), "--db", str(db)])
+    assert r.exit_code == 1, r.output
+    assert ("corrects the measure imported into 'course-cl-001', which a correction cannot move to session "
+            "'cl-001-dose-02'") in r.output

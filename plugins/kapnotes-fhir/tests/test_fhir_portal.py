@@ -10,7 +10,7 @@ from kapnotes_fhir.importer import IMPORTED_NOTE, TargetError, import_questionna
 from test_fhir_import import exported, fresh, portal_phq9, session_of, snapshot  # noqa: F401  (fixtures)
 
 from kapnotes.errors import InvalidError
-from kapnotes.model import NoteStatus
+from kapnotes.model import MeasureContext, NoteStatus
 from kapnotes.rules.engine import check_session
 
 
@@ -148,15 +148,16 @@ def test_an_amended_response_whose_time_moved_out_of_its_session_still_replaces_
     assert "replaces responses 1,1,1,1,1,1,1,1,1" in mine[0].notes
     course = fresh.course(fresh.session(a.session_id)[0].id)
     assert not [m for m in course.measures if "R-77" in (m.notes or "")]
-    # a response known by its content only is not a correction of anything: a changed one is new
+    # a response known by its content only (no identifier, no id) has no earlier version: with
+    # other answers and a time after the session it is a new, at-home measure; the first stays
     loose = portal_phq9([0] * 9)
-    loose.pop("id", None)
-    import_questionnaire_responses(fresh, loose, actor="portal")
-    moved = portal_phq9([3] * 9, authored="2026-01-26T10:00:00-07:00")
-    moved.pop("id", None)
-    import_questionnaire_responses(fresh, moved, actor="portal")
+    assert "id" not in loose and "identifier" not in loose
+    (c,) = import_questionnaire_responses(fresh, loose, actor="portal").measures
+    (d,) = import_questionnaire_responses(fresh, portal_phq9([3] * 9, authored="2026-01-26T19:05:00-07:00"),
+                                          actor="portal").measures
+    assert c.session_id == a.session_id and (d.session_id, d.course_id) == (None, course.id)
     _, s = fresh.session(a.session_id)
-    assert {m.items for m in s.measures if m.instrument == "phq9"} >= {(0,) * 9, (3,) * 9}
+    assert (0,) * 9 in {m.items for m in s.measures}
 
 
 PHQ9_CODES = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
@@ -203,35 +204,73 @@ def test_numeric_link_ids_without_their_questionnaire_say_what_is_missing(fresh)
     assert "unknown item '1' of PHQ-9" in p.message and "send its Questionnaire" in p.message
 
 
-def test_a_response_during_a_session_still_open_goes_to_that_session(demo):
-    """A session whose end is not recorded yet (charting under way) spans from its start to the
-    end of its day, or to the next session's start: a PHQ-9 filled in on the tablet half an hour
-    in is the session's, not an at-home measure of the course."""
-    import datetime as dt
-
+def _with_open_end(demo, session_id, **changes):
     from test_fhir_import import without_draft_measures
 
     from kapnotes.model import evolve
-    from kapnotes.store import open_store
 
     doc = without_draft_measures(demo)
     course = doc.courses[0]
-    k, s = next((k, s) for k, s in enumerate(course.sessions) if s.id == "cl-001-dose-03")
-    assert s.status is NoteStatus.DRAFT and s.end is not None
-    sessions = list(course.sessions)
-    sessions[k] = evolve(s, end=None)
-    doc = evolve(doc, courses=(evolve(course, sessions=tuple(sessions)), *doc.courses[1:]))
+    sessions = [evolve(s, end=None, **changes) if s.id == session_id else s for s in course.sessions]
+    return evolve(doc, courses=(evolve(course, sessions=tuple(sessions)), *doc.courses[1:]))
+
+
+def _placed(doc, authored):
+    """Where a PHQ-9 authored at ``authored`` goes: (session id, course id of an at-home one)."""
+    from kapnotes.store import open_store
+
     with open_store(":memory:") as store:
         store.save(doc)
-        during = portal_phq9([1] * 9, authored=(s.start.replace(minute=30)).isoformat())
-        (m,) = import_questionnaire_responses(store, during, actor="portal").measures
-        assert m.session_id == "cl-001-dose-03"
-        _, back = store.session("cl-001-dose-03")
-        assert [x.context for x in back.measures if x.id == m.measure.id] != ["home"]
-        # the next day is not that session's: an at-home measure of the course
-        next_day = portal_phq9([2] * 9, authored=(s.start + dt.timedelta(days=1)).replace(hour=7).isoformat())
-        (h,) = import_questionnaire_responses(store, next_day, actor="portal").measures
-        assert h.session_id is None and h.course_id == course.id
+        (m,) = import_questionnaire_responses(store, portal_phq9([1] * 9, authored=authored.isoformat()),
+                                              actor="portal").measures
+        if m.session_id is not None:
+            _, s = store.session(m.session_id)
+            assert [x.context for x in s.measures if x.id == m.measure.id] != [MeasureContext.HOME]
+            assert m.measure.id in {x.id for x in s.measures}
+        else:
+            assert m.measure.id in {x.id for x in store.course(m.course_id).measures}
+        return m.session_id, m.course_id
+
+
+def test_a_response_during_a_draft_session_still_open_goes_to_that_session(demo):
+    """A draft whose end is not recorded yet (charting under way) spans its first four hours
+    (``OPEN_SESSION_SPAN``), ending before the next session starts: a PHQ-9 filled in on the
+    tablet half an hour in is the session's, not an at-home measure of the course."""
+    import datetime as dt
+
+    from kapnotes_fhir.importer import OPEN_SESSION_SPAN
+
+    s = next(s for s in demo.courses[0].sessions if s.id == "cl-001-dose-03")
+    assert s.status is NoteStatus.DRAFT and s.end is not None and dt.timedelta(hours=4) == OPEN_SESSION_SPAN
+    doc = _with_open_end(demo, s.id)
+    assert _placed(doc, s.start + dt.timedelta(minutes=30)) == ("cl-001-dose-03", None)
+    assert _placed(doc, s.start + dt.timedelta(hours=3, minutes=59)) == ("cl-001-dose-03", None)
+    # four hours on, or the next day, it is no longer that session's: an at-home measure
+    assert _placed(doc, s.start + dt.timedelta(hours=4)) == (None, "course-cl-001")
+    assert _placed(doc, s.start + dt.timedelta(days=1)) == (None, "course-cl-001")
+
+
+def test_an_open_span_ends_where_the_next_session_starts_and_a_signed_one_spans_its_start_only():
+    """``_spans`` at its boundaries (sessions reduced to what it reads: start, end, status)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from kapnotes_fhir.importer import _spans
+
+    t0 = dt.datetime(2026, 1, 26, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
+    open_draft = SimpleNamespace(start=t0, end=None, status=NoteStatus.DRAFT)
+    nxt = SimpleNamespace(start=t0 + dt.timedelta(hours=1, minutes=30), end=t0 + dt.timedelta(hours=2),
+                          status=NoteStatus.DRAFT)
+    sessions = [open_draft, nxt]
+    assert _spans(open_draft, sessions, t0) and _spans(open_draft, sessions, nxt.start - dt.timedelta(seconds=1))
+    assert not _spans(open_draft, sessions, nxt.start)  # the next session's own start is its
+    assert _spans(nxt, sessions, nxt.start)
+    assert not _spans(open_draft, sessions, t0 - dt.timedelta(seconds=1))
+    alone = [open_draft]
+    assert _spans(open_draft, alone, t0 + dt.timedelta(hours=3, minutes=59, seconds=59))
+    assert not _spans(open_draft, alone, t0 + dt.timedelta(hours=4))
+    signed = SimpleNamespace(start=t0, end=None, status=NoteStatus.SIGNED)  # over: nothing later is its
+    assert _spans(signed, [signed], t0) and not _spans(signed, [signed], t0 + dt.timedelta(minutes=5))
 
 
 def _portal_bundle(patient, subject):
@@ -268,7 +307,15 @@ def test_a_portal_bundle_with_its_own_patient_is_read_by_that_patients_mrn(fresh
                                        actor="portal")
     (p,) = exc.value.problems
     assert p.path == "$.entry[1].resource.subject.reference"
-    assert "the Patient sent with the response ($.entry[0].resource) has 2 identifier(s)" in p.message
+    assert "the Patient sent with the response ($.entry[0].resource) has 0 MRN(s)" in p.message
+    assert snapshot(fresh) == before
+    # an identifier that is not typed as an MRN (a portal account number) is never taken for one,
+    # even when its value is some patient's MRN
+    account = {"resourceType": "Patient", "identifier": [{"system": "https://portal.example.org/users",
+                                                          "value": "DEMO-107919"}]}
+    with pytest.raises(InvalidError, match="has 0 MRN"):
+        import_questionnaire_responses(fresh, _portal_bundle(account, {"reference": "urn:uuid:8d4c0e0a-6c1e-4f8a-9b7e-2f3a4b5c6d7e"}),
+                                       actor="portal")
     assert snapshot(fresh) == before
     # an MRN of no patient of the store: the usual message
     stranger = {"resourceType": "Patient", "identifier": [{**MRN, "value": "NOBODY-1"}]}
@@ -280,3 +327,37 @@ def test_a_portal_bundle_with_its_own_patient_is_read_by_that_patients_mrn(fresh
     lone = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": anonymous}]}
     with pytest.raises(InvalidError, match="none refers to this one"):
         import_questionnaire_responses(fresh, lone, actor="portal")
+
+
+def test_a_sent_patient_is_looked_up_in_its_own_bundle_only(fresh, demo):  # noqa: F811
+    """Portals reuse ids (``Patient/1``): two Bundles each with their own Patient/1 put each
+    response with its own patient; two Patients with the same id in one Bundle are refused."""
+    other = next(c for c in demo.clients if c.id == "cl-002")
+
+    def bundle(mrn, items, rid):
+        patient = {"resourceType": "Patient", "id": "1", "identifier": [{**MRN, "value": mrn}]}
+        b = _portal_bundle(patient, {"reference": "Patient/1"})
+        qr = b["entry"][1]["resource"]
+        qr["id"] = rid
+        qr["item"][0]["answer"][0]["valueInteger"] = items
+        qr.pop("authored")
+        return b
+
+    a, b = bundle("DEMO-107919", 1, "qr-a"), bundle(other.mrn, 2, "qr-b")
+    b["entry"][1]["resource"]["authored"] = next(
+        s for c in demo.courses if c.client_id == "cl-002" for s in c.sessions if s.status is NoteStatus.DRAFT
+    ).start.isoformat()
+    a["entry"][1]["resource"]["authored"] = "2026-01-26T09:30:00-07:00"
+    got = import_questionnaire_responses(fresh, [a, b], actor="portal").measures
+    assert [(m.client_id, m.measure.items[0]) for m in got] == [("cl-001", 1), ("cl-002", 2)]
+    twice = copy.deepcopy(a)
+    twice["entry"].append({"resource": {"resourceType": "Patient", "id": "1", "identifier": [{**MRN, "value": other.mrn}]}})
+    with pytest.raises(InvalidError, match=r"another Patient sent with it \(\$\.entry\[0\]\.resource\) is also 'Patient/1'"):
+        import_questionnaire_responses(fresh, twice, actor="portal")
+
+
+def test_a_malformed_author_type_is_not_a_crash(fresh):  # noqa: F811
+    qr = portal_phq9([1] * 9, author={"reference": "Practitioner/dr-ames", "type": ["Practitioner"]})
+    (m,) = import_questionnaire_responses(fresh, qr, actor="portal").measures  # the reference says who
+    assert m.measure.respondent.value == "clinician"
+

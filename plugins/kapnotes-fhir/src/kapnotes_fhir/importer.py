@@ -18,10 +18,13 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
   are not codes are mapped to the LOINC ``item.code`` of the Questionnaire sent with the
   responses (contained, or a Questionnaire resource in the same input, read and not imported).
 * The patient: ``subject.reference`` (``Patient/<client id or exported id>``) or
-  ``subject.identifier`` (the MRN; ``mrn_system`` restricts the system).
+  ``subject.identifier`` (the MRN; ``mrn_system`` restricts the system); a reference to a Patient
+  sent in the response's own Bundle (else its own file), by ``fullUrl`` or ``Patient/<id>``, is
+  read for that Patient's MRN (its identifier of type ``MR``); the Patient is not imported.
 * The session: the ``encounter`` (reference ``Encounter/<session id or exported id>``, or
   ``identifier`` with the session id); else the session of that patient whose time span contains
-  ``authored``; else (authored at home, between sessions) the patient's one course whose span,
+  ``authored`` (a draft whose end is not recorded yet: its first :data:`OPEN_SESSION_SPAN`,
+  ending before the next session starts); else (authored at home, between sessions) the patient's one course whose span,
   ``started_on`` to ``ended_on``, holds that day: the response is an **at-home measure** of the
   course (``course.measures``, context ``home``, format 1.3), with the same rules as below for
   "already present", corrections and partial responses; else an error naming the patient, the
@@ -40,9 +43,10 @@ is imported with its completeness stated in the measure's notes (which begin wit
 ``fhir-imported-incomplete`` flags it in ``kapnotes check``. A response identical to a measure
 already there (same id, instrument, items and time) is "already present", in a signed session too.
 A response that was imported before — the same portal ``identifier``, else the same ``id`` — with
-other answers, or marked ``amended``, is a correction: it replaces the earlier measure of its
-(draft) session, whose answers stay in the measure's notes ("replaces responses ..."); each
-import is a store write, in its audit log.
+other answers, or marked ``amended``, is a correction: it replaces the earlier measure where it
+was imported (its draft session, or its course), whatever its new ``authored`` time, and the
+earlier answers stay in the measure's notes ("replaces responses ..."); each import is a store
+write, in its audit log.
 
 A **signed** target session is otherwise refused: a signed note is immutable (content hash,
 triggers), and a score added afterwards would change what was signed. Record it in a new session, or in an
@@ -197,6 +201,9 @@ class Ref:
     reference: str | None = None
     system: str | None = None
     value: str | None = None
+    #: the identifier is the MRN of a Patient sent with the response, which ``reference`` names
+    #: (it is used when the reference names no patient of the store)
+    sent: bool = False
 
 
 @attrs.frozen
@@ -234,7 +241,7 @@ class _Reader:
         instruments: Mapping[str, Instrument],
         questionnaires: Mapping[str, Any] | None = None,
         extensions: Mapping[str, Extension] | None = None,
-        patients: Mapping[str, Located] | None = None,
+        patients: Mapping[tuple[tuple[str | None, str], str], Located] | None = None,
     ) -> None:
         self.loc = loc
         self.root = loc.path
@@ -261,8 +268,10 @@ class _Reader:
             self.problem(".modifierExtension", "modifier extensions are not understood, so the response is refused")
         self._status(r.get("status"))
         subject = self._ref(r, "subject", "Patient", required=True)
-        if subject is not None and subject.reference is not None and subject.reference in self.patients:
-            subject = self._sent_patient(subject, self.patients[subject.reference])
+        sent = (self.patients.get((container(self.loc), subject.reference))
+                if subject is not None and subject.reference is not None else None)
+        if subject is not None and sent is not None:
+            subject = self._sent_patient(subject, sent)
         encounter = self._ref(r, "encounter", "Encounter", required=False)
         authored = self._authored(r.get("authored"))
         if encounter is None and authored is None and "authored" not in r:
@@ -333,23 +342,26 @@ class _Reader:
         return Ref(self.root + path, reference, system, val)
 
     def _sent_patient(self, subject: Ref, patient: Located) -> Ref | None:
-        """The subject as the Patient sent with the response names it: by its MRN (the
-        identifier of type ``MR``, else its only identifier), as a portal's Bundle refers to
-        its own copy of the patient (``urn:uuid:``, or an id of the portal's own)."""
+        """The subject with the MRN of the Patient sent with the response that its reference
+        names (a portal's Bundle refers to its own copy of the patient by ``urn:uuid:`` or by
+        an id of the portal's own). The MRN is the identifier typed ``MR`` (v2-0203), as
+        kapnotes' own export types it: an identifier of another kind (a portal account number)
+        is never taken for one, whatever its value."""
         if subject.value is not None:  # the response names the patient itself: that wins
-            return Ref(subject.path, None, subject.system, subject.value)
+            return subject
         ids = patient.resource.get("identifier")
         ids = [i for i in ids if isinstance(i, dict)] if isinstance(ids, list) else []
-        mrn = [i for i in ids if _is_mrn(i)] or (ids if len(ids) == 1 else [])
+        mrn = [i for i in ids if _is_mrn(i)]
         if len(mrn) != 1 or not isinstance(mrn[0].get("value"), str) or not mrn[0]["value"]:
             self.problem(
                 ".subject.reference",
-                f"the Patient sent with the response ({patient.path}) has {len(ids)} identifier(s) and "
-                "no single MRN (an identifier of type MR, v2-0203) to find the patient by",
+                f"the Patient sent with the response ({patient.path}) has {len(mrn)} MRN(s) "
+                "(identifiers of type MR, v2-0203); exactly one is needed to find the patient by",
             )
             return None
         system = mrn[0].get("system")
-        return Ref(subject.path, None, system if isinstance(system, str) else None, mrn[0]["value"])
+        return Ref(subject.path, subject.reference, system if isinstance(system, str) else None, mrn[0]["value"],
+                   sent=True)
 
     def _authored(self, value: Any) -> dt.datetime | None:
         if value is None:
@@ -644,7 +656,7 @@ class _Placer:
                 found.add(rid)
             elif rid in self._uuids():
                 found.add(self._uuids()[rid])
-            else:
+            elif not ref.sent:  # (a sent Patient's own reference: found by its MRN below)
                 self.problems.append(Problem(f"{ref.path}.reference", f"no patient {ref.reference!r} in the store"))
                 return None
         if ref.value is not None:
@@ -668,16 +680,22 @@ class _Placer:
         """The session of ``p``; without an encounter and outside every session, the one course
         whose span holds its time (an at-home response), else None with the problem noted."""
         sessions = self.client_sessions(client_id)
+        earlier = self._earlier_import(p, client_id, sessions)
         if p.encounter is not None:
-            return self._by_encounter(p.encounter, client_id, sessions)
+            found = self._by_encounter(p.encounter, client_id, sessions)
+            if found is not None and earlier is not None and earlier.id != found.id:
+                self.problems.append(Problem(
+                    f"{p.encounter.path}", f"corrects the measure imported into {earlier.id!r}, which a "
+                    f"correction cannot move to session {found.id!r}: send it as a new response (another id)"))
+                return None
+            return found
         assert p.authored is not None
         own = self._exported_home(p, client_id)
         if own is not None:  # kapnotes' own export of an at-home measure: back to its course
             return own
-        earlier = self._earlier_import(p, client_id, sessions)
         if earlier is not None:  # a correction: where the response went first, whatever its new time
-            return earlier
-        hits = [s for s in sessions if s.start <= p.authored <= _span_end(s, sessions)]
+            return self._still_in(p, earlier)
+        hits = [s for s in sessions if _spans(s, sessions, p.authored)]
         path = f"{p.loc.path}.authored"
         if not hits:
             return self._course_at_home(p, client_id)
@@ -705,17 +723,25 @@ class _Placer:
                 return s
         for course in self.store.courses_of(client_id):
             if any(m.id == course.id + tail for m in course.measures):
-                assert p.authored is not None  # without an encounter: placed by its time
-                day = p.authored.date()
-                if day < course.started_on or (course.ended_on is not None and day > course.ended_on):
-                    self.problems.append(Problem(
-                        f"{p.loc.path}.authored",
-                        f"corrects the at-home measure of course {course.id!r} "
-                        f"({course.started_on} to {course.ended_on or 'open'}), but its time "
-                        f"{p.authored.isoformat()} is outside the course; give the encounter",
-                    ))
-                    return None
                 return course
+        return None
+
+    def _still_in(self, p: Parsed, earlier: Session | TreatmentCourse) -> Session | TreatmentCourse | None:
+        """``earlier`` for a correction of what was imported there; a correction of an at-home
+        measure whose new time is outside its course is refused (it cannot be one of its
+        measures, and placed elsewhere it would be a second measure beside the first)."""
+        if isinstance(earlier, Session):
+            return earlier
+        assert p.authored is not None
+        day = p.authored.date()
+        if earlier.started_on <= day and (earlier.ended_on is None or day <= earlier.ended_on):
+            return earlier
+        self.problems.append(Problem(
+            f"{p.loc.path}.authored",
+            f"corrects the at-home measure of course {earlier.id!r} ({earlier.started_on} to "
+            f"{earlier.ended_on or 'open'}), but its time {p.authored.isoformat()} is outside the course: "
+            "correct it with a time in the course, or send it as a new response (another id)",
+        ))
         return None
 
     def _exported_home(self, p: Parsed, client_id: str) -> TreatmentCourse | None:
@@ -787,14 +813,25 @@ class _Placer:
             return [c for c in self.store.client_ids() if self.store.client(c).mrn == mrn]
 
 
-def _span_end(s: Session, sessions: list[Session]) -> dt.datetime:
-    """Until when a response belongs to session ``s`` by its time: its end; for a session still
-    open (no end recorded yet), the end of its day, or the next session's start if sooner."""
+#: How long a draft session whose end is not recorded yet is taken to last, for placing a
+#: response by its time (a decision of this importer, not a clinical fact: a dosing session with
+#: its monitoring and discharge, the longest kind, is rarely longer).
+OPEN_SESSION_SPAN = dt.timedelta(hours=4)
+
+
+def _spans(s: Session, sessions: list[Session], at: dt.datetime) -> bool:
+    """Whether a response authored ``at`` belongs to session ``s`` by its time: from its start
+    to its end; for a **draft** whose end is not recorded yet (charting under way), its first
+    :data:`OPEN_SESSION_SPAN`, ending before the next session starts. A signed session without
+    an end spans its start only (it is over: nothing found later is its)."""
+    if at < s.start:
+        return False
     if s.end is not None:
-        return s.end
-    end_of_day = s.start.replace(hour=23, minute=59, second=59, microsecond=999999)
+        return at <= s.end
+    if s.status is not NoteStatus.DRAFT:
+        return at == s.start
     later = [o.start for o in sessions if o.start > s.start]
-    return min([end_of_day, *later])
+    return at < min([s.start + OPEN_SESSION_SPAN, *later]) or at == s.start
 
 
 _REF_RE = re.compile(r"^(?:.*/)?([A-Z][A-Za-z]+)/([^/]+)(?:/_history/[^/]+)?$")
@@ -819,10 +856,18 @@ def _by_practitioner(author: Any) -> bool:
     its reference, relative (``Practitioner/x``) or absolute (``https://.../Practitioner/x``)."""
     if not isinstance(author, dict):
         return False
-    if author.get("type") in _PRACTITIONERS:
+    kind = author.get("type")
+    if isinstance(kind, str) and kind in _PRACTITIONERS:
         return True
     reference = author.get("reference")
     return isinstance(reference, str) and _ref_parts(reference)[0] in _PRACTITIONERS
+
+
+def container(loc: Located) -> tuple[str | None, str]:
+    """Where a resource was sent: its input and its Bundle (``$``, ``$[3]`` for a Bundle on line
+    4 of NDJSON), or its input alone for a resource not in a Bundle (an NDJSON line)."""
+    head, sep, _ = loc.path.partition(".entry[")
+    return (loc.source, head if sep else "")
 
 
 def _patient_keys(loc: Located) -> set[str]:
@@ -962,14 +1007,21 @@ def import_questionnaire_responses(
     # fullUrl or the Patient's own id): a portal's Bundle carries its copy of the patient
     sent = [loc for loc in located if isinstance(loc.resource, dict) and loc.resource.get("resourceType") == "Patient"]
     keys = {id(loc): _patient_keys(loc) for loc in sent}
-    patients = {k: loc for loc in sent for k in keys[id(loc)]}
+    # looked up only where the response is (its Bundle, else its file): portals reuse ids
+    patients: dict[tuple[tuple[str | None, str], str], Located] = {}
+    problems: list[Problem] = []
+    for loc in sent:
+        for k in keys[id(loc)]:
+            other = patients.setdefault((container(loc), k), loc)
+            if other is not loc:
+                problems.append(Problem(f"{loc.path}.resourceType", f"another Patient sent with it ({other.path}) "
+                                        f"is also {k!r}: which one a response refers to is not known"))
     located = [loc for loc in located
                if not (isinstance(loc.resource, dict) and loc.resource.get("resourceType") in ("Questionnaire", "Patient"))]
     parsed: list[Parsed] = []
-    problems: list[Problem] = []
-    subjects = {_subject_reference(loc.resource) for loc in located} - {None}
+    subjects = {(container(loc), _subject_reference(loc.resource)) for loc in located}
     for loc in sent:  # a Patient no response is about: a wrong file?
-        if not keys[id(loc)] & subjects:
+        if not {(container(loc), k) for k in keys[id(loc)]} & subjects:
             problems.append(Problem(f"{loc.path}.resourceType", "a Patient is read only as the subject of a "
                                     "QuestionnaireResponse sent with it, and none refers to this one"))
     for loc in located:
