@@ -24,11 +24,11 @@ What a patient portal sends, and how it is read (strictly, by this module; no FH
 * The session: the ``encounter`` (reference ``Encounter/<session id or exported id>``, or
   ``identifier`` with the session id); else the session of that patient whose time span contains
   ``authored`` (a draft whose end is not recorded yet: its first :data:`OPEN_SESSION_SPAN`,
-  ending before the next session starts); else (authored at home, between sessions) the patient's one course whose span,
-  ``started_on`` to ``ended_on``, holds that day: the response is an **at-home measure** of the
-  course (``course.measures``, context ``home``, format 1.3), with the same rules as below for
-  "already present", corrections and partial responses; else an error naming the patient, the
-  time and the courses' spans. kapnotes' own export of an at-home measure (its identifier in
+  ending before the next session starts); else (authored at home, between sessions) the
+  patient's one course whose span, ``started_on`` to ``ended_on``, holds that day: the response
+  is an **at-home measure** of the course (``course.measures``, context ``home``, format 1.3),
+  with the same rules as below for "already present", corrections and partial responses; else
+  an error naming the patient, the time and the courses' spans. kapnotes' own export of an at-home measure (its identifier in
   the exporter's measure system) goes back to the course that holds it.
 
 * Extension fields: an ``extension`` whose URL an installed plugin declares for measures
@@ -268,7 +268,7 @@ class _Reader:
             self.problem(".modifierExtension", "modifier extensions are not understood, so the response is refused")
         self._status(r.get("status"))
         subject = self._ref(r, "subject", "Patient", required=True)
-        sent = (self.patients.get((container(self.loc), subject.reference))
+        sent = (self.patients.get((_container(self.loc), subject.reference))
                 if subject is not None and subject.reference is not None else None)
         if subject is not None and sent is not None:
             subject = self._sent_patient(subject, sent)
@@ -863,7 +863,7 @@ def _by_practitioner(author: Any) -> bool:
     return isinstance(reference, str) and _ref_parts(reference)[0] in _PRACTITIONERS
 
 
-def container(loc: Located) -> tuple[str | None, str]:
+def _container(loc: Located) -> tuple[str | None, str]:
     """Where a resource was sent: its input and its Bundle (``$``, ``$[3]`` for a Bundle on line
     4 of NDJSON), or its input alone for a resource not in a Bundle (an NDJSON line)."""
     head, sep, _ = loc.path.partition(".entry[")
@@ -1012,16 +1012,16 @@ def import_questionnaire_responses(
     problems: list[Problem] = []
     for loc in sent:
         for k in keys[id(loc)]:
-            other = patients.setdefault((container(loc), k), loc)
+            other = patients.setdefault((_container(loc), k), loc)
             if other is not loc:
                 problems.append(Problem(f"{loc.path}.resourceType", f"another Patient sent with it ({other.path}) "
                                         f"is also {k!r}: which one a response refers to is not known"))
     located = [loc for loc in located
                if not (isinstance(loc.resource, dict) and loc.resource.get("resourceType") in ("Questionnaire", "Patient"))]
     parsed: list[Parsed] = []
-    subjects = {(container(loc), _subject_reference(loc.resource)) for loc in located}
+    subjects = {(_container(loc), _subject_reference(loc.resource)) for loc in located}
     for loc in sent:  # a Patient no response is about: a wrong file?
-        if not {(container(loc), k) for k in keys[id(loc)]} & subjects:
+        if not {(_container(loc), k) for k in keys[id(loc)]} & subjects:
             problems.append(Problem(f"{loc.path}.resourceType", "a Patient is read only as the subject of a "
                                     "QuestionnaireResponse sent with it, and none refers to this one"))
     for loc in located:
