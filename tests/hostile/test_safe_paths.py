@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import errno
 import os
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from kapnotes.cli import cli
+from kapnotes.serialization import dumps
+from kapnotes.synthetic import build_document
 from kapnotes.outputs import OutputError, atomic_write, safe_component
 
 from .conftest import ESCAPING_CLIENT, ESCAPING_SESSION
@@ -155,3 +158,27 @@ def test_render_all_full_disk_clear_error_no_partial(runner, hostile_db, tmp_pat
     assert "No space left on device" in r.output and "Traceback" not in r.output
     assert not any(p.suffix == ".part" or p.stat().st_size == 0 for p in files_under(out))
     assert files_under(out) == set()
+
+
+@pytest.mark.parametrize("name", ["file:../escaped.db", "file:x.db?mode=rwc", ":memory:"])
+def test_a_db_name_sqlite_would_read_as_a_uri_is_a_file_of_that_name(runner, tmp_path, monkeypatch, name):
+    """SQLite takes a name beginning with ``file:`` for a URI even without ``uri=True``, and
+    ``:memory:`` for no file: ``--db 'file:../escaped.db'`` wrote ``../escaped.db``, outside the
+    folder, and ``:memory:`` lost an import that said it was written. The store is the file of
+    that very name, in the folder asked for, and reads find it again."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    src = tmp_path / "record.json"
+    src.write_text(dumps(build_document(clients=1, dosings=1)), encoding="utf-8")
+    r = runner.invoke(cli, ["import", str(src), "--db", name])
+    assert not (tmp_path / "escaped.db").exists() and not (work / "x.db").exists()
+    if name.startswith("file:.."):  # the file "escaped.db" in a folder "file:..", which is not there
+        assert r.exit_code == 1 and f"database {name}: unable to open database file" in r.output, r.output
+        assert "Traceback" not in r.output and sorted(tmp_path.rglob("*")) == sorted([src, work])
+        return
+    assert r.exit_code == 0, r.output
+    stored = work / name
+    assert stored.is_file(), sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    r = runner.invoke(cli, ["verify", "--db", name])
+    assert r.exit_code == 0 and r.output.startswith("ok"), r.output

@@ -76,7 +76,9 @@ def connect(
     """A connection with foreign keys on, a busy timeout and (for files, unless ``wal`` is
     false) WAL. ``wal=False`` changes nothing in the file: for inspecting it first.
     ``read_only`` opens an existing file that SQLite will never write (nor its journal mode)."""
-    target = ":memory:" if path is None else str(path)
+    # a file's absolute name: SQLite takes a name that begins with "file:" for a URI even without
+    # uri=True (--db 'file:../x.db' would write ../x.db), and ":memory:" for no file at all
+    target = ":memory:" if path is None else os.fspath(Path(path).absolute())
     if read_only and path is None:
         raise StoreError("an in-memory store cannot be opened read-only")
     if key is not None:
@@ -255,14 +257,14 @@ def _encrypted(
             conn = _first_read(sqlcipher, target, timeout_ms, unlock, uri=False)
     except sqlcipher.DatabaseError:
         raise EncryptionError(
-            f"cannot open {target}: wrong key (or not an encrypted kapnotes database)"
+            f"cannot open {path}: wrong key (or not an encrypted kapnotes database)"
         ) from None
     try:
         conn.execute("PRAGMA temp_store = MEMORY")  # no sort or index spill in a temp file
     except sqlcipher.DatabaseError:
         conn.close()
         raise EncryptionError(
-            f"cannot open {target}: wrong key (or not an encrypted kapnotes database)"
+            f"cannot open {path}: wrong key (or not an encrypted kapnotes database)"
         ) from None
     except BaseException:
         conn.close()
