@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import errno
 import os
 from pathlib import Path
@@ -10,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from kapnotes.cli import cli
+from kapnotes.outputs import OutputError, atomic_write, safe_component
 from kapnotes.serialization import dumps
 from kapnotes.synthetic import build_document
-from kapnotes.outputs import OutputError, atomic_write, safe_component
 
 from .conftest import ESCAPING_CLIENT, ESCAPING_SESSION
 

@@ -275,6 +275,23 @@ DETECTED = {
         [f"DELETE FROM addenda WHERE session_id = '{SIGNED}'"],
         ["addenda row {addendum}: missing, though audit row"],
     ),
+    "an addendum moved to another signed note": (
+        [f"UPDATE addenda SET session_id = '{COSIGNED}' WHERE session_id = '{SIGNED}'"],
+        [f"addenda row {{addendum}}: on session '{COSIGNED}' at 0 as 'addendum', but audit row",
+         f"recorded it on '{SIGNED}' at 0 as 'addendum' (moved behind kapnotes' back)"],
+    ),
+    "an addendum made an amendment": (
+        [f"UPDATE addenda SET kind = 'amendment' WHERE session_id = '{SIGNED}'"],
+        [f"addenda row {{addendum}}: on session '{SIGNED}' at 0 as 'amendment'"],
+    ),
+    "an addendum's author and time columns changed": (
+        [f"UPDATE addenda SET author_id = 'th-ortiz', written_at = '2020-01-01T00:00:00Z' WHERE session_id = '{SIGNED}'"],
+        ["addenda row {addendum}: author_id 'th-ortiz' is not its doc's", "addenda row {addendum}: written_at '2020-01-01T00:00:00Z'"],
+    ),
+    "an audit row's detail made unreadable": (
+        ["UPDATE audit SET detail = '{not json' WHERE id = 5"],
+        ["audit row 5: its object or detail is not what kapnotes writes (damaged)"],
+    ),
     "a co-signature deleted": (
         [f"DELETE FROM signatures WHERE session_id = '{COSIGNED}' AND seq = 1"],
         [f"signatures row ({COSIGNED}, 1): missing, though audit row"],

@@ -20,6 +20,7 @@ re-creating anything, so a dropped trigger is still missing when it is looked at
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -472,10 +473,17 @@ def _audit_links(conn: sqlite3.Connection) -> Iterator[str]:
     addenda: dict[str, tuple[int, str]] = {}
     keys: dict[str, tuple[int, dict[str, Any]]] = {}
     revoked: dict[str, tuple[int, str | None]] = {}
+    places: dict[str, tuple[int, tuple[Any, Any, Any]]] = {}  # addendum id -> (session, seq, kind)
     for row_id, action, obj, detail_text in conn.execute(
         "SELECT id, action, object, detail FROM audit ORDER BY id"
     ):
-        detail = json.loads(detail_text) if detail_text else {}
+        try:
+            detail = json.loads(detail_text) if detail_text else {}
+        except (TypeError, ValueError):
+            detail = None
+        if not isinstance(detail, dict) or not isinstance(obj, str):
+            yield f"audit row {row_id}: its object or detail is not what kapnotes writes (damaged)"
+            continue
         kind, _, oid = obj.partition(":")
         if action in (Action.WRITE, Action.WRITE_PSYCHOTHERAPY_NOTE) and kind in _OBJECT_TABLES:
             last_write[(kind, oid)] = (row_id, detail.get("hash"))
@@ -486,6 +494,8 @@ def _audit_links(conn: sqlite3.Connection) -> Iterator[str]:
                 legacy_signs[oid] = legacy_signs.get(oid, 0) + 1
         elif action == Action.ADDENDUM and "hash" in detail:
             addenda[oid] = (row_id, detail["hash"])
+            if {"session", "seq", "kind"} <= detail.keys():
+                places[oid] = (row_id, (detail["session"], detail["seq"], detail["kind"]))
         elif action == Action.REGISTER_KEY:
             keys[oid] = (row_id, detail)
         elif action == Action.REVOKE_KEY:
@@ -524,7 +534,40 @@ def _audit_links(conn: sqlite3.Connection) -> Iterator[str]:
         unrecorded="forged?",
     )
 
+    # where an addendum is: its doc does not say which note it is on, so moving the row to
+    # another session (or another place, or kind) leaves its hash as it was; the audit row says
+    for aid, sid, seq, akind, author, written, doc in conn.execute(
+        "SELECT id, session_id, seq, kind, author_id, written_at, doc FROM addenda ORDER BY id"
+    ):
+        recorded = places.get(aid)
+        if recorded is not None and recorded[1] != (sid, seq, akind):
+            yield (f"addenda row {aid}: on session {sid!r} at {seq} as {akind!r}, but audit row "
+                   f"{recorded[0]} recorded it on {recorded[1][0]!r} at {recorded[1][1]} as "
+                   f"{recorded[1][2]!r} (moved behind kapnotes' back)")
+        yield from _addendum_columns(aid, author, written, doc)
+
     yield from _key_links(conn, keys, revoked)
+
+
+def _addendum_columns(aid: str, author: Any, written: Any, doc: Any) -> Iterator[str]:
+    """An addendum row's author and time columns (which readers sort and search by) against its
+    doc, which the audit row's hash covers."""
+    try:
+        data = json.loads(doc)
+    except (TypeError, ValueError):
+        return  # an unreadable doc is reported by its hash
+    if not isinstance(data, dict):
+        return
+    if data.get("author_id") != author:
+        yield f"addenda row {aid}: author_id {author!r} is not its doc's {data.get('author_id')!r} (altered)"
+    try:
+        from kapnotes.store.rows import utc_key
+
+        expected = utc_key(dt.datetime.fromisoformat(data["written_at"]))
+    except (KeyError, TypeError, ValueError):
+        return
+    if expected != written:
+        yield f"addenda row {aid}: written_at {written!r} is not its doc's {expected!r} (altered)"
 
 
 def _rows_against_audit(
