@@ -217,3 +217,25 @@ def _patient_ref(doc, client_id: str) -> str:
     from kapnotes_fhir.ids import resource_uuid
 
     return f"urn:uuid:{resource_uuid(doc.clinic.id, 'Patient', client_id)}"
+
+
+def test_the_c_ssrs_is_the_basis_of_the_risk_assessment_whatever_name_it_is_recorded_by(demo):
+    """``C-SSRS`` and ``CSSRS`` are the registered ``cssrs-screener`` (``resolve_instrument``)."""
+    from kapnotes.plugins import registry
+
+    c = demo.courses[0]
+    s = next(x for x in c.sessions if x.risk is not None)
+    n_items = len(registry().instruments.get("cssrs-screener").items)
+    bases = {}
+    for name in ("cssrs-screener", "C-SSRS", "CSSRS"):
+        m = MeasureAdministration(id=f"{s.id}-cssrs-x", instrument=name, administered_at=s.start, items=(0,) * n_items)
+        s2 = evolve(s, measures=(*(x for x in s.measures if not x.instrument.lower().startswith("cssrs")), m))
+        doc = evolve(demo, courses=(evolve(c, sessions=tuple(s2 if x.id == s.id else x for x in c.sessions)),
+                                    *demo.courses[1:]))
+        resources = exported(doc)
+        qr = next(r for r in resources if r["resourceType"] == "QuestionnaireResponse" and r["identifier"]["value"] == m.id)
+        ra = next(r for r in resources if r["resourceType"] == "RiskAssessment"
+                  and r["identifier"][0]["value"] == f"{s.id}/risk")
+        bases[name] = ra.get("basis")
+        assert bases[name] == [{"reference": f"urn:uuid:{qr['id']}"}], name
+

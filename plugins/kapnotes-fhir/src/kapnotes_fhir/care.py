@@ -180,12 +180,18 @@ def _yes_no(value: bool | None) -> str:
     return "not recorded" if value is None else ("yes" if value else "no")
 
 
+def _is_cssrs(ctx: ExportContext, recorded: str) -> bool:
+    """Whether a measure is a C-SSRS form, however its instrument is recorded (``C-SSRS``, ...)."""
+    found = resolve_instrument(recorded, ctx.instruments)
+    return (found.name if found is not None else recorded).startswith("cssrs")
+
+
 def risk_assessment(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iterator[Entry]:
     """The session's suicide and safety risk assessment, based on its C-SSRS responses."""
     r = s.risk
     if r is None:
         return
-    basis = [ctx.ref("QuestionnaireResponse", m.id) for m in s.measures if m.instrument.startswith("cssrs")]
+    basis = [ctx.ref("QuestionnaireResponse", m.id) for m in s.measures if _is_cssrs(ctx, m.instrument)]
     findings = (
         f"Suicidal ideation: {r.suicidal_ideation.value}; plan: {_yes_no(r.plan)}; intent: {_yes_no(r.intent)}; "
         f"access to means: {_yes_no(r.access_to_means)}; homicidal ideation: {_yes_no(r.homicidal_ideation)}; "
