@@ -76,3 +76,30 @@ def test_free_text_observations_and_check_ins_are_exported_as_text_only_observat
     for o in obs:
         R4BObservation.model_validate(o)
     assert fhir_engine.errors_by_resource(obs) == {}
+
+
+def test_who_gave_the_dose_is_its_administrations_performer():
+    """``DosingRecord.administering_clinician_id`` (who gave it, or supervised self-administration)
+    is ``MedicationAdministration.performer.actor``; without it there is no performer."""
+    import fhir_engine
+
+    doc = build_document(clients=1)
+    course = doc.courses[0]
+    s = next(s for s in course.sessions if s.dosing is not None)
+    who = next(c.clinician_id for c in s.clinicians)
+
+    def administration(administering):
+        s2 = evolve(s, dosing=evolve(s.dosing, administering_clinician_id=administering))
+        c2 = evolve(course, sessions=tuple(s2 if x.id == s.id else x for x in course.sessions))
+        bundle = json.loads(export_collection(evolve(doc, courses=(c2,)), ExportOptions(extra={"note_content": "none"})))
+        by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+        (ma,) = [r for r in by_url.values() if r["resourceType"] == "MedicationAdministration"
+                 and r["identifier"][0]["value"] == f"{s.id}/dose"]
+        return ma, by_url
+
+    ma, by_url = administration(who)
+    (performer,) = ma["performer"]
+    practitioner = by_url[performer["actor"]["reference"]]
+    assert practitioner["resourceType"] == "Practitioner" and practitioner["identifier"][-1]["value"] == who
+    assert fhir_engine.errors_by_resource([ma]) == {}
+    assert "performer" not in administration(None)[0]

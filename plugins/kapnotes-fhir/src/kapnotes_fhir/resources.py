@@ -282,7 +282,9 @@ def _administration(
     note: str | None = None,
     extended: Any = None,
     request: dict[str, str] | None = None,
+    performer: str | None = None,
 ) -> Entry:
+    actor = ctx.practitioner(performer)
     body = prune(
         {
             "status": "completed",
@@ -290,6 +292,7 @@ def _administration(
             "subject": ctx.patient(course.client_id),
             "context": ctx.ref("Encounter", s.id),
             **effective,
+            "performer": [{"actor": actor}] if actor is not None else [],
             "request": request,
             "reasonCode": [text_concept(reason)] if reason else [],
             "note": [{"text": note}] if note else [],
@@ -332,6 +335,7 @@ def medications(ctx: ExportContext, course: TreatmentCourse, s: Session) -> Iter
         {"text": text, "route": _route(d.route.value), "dose": codes.MILLIGRAM.quantity(d.dose_mg)},
         request=ctx.ref_to(order[0]) if order else None,
         extended=d,  # the dosing record's extension fields
+        performer=d.administering_clinician_id,  # who gave it, or supervised self-administration
     )
     for i, b in enumerate(d.boosters):
         yield from _booster(ctx, course, s, i, b, concept, d.route.value)
