@@ -316,6 +316,34 @@ def test_addenda_and_amendments_are_versions_of_the_note(amended):
     assert "&lt;b&gt;with markup&lt;/b&gt; &amp; a control \u2407 character" in divs  # escaped, control shown
 
 
+def test_an_amendment_not_signed_yet_does_not_replace_the_signed_note(demo):
+    """An unsigned amendment is a proposed correction: preliminary, no authenticator, appending
+    to the signed note, which stays current and final; the signed-note document stays final."""
+    import datetime as dt
+
+    from kapnotes.model import Addendum, AddendumKind, evolve
+
+    c = demo.courses[0]
+    s = c.sessions[0]
+    assert s.status is NoteStatus.SIGNED and not any(a.kind is AddendumKind.AMENDMENT for a in s.addenda)
+    last = max([s.signatures[0].signed_at, *(a.written_at for a in s.addenda)])
+    draft = Addendum(id="amend-draft", kind=AddendumKind.AMENDMENT, author_id=s.signatures[0].clinician_id,
+                     written_at=last + dt.timedelta(days=2),
+                     text="Correction, not signed yet: the dose was 0.75 mg/kg.", reason="a proposed correction")
+    doc = evolve(demo, courses=(evolve(c, sessions=(evolve(s, addenda=(*s.addenda, draft)), *c.sessions[1:])), *demo.courses[1:]))
+    bundle = collection(client_view(doc, c.client_id))
+    validate(bundle)
+    docs = {r["identifier"][0]["value"]: r for r in resources(bundle) if r["resourceType"] == "DocumentReference"}
+    original, proposed = docs[s.id], docs[f"{s.id}/addendum/amend-draft"]
+    assert (original["status"], original["docStatus"]) == ("current", "final")
+    assert (proposed["status"], proposed["docStatus"]) == ("current", "preliminary")
+    assert "authenticator" not in proposed
+    assert proposed["relatesTo"] == [{"code": "appends", "target": {"reference": f"urn:uuid:{original['id']}"}}]
+    assert proposed["description"] == f"Amendment (not signed) to the note of session {s.id}"
+    comp = json.loads(export_document(client_view(doc, c.client_id), ExportOptions(extra={"session_id": s.id})))
+    assert comp["entry"][0]["resource"]["status"] == "final"
+
+
 # --- through the command line ------------------------------------------------------------------------------------
 
 

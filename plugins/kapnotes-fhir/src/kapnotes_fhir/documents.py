@@ -7,9 +7,11 @@ How a note's lifecycle becomes DocumentReferences (one per *version*, each with 
 * Each **addendum** (adds information; the original stands): its own DocumentReference with the
   addendum's text, ``relatesTo`` ``appends`` -> the version current when it was written;
   ``docStatus`` ``final`` when the addendum is signed, else ``preliminary``.
-* Each **amendment** (corrects the note): a new version of the whole note, re-rendered with the
-  addenda up to and including the amendment, ``docStatus`` ``amended``, ``relatesTo``
-  ``replaces`` -> the previous version, which becomes ``status`` ``superseded``.
+* Each **signed amendment** (corrects the note): a new version of the whole note, re-rendered
+  with the addenda up to and including the amendment, ``docStatus`` ``amended``, ``relatesTo``
+  ``replaces`` -> the previous version, which becomes ``status`` ``superseded``. An amendment
+  **not signed** yet is a proposed correction, exported as an addendum is: ``preliminary``, no
+  authenticator, ``appends`` -> the current version, which stays current.
 
 So an EHR that follows ``replaces`` shows the latest version and keeps the earlier ones, and
 nothing ever overwrites what was signed. A rendered note is attached as Word
@@ -168,16 +170,17 @@ def document_references(
         yield from _docref(ctx, course, client, s, s, key=note_key(s), doc_status="preliminary",
                       status="current", date=s.end or s.start)
         return
-    amendments = [a for a in s.addenda if a.kind is AddendumKind.AMENDMENT]
+    amendments = [a for a in s.addenda if in_force(a)]
     signed = author_signature_time(s) or latest_time(s)
     original = evolve(s, status=NoteStatus.SIGNED, addenda=())
-    first_status = "amended" if s.status is NoteStatus.AMENDED and not amendments else "final"
+    legacy = s.status is NoteStatus.AMENDED and not any(a.kind is AddendumKind.AMENDMENT for a in s.addenda)
+    first_status = "amended" if legacy else "final"
     yield from _docref(ctx, course, client, s, original, key=note_key(s), doc_status=first_status,
                   status="superseded" if amendments else "current", date=signed)
     current = note_key(s)
     for k, a in enumerate(s.addenda):
         key = note_key(s, a)
-        if a.kind is AddendumKind.AMENDMENT:
+        if in_force(a):
             version = evolve(s, status=NoteStatus.AMENDED, addenda=s.addenda[: k + 1])
             last = a is amendments[-1]
             yield from _docref(ctx, course, client, s, version, key=key, doc_status="amended",
@@ -186,6 +189,13 @@ def document_references(
             current = key
         else:
             yield from _addendum_docref(ctx, course, s, a, key, target=current)
+
+
+def in_force(a: RecordAddendum) -> bool:
+    """Whether ``a`` is an amendment that makes a new version of the note: a **signed** one. An
+    amendment not signed yet is a proposed correction: exported as a preliminary document that
+    appends to the current version, which it neither replaces nor supersedes."""
+    return a.kind is AddendumKind.AMENDMENT and a.signature is not None
 
 
 def _addendum_time(a: RecordAddendum) -> dt.datetime:
@@ -271,7 +281,8 @@ def _addendum_docref(
             "authenticator": ctx.practitioner(a.author_id) if a.signature is not None else None,
             "custodian": ctx.organization(),
             "relatesTo": [{"code": "appends", "target": ctx.ref("DocumentReference", target)}],
-            "description": f"Addendum to the note of session {s.id}",
+            "description": (f"Amendment (not signed) to the note of session {s.id}" if a.kind is AddendumKind.AMENDMENT
+                            else f"Addendum to the note of session {s.id}"),
             "content": attached,
             "context": {"encounter": [ctx.ref("Encounter", s.id)], "period": period(s.start, s.end)},
         }
@@ -356,7 +367,9 @@ def composition(
     org = ctx.organization()
     if not authors and org is not None:  # Composition.author is 1..*
         authors = [org]
-    amended = s.status is NoteStatus.AMENDED or any(a.kind is AddendumKind.AMENDMENT for a in s.addenda)
+    amended = any(in_force(a) for a in s.addenda) or (
+        s.status is NoteStatus.AMENDED and not any(a.kind is AddendumKind.AMENDMENT for a in s.addenda)
+    )
     body = prune(
         {
             "status": "amended" if amended else "final",
