@@ -234,3 +234,11 @@ def test_the_open_model_end_to_end_from_the_cli(tmp_path):
     assert second.read_bytes() == exported.read_bytes()
     r = run.invoke(cli, ["verify", "--db", str(again)])
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "", "12/01/2026", "2026-1-12x"])
+def test_handover_list_refuses_a_day_that_is_not_one(db, day):
+    r = CliRunner().invoke(cli, ["handover-list", day, "--db", str(db)])
+    assert r.exit_code == 2, r.output
+    assert "Invalid value for 'DAY'" in r.output and "Traceback" not in r.output
+    assert "no dosing sessions" not in r.output

@@ -6,6 +6,7 @@ Each ``register_*`` hook receives a ``register`` callback. kapnotes checks what 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -80,9 +81,9 @@ def register_commands(cli: click.Group) -> None:
     from kapnotes.cli.app import db_option, open_db
 
     @cli.command("handover-list")
-    @click.argument("day")
+    @click.argument("day", metavar="DAY", type=click.DateTime(formats=["%Y-%m-%d"]))  # 2026-02-30, "": refused
     @db_option
-    def handover_list(day: str, db_path: Any) -> None:
+    def handover_list(day: dt.datetime, db_path: Any) -> None:
         """List the dosing sessions of one day (YYYY-MM-DD) that need a handover note.
 
         \b
@@ -94,11 +95,11 @@ def register_commands(cli: click.Group) -> None:
             rows = store.conn.execute(
                 "SELECT id, client_id, start FROM sessions WHERE kind = 'dosing' "
                 "AND substr(start, 1, 10) = ? ORDER BY start_utc",
-                (day,),
+                (day.date().isoformat(),),
             ).fetchall()
         finally:
             store.close()
         for sid, client_id, start in rows:
             click.echo(f"{sid}\t{client_id}\t{start}")
         if not rows:
-            click.echo(f"no dosing sessions on {day}", err=True)
+            click.echo(f"no dosing sessions on {day.date().isoformat()}", err=True)
