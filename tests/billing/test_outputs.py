@@ -83,6 +83,20 @@ def test_superbill_csv_of_a_date_range(tmp_path):
     assert rows[2]["rendering_npi"] == "1245319599" and rows[2]["diagnoses"] == "F33.2 F41.1"
 
 
+def test_superbill_output_follows_the_shared_rules(tmp_path):
+    """``-o -`` is standard output (not a file named ``-``), ``-o x.csv/`` names a folder and is
+    refused, as for ``kapnotes export``."""
+    db = _record(tmp_path)
+    args = ["superbill", "--client", "cl-1", "--from", "2026-02-01", "--until", "2026-02-28", "--db", str(db)]
+    r = CliRunner().invoke(cli, [*args, "-o", "-", "--to", "csv"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("session_id,") and "90837" in r.stdout
+    assert not (Path.cwd() / "-").exists()
+    r = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "x.csv") + "/"])
+    assert r.exit_code == 2 and "names a folder (it ends with '/')" in r.output
+    assert not (tmp_path / "x.csv").exists()
+
+
 @pytest.mark.slow  # LibreOffice: not in `make test-fast`
 def test_superbill_and_medical_necessity_read_correctly_in_libreoffice(tmp_path):
     db = _record(tmp_path)

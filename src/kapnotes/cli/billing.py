@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import click
 
-from kapnotes.cli.app import cli, db_option, open_db
+from kapnotes.cli.app import cli, db_option, file_output, open_db
 from kapnotes.errors import KapnotesError
 
 
@@ -104,9 +105,8 @@ def _day(value: str | None, what: str) -> dt.date | None:
 @click.option("--client", "client_id", default=None, help="The superbill of this client...")
 @click.option("--from", "from_", default=None, help="...from this date (YYYY-MM-DD).")
 @click.option("--until", "until", default=None, help="...to this date, inclusive.")
-@click.option("-o", "--output", "output", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write (.docx, .md, .txt or .csv).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(), callback=file_output,
+              help="The file to write (.docx, .md, .txt or .csv; - for standard output, with --to).")
 @click.option("--to", "to", default=None,
               help="Note exporter (docx, markdown, text) or csv [default: from the extension].")
 @click.option(
@@ -179,5 +179,9 @@ def superbill(
         ctx = context_for(session, course=course, document=doc,
                           extra={RANGE_KEY: (start, end), "config": config})
         data = export_note(run_format("superbill", ctx), to=kind, subject=session.id)
+    if str(output) == "-":  # standard output, as `kapnotes export -o -`
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
     atomic_write(output, data)
     click.echo(f"wrote {output}", err=True)
