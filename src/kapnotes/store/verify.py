@@ -40,6 +40,7 @@ from kapnotes.store import outcome_facts
 from kapnotes.store.audit import Action, Head, check_anchor, verify_chain
 from kapnotes.store.content import sha256_text
 from kapnotes.store.db import Store
+from kapnotes.store.rows import utc_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from kapnotes.model import Session
@@ -561,8 +562,6 @@ def _addendum_columns(aid: str, author: Any, written: Any, doc: Any) -> Iterator
     if data.get("author_id") != author:
         yield f"addenda row {aid}: author_id {author!r} is not its doc's {data.get('author_id')!r} (altered)"
     try:
-        from kapnotes.store.rows import utc_key
-
         expected = utc_key(dt.datetime.fromisoformat(data["written_at"]))
     except (KeyError, TypeError, ValueError):
         return

@@ -378,14 +378,16 @@ def _observation(
     key: str,
     course: TreatmentCourse,
     s: Session,
-    category: codes.Code,
+    category: codes.Code | None,
     code: dict[str, Any],
     at: dt.datetime,
     value: dict[str, Any],
 ) -> Entry:
+    """An Observation of the session; ``category`` None for a monitoring entry that is words, not
+    a measurement (none of R4's observation-category says what a chaperone or a free-text note is)."""
     body = {
         "status": codes.OBSERVATION_STATUS,
-        "category": [category.concept()],
+        **({"category": [category.concept()]} if category is not None else {}),
         "code": code,
         "subject": ctx.patient(course.client_id),
         "encounter": ctx.ref("Encounter", s.id),
@@ -454,31 +456,15 @@ def _monitoring_entry(
     elif isinstance(e, AdverseEvent):
         yield adverse_event(ctx, course, s, k, e)
     elif isinstance(e, MonitoringObservation):
-        yield _noted(ctx, course, s, f"{s.id}/monitoring/{k}/observation", e.at,
-                     "Observation during the dosing session (free text)", {"valueString": e.text})
+        yield _observation(ctx, f"{s.id}/monitoring/{k}/observation", course, s, None,
+                           text_concept("Observation during the dosing session (free text)"), e.at,
+                           {"valueString": e.text})
     elif isinstance(e, CheckIn):
         status = "concern: the chaperone called the clinician" if e.status is CheckInStatus.CONCERN else "ok"
         notes = [f"Checked in by {e.by}", *([e.notes] if e.notes else [])]
-        yield _noted(ctx, course, s, f"{s.id}/monitoring/{k}/check-in", e.at,
-                     "Chaperone check-in during an at-home dosing session",
-                     {"valueCodeableConcept": text_concept(status), "note": [{"text": n} for n in notes]})
-
-
-def _noted(
-    ctx: ExportContext, course: TreatmentCourse, s: Session, key: str, at: dt.datetime, what: str,
-    value: dict[str, Any],
-) -> Entry:
-    """A monitoring entry that is words, not a measurement: a text-only Observation, without a
-    category (none of R4's observation-category says what a chaperone or a free-text note is)."""
-    body = {
-        "status": codes.OBSERVATION_STATUS,
-        "code": text_concept(what),
-        "subject": ctx.patient(course.client_id),
-        "encounter": ctx.ref("Encounter", s.id),
-        "effectiveDateTime": when(at),
-        **value,
-    }
-    return ctx.new("Observation", key, "observation", body)
+        yield _observation(ctx, f"{s.id}/monitoring/{k}/check-in", course, s, None,
+                           text_concept("Chaperone check-in during an at-home dosing session"), e.at,
+                           {"valueCodeableConcept": text_concept(status), "note": [{"text": n} for n in notes]})
 
 
 def adverse_event(ctx: ExportContext, course: TreatmentCourse, s: Session, k: int, e: AdverseEvent) -> Entry:
