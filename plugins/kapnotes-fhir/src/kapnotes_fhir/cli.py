@@ -54,14 +54,11 @@ def fhir_import(files: tuple[Path, ...], actor: str | None, mrn_system: str | No
 
 
 FHIR_EXPORTERS = ("fhir-transactions", "fhir-transaction", "fhir-collection", "fhir-ndjson", "fhir-document")
-#: The exporters that write a directory (the others write one file).
-DIRECTORY_EXPORTERS = ("fhir-transactions", "fhir-ndjson")
-#: Command-line options that only one exporter reads: given with another, they would change
-#: nothing, so they are refused (a config file may hold them for every exporter it is used with).
-ONLY_FOR = {"max_entries": "fhir-transactions", "split": "fhir-transactions", "workers": "fhir-ndjson",
-            "session_id": "fhir-document"}
-#: Their flags, for the message.
-_FLAGS = {"max_entries": "--max-entries", "split": "--split", "workers": "--workers", "session_id": "--session"}
+#: Command-line options that only one exporter reads, by option name: (flag, exporter). Given
+#: with another exporter they would change nothing, so they are refused (a config file may hold
+#: them for every exporter it is used with).
+ONLY_FOR = {"max_entries": ("--max-entries", "fhir-transactions"), "split": ("--split", "fhir-transactions"),
+            "workers": ("--workers", "fhir-ndjson"), "session_id": ("--session", "fhir-document")}
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -106,12 +103,13 @@ def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: 
     """
     from kapnotes.exporting import ExportOptions, RecordView, export_record
     from kapnotes.outputs import atomic_write, ensure_folder
+    from kapnotes.plugins import registry
 
     given = {"identifier_base": identifier_base, "note_content": note_content, "note_attachment": note_attachment,
              "max_entries": max_entries, "split": split, "session_id": session_id, "workers": workers}
-    for name, only in ONLY_FOR.items():
+    for name, (flag, only) in ONLY_FOR.items():
         if given[name] is not None and to != only:
-            raise click.UsageError(f"{_FLAGS[name]} applies to --to {only} only (this export is --to {to})")
+            raise click.UsageError(f"{flag} applies to --to {only} only (this export is --to {to})")
     extra = read_config(config) if config is not None else {}
     extra.update({k: v for k, v in given.items() if v is not None})
     Settings.from_options(ExportOptions(extra=extra), note_content=NOTE_CONTENT)  # refuse before opening the store
@@ -123,7 +121,7 @@ def fhir_export(to: str, output: Path, client_ids: tuple[str, ...], session_id: 
         missing = sorted(set(client_ids) - {c.id for c in view.clients})
         if missing:
             raise FhirExportError(f"no client {', '.join(map(repr, missing))} in the database")
-        directory = output if to in DIRECTORY_EXPORTERS else None
+        directory = output if registry().record_exporters.get(to).writes_directory else None
         if directory is not None:
             ensure_folder(directory)  # the user's path: a clear error, not the exporter's
         elif output.is_dir():
